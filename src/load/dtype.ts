@@ -1,0 +1,139 @@
+/**
+ * Element types: their sizes, and widening of stored little-endian bytes to float64.
+ * Shared by every loader so that an F16 value reads the same from ONNX and safetensors.
+ */
+import type { DType } from '../types.js';
+import { FormatError } from '../errors.js';
+
+/** Bytes per element; 0.5 for 4-bit types; undefined where the size is not fixed. */
+export function bytesPerElement(dtype: DType): number | undefined {
+  switch (dtype) {
+    case 'F64':
+    case 'I64':
+    case 'U64':
+    case 'C64':
+      return 8;
+    case 'C128':
+      return 16;
+    case 'F32':
+    case 'I32':
+    case 'U32':
+      return 4;
+    case 'F16':
+    case 'BF16':
+    case 'I16':
+    case 'U16':
+      return 2;
+    case 'F8_E4M3':
+    case 'F8_E5M2':
+    case 'I8':
+    case 'U8':
+    case 'BOOL':
+      return 1;
+    case 'I4':
+    case 'U4':
+      return 0.5;
+    case 'STRING':
+    case 'OTHER':
+      return undefined;
+  }
+}
+
+/** Types that can be widened to float64 by `widen` (floats and integers up to 32 bits). */
+export function isWidenable(dtype: DType): boolean {
+  return WIDENERS[dtype] !== undefined;
+}
+
+const F16_TABLE = buildF16Table();
+
+/** All 65,536 half-precision values, so that decoding is a table lookup. */
+function buildF16Table(): Float64Array {
+  const t = new Float64Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    if (exp === 0) t[h] = sign * frac * 2 ** -24;
+    else if (exp === 31) t[h] = frac === 0 ? sign * Infinity : NaN;
+    else t[h] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  }
+  return t;
+}
+
+/** IEEE half from its 16 bits. */
+export function f16ToNumber(bits: number): number {
+  return F16_TABLE[bits & 0xffff]!;
+}
+
+/** bfloat16 from its 16 bits: the top half of a float32. */
+export function bf16ToNumber(bits: number): number {
+  BF16_SCRATCH_U32[0] = (bits & 0xffff) << 16;
+  return BF16_SCRATCH_F32[0]!;
+}
+const BF16_SCRATCH_F32 = new Float32Array(1);
+const BF16_SCRATCH_U32 = new Uint32Array(BF16_SCRATCH_F32.buffer);
+
+/** OCP FP8 E4M3 (the "FN" variant: no infinities, 0x7f/0xff are NaN). */
+export function f8e4m3ToNumber(byte: number): number {
+  const sign = byte & 0x80 ? -1 : 1;
+  const exp = (byte >> 3) & 0xf;
+  const frac = byte & 0x7;
+  if (exp === 15 && frac === 7) return NaN;
+  if (exp === 0) return sign * frac * 2 ** -9;
+  return sign * (1 + frac / 8) * 2 ** (exp - 7);
+}
+
+/** OCP FP8 E5M2: IEEE-like with infinities and NaNs. */
+export function f8e5m2ToNumber(byte: number): number {
+  return f16ToNumber((byte & 0xff) << 8);
+}
+
+type Widener = (src: Uint8Array, out: Float64Array) => void;
+
+function viaView(read: (v: DataView, offset: number) => number, size: number): Widener {
+  return (src, out) => {
+    const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    for (let i = 0, o = 0; i < out.length; i++, o += size) out[i] = read(v, o);
+  };
+}
+
+const WIDENERS: Partial<Record<DType, Widener>> = {
+  F64: viaView((v, o) => v.getFloat64(o, true), 8),
+  F32: viaView((v, o) => v.getFloat32(o, true), 4),
+  F16: (src, out) => {
+    for (let i = 0, o = 0; i < out.length; i++, o += 2) out[i] = F16_TABLE[src[o]! | (src[o + 1]! << 8)]!;
+  },
+  BF16: (src, out) => {
+    for (let i = 0, o = 0; i < out.length; i++, o += 2) out[i] = bf16ToNumber(src[o]! | (src[o + 1]! << 8));
+  },
+  F8_E4M3: (src, out) => {
+    for (let i = 0; i < out.length; i++) out[i] = f8e4m3ToNumber(src[i]!);
+  },
+  F8_E5M2: (src, out) => {
+    for (let i = 0; i < out.length; i++) out[i] = f8e5m2ToNumber(src[i]!);
+  },
+  I8: viaView((v, o) => v.getInt8(o), 1),
+  U8: (src, out) => {
+    for (let i = 0; i < out.length; i++) out[i] = src[i]!;
+  },
+  I16: viaView((v, o) => v.getInt16(o, true), 2),
+  U16: viaView((v, o) => v.getUint16(o, true), 2),
+  I32: viaView((v, o) => v.getInt32(o, true), 4),
+  U32: viaView((v, o) => v.getUint32(o, true), 4),
+};
+
+/**
+ * Widens `count` little-endian elements of `dtype` stored in `src` to float64.
+ * Throws FormatError when the byte length does not match or the type cannot be widened.
+ */
+export function widen(src: Uint8Array, dtype: DType, count: number): Float64Array {
+  const size = bytesPerElement(dtype);
+  const widener = WIDENERS[dtype];
+  if (size === undefined || widener === undefined) throw new FormatError(`cannot read ${dtype} values as numbers`);
+  if (src.byteLength !== count * size) {
+    throw new FormatError(`${dtype} data has ${src.byteLength} bytes, expected ${count * size} for ${count} elements`);
+  }
+  const out = new Float64Array(count);
+  widener(src, out);
+  return out;
+}

@@ -1,0 +1,343 @@
+/**
+ * safetensors reader: a single file, a sharded `*.safetensors.index.json`, and a Hugging
+ * Face model directory. Format (huggingface/safetensors README): u64 little-endian header
+ * length N, N bytes of UTF-8 JSON {name: {dtype, shape, data_offsets: [begin, end]}, …,
+ * "__metadata__": {string: string}}, then the byte buffer the offsets index, which must be
+ * covered exactly, with no holes or overlaps.
+ * Every number taken from the header is checked before it is used (DESIGN.md §5).
+ */
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { DType, LoadedModel, TensorRef } from '../types.js';
+import { FormatError, InputError } from '../errors.js';
+import { FileSource } from './file.js';
+import { bytesPerElement, isWidenable, widen } from './dtype.js';
+import { openOnnx } from './onnx/index.js';
+
+/** Header size cap: real headers are kilobytes to a few megabytes. */
+export const MAX_HEADER_BYTES = 100_000_000;
+
+/** safetensors dtype names (safetensors ≥ 0.4) mapped to ours. */
+const DTYPES: Record<string, DType> = {
+  F64: 'F64',
+  F32: 'F32',
+  F16: 'F16',
+  BF16: 'BF16',
+  F8_E4M3: 'F8_E4M3',
+  F8_E5M2: 'F8_E5M2',
+  I64: 'I64',
+  I32: 'I32',
+  I16: 'I16',
+  I8: 'I8',
+  U64: 'U64',
+  U32: 'U32',
+  U16: 'U16',
+  U8: 'U8',
+  BOOL: 'BOOL',
+  C64: 'C64',
+};
+/** Names the format defines but whose values we cannot widen (sub-byte and exotic floats). */
+const KNOWN_UNREADABLE = new Set(['F8_E8M0', 'F4', 'F6_E2M3', 'F6_E3M2', 'C128']);
+
+interface HeaderEntry {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: number[];
+  readonly begin: number;
+  readonly end: number;
+}
+
+/** Parses and validates a safetensors header against the file size. */
+export function parseHeader(json: unknown, dataBytes: number): HeaderEntry[] {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new FormatError('safetensors header is not a JSON object');
+  }
+  const entries: HeaderEntry[] = [];
+  for (const [name, value] of Object.entries(json as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new FormatError('safetensors __metadata__ is not an object');
+      }
+      continue;
+    }
+    entries.push(parseEntry(name, value));
+  }
+  // The buffer must be indexed exactly: sorted by offset, each tensor starts where the
+  // previous one ends, and the last one ends at the end of the file.
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let cursor = 0;
+  for (const e of sorted) {
+    if (e.begin < cursor) throw new FormatError(`tensor '${e.name}' overlaps the previous tensor's data`);
+    if (e.begin > cursor) throw new FormatError(`tensor '${e.name}' starts at byte ${e.begin}, leaving a hole after byte ${cursor}`);
+    if (e.end > dataBytes) {
+      throw new FormatError(`tensor '${e.name}' points past the end of the file (byte ${e.end} of ${dataBytes} data bytes)`);
+    }
+    cursor = e.end;
+  }
+  if (cursor !== dataBytes) {
+    throw new FormatError(`the header indexes ${cursor} data bytes but the file has ${dataBytes}`);
+  }
+  return sorted;
+}
+
+function parseEntry(name: string, value: unknown): HeaderEntry {
+  const where = `tensor '${name}'`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new FormatError(`${where}: header entry is not an object`);
+  }
+  const v = value as Record<string, unknown>;
+  if (typeof v.dtype !== 'string') throw new FormatError(`${where}: dtype is missing or not a string`);
+  const dtype = DTYPES[v.dtype] ?? (KNOWN_UNREADABLE.has(v.dtype) ? 'OTHER' : undefined);
+  if (dtype === undefined) throw new FormatError(`${where}: unknown dtype '${v.dtype.slice(0, 40)}'`);
+  if (!Array.isArray(v.shape)) throw new FormatError(`${where}: shape is missing or not an array`);
+  if (v.shape.length > 16) throw new FormatError(`${where}: shape has ${v.shape.length} dimensions`);
+  let count = 1;
+  const shape: number[] = [];
+  for (const d of v.shape) {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
+      throw new FormatError(`${where}: shape has an invalid dimension ${JSON.stringify(d)?.slice(0, 40)}`);
+    }
+    shape.push(d);
+    count *= d;
+    if (!Number.isSafeInteger(count)) throw new FormatError(`${where}: shape ${shape.join('×')}… has too many elements`);
+  }
+  const offs = v.data_offsets;
+  if (!Array.isArray(offs) || offs.length !== 2) throw new FormatError(`${where}: data_offsets is not a [begin, end] pair`);
+  const [begin, end] = offs as unknown[];
+  if (typeof begin !== 'number' || typeof end !== 'number' || !Number.isSafeInteger(begin) || !Number.isSafeInteger(end)) {
+    throw new FormatError(`${where}: data_offsets are not integers`);
+  }
+  if (begin < 0 || end < 0) throw new FormatError(`${where}: data_offsets are negative`);
+  if (end < begin) throw new FormatError(`${where}: data_offsets end ${end} is before begin ${begin}`);
+  const size = dtype === 'OTHER' ? undefined : bytesPerElement(dtype);
+  if (size !== undefined && end - begin !== count * size) {
+    throw new FormatError(
+      `${where}: shape [${shape.join(', ')}] of ${v.dtype} needs ${count * size} bytes but data_offsets span ${end - begin}`,
+    );
+  }
+  return { name, dtype, shape, begin, end };
+}
+
+/** One safetensors file: header read and validated, tensors read on demand. */
+async function openFile(path: string, displayPath: string): Promise<{ source: FileSource; entries: HeaderEntry[]; dataStart: number }> {
+  const source = await FileSource.open(path);
+  try {
+    if (source.size < 8) throw new FormatError(`file is ${source.size} bytes, too short for a safetensors header`);
+    const lenBytes = await source.read(0, 8, 'header length');
+    const headerLen = Number(new DataView(lenBytes.buffer).getBigUint64(0, true));
+    if (headerLen > MAX_HEADER_BYTES) throw new FormatError(`header length ${headerLen} is above the ${MAX_HEADER_BYTES}-byte cap`);
+    if (8 + headerLen > source.size) {
+      throw new FormatError(`header length ${headerLen} is larger than the file (${source.size} bytes): truncated?`);
+    }
+    const headerBytes = await source.read(8, headerLen, 'header');
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
+    } catch {
+      throw new FormatError('safetensors header is not valid UTF-8 JSON');
+    }
+    const dataStart = 8 + headerLen;
+    const entries = parseHeader(json, source.size - dataStart);
+    return { source, entries, dataStart };
+  } catch (e) {
+    await source.close();
+    if (e instanceof FormatError) throw new InputError(displayPath, e.message);
+    throw e;
+  }
+}
+
+function makeRefs(
+  file: { source: FileSource; entries: HeaderEntry[]; dataStart: number },
+  displayPath: string,
+): { refs: TensorRef[]; nonWeights: number } {
+  const refs: TensorRef[] = [];
+  let nonWeights = 0;
+  for (const e of file.entries) {
+    // Integer tensors are not weights (masks, position ids, quantization bookkeeping).
+    if (e.dtype === 'OTHER' || !isWidenable(e.dtype) || !isFloat(e.dtype)) {
+      if (e.dtype === 'OTHER') refs.push(unreadableRef(e, displayPath));
+      else nonWeights++;
+      continue;
+    }
+    const count = e.shape.reduce((a, b) => a * b, 1);
+    refs.push({
+      name: e.name,
+      shape: e.shape,
+      dtype: e.dtype,
+      file: displayPath,
+      byteLength: e.end - e.begin,
+      storageKey: `${displayPath}@${e.begin}+${e.end - e.begin}`,
+      read: async () => {
+        const bytes = await file.source.read(file.dataStart + e.begin, e.end - e.begin, `tensor '${e.name}'`);
+        return widen(bytes, e.dtype, count);
+      },
+    });
+  }
+  return { refs, nonWeights };
+}
+
+function isFloat(d: DType): boolean {
+  return d === 'F64' || d === 'F32' || d === 'F16' || d === 'BF16' || d === 'F8_E4M3' || d === 'F8_E5M2';
+}
+
+/** A tensor in a float format we cannot decode: listed (and skipped with that reason), never dropped. */
+function unreadableRef(e: HeaderEntry, displayPath: string): TensorRef {
+  return {
+    name: e.name,
+    shape: e.shape,
+    dtype: 'OTHER',
+    file: displayPath,
+    byteLength: e.end - e.begin,
+    storageKey: `${displayPath}@${e.begin}+${e.end - e.begin}`,
+    read: async () => {
+      throw new FormatError(`tensor '${e.name}' has a dtype rmt-analyze cannot decode`);
+    },
+  };
+}
+
+export async function openSafetensors(path: string): Promise<LoadedModel> {
+  const file = await openFile(path, path);
+  const { refs, nonWeights } = makeRefs(file, path);
+  return {
+    path,
+    format: 'safetensors',
+    tensors: refs,
+    bytes: file.source.size,
+    nonWeightTensors: nonWeights,
+    close: () => file.source.close(),
+  };
+}
+
+/**
+ * Resolves a file named inside a model (shard, external data) against the model's folder,
+ * refusing anything that could read outside it: absolute paths, `..`, and symlinks that
+ * resolve elsewhere. Checked before the file is opened.
+ */
+export async function resolveInside(folder: string, name: string, what: string): Promise<string> {
+  if (name.length === 0) throw new FormatError(`${what} has an empty file name`);
+  if (name.includes('\0')) throw new FormatError(`${what} file name contains a NUL byte`);
+  if (isAbsolute(name) || /^[a-zA-Z]:[\\/]/.test(name) || name.startsWith('\\')) {
+    throw new FormatError(`${what} refers to an absolute path '${name}': refused`);
+  }
+  if (name.split(/[\\/]/).includes('..')) throw new FormatError(`${what} refers to '${name}', outside the model's folder: refused`);
+  const candidate = resolve(folder, name);
+  let real: string;
+  let realFolder: string;
+  try {
+    realFolder = await realpath(folder);
+    real = await realpath(candidate);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new FormatError(`${what} file '${name}' does not exist`);
+    throw e;
+  }
+  const rel = relative(realFolder, real);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep)[0] === '..') {
+    throw new FormatError(`${what} '${name}' resolves outside the model's folder: refused`);
+  }
+  return candidate;
+}
+
+export async function openShardedIndex(path: string): Promise<LoadedModel> {
+  const st = await stat(path);
+  if (st.size > MAX_HEADER_BYTES) throw new FormatError(`index file is ${st.size} bytes, above the cap`);
+  let index: unknown;
+  try {
+    index = JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    throw new FormatError('not valid JSON (expected a *.safetensors.index.json)');
+  }
+  const map = (index as { weight_map?: unknown } | null)?.weight_map;
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) {
+    throw new FormatError('index has no "weight_map" object');
+  }
+  const folder = dirname(path);
+  const shardNames: string[] = [];
+  for (const [tensor, shard] of Object.entries(map as Record<string, unknown>)) {
+    if (typeof shard !== 'string') throw new FormatError(`weight_map entry for '${tensor}' is not a file name`);
+    if (!shardNames.includes(shard)) shardNames.push(shard);
+  }
+  if (shardNames.length === 0) throw new FormatError('weight_map is empty: no weights');
+  shardNames.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  return openShards(
+    path,
+    await Promise.all(shardNames.map((s) => resolveInside(folder, s, 'shard'))),
+    map as Record<string, string>,
+  );
+}
+
+/** Opens several safetensors files as one model; with `weightMap`, checks it against them. */
+async function openShards(path: string, shardPaths: string[], weightMap?: Record<string, string>): Promise<LoadedModel> {
+  const opened: { source: FileSource; entries: HeaderEntry[]; dataStart: number }[] = [];
+  try {
+    const refs: TensorRef[] = [];
+    let nonWeights = 0;
+    let bytes = 0;
+    const seen = new Map<string, string>();
+    for (const shardPath of shardPaths) {
+      const f = await openFile(shardPath, shardPath);
+      opened.push(f);
+      bytes += f.source.size;
+      for (const e of f.entries) {
+        const other = seen.get(e.name);
+        if (other !== undefined) throw new InputError(shardPath, `tensor '${e.name}' is also in ${other}`);
+        seen.set(e.name, shardPath);
+      }
+      const r = makeRefs(f, shardPath);
+      refs.push(...r.refs);
+      nonWeights += r.nonWeights;
+    }
+    if (weightMap) {
+      for (const [tensor, shard] of Object.entries(weightMap)) {
+        const where = seen.get(tensor);
+        if (where === undefined) throw new FormatError(`weight_map lists '${tensor}' but ${shard} does not contain it`);
+        if (basename(where) !== basename(shard)) throw new FormatError(`weight_map puts '${tensor}' in ${shard} but it is in ${basename(where)}`);
+      }
+    }
+    return {
+      path,
+      format: 'safetensors',
+      tensors: refs,
+      bytes,
+      nonWeightTensors: nonWeights,
+      close: async () => {
+        await Promise.all(opened.map((f) => f.source.close()));
+      },
+    };
+  } catch (e) {
+    await Promise.all(opened.map((f) => f.source.close()));
+    throw e;
+  }
+}
+
+/**
+ * A Hugging Face model directory: its sharded index if there is one, else its
+ * safetensors file(s), else a single ONNX file (HF repos keep them in onnx/).
+ */
+export async function openModelDirectory(path: string): Promise<LoadedModel> {
+  const names = (await readdir(path)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const indexes = names.filter((n) => n.endsWith('.safetensors.index.json'));
+  const preferred = indexes.find((n) => n === 'model.safetensors.index.json') ?? (indexes.length === 1 ? indexes[0] : undefined);
+  if (preferred !== undefined) {
+    const model = await openShardedIndex(join(path, preferred));
+    return { ...model, path };
+  }
+  if (indexes.length > 1) {
+    throw new FormatError(`several sharded indexes (${indexes.join(', ')}): name the one to analyse`);
+  }
+  const shards = names.filter((n) => n.endsWith('.safetensors'));
+  if (shards.length > 0) {
+    return openShards(
+      path,
+      await Promise.all(shards.map((s) => resolveInside(path, s, 'weights file'))),
+    );
+  }
+  const onnx = names.filter((n) => n.endsWith('.onnx'));
+  if (onnx.length === 0 && names.includes('onnx')) {
+    const sub = (await readdir(join(path, 'onnx'))).filter((n) => n.endsWith('.onnx'));
+    if (sub.length === 1) return { ...(await openOnnx(join(path, 'onnx', sub[0]!))), path };
+    if (sub.length > 1) throw new FormatError(`several ONNX files in ${join(path, 'onnx')} (${sub.join(', ')}): name the one to analyse`);
+  }
+  if (onnx.length === 1) return { ...(await openOnnx(join(path, onnx[0]!))), path };
+  if (onnx.length > 1) throw new FormatError(`several ONNX files (${onnx.join(', ')}): name the one to analyse`);
+  throw new FormatError('directory holds no model weights (*.safetensors, *.safetensors.index.json or *.onnx)');
+}
