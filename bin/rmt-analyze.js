@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+import { run } from '../dist/cli.js';
 
-main(process.argv).then((code) => {
-  process.exitCode = code;
-});
+await run();

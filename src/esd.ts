@@ -1,0 +1,64 @@
+/**
+ * The empirical spectral density of one planned layer: eigenvalues of every slice's WᵀW,
+ * scaled and pooled, with the numerical rank counted per slice (DESIGN.md §3.1–3.3).
+ */
+import type { MatrixPlan } from './matrices.js';
+import { gramEigenvalues } from './spectrum/index.js';
+import { accurateSquaredSingularValues } from './spectrum/singular-values.js';
+import { numericalRank } from './fit/metrics.js';
+
+/** Computes the eigenvalues of WᵀW for a row-major rows×cols matrix, ascending. */
+export type EigenSolver = (W: Float64Array, rows: number, cols: number) => Promise<Float64Array> | Float64Array;
+
+/**
+ * Below this fraction of λ_max the Gram route's eigenvalues are rounding noise (its absolute
+ * error is ~M·ε·λ_max ≈ 1e-13·λ_max), too coarse to decide the rank at σ_max·N·ε₆₄.
+ */
+export const GRAM_RESOLUTION = 1e-10;
+
+/**
+ * Largest N·M² for which the accurate (SVD) route is run when the Gram route cannot resolve
+ * the small eigenvalues (≈ 10 s in plain JS); above it, the rank is taken from the Gram
+ * eigenvalues at their own resolution.
+ */
+export const MAX_ACCURATE_WORK = 4e9;
+
+export interface Esd {
+  /** Pooled eigenvalues, ascending, scaled (conv slices by 1/2). */
+  readonly evals: Float64Array;
+  /** Numerical rank summed over slices. */
+  readonly rank: number;
+  /** Whether any slice needed the accurate route (or would have, beyond MAX_ACCURATE_WORK). */
+  readonly nearSingular: boolean;
+}
+
+export async function computeEsd(values: Float64Array, plan: MatrixPlan, solve: EigenSolver = gramEigenvalues): Promise<Esd> {
+  const { rows, cols, slices, eigenScale } = plan;
+  const M = Math.min(rows, cols);
+  const N = Math.max(rows, cols);
+  const pooled = new Float64Array(M * slices);
+  let rank = 0;
+  let nearSingular = false;
+  for (let s = 0; s < slices; s++) {
+    const W = plan.extract(values, s);
+    let ev = await solve(W, rows, cols);
+    const lambdaMax = ev[ev.length - 1] ?? 0;
+    if (lambdaMax > 0 && ev[0]! < GRAM_RESOLUTION * lambdaMax) {
+      nearSingular = true;
+      if (N * M * M <= MAX_ACCURATE_WORK) {
+        ev = accurateSquaredSingularValues(W, rows, cols);
+        rank += numericalRank(ev, N);
+      } else {
+        // Clamp the Gram's negative noise; count what it can resolve.
+        for (let i = 0; i < ev.length; i++) if (ev[i]! < 0) ev[i] = 0;
+        let r = 0;
+        for (let i = 0; i < ev.length; i++) if (ev[i]! > lambdaMax * M * Number.EPSILON) r++;
+        rank += r;
+      }
+    } else {
+      rank += numericalRank(ev, N);
+    }
+    for (let i = 0; i < M; i++) pooled[s * M + i] = Math.max(0, ev[i]!) * eigenScale;
+  }
+  return { evals: slices > 1 ? pooled.sort() : pooled, rank, nearSingular };
+}

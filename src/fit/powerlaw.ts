@@ -1,0 +1,93 @@
+/**
+ * Power-law fit of the ESD tail by the method of Clauset, Shalizi & Newman (SIAM Review
+ * 51, 2009), as WeightWatcher runs it through the `powerlaw` package's default Fit
+ * (DESIGN.md §3.4):
+ *  - data: eigenvalues λ > 1e-5, sorted;
+ *  - every λᵢ but the largest is an xmin candidate (ties kept);
+ *  - for each, the continuous MLE α̂ᵢ = 1 + n / Σ_{j≥i} ln(λⱼ/λᵢ) on the n-point tail, and
+ *    the Kolmogorov–Smirnov distance Dᵢ = maxⱼ |1 − (λⱼ/λᵢ)^{1−α̂ᵢ} − (j−i)/n| between
+ *    the fitted CDF and the left-step empirical CDF (Dᵢ = 1 when α̂ᵢ ≤ 1);
+ *  - the first candidate with the smallest D wins.
+ * Cost: O(n²) exponentials, with logs and suffix sums precomputed.
+ */
+
+/** Eigenvalues at or below this are treated as zero by the fit (WeightWatcher's EVALS_THRESH). */
+export const POWER_LAW_MIN_EVAL = 1e-5;
+
+/** A tail needs at least this many points for α and D to mean anything. */
+export const MIN_TAIL = 2;
+
+export interface PowerLawFit {
+  readonly alpha: number;
+  readonly xmin: number;
+  readonly xmax: number;
+  readonly D: number;
+  /** Standard error (α − 1)/√n. */
+  readonly sigma: number;
+  /** Tail size n. */
+  readonly numTail: number;
+  /** The tail the fit used (ascending, length numTail). */
+  readonly tail: Float64Array;
+}
+
+export type PowerLawFitResult = ({ status: 'ok' } & PowerLawFit) | { status: 'failed'; reason: string };
+
+/** Fits a power law to the tail of ascending eigenvalues `evals`. */
+export function fitPowerLaw(evals: Float64Array): PowerLawFitResult {
+  let start = 0;
+  while (start < evals.length && !(evals[start]! > POWER_LAW_MIN_EVAL)) start++;
+  const x = evals.subarray(start);
+  const n = x.length;
+  if (n < MIN_TAIL + 1) {
+    return { status: 'failed', reason: `only ${n} eigenvalue(s) above ${POWER_LAW_MIN_EVAL}` };
+  }
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(x[i]!)) return { status: 'failed', reason: 'eigenvalues are not finite' };
+  }
+  const logs = new Float64Array(n);
+  for (let i = 0; i < n; i++) logs[i] = Math.log(x[i]!);
+  // suffix[i] = Σ_{j≥i} ln λⱼ
+  const suffix = new Float64Array(n + 1);
+  for (let i = n - 1; i >= 0; i--) suffix[i] = suffix[i + 1]! + logs[i]!;
+
+  let best = -1;
+  let bestD = Infinity;
+  let bestAlpha = NaN;
+  for (let i = 0; i < n - 1; i++) {
+    const m = n - i;
+    const li = logs[i]!;
+    const sumLog = suffix[i]! - m * li;
+    const alpha = sumLog > 0 ? 1 + m / sumLog : Infinity;
+    let D: number;
+    if (!(alpha > 1) || !Number.isFinite(alpha)) {
+      D = 1;
+    } else {
+      const e = 1 - alpha;
+      D = 0;
+      for (let j = i; j < n; j++) {
+        const theory = 1 - Math.exp(e * (logs[j]! - li));
+        const d = Math.abs(theory - (j - i) / m);
+        if (d > D) D = d;
+      }
+    }
+    if (D < bestD) {
+      bestD = D;
+      best = i;
+      bestAlpha = alpha;
+    }
+  }
+  if (best < 0 || !Number.isFinite(bestAlpha)) {
+    return { status: 'failed', reason: 'no xmin candidate gives a finite α' };
+  }
+  const numTail = n - best;
+  return {
+    status: 'ok',
+    alpha: bestAlpha,
+    xmin: x[best]!,
+    xmax: x[n - 1]!,
+    D: bestD,
+    sigma: (bestAlpha - 1) / Math.sqrt(numTail),
+    numTail,
+    tail: x.slice(best),
+  };
+}

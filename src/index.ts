@@ -1,0 +1,11 @@
+/**
+ * Library entry: `import { analyze } from 'rmt-analyze'` returns the same objects the JSON
+ * reporter prints.
+ */
+export { analyze, type AnalyzeOptions, type ProgressEvent } from './analyze.js';
+export type { AnalysisReport, ModelInfo, Summary, GateResult, GateFailure } from './report/json.js';
+export { SCHEMA_VERSION } from './report/json.js';
+export type * from './types.js';
+export { PHASE_NAMES } from './types.js';
+export { RmtError, UsageError, InputError } from './errors.js';
+export { openModel } from './load/index.js';

@@ -1,0 +1,15 @@
+/** Number formatting shared by the human-readable reporters. */
+
+/** 4 significant digits, switching to exponent notation outside [1e-3, 1e6). */
+export function formatNumber(x: number | null | undefined, digits = 4): string {
+  if (x === null || x === undefined) return '—';
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (a >= 1e6 || a < 1e-3) return x.toExponential(digits - 2).replace('e+', 'e');
+  return Number(x.toPrecision(digits)).toString();
+}
+
+export function formatShape(shape: readonly number[]): string {
+  return shape.length === 0 ? 'scalar' : shape.join('×');
+}

@@ -1,0 +1,56 @@
+/**
+ * The JSON document (`--json`): its exported, versioned TypeScript type and its printer.
+ * Field names are stable once released; additions bump nothing, changes bump
+ * `schemaVersion` (DESIGN.md §4).
+ */
+import type { LayerResult, ModelFormat, PhaseName } from '../types.js';
+
+export const SCHEMA_VERSION = 1 as const;
+
+export interface ModelInfo {
+  readonly path: string;
+  readonly format: ModelFormat;
+  /** Weight tensors found (analysed or skipped). */
+  readonly tensors: number;
+  /** Bytes on disk, external data and shards included. */
+  readonly bytes: number;
+}
+
+export interface Summary {
+  readonly layers: number;
+  readonly analyzed: number;
+  readonly skipped: number;
+  /** Count of analysed layers per phase (every phase present, zeros included). */
+  readonly phases: Readonly<Record<PhaseName, number>>;
+  /** Means over analysed layers with a power-law fit (null when there are none). */
+  readonly meanAlpha: number | null;
+  readonly meanAlphaWeighted: number | null;
+  /** Means over analysed layers (null when there are none). */
+  readonly meanLogNorm: number | null;
+  readonly meanStableRank: number | null;
+}
+
+export interface GateFailure {
+  readonly layer: string;
+  readonly rule: string;
+  readonly value: string | number;
+}
+
+export interface GateResult {
+  readonly passed: boolean;
+  readonly failures: readonly GateFailure[];
+}
+
+/** The whole `--json` document (schema v1). */
+export interface AnalysisReport {
+  readonly schemaVersion: typeof SCHEMA_VERSION;
+  readonly tool: { readonly name: string; readonly version: string };
+  readonly models: readonly ModelInfo[];
+  readonly layers: readonly LayerResult[];
+  readonly summary: Summary;
+  readonly gate?: GateResult;
+}
+
+export function renderJson(report: AnalysisReport): string {
+  return JSON.stringify(report, null, 2) + '\n';
+}

@@ -1,0 +1,93 @@
+/**
+ * The terminal table: one row per layer, the numbers an engineer reads at a glance.
+ * The only module that imports chalk (DESIGN.md §2); colour is decided by the caller.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { LayerResult, PhaseName } from '../types.js';
+import type { AnalysisReport } from './json.js';
+import { formatNumber, formatShape } from './format.js';
+
+export interface TableOptions {
+  readonly color: boolean;
+  /** Print each phase's reason under its row. */
+  readonly explain?: boolean;
+}
+
+const PHASE_COLOR: Record<PhaseName, (c: ChalkInstance) => ChalkInstance> = {
+  'random-like': (c) => c.gray,
+  'bleeding-out': (c) => c.cyan,
+  'bulk+spikes': (c) => c.blue,
+  'bulk-decay': (c) => c.yellow,
+  'heavy-tailed': (c) => c.green,
+  'rank-collapse': (c) => c.red,
+};
+
+interface Column {
+  readonly title: string;
+  readonly align: 'left' | 'right';
+  readonly cell: (l: LayerResult) => string;
+}
+
+const COLUMNS: readonly Column[] = [
+  { title: 'layer', align: 'left', cell: (l) => l.id },
+  { title: 'kind', align: 'left', cell: (l) => l.kind },
+  { title: 'shape', align: 'left', cell: (l) => formatShape(l.shape) },
+  { title: 'N×M', align: 'right', cell: (l) => (l.status === 'analyzed' ? `${l.N}×${l.M}${l.slices > 1 ? `·${l.slices}` : ''}` : '') },
+  { title: 'Q', align: 'right', cell: (l) => (l.status === 'analyzed' ? formatNumber(l.Q, 3) : '') },
+  { title: 'λmax', align: 'right', cell: (l) => (l.status === 'analyzed' ? formatNumber(l.metrics.lambdaMax) : '') },
+  { title: 'stable rank', align: 'right', cell: (l) => (l.status === 'analyzed' ? formatNumber(l.metrics.stableRank) : '') },
+  { title: 'entropy', align: 'right', cell: (l) => (l.status === 'analyzed' ? formatNumber(l.metrics.entropy, 3) : '') },
+  { title: 'α', align: 'right', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? formatNumber(l.powerLaw.alpha, 3) : l.status === 'analyzed' ? '—' : '') },
+  { title: 'D', align: 'right', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? formatNumber(l.powerLaw.D, 2) : '') },
+  { title: 'xmin', align: 'right', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? formatNumber(l.powerLaw.xmin, 3) : '') },
+  { title: 'phase', align: 'left', cell: (l) => (l.status === 'analyzed' ? l.phase.name : `skipped: ${l.skipReason}`) },
+];
+
+export function renderTable(report: AnalysisReport, options: TableOptions): string {
+  const c = new Chalk({ level: options.color ? 1 : 0 });
+  const rows = report.layers.map((l) => COLUMNS.map((col) => col.cell(l)));
+  // The last column (phase / skip reason) is not padded, so long reasons do not widen the table.
+  const widths = COLUMNS.map((col, i) =>
+    i === COLUMNS.length - 1 ? 0 : Math.max(col.title.length, ...rows.map((r) => r[i]!.length)),
+  );
+  const pad = (s: string, i: number) => (COLUMNS[i]!.align === 'right' ? s.padStart(widths[i]!) : s.padEnd(widths[i]!));
+  const out: string[] = [];
+  const multiModel = report.models.length > 1;
+  let lastModel = -1;
+  out.push(c.bold(COLUMNS.map((col, i) => pad(col.title, i)).join('  ')));
+  report.layers.forEach((layer, r) => {
+    if (multiModel && layer.model !== lastModel) {
+      lastModel = layer.model;
+      out.push(c.bold.underline(report.models[layer.model]?.path ?? ''));
+    }
+    const cells = rows[r]!.map((s, i) => pad(s, i));
+    if (layer.status === 'skipped') {
+      out.push(c.dim(cells.join('  ')));
+      return;
+    }
+    cells[cells.length - 1] = PHASE_COLOR[layer.phase.name](c)(cells[cells.length - 1]!);
+    out.push(cells.join('  '));
+    if (options.explain) out.push(c.dim(`    ↳ ${layer.phase.reason}`));
+  });
+  out.push('');
+  out.push(...summaryLines(report, c));
+  return out.join('\n') + '\n';
+}
+
+function summaryLines(report: AnalysisReport, c: ChalkInstance): string[] {
+  const s = report.summary;
+  const phases = Object.entries(s.phases)
+    .filter(([, n]) => n > 0)
+    .map(([p, n]) => PHASE_COLOR[p as PhaseName](c)(`${p} ${n}`))
+    .join(', ');
+  const lines = [
+    `${s.analyzed} of ${s.layers} layers analysed${s.skipped > 0 ? `, ${s.skipped} skipped` : ''}${phases ? `: ${phases}` : ''}`,
+  ];
+  if (s.analyzed > 0) {
+    lines.push(
+      `mean α ${formatNumber(s.meanAlpha, 3)}, mean α-weighted ${formatNumber(s.meanAlphaWeighted, 3)}, ` +
+        `mean log-norm ${formatNumber(s.meanLogNorm, 3)}, mean stable rank ${formatNumber(s.meanStableRank, 3)}`,
+    );
+  }
+  return lines;
+}

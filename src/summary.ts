@@ -1,0 +1,37 @@
+/** Model-level summary of the layer results (JSON `summary`, the table's footer). */
+import { PHASE_NAMES, type LayerResult, type PhaseName } from './types.js';
+import type { Summary } from './report/json.js';
+
+export function summarize(layers: readonly LayerResult[]): Summary {
+  const phases = Object.fromEntries(PHASE_NAMES.map((p) => [p, 0])) as Record<PhaseName, number>;
+  const alpha: number[] = [];
+  const alphaWeighted: number[] = [];
+  const logNorm: number[] = [];
+  const stableRank: number[] = [];
+  let analyzed = 0;
+  for (const l of layers) {
+    if (l.status !== 'analyzed') continue;
+    analyzed++;
+    phases[l.phase.name]++;
+    if (l.powerLaw.status === 'ok') alpha.push(l.powerLaw.alpha);
+    if (l.metrics.alphaWeighted !== null) alphaWeighted.push(l.metrics.alphaWeighted);
+    logNorm.push(l.metrics.logNorm);
+    stableRank.push(l.metrics.stableRank);
+  }
+  return {
+    layers: layers.length,
+    analyzed,
+    skipped: layers.length - analyzed,
+    phases,
+    meanAlpha: mean(alpha),
+    meanAlphaWeighted: mean(alphaWeighted),
+    meanLogNorm: mean(logNorm),
+    meanStableRank: mean(stableRank),
+  };
+}
+
+function mean(xs: readonly number[]): number | null {
+  const finite = xs.filter(Number.isFinite);
+  if (finite.length === 0) return null;
+  return finite.reduce((a, b) => a + b, 0) / finite.length;
+}
