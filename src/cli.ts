@@ -1,109 +1,66 @@
 /**
- * The command line: argv → options → analyze() → reporter → exit code. The only module that
- * writes to the process's streams or sets process.exitCode (DESIGN.md §2).
- * stdout carries the report and nothing else; progress, warnings and errors go to stderr.
+ * The command line shell: builds the commander program, runs the chosen subcommand, and
+ * turns errors into one line and an exit code. The only module that sets process.exitCode
+ * (DESIGN.md §2). stdout carries the report and nothing else; progress, warnings and
+ * errors go to stderr.
+ *   exit 0: ok · 1: a gate rule failed · 2: usage error or unreadable input
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { analyze, type ProgressEvent } from './analyze.js';
+import { Command, CommanderError } from 'commander';
 import { RmtError } from './errors.js';
-import { renderJson } from './report/json.js';
-import { renderTable } from './report/table.js';
 import { TOOL_VERSION } from './version.js';
+import type { CliIO } from './commands/context.js';
+import { analyzeCommand } from './commands/analyze.js';
 
-export interface CliIO {
-  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  readonly env: NodeJS.ProcessEnv;
-}
+export type { CliIO } from './commands/context.js';
 
-interface CliOptions {
-  json?: boolean;
-  eigenvalues?: boolean;
-  layers?: string[];
-  exclude?: string[];
-  minEvals: number;
-  color: boolean;
-  explain?: boolean;
-  debug?: boolean;
-}
-
-function positiveInteger(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-      throw new InvalidArgumentError(`${name} must be a positive integer, got '${value}'`);
-    }
-    return n;
-  };
-}
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-function buildProgram(io: CliIO): Command {
-  return new Command()
+function buildProgram(io: CliIO, done: (code: Promise<number>) => void): Command {
+  const program = new Command()
     .name('rmt-analyze')
     .description(
-      'Random-matrix diagnostics of neural-network weights: the eigenvalue spectrum of each layer, ' +
+      'Random-matrix diagnostics of neural-network weights: the eigenvalue spectrum of every layer, ' +
         'power-law and Marchenko–Pastur fits, and its phase of training.',
     )
     .version(TOOL_VERSION, '-V, --version')
-    .argument('<model...>', 'ONNX file, safetensors file, *.safetensors.index.json, or Hugging Face model directory')
-    .option('--json', 'print one JSON document (schema v1) instead of the table')
-    .option('--eigenvalues', 'include every layer’s eigenvalues in the JSON output')
-    .option('--explain', 'print the reason for each layer’s phase under its row')
-    .option('--layers <glob>', 'analyse only tensors whose name matches (repeatable; * also crosses . and /)', collect)
-    .option('--exclude <glob>', 'leave out tensors whose name matches (repeatable)', collect)
-    .addOption(
-      new Option('--min-evals <n>', 'analyse a layer only when M·slices ≥ n').default(10).argParser(positiveInteger('--min-evals')),
-    )
-    .option('--no-color', 'no colours in the table (also: NO_COLOR=1)')
     .option('--debug', 'print stack traces for errors')
-    .exitOverride()
+    .enablePositionalOptions(false)
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
       outputError: (s, write) => write(s.replace(/^error: /, 'rmt-analyze: ')),
     });
+  program.addCommand(analyzeCommand(io, done), { isDefault: true });
+  // Subcommands inherit the program's output configuration and exit behaviour.
+  for (const cmd of [program, ...program.commands]) {
+    cmd.exitOverride();
+    cmd.configureOutput(program.configureOutput());
+    if (cmd !== program) cmd.option('--debug', 'print stack traces for errors');
+  }
+  return program;
 }
 
-/** Runs the CLI and returns the exit code: 0 ok, 1 gate failed, 2 usage or input error. */
-export async function main(argv: readonly string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
-  const program = buildProgram(io);
-  let debug = argv.includes('--debug');
+/** Runs the CLI on `argv` (process.argv style) and returns the exit code. */
+export async function main(
+  argv: readonly string[],
+  io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<number> {
+  const debug = argv.includes('--debug');
+  let pending: Promise<number> | undefined;
+  const program = buildProgram(io, (p) => {
+    pending = p;
+  });
   try {
-    program.parse(argv as string[]);
+    await program.parseAsync(argv as string[]);
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
+      return ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(e.code) ? 0 : 2;
     }
-    throw e;
+    return reportError(e, io, debug);
   }
-  const opts = program.opts<CliOptions>();
-  debug = opts.debug === true;
-  const paths = program.args;
   try {
-    const progress = io.stderr.isTTY && !opts.json ? progressPrinter(io.stderr) : undefined;
-    const report = await analyze(paths, {
-      layers: opts.layers,
-      exclude: opts.exclude,
-      minEvals: opts.minEvals,
-      eigenvalues: opts.eigenvalues,
-      onProgress: progress?.update,
-    });
-    progress?.clear();
-    if (opts.eigenvalues && !opts.json) {
-      io.stderr.write('rmt-analyze: note: --eigenvalues only affects --json output\n');
-    }
-    const color = opts.color && !noColorEnv(io.env) && io.stdout.isTTY === true;
-    io.stdout.write(opts.json ? renderJson(report) : renderTable(report, { color, explain: opts.explain }));
-    return 0;
+    return pending === undefined ? 0 : await pending;
   } catch (e) {
     return reportError(e, io, debug);
   }
-}
-
-function noColorEnv(env: NodeJS.ProcessEnv): boolean {
-  return env.NO_COLOR !== undefined && env.NO_COLOR !== '';
 }
 
 function reportError(e: unknown, io: CliIO, debug: boolean): number {
@@ -116,27 +73,6 @@ function reportError(e: unknown, io: CliIO, debug: boolean): number {
   io.stderr.write(`rmt-analyze: internal error: ${err.message}${debug ? '' : ' (run with --debug for details)'}\n`);
   if (debug && err.stack) io.stderr.write(err.stack + '\n');
   return 2;
-}
-
-/** A one-line progress indicator on a TTY stderr, redrawn in place. */
-function progressPrinter(stream: NodeJS.WritableStream) {
-  const started = Date.now();
-  let shown = false;
-  return {
-    update(e: ProgressEvent) {
-      // Only once the run has taken a second, so quick runs stay clean.
-      if (Date.now() - started < 1000) return;
-      shown = true;
-      const width = 24;
-      const filled = Math.round((width * e.done) / Math.max(1, e.total));
-      const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-      const name = e.layer.length > 40 ? '…' + e.layer.slice(-39) : e.layer;
-      stream.write(`\r\x1b[K${bar} ${e.done}/${e.total} ${name}`);
-    },
-    clear() {
-      if (shown) stream.write('\r\x1b[K');
-    },
-  };
 }
 
 /** Entry point for bin/rmt-analyze.js. */

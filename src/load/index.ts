@@ -25,8 +25,12 @@ export async function detectFormat(path: string): Promise<DetectedFormat> {
     await fh.close();
   }
   if (n === 0) throw new FormatError('the file is empty');
-  // safetensors: u64 little-endian header length, then a JSON object.
-  if (n >= 9 && head[8] === 0x7b /* { */) return 'safetensors';
+  // safetensors: u64 little-endian header length, then JSON (an object when well formed).
+  if (n >= 9) {
+    const headerLength = new DataView(head.buffer).getBigUint64(0, true);
+    const jsonStart = head[8] === 0x7b || head[8] === 0x5b || head[8] === 0x20 || head[8] === 0x22;
+    if (head[8] === 0x7b || (jsonStart && headerLength <= BigInt(st.size - 8))) return 'safetensors';
+  }
   // A sharded index is JSON text starting with '{' (after optional whitespace / BOM).
   let i = 0;
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3;
@@ -35,6 +39,9 @@ export async function detectFormat(path: string): Promise<DetectedFormat> {
   // ONNX ModelProto: a protobuf message whose first field is one of ModelProto's
   // (ir_version = 1 varint is what every exporter writes first).
   if (looksLikeProtobufModel(head.subarray(0, n))) return 'onnx';
+  // Unrecognised content: the extension picks the reader, whose error will be specific.
+  if (/\.safetensors$/i.test(path)) return 'safetensors';
+  if (/\.onnx$/i.test(path)) return 'onnx';
   throw new FormatError('neither ONNX nor safetensors (unrecognised content)');
 }
 
