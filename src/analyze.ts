@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import type { LayerResult, LoadedModel, SkippedLayer, TensorRef } from './types.js';
 import { openModel } from './load/index.js';
+import { UsageError } from './errors.js';
 import { DEFAULT_MIN_EVALS, planLayers, type LayerPlan } from './matrices.js';
 import { analyzeLayer, type LayerIdentity } from './layer.js';
 import { summarize } from './summary.js';
@@ -44,6 +45,9 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
     const model = await openModel(path);
     try {
       const tensors = model.tensors.filter((t) => select(t.name));
+      if (tensors.length === 0) {
+        throw new UsageError(`--layers/--exclude leave none of the ${model.tensors.length} weight tensors of ${path}`);
+      }
       models.push({ path: model.path, format: model.format, tensors: model.tensors.length, bytes: model.bytes });
       layers.push(...(await analyzeModel(model, tensors, index, options)));
     } finally {

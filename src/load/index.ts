@@ -67,20 +67,30 @@ function looksLikeProtobufModel(head: Uint8Array): boolean {
 
 /** Opens any supported model path; every failure is an InputError naming `path`. */
 export async function openModel(path: string): Promise<LoadedModel> {
+  let model: LoadedModel;
   try {
-    const format = await detectFormat(path);
-    switch (format) {
-      case 'onnx':
-        return await openOnnx(path);
-      case 'safetensors':
-        return await openSafetensors(path);
-      case 'safetensors-index':
-        return await openShardedIndex(path);
-      case 'directory':
-        return await openModelDirectory(path);
-    }
+    model = await openByFormat(path, await detectFormat(path));
   } catch (e) {
     throw asInputError(path, e);
+  }
+  if (model.tensors.length === 0) {
+    await model.close();
+    const others = model.nonWeightTensors > 0 ? ` (only ${model.nonWeightTensors} integer or non-numeric tensors)` : '';
+    throw new InputError(path, `no weight tensors${others}`);
+  }
+  return model;
+}
+
+function openByFormat(path: string, format: DetectedFormat): Promise<LoadedModel> {
+  switch (format) {
+    case 'onnx':
+      return openOnnx(path);
+    case 'safetensors':
+      return openSafetensors(path);
+    case 'safetensors-index':
+      return openShardedIndex(path);
+    case 'directory':
+      return openModelDirectory(path);
   }
 }
 

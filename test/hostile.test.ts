@@ -1,0 +1,130 @@
+/**
+ * Hostile and broken model files (issue 3): one named case per bullet of the issue, each
+ * exiting 2 with one line on stderr naming the file and the cause, nothing on stdout, in
+ * under 5 s and 512 MB. Cases run through the built CLI in a worker process that reports
+ * its peak RSS (scripts/fuzz/worker.mjs).
+ */
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeSafetensors } from '../scripts/fixtures/safetensors-writer.js';
+import { CLI, ROOT } from './helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'rmt-hostile-'));
+chmodSync(tmp, 0o755); // so that the permission case is denied by the file's mode, not the folder's
+let worker: ChildProcess;
+beforeAll(async () => {
+  worker = fork(join(ROOT, 'scripts', 'fuzz', 'worker.mjs'), [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+  await new Promise((resolve) => worker.once('message', resolve));
+});
+afterAll(() => {
+  worker.kill();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  maxRssMB: number;
+}
+let nextId = 0;
+function run(args: string[]): Promise<Outcome> {
+  const id = nextId++;
+  return new Promise((resolve) => {
+    worker.once('message', (m) => resolve(m as Outcome));
+    worker.send({ id, args });
+  });
+}
+
+/** Writes `bytes` to a fresh folder and returns the file's path. */
+function put(name: string, bytes: Uint8Array | string): string {
+  const dir = join(tmp, `case-${nextId}-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(dir, { recursive: true });
+  const p = join(dir, name);
+  writeFileSync(p, bytes);
+  return p;
+}
+
+const weights = (n = 4) => ({ name: 'w', dtype: 'F32' as const, shape: [n, n], values: Array.from({ length: n * n }, (_, i) => i % 7) });
+const st = (header: unknown, dataBytes: number, lenOverride?: bigint) => {
+  const json = Buffer.from(JSON.stringify(header));
+  const out = new Uint8Array(8 + json.length + dataBytes);
+  new DataView(out.buffer).setBigUint64(0, lenOverride ?? BigInt(json.length), true);
+  out.set(json, 8);
+  return out;
+};
+const goodSt = encodeSafetensors([weights()]);
+const f32 = (shape: number[], offsets: unknown) => ({ w: { dtype: 'F32', shape, data_offsets: offsets } });
+
+/** Each case: what the issue names, the file to give the CLI, and the cause the error must state. */
+const CASES: [string, () => string, RegExp][] = [
+  ['truncated: safetensors header', () => put('m.safetensors', goodSt.subarray(0, 20)), /larger than the file .*truncated/],
+  ['truncated: safetensors length field', () => put('m.safetensors', goodSt.subarray(0, 5)), /too short for a safetensors header/],
+  ['truncated: safetensors tensor data', () => put('m.safetensors', goodSt.subarray(0, goodSt.length - 3)), /points past the end of the file/],
+  ['safetensors: length field larger than the file', () => put('m.safetensors', st(f32([2], [0, 8]), 8, 10_000n)), /header length 10000 is larger than the file/],
+  ['safetensors: length field above the 100 MB cap', () => put('m.safetensors', st(f32([2], [0, 8]), 8, 2n ** 40n)), /above the 100000000-byte cap/],
+  ['safetensors: header not JSON', () => put('m.safetensors', st('x', 0).fill(0x41, 8)), /not valid UTF-8 JSON/],
+  ['safetensors: header not an object', () => put('m.safetensors', st([f32([2], [0, 8])], 8)), /header is not a JSON object/],
+  ['safetensors: wrong types in the header', () => put('m.safetensors', st({ w: { dtype: 'F32', shape: [2], data_offsets: ['0', '8'] } }, 8)), /data_offsets are not integers/],
+  ['safetensors: unknown dtype', () => put('m.safetensors', st({ w: { dtype: 'F128', shape: [2], data_offsets: [0, 8] } }, 8)), /unknown dtype 'F128'/],
+  ['safetensors: negative data_offsets', () => put('m.safetensors', st(f32([2], [-8, 0]), 8)), /data_offsets are negative/],
+  [
+    'safetensors: overlapping data_offsets',
+    () => put('m.safetensors', st({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12)),
+    /overlaps the previous tensor/,
+  ],
+  ['safetensors: unsorted data_offsets (end before begin)', () => put('m.safetensors', st(f32([0], [8, 0]), 8)), /end 0 is before begin 8/],
+  ['safetensors: out-of-range data_offsets', () => put('m.safetensors', st(f32([4], [0, 16]), 8)), /points past the end of the file/],
+  ['safetensors: shape × dtype size ≠ byte length', () => put('m.safetensors', st(f32([3], [0, 8]), 8)), /needs 12 bytes but data_offsets span 8/],
+  ['an empty model (no weights)', () => put('m.safetensors', st({ __metadata__: { format: 'pt' } }, 0)), /no weight tensors/],
+  [
+    'a model with only integer tensors',
+    () => put('m.safetensors', encodeSafetensors([{ name: 'ids', dtype: 'I64', shape: [3], values: [1, 2, 3] }])),
+    /no weight tensors \(only 1 integer or non-numeric tensors\)/,
+  ],
+  [
+    'a directory without weights',
+    () => {
+      const p = put('config.json', '{"model_type": "x"}');
+      return join(p, '..');
+    },
+    /directory holds no model weights/,
+  ],
+  ['a file that is neither format', () => put('notes.txt', 'just some text, not weights'), /neither ONNX nor safetensors/],
+  ['an empty file', () => put('m.onnx', ''), /the file is empty/],
+  ['a missing file', () => join(tmp, 'nope', 'model.safetensors'), /no such file or directory/],
+];
+
+describe('bad input: exit 2, one line naming the file and the cause', () => {
+  for (const [name, make, cause] of CASES) {
+    it(name, async () => {
+      const path = make();
+      const r = await run([path, '--json']);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      const lines = r.stderr.split('\n').filter(Boolean);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!.startsWith(`rmt-analyze: ${path}: `), lines[0]).toBe(true);
+      expect(lines[0]).toMatch(cause);
+      expect(r.ms).toBeLessThan(5000);
+      expect(r.maxRssMB).toBeLessThan(512);
+    });
+  }
+
+  it('permission denied', () => {
+    const path = put('m.safetensors', goodSt);
+    chmodSync(path, 0o000);
+    // Root reads anything: run the CLI as nobody when we are root.
+    const asNobody = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    chmodSync(join(path, '..'), 0o755);
+    const [cmd, ...args] = [...asNobody, process.execPath, CLI, path];
+    const r = spawnSync(cmd!, args, { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`rmt-analyze: ${path}: permission denied\n`);
+  });
+});
