@@ -62,6 +62,8 @@ export function toSafeInt(v: unknown, what: () => string): number {
   if (typeof v === 'number') n = v;
   else if (typeof v === 'object' && v !== null && 'low' in v && 'high' in v) {
     const l = v as { low: number; high: number; unsigned?: boolean };
+    // Common case first: a small non-negative value in the low word.
+    if (l.high === 0) return l.low >>> 0;
     let big = (BigInt(l.high >>> 0) << 32n) | BigInt(l.low >>> 0);
     if (!l.unsigned && l.high < 0) big -= 1n << 64n;
     n = big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : undefined;
@@ -110,6 +112,15 @@ export async function describeTensor(
   // Checked after the loop: a zero dimension makes any product valid (an empty tensor).
   if (!Number.isSafeInteger(count)) throw new FormatError(`${who} has shape [${shape.join(', ')}], too many elements to address`);
 
+  // data_location is a closed (proto2) enum: protobufjs keeps an unknown value aside in
+  // $unknowns instead of setting the field. Nothing else lands there: the walker gathers
+  // only known fields.
+  const unknowns = (f as { $unknowns?: Uint8Array[] }).$unknowns;
+  if (unknowns !== undefined && unknowns.length > 0) {
+    const raw = unknowns[0]!;
+    const value = readVarint(raw, readVarint(raw, 0, raw.length).next, raw.length).value;
+    throw new FormatError(`${who} has unknown data_location ${value}`);
+  }
   const location = toSafeInt(f.data_location ?? 0, () => `${who} data_location`);
   if (location !== 0 && location !== 1) throw new FormatError(`${who} has unknown data_location ${location}`);
   const present = [...msg.data.entries()].filter(([, d]) => d.pieces.length > 0).map(([k]) => k);

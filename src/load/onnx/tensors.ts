@@ -64,6 +64,8 @@ export interface Discovery {
 
 /** A name in scope: a stored tensor (possibly seen through value-preserving ops) or anything else. */
 type Value = { readonly tensor: FoundTensor; readonly via: readonly string[] } | { readonly tensor?: undefined };
+/** Any value that is not a stored tensor: graph inputs, outputs of ordinary ops. Shared. */
+const OPAQUE: Value = Object.freeze({});
 
 class Scope {
   private readonly names = new Map<string, Value>();
@@ -148,7 +150,7 @@ export function discover(model: WalkedMessage): Discovery {
 
   const visitGraph = (graph: WalkedMessage, parent: Scope | undefined): void => {
     const scope = new Scope(parent);
-    for (const vi of (graph.fields.input ?? []) as { name?: string }[]) scope.define(str(vi.name), {});
+    for (const vi of (graph.fields.input ?? []) as { name?: string }[]) scope.define(str(vi.name), OPAQUE);
     for (const init of list(graph, 'initializer')) {
       const name = str(init.fields.name);
       scope.define(name, { tensor: add(init, name, false), via: [] });
@@ -169,7 +171,7 @@ export function discover(model: WalkedMessage): Discovery {
 
     if (op === 'Constant') {
       const out = outputs[0] ?? '';
-      let defined: Value = {};
+      let defined: Value = OPAQUE;
       for (const [aname, a] of attrs) {
         const t = list(a, 't')[0];
         const sp = list(a, 'sparse_tensor')[0];
@@ -206,7 +208,7 @@ export function discover(model: WalkedMessage): Discovery {
     for (const [i, out] of outputs.entries()) {
       if (passThrough && i === 0 && first?.tensor !== undefined) {
         scope.define(out, { tensor: first.tensor, via: [...first.via, op] });
-      } else scope.define(out, {});
+      } else scope.define(out, OPAQUE);
     }
   };
 
@@ -243,7 +245,7 @@ export function discover(model: WalkedMessage): Discovery {
         attach(0, 1, 2, {
           scheme: 'DequantizeLinear',
           op,
-          axis: intAttr(attrs, 'axis', nodeWhat),
+          axis: intAttr(attrs, 'axis', nodeWhat) ?? 1,
           defaultAxis: () => 1,
           blockSize: blockSize === 0 ? undefined : blockSize,
         });
@@ -298,7 +300,7 @@ export function discover(model: WalkedMessage): Discovery {
   // A function body sees only its own inputs and definitions (IR spec, "Functions").
   for (const fn of list(model, 'functions')) {
     const scope = new Scope();
-    for (const name of strs(fn.fields.input)) scope.define(name, {});
+    for (const name of strs(fn.fields.input)) scope.define(name, OPAQUE);
     for (const a of list(fn, 'attribute_proto')) {
       otherTensors += list(a, 't').length + list(a, 'tensors').length;
     }
