@@ -54,7 +54,7 @@ describe('generated fixtures', () => {
     const dir = await mkdtemp(join(tmpdir(), 'onnx-fix-'));
     try {
       const written = await writeOnnxFixtures(dir);
-      expect(written.length).toBe(16);
+      expect(written.length).toBe(17);
       for (const rel of written) {
         expect(await readFile(join(dir, rel)), rel).toEqual(await readFile(join(FIX, relative('onnx', rel))));
       }
@@ -260,6 +260,49 @@ describe('openOnnx on fixtures', () => {
       ]);
       expect(m.nonWeightTensors).toBe(2);
       expect(await values(m, 'fc')).toEqual([-2.5, -1.25, 0, 1.25, 2.5, 3.75]);
+    });
+  });
+
+  it('QLinearConv, ConvInteger (dynamic, per channel), int16 DequantizeLinear; MatMulNBits listed undecoded', async () => {
+    await withModel('quant-more.onnx', async (m) => {
+      expect(m.nonWeightTensors).toBe(9); // 8 scales / zero points and the int32 QLinearConv bias
+      expect(m.tensors.map(summary)).toEqual([
+        {
+          name: 'qc.w',
+          shape: [2, 2, 1, 1],
+          dtype: 'I8',
+          kindHint: 'conv2d',
+          consumer: 'QLinearConv',
+          groups: 1,
+          quantization: { scheme: 'DequantizeLinear', scaleName: 'qc.w_scale', zeroPointName: 'qc.w_zp', axis: 0 },
+          byteLength: 4,
+        },
+        {
+          name: 'conv',
+          shape: [2, 1, 3],
+          dtype: 'U8',
+          kindHint: 'conv1d',
+          consumer: 'ConvInteger',
+          groups: 1,
+          quantization: { scheme: 'dynamic', scaleName: 'conv_scale', zeroPointName: 'conv_zero_point', axis: 0 },
+          byteLength: 6,
+        },
+        {
+          name: 'w.i16',
+          shape: [2, 2],
+          dtype: 'I16',
+          kindHint: 'dense',
+          consumer: 'MatMul',
+          groups: undefined,
+          quantization: { scheme: 'DequantizeLinear', scaleName: 'w.i16_scale' },
+          byteLength: 8,
+        },
+        { name: 'nbits.B', shape: [2, 1, 4], dtype: 'OTHER', kindHint: 'dense', consumer: 'MatMulNBits', groups: undefined, quantization: undefined, byteLength: 8 },
+      ]);
+      expect(await values(m, 'qc.w')).toEqual([0.5, 1, 4, 6]);
+      expect(await values(m, 'conv')).toEqual([0, 2, 4, 0, 1, 2]);
+      expect(await values(m, 'w.i16')).toEqual([-150, 150, 500, -500]);
+      await expect(byName(m, 'nbits.B').read()).rejects.toThrow("tensor 'nbits.B' is packed in MatMulNBits's own format (not supported)");
     });
   });
 

@@ -52,6 +52,8 @@ export async function openOnnx(path: string): Promise<LoadedModel> {
       }
       if (t.quant !== undefined && QUANTIZED_DTYPES.has(elem.dtype)) {
         entries.push(await quantizedEntry(t, describe, path, source));
+      } else if (t.packedFor !== undefined && elem.float !== true) {
+        entries.push(plainEntry(t, await describe(t), path, source, `is packed in ${t.packedFor}'s own format (not supported)`));
       } else if (t.quantParam) {
         nonWeights++; // scales and zero points: bookkeeping of quantized tensors
       } else if (elem.float || elem.dtype === 'OTHER' || elem.dtype === 'I4' || elem.dtype === 'U4') {
@@ -101,9 +103,10 @@ function usage(uses: readonly Use[], rank: number): Pick<TensorRef, 'kindHint' |
 }
 
 /** A float tensor (read and widened), or one we list but cannot decode (dtype 'OTHER'). */
-function plainEntry(t: FoundTensor, info: TensorInfo, path: string, source: FileSource): Entry {
-  const readable = info.elem.float === true && info.unsupported === undefined;
+function plainEntry(t: FoundTensor, info: TensorInfo, path: string, source: FileSource, unreadable?: string): Entry {
+  const readable = info.elem.float === true && info.unsupported === undefined && unreadable === undefined;
   const why =
+    unreadable ??
     info.unsupported ??
     (info.elem.dtype === 'I4' || info.elem.dtype === 'U4'
       ? `is a 4-bit ${info.elem.name} tensor with no DequantizeLinear scale`

@@ -52,6 +52,11 @@ export interface FoundTensor {
   quant?: QuantFound;
   /** Used as a scale or zero point of a quantization op: bookkeeping, not a weight. */
   quantParam: boolean;
+  /**
+   * The op whose own packed format this integer tensor is in (onnxruntime MatMulNBits,
+   * GatherBlockQuantized): a weight we list but do not decode.
+   */
+  packedFor?: string;
 }
 
 export interface Discovery {
@@ -265,6 +270,16 @@ export function discover(model: WalkedMessage): Discovery {
         attach(3, 4, 5, { scheme: 'DequantizeLinear', op, defaultAxis: () => 0 });
         markParams(1, 2, 6, 7);
         return;
+      case 'MatMulNBits':
+      case 'GatherBlockQuantized': {
+        // onnxruntime contrib ops storing n-bit blocks in their own layout (B [N, blocks,
+        // blob] for MatMulNBits): listed as weights, not decoded; scales are bookkeeping.
+        const wIdx = op === 'MatMulNBits' ? 1 : 0;
+        const w = param(resolved[wIdx]);
+        if (w !== undefined && w.quant === undefined) w.packedFor = op;
+        markParams(2, 3);
+        return;
+      }
       case 'MatMulInteger':
       case 'ConvInteger': {
         // onnxruntime quantize_dynamic: the weight W is stored as W_quantized with W_scale
@@ -337,6 +352,14 @@ function kindOfUse(u: Use, rank: number): LayerKind | undefined {
       return u.input === 1 || u.input === 2 ? 'recurrent' : u.input === 3 ? 'bias' : undefined;
     case 'Gather':
       return u.input === 0 && rank === 2 ? 'embedding' : undefined;
+    case 'MatMulNBits':
+      return u.input === 1 ? 'dense' : undefined;
+    case 'GatherBlockQuantized':
+      return u.input === 0 ? 'embedding' : undefined;
+    case 'Attention': // onnxruntime contrib: input, weights, bias
+      return u.input === 1 ? 'dense' : u.input === 2 ? 'bias' : undefined;
+    case 'EmbedLayerNormalization': // input_ids, segment_ids, word/position/segment embeddings, gamma, beta
+      return u.input >= 2 && u.input <= 4 ? 'embedding' : u.input >= 5 ? 'norm' : undefined;
     case 'BatchNormalization':
     case 'LayerNormalization':
     case 'InstanceNormalization':
