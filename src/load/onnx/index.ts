@@ -12,8 +12,6 @@ import { ModelProto } from './schema.js';
 import { discover, elementType, summarizeUses, type FoundTensor, type Use } from './tensors.js';
 import { walkFile } from './wire.js';
 
-export { MAX_DEPTH } from './wire.js';
-
 /** A listed tensor before references to the same storage are merged. */
 interface Entry {
   readonly position: number;
@@ -23,7 +21,11 @@ interface Entry {
   readonly make: (uses: readonly Use[]) => TensorRef;
 }
 
-/** Opens an ONNX model. Throws FormatError (or InputError for a named data file) on bad input. */
+/**
+ * Opens an ONNX model: walks its structure, checks every listed tensor's storage (external
+ * files resolved inside the model's folder), and returns refs whose read() loads one
+ * tensor. Bad input throws FormatError; the dispatcher (src/load/index.ts) names the file.
+ */
 export async function openOnnx(path: string): Promise<LoadedModel> {
   const source = await FileSource.open(path);
   try {

@@ -103,6 +103,8 @@ const PASS_THROUGH = new Set([
   'Flatten',
 ]);
 
+const CONV_OPS = new Set(['Conv', 'ConvTranspose', 'QLinearConv', 'ConvInteger']);
+
 const strs = (v: unknown): string[] => (Array.isArray(v) ? (v as unknown[]).map((x) => String(x)) : []);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const list = (m: WalkedMessage, field: string): readonly WalkedMessage[] => m.children.get(field) ?? [];
@@ -197,9 +199,9 @@ export function discover(model: WalkedMessage): Discovery {
     }
 
     const resolved = inputs.map((n) => (n === '' ? undefined : scope.lookup(n)));
-    const group = op === 'Conv' || op === 'ConvTranspose' || op === 'QLinearConv' || op === 'ConvInteger'
-      ? intAttr(attrs, 'group', nodeWhat) ?? 1
-      : undefined;
+    // Conv `group` (default 1); a value below 1 is invalid and says nothing.
+    const groupAttr = CONV_OPS.has(op) ? intAttr(attrs, 'group', nodeWhat) ?? 1 : undefined;
+    const group = groupAttr !== undefined && groupAttr >= 1 ? groupAttr : undefined;
     const passThrough = PASS_THROUGH.has(op);
     resolved.forEach((v, i) => {
       if (v?.tensor === undefined) return;
