@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { writeSafetensorsFixtures } from './fixtures/safetensors.js';
+import { writeOnnxFixtures } from './fixtures/onnx.js';
 
 export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'generated');
 
@@ -15,7 +16,7 @@ export type FixtureMaker = (dir: string) => Promise<string[]>;
 
 export async function makeAllFixtures(dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const makers: FixtureMaker[] = [writeSafetensorsFixtures];
+  const makers: FixtureMaker[] = [writeSafetensorsFixtures, writeOnnxFixtures];
   const written: string[] = [];
   for (const make of makers) written.push(...(await make(dir)));
   return written;

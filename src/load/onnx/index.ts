@@ -1,7 +1,207 @@
-import type { LoadedModel } from '../../types.js';
+/**
+ * ONNX loader: opens a .onnx model (inline, or with external data files), lists its
+ * weight tensors with what the graph says about each, and reads one tensor's values at a
+ * time. Parsing reads the graph structure only; tensor data stays on disk until read().
+ */
+import type { LoadedModel, QuantInfo, TensorRef } from '../../types.js';
 import { FormatError } from '../../errors.js';
+import { FileSource } from '../file.js';
+import { describeTensor, readValues, toSafeInt, type SizeCache, type TensorInfo } from './decode.js';
+import { dequantize, quantLayout, QUANTIZED_DTYPES } from './quant.js';
+import { ModelProto } from './schema.js';
+import { discover, elementType, summarizeUses, type FoundTensor, type Use } from './tensors.js';
+import { walkFile } from './wire.js';
 
-/** Opens an ONNX model (inline or external data). Placeholder until the ONNX loader lands. */
-export async function openOnnx(_path: string): Promise<LoadedModel> {
-  throw new FormatError('ONNX reading is not implemented yet');
+/** A listed tensor before references to the same storage are merged. */
+interface Entry {
+  readonly position: number;
+  readonly storageKey: string;
+  readonly uses: Use[];
+  /** Builds the TensorRef once all uses of this storage are known. */
+  readonly make: (uses: readonly Use[]) => TensorRef;
+}
+
+/**
+ * Opens an ONNX model: walks its structure, checks every listed tensor's storage (external
+ * files resolved inside the model's folder), and returns refs whose read() loads one
+ * tensor. Bad input throws FormatError; the dispatcher (src/load/index.ts) names the file.
+ */
+export async function openOnnx(path: string): Promise<LoadedModel> {
+  const source = await FileSource.open(path);
+  try {
+    const model = await walkFile(source, ModelProto);
+    const found = discover(model);
+    if (!found.hasGraph) throw new FormatError('the ONNX model has no graph');
+    const sizes: SizeCache = new Map();
+    const infos = new Map<FoundTensor, Promise<TensorInfo>>();
+    const describe = (t: FoundTensor): Promise<TensorInfo> => {
+      let p = infos.get(t);
+      if (p === undefined) infos.set(t, (p = describeTensor(t.msg, t.name, path, sizes)));
+      return p;
+    };
+
+    const entries: Entry[] = [];
+    let nonWeights = found.otherTensors;
+    for (const t of found.tensors) {
+      if (t.sparse) {
+        entries.push(sparseEntry(t, path));
+        continue;
+      }
+      const elem = elementType(t);
+      if (elem === undefined) {
+        await describe(t); // throws the specific error (no / unknown data_type)
+        continue;
+      }
+      if (t.quant !== undefined && QUANTIZED_DTYPES.has(elem.dtype)) {
+        entries.push(await quantizedEntry(t, describe, path, source));
+      } else if (t.packedFor !== undefined && elem.float !== true) {
+        entries.push(plainEntry(t, await describe(t), path, source, `is packed in ${t.packedFor}'s own format (not supported)`));
+      } else if (t.quantParam) {
+        nonWeights++; // scales and zero points: bookkeeping of quantized tensors
+      } else if (elem.float || elem.dtype === 'OTHER' || elem.dtype === 'I4' || elem.dtype === 'U4') {
+        entries.push(plainEntry(t, await describe(t), path, source));
+      } else {
+        nonWeights++; // integer and boolean tensors: shapes, indices, masks
+      }
+    }
+
+    const tensors = mergeByStorage(entries);
+    if (tensors.length === 0) throw new FormatError('no weight tensors (no float or quantized tensors in the model)');
+    let bytes = source.size;
+    for (const size of sizes.values()) bytes += size;
+    return {
+      path,
+      format: 'onnx',
+      tensors,
+      bytes,
+      nonWeightTensors: nonWeights,
+      close: () => source.close(),
+    };
+  } catch (e) {
+    await source.close();
+    throw e;
+  }
+}
+
+/** One TensorRef per distinct storage (tied weights, the same bytes named twice), in file order. */
+function mergeByStorage(entries: Entry[]): TensorRef[] {
+  entries.sort((a, b) => a.position - b.position);
+  const byKey = new Map<string, { first: Entry; uses: Use[] }>();
+  for (const e of entries) {
+    const g = byKey.get(e.storageKey);
+    if (g === undefined) byKey.set(e.storageKey, { first: e, uses: [...e.uses] });
+    else g.uses.push(...e.uses);
+  }
+  return [...byKey.values()].map((g) => g.first.make(g.uses));
+}
+
+function usage(uses: readonly Use[], rank: number): Pick<TensorRef, 'kindHint' | 'consumer' | 'groups'> {
+  const s = summarizeUses(uses, rank);
+  const out: { kindHint?: TensorRef['kindHint']; consumer?: string; groups?: number } = {};
+  if (s.kindHint !== undefined) out.kindHint = s.kindHint;
+  if (s.consumer !== undefined) out.consumer = s.consumer;
+  if (s.groups !== undefined) out.groups = s.groups;
+  return out;
+}
+
+/** A float tensor (read and widened), or one we list but cannot decode (dtype 'OTHER'). */
+function plainEntry(t: FoundTensor, info: TensorInfo, path: string, source: FileSource, unreadable?: string): Entry {
+  const readable = info.elem.float === true && info.unsupported === undefined && unreadable === undefined;
+  const why =
+    unreadable ??
+    info.unsupported ??
+    (info.elem.dtype === 'I4' || info.elem.dtype === 'U4'
+      ? `is a 4-bit ${info.elem.name} tensor with no DequantizeLinear scale`
+      : `has type ${info.elem.name}, which rmt-analyze cannot decode`);
+  return {
+    position: info.position,
+    storageKey: info.storageKey,
+    uses: t.uses,
+    make: (uses) => ({
+      name: info.name,
+      shape: info.shape,
+      dtype: readable ? info.elem.dtype : 'OTHER',
+      file: path,
+      byteLength: info.byteLength,
+      ...usage(uses, info.shape.length),
+      storageKey: info.storageKey,
+      read: readable
+        ? () => readValues(info, source)
+        : async () => {
+            throw new FormatError(`tensor '${info.name}' ${why}`);
+          },
+    }),
+  };
+}
+
+async function quantizedEntry(
+  t: FoundTensor,
+  describe: (t: FoundTensor) => Promise<TensorInfo>,
+  path: string,
+  source: FileSource,
+): Promise<Entry> {
+  const q = t.quant!;
+  const w = await describe(t);
+  const scale = await describe(q.scale);
+  const zp = q.zeroPoint !== undefined ? await describe(q.zeroPoint) : undefined;
+  const layout = quantLayout(w, scale, zp, q);
+  const quantization: QuantInfo = {
+    scheme: q.scheme,
+    scaleName: scale.name,
+    ...(zp !== undefined ? { zeroPointName: zp.name } : {}),
+    ...(layout.kind !== 'tensor' ? { axis: layout.axis } : {}),
+    ...(layout.kind === 'block' ? { blockSize: layout.blockSize } : {}),
+  };
+  // The scale is part of the identity: the same int8 bytes under another scale are another weight.
+  const storageKey = `${w.storageKey}|scale:${scale.storageKey}|zp:${zp?.storageKey ?? ''}`;
+  return {
+    position: w.position,
+    storageKey,
+    uses: t.uses,
+    make: (uses) => ({
+      name: q.reportAs,
+      shape: w.shape,
+      dtype: w.elem.dtype,
+      file: path,
+      byteLength: w.byteLength,
+      ...usage(uses, w.shape.length),
+      quantization,
+      storageKey,
+      read: async () => {
+        const values = await readValues(w, source);
+        const s = await readValues(scale, source);
+        const z = zp !== undefined ? await readValues(zp, source) : undefined;
+        return dequantize(values, w.shape, layout, s, z);
+      },
+    }),
+  };
+}
+
+/** Sparse tensors are listed (and skipped downstream), never silently dropped. */
+function sparseEntry(t: FoundTensor, path: string): Entry {
+  const who = `sparse tensor '${t.name}'`;
+  const dims = (t.msg.fields.dims ?? []) as unknown[];
+  const shape = dims.map((d, i) => {
+    const n = toSafeInt(d, () => `${who} dimension ${i}`);
+    if (n < 0) throw new FormatError(`${who} has a negative dimension ${n}`);
+    return n;
+  });
+  const storageKey = `${path}#sparse@${t.msg.offset}`;
+  return {
+    position: t.msg.offset,
+    storageKey,
+    uses: t.uses,
+    make: (uses) => ({
+      name: t.name,
+      shape,
+      dtype: 'OTHER',
+      file: path,
+      byteLength: t.msg.length,
+      ...usage(uses, shape.length),
+      storageKey,
+      read: async () => {
+        throw new FormatError(`tensor '${t.name}' is a sparse tensor (not supported)`);
+      },
+    }),
+  };
 }

@@ -1,0 +1,111 @@
+/**
+ * Linear dequantization, y = (x − zero_point) · scale, with the three layouts of ONNX
+ * DequantizeLinear (operator spec, opset 10–23):
+ *   per tensor — scale is a scalar (or one element);
+ *   per axis   — scale is 1-D, one value per index along `axis` (default 1, negative
+ *                counts from the end);
+ *   blocked    — (opset 21) scale has x's rank, x's shape except ceil(dim/block_size)
+ *                along `axis`: one scale per block of block_size consecutive elements.
+ * QLinearMatMul/QLinearConv and onnxruntime's dynamic quantization use the same formula.
+ */
+import { FormatError } from '../../errors.js';
+import type { DType } from '../../types.js';
+import type { TensorInfo } from './decode.js';
+import type { QuantFound } from './tensors.js';
+
+export type QuantLayout =
+  | { readonly kind: 'tensor' }
+  | { readonly kind: 'axis'; readonly axis: number }
+  | { readonly kind: 'block'; readonly axis: number; readonly blockSize: number };
+
+/** Stored types a quantized weight can have. */
+export const QUANTIZED_DTYPES: ReadonlySet<DType> = new Set(['I8', 'U8', 'I16', 'U16', 'I32', 'I4', 'U4', 'F8_E4M3', 'F8_E5M2']);
+const SCALE_DTYPES: ReadonlySet<DType> = new Set(['F32', 'F16', 'BF16', 'F64']);
+
+/** Checks scale and zero point against the weight and returns the layout, or throws. */
+export function quantLayout(w: TensorInfo, scale: TensorInfo, zp: TensorInfo | undefined, q: QuantFound): QuantLayout {
+  const who = `tensor '${w.name}'`;
+  const rank = w.shape.length;
+  if (!SCALE_DTYPES.has(scale.elem.dtype)) {
+    throw new FormatError(`${who}: its ${q.op} scale '${scale.name}' has type ${scale.elem.name}, not a float type`);
+  }
+  if (zp !== undefined) {
+    if (zp.count !== scale.count) {
+      throw new FormatError(`${who}: zero point '${zp.name}' has ${zp.count} elements but scale '${scale.name}' has ${scale.count}`);
+    }
+    if (zp.elem.dtype === 'OTHER' || zp.elem.dtype === 'I64' || zp.elem.dtype === 'U64') {
+      throw new FormatError(`${who}: zero point '${zp.name}' has unreadable type ${zp.elem.name}`);
+    }
+  }
+  const normalize = (a: number): number => {
+    const n = a < 0 ? a + rank : a;
+    if (n < 0 || n >= rank) throw new FormatError(`${who}: ${q.op} axis ${a} is out of range for rank ${rank}`);
+    return n;
+  };
+  if (q.blockSize !== undefined) {
+    if (q.blockSize < 0) throw new FormatError(`${who}: ${q.op} block_size ${q.blockSize} is negative`);
+    const axis = normalize(q.axis ?? 1);
+    const ok =
+      scale.shape.length === rank &&
+      scale.shape.every((d, i) => (i === axis ? d === Math.ceil(w.shape[i]! / q.blockSize!) : d === w.shape[i]));
+    if (!ok) {
+      throw new FormatError(
+        `${who}: scale '${scale.name}' shape [${scale.shape.join(', ')}] does not fit blocks of ${q.blockSize} along axis ${axis} of [${w.shape.join(', ')}]`,
+      );
+    }
+    return { kind: 'block', axis, blockSize: q.blockSize };
+  }
+  if (scale.count === 1 && scale.shape.length <= 1) return { kind: 'tensor' };
+  if (scale.shape.length !== 1) {
+    throw new FormatError(`${who}: scale '${scale.name}' has shape [${scale.shape.join(', ')}], expected a scalar or 1-D`);
+  }
+  if (q.axis !== undefined) {
+    const axis = normalize(q.axis);
+    if (w.shape[axis] !== scale.count) {
+      throw new FormatError(`${who}: scale '${scale.name}' has ${scale.count} elements but axis ${axis} has ${w.shape[axis]}`);
+    }
+    return { kind: 'axis', axis };
+  }
+  // No axis attribute: the op's convention, else the only axis of the right length.
+  const preferred = rank > 0 ? q.defaultAxis(rank) : -1;
+  if (w.shape[preferred] === scale.count) return { kind: 'axis', axis: preferred };
+  const fits = w.shape.map((d, i) => (d === scale.count ? i : -1)).filter((i) => i >= 0);
+  if (fits.length === 1) return { kind: 'axis', axis: fits[0]! };
+  throw new FormatError(`${who}: cannot tell which axis its ${scale.count} scales of '${scale.name}' apply to (shape [${w.shape.join(', ')}])`);
+}
+
+/** Applies the layout: out[i] = (q[i] − zp[j]) · scale[j], j the scale index of element i. */
+export function dequantize(
+  q: Float64Array,
+  shape: readonly number[],
+  layout: QuantLayout,
+  scale: Float64Array,
+  zp: Float64Array | undefined,
+): Float64Array {
+  const out = new Float64Array(q.length);
+  if (layout.kind === 'tensor') {
+    const s = scale[0]!;
+    const z = zp?.[0] ?? 0;
+    for (let i = 0; i < q.length; i++) out[i] = (q[i]! - z) * s;
+    return out;
+  }
+  // Element i = (o·D + d)·inner + k, with D the size of the axis.
+  const axis = layout.axis;
+  const D = shape[axis]!;
+  let inner = 1;
+  for (let a = axis + 1; a < shape.length; a++) inner *= shape[a]!;
+  const outer = D * inner === 0 ? 0 : q.length / (D * inner);
+  const B = layout.kind === 'block' ? layout.blockSize : 1;
+  const Ds = layout.kind === 'block' ? Math.ceil(D / B) : D;
+  let i = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let d = 0; d < D; d++) {
+      const rowBase = layout.kind === 'block' ? (o * Ds + Math.floor(d / B)) * inner : -1;
+      for (let k = 0; k < inner; k++, i++) {
+        const j = layout.kind === 'block' ? rowBase + k : d;
+        out[i] = (q[i]! - (zp?.[j] ?? 0)) * scale[j]!;
+      }
+    }
+  }
+  return out;
+}

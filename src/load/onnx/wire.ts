@@ -1,0 +1,508 @@
+/**
+ * A schema-driven protobuf wire-format walker that reads an ONNX file through a small
+ * window, so that a model of any size is parsed in bounded memory (issue 2).
+ *
+ * Messages that can contain tensors (ModelProto → GraphProto → NodeProto → AttributeProto
+ * → TensorProto …, see WALKED_TYPES) are walked field by field. Inside a TensorProto the
+ * element data (raw_data, float_data, …) is not read: the walker records where it is
+ * (file offset and length) and TensorRef.read() reads it later. All other fields of a
+ * walked message are small; their bytes are gathered and decoded by protobufjs.
+ *
+ * The walk of one message is a resumable synchronous loop (MessageWalk.run) over the
+ * window; it stops only to ask for I/O: a window refill, or an asynchronous walk of a
+ * sub-message larger than the window. Messages that fit in the window (nodes, attributes,
+ * small tensors: nearly all of a graph) are walked without any await.
+ *
+ * Every number taken from the file is checked where it is read (DESIGN.md §5): tags,
+ * wire types of known fields, varint lengths, lengths against the enclosing message,
+ * nesting depth. Encoding reference: https://protobuf.dev/programming-guides/encoding/
+ */
+import protobuf from 'protobufjs';
+import { FormatError } from '../../errors.js';
+import type { FileSource } from '../file.js';
+import {
+  TENSOR_DATA_FIELDS,
+  TensorProto,
+  UNUSED_FIELDS,
+  WALKED_TYPES,
+  WIRE,
+  allowedWireTypes,
+} from './schema.js';
+
+/** Messages nested deeper than this are refused (subgraphs of subgraphs …; real models use < 20). */
+export const MAX_DEPTH = 64;
+/** Cap on the small fields gathered from one walked message (names, attributes, shapes). */
+export const MAX_GATHERED_BYTES = 64 * 1024 * 1024;
+/** Highest field number protobuf allows (2^29 − 1). */
+const MAX_FIELD_NUMBER = 536_870_911;
+/** Bytes read at a time while walking; messages up to this size are walked without awaiting. */
+const WINDOW_BYTES = 64 * 1024;
+/** A field's tag and length prefix take at most 10 + 10 bytes. */
+const MAX_HEADER_BYTES = 20;
+
+/**
+ * Where one occurrence of a tensor data field lies in the file. `packed`: the payload of
+ * one length-delimited field (raw_data, a packed float_data, one string). Otherwise a run
+ * of consecutive unpacked elements, each with its own tag, `count` of them.
+ */
+export interface DataPiece {
+  readonly offset: number;
+  length: number;
+  readonly packed: boolean;
+  count: number;
+}
+
+export interface DataField {
+  readonly field: protobuf.Field;
+  readonly pieces: DataPiece[];
+}
+
+export interface WalkedMessage {
+  readonly type: protobuf.Type;
+  /** File offset of the first byte of the message's payload. */
+  readonly offset: number;
+  readonly length: number;
+  /** The message's small fields, decoded by protobufjs (walked and data fields absent). */
+  readonly fields: Record<string, unknown>;
+  /** Walked sub-messages by field name, in file order. */
+  readonly children: ReadonlyMap<string, readonly WalkedMessage[]>;
+  /** TensorProto data fields by name. */
+  readonly data: ReadonlyMap<string, DataField>;
+}
+
+/** Walks a whole file as one message of `type` (ModelProto). */
+export async function walkFile(source: FileSource, type: protobuf.Type): Promise<WalkedMessage> {
+  return walk(new Window(source), type, 0, source.size, 1, undefined);
+}
+
+/** The bytes of the file currently in memory: at most a window, or one gathered field. */
+class Window {
+  buf: Uint8Array = new Uint8Array(0);
+  start = 0;
+
+  constructor(readonly source: FileSource) {}
+
+  get fileSize(): number {
+    return this.source.size;
+  }
+
+  covers(from: number, to: number): boolean {
+    return from >= this.start && to <= this.start + this.buf.length;
+  }
+
+  /** Loads [pos, pos + want) (clipped to the file) and more, up to a window. */
+  async load(pos: number, want: number): Promise<void> {
+    const length = Math.min(Math.max(want, WINDOW_BYTES), this.source.size - pos);
+    this.buf = await this.source.read(pos, Math.max(0, length), 'ONNX model');
+    this.start = pos;
+  }
+}
+
+/** What a paused walk needs before it can continue. */
+type Need =
+  | { readonly kind: 'load'; readonly pos: number; readonly want: number }
+  | { readonly kind: 'child'; readonly field: protobuf.Field; readonly start: number; readonly end: number };
+
+async function walk(
+  w: Window,
+  type: protobuf.Type,
+  start: number,
+  end: number,
+  depth: number,
+  parent: Ctx | undefined,
+): Promise<WalkedMessage> {
+  const m = new MessageWalk(w, type, start, end, depth, parent);
+  for (;;) {
+    const need = m.run();
+    if (need === undefined) return m.finish();
+    if (need.kind === 'load') await w.load(need.pos, need.want);
+    else m.addChild(need.field, await walk(w, need.field.resolvedType as protobuf.Type, need.start, need.end, depth + 1, m.ctx));
+  }
+}
+
+const EMPTY_CHILDREN: ReadonlyMap<string, readonly WalkedMessage[]> = new Map();
+const EMPTY_DATA: ReadonlyMap<string, DataField> = new Map();
+const EMPTY_FIELDS: Record<string, unknown> = Object.freeze({});
+
+/** allowedWireTypes per field, computed once (the walker asks for every field it meets). */
+const ALLOWED = new Map<protobuf.Field, readonly number[]>();
+function allowed(field: protobuf.Field): readonly number[] {
+  let a = ALLOWED.get(field);
+  if (a === undefined) ALLOWED.set(field, (a = allowedWireTypes(field)));
+  return a;
+}
+
+/** The state of one message being walked; `run` resumes where the last call stopped. */
+class MessageWalk {
+  readonly ctx: Ctx;
+  private pos: number;
+  /** Where this walk's gathered ranges start in PENDING. */
+  private pendingBase = 0;
+  private gathered: Uint8Array[] | undefined;
+  private gatheredBytes = 0;
+  private children: Map<string, WalkedMessage[]> | undefined;
+  private data: Map<string, DataField> | undefined;
+  private seenSingular: Set<number> | undefined;
+
+  constructor(
+    private readonly w: Window,
+    private readonly type: protobuf.Type,
+    private readonly start: number,
+    private readonly end: number,
+    private readonly depth: number,
+    parent: Ctx | undefined,
+  ) {
+    this.ctx = new Ctx(type, w, parent);
+    if (depth > MAX_DEPTH) throw this.ctx.error(`messages nested more than ${MAX_DEPTH} levels deep`);
+    this.pos = start;
+  }
+
+  /** Walks fields until the end of the message (undefined) or until I/O is needed. */
+  run(): Need | undefined {
+    const { w, ctx, end } = this;
+    // Every run leaves PENDING as it found it (flush before pausing, finish right after
+    // the last run), so this walk's ranges start at the current top.
+    this.pendingBase = PENDING.length;
+    while (this.pos < end) {
+      const tagPos = this.pos;
+      // The whole field header must be in the window; else load it and come back here.
+      if (!w.covers(tagPos, Math.min(end, tagPos + MAX_HEADER_BYTES))) return this.pause(tagPos, MAX_HEADER_BYTES);
+      const buf = w.buf;
+      const base = w.start;
+      const limit = end - base;
+      let next = scanVarint(buf, tagPos - base, limit);
+      if (next < 0) throw this.varintError(next, tagPos);
+      const tag = scanned;
+      if (!Number.isSafeInteger(tag) || tag > 0xffffffff) throw ctx.error(`invalid field tag at byte ${tagPos}`);
+      const wt = tag & 7;
+      const fieldNo = Math.floor(tag / 8);
+      if (fieldNo === 0 || fieldNo > MAX_FIELD_NUMBER) throw ctx.error(`invalid field number ${fieldNo} at byte ${tagPos}`);
+      if (wt === WIRE.SGROUP || wt === WIRE.EGROUP) {
+        throw ctx.error(`field ${fieldNo} at byte ${tagPos} uses the deprecated group encoding, which ONNX never uses`);
+      }
+      if (wt > WIRE.I32) throw ctx.error(`field ${fieldNo} at byte ${tagPos} has invalid wire type ${wt}`);
+      const field = this.type.fieldsById[fieldNo];
+      if (field !== undefined && !allowed(field).includes(wt)) {
+        throw ctx.error(
+          `field '${field.name}' at byte ${tagPos} has wire type ${wireName(wt)}, expected ${allowed(field).map(wireName).join(' or ')}`,
+        );
+      }
+      // The payload and the end of the field, checked against the enclosing message.
+      let payloadStart: number;
+      let payloadEnd: number;
+      if (wt === WIRE.LEN) {
+        const lenPos = base + next;
+        next = scanVarint(buf, next, limit);
+        if (next < 0) throw this.varintError(next, lenPos);
+        const len = scanned;
+        if (!Number.isSafeInteger(len)) throw ctx.error(`length at byte ${lenPos} is too large`);
+        payloadStart = base + next;
+        payloadEnd = payloadStart + len;
+        if (payloadEnd > end) {
+          const name = field !== undefined ? `'${field.name}'` : `${fieldNo}`;
+          throw ctx.error(`field ${name} at byte ${tagPos} claims ${len} bytes, past ${ctx.limitName(end)}`);
+        }
+      } else {
+        payloadStart = base + next;
+        if (wt === WIRE.VARINT) {
+          next = scanVarint(buf, next, limit);
+          if (next < 0) throw this.varintError(next, payloadStart);
+          payloadEnd = base + next;
+        } else {
+          payloadEnd = payloadStart + (wt === WIRE.I64 ? 8 : 4);
+          if (payloadEnd > end) throw ctx.error(`field ${fieldNo} at byte ${tagPos} runs past ${ctx.limitName(end)}`);
+        }
+      }
+
+      if (field === undefined || UNUSED_FIELDS.has(field.name)) {
+        // Unknown fields (a newer onnx.proto) and unused ones: skipped, already bounds-checked.
+      } else if (field.resolvedType instanceof protobuf.Type && WALKED_TYPES.has(field.resolvedType)) {
+        // A sub-message that fits in a window is loaded whole, then walked synchronously.
+        if (payloadEnd - tagPos <= WINDOW_BYTES && !w.covers(tagPos, payloadEnd)) return this.pause(tagPos, payloadEnd - tagPos);
+        if (!field.repeated) {
+          this.seenSingular ??= new Set();
+          if (this.seenSingular.has(fieldNo)) throw ctx.error(`field '${field.name}' occurs more than once`);
+          this.seenSingular.add(fieldNo);
+        }
+        this.pos = payloadEnd;
+        if (!w.covers(tagPos, payloadEnd)) {
+          this.flush();
+          ctx.keepName();
+          return { kind: 'child', field, start: payloadStart, end: payloadEnd };
+        }
+        // In the window: walked synchronously, without leaving this loop.
+        const child = new MessageWalk(w, field.resolvedType, payloadStart, payloadEnd, this.depth + 1, ctx);
+        if (child.run() !== undefined) throw new Error('unreachable: a message inside the window needed I/O');
+        this.addChild(field, child.finish());
+        continue;
+      } else if (this.type === TensorProto && TENSOR_DATA_FIELDS.has(field.name)) {
+        this.addData(field, wt, tagPos, payloadStart, payloadEnd);
+      } else {
+        if (this.gatheredBytes + payloadEnd - tagPos > MAX_GATHERED_BYTES) {
+          throw ctx.error(`metadata fields exceed ${MAX_GATHERED_BYTES} bytes (field '${field.name}' at byte ${tagPos})`);
+        }
+        if (!w.covers(tagPos, payloadEnd)) return this.pause(tagPos, payloadEnd - tagPos);
+        this.gatheredBytes += payloadEnd - tagPos;
+        if (field.resolvedType instanceof protobuf.Type) {
+          validateMessage(field.resolvedType, buf, payloadStart - base, payloadEnd - base, this.depth + 1, ctx);
+        }
+        if (field.name === 'name' && wt === WIRE.LEN) ctx.nameAt(payloadStart, payloadEnd);
+        PENDING.push(tagPos, payloadEnd);
+      }
+      this.pos = payloadEnd;
+    }
+    return undefined;
+  }
+
+  addChild(field: protobuf.Field, child: WalkedMessage): void {
+    this.children ??= new Map();
+    const list = this.children.get(field.name);
+    if (list === undefined) this.children.set(field.name, [child]);
+    else list.push(child);
+  }
+
+  private addData(field: protobuf.Field, wt: number, tagPos: number, payloadStart: number, payloadEnd: number): void {
+    this.data ??= new Map();
+    let df = this.data.get(field.name);
+    if (df === undefined) this.data.set(field.name, (df = { field, pieces: [] }));
+    else if (!field.repeated) throw this.ctx.error(`field '${field.name}' occurs more than once`);
+    if (wt === WIRE.LEN) {
+      df.pieces.push({ offset: payloadStart, length: payloadEnd - payloadStart, packed: true, count: -1 });
+      return;
+    }
+    // One unpacked element: extend the current run when it directly follows it.
+    const last = df.pieces[df.pieces.length - 1];
+    if (last !== undefined && !last.packed && last.offset + last.length === tagPos) {
+      last.length = payloadEnd - last.offset;
+      last.count++;
+    } else {
+      df.pieces.push({ offset: tagPos, length: payloadEnd - tagPos, packed: false, count: 1 });
+    }
+  }
+
+  /** Stops at `pos` (re-read from there once [pos, pos + want) is loaded). */
+  private pause(pos: number, want: number): Need {
+    this.flush();
+    this.ctx.keepName();
+    this.pos = pos;
+    return { kind: 'load', pos, want };
+  }
+
+  /** Copies the pending gathered ranges out of the window before it moves: one allocation. */
+  private flush(): void {
+    const p = PENDING;
+    const from = this.pendingBase;
+    if (p.length === from) return;
+    let total = 0;
+    for (let i = from; i < p.length; i += 2) total += p[i + 1]! - p[i]!;
+    const out = new Uint8Array(total);
+    let o = 0;
+    for (let i = from; i < p.length; i += 2) {
+      out.set(this.w.buf.subarray(p[i]! - this.w.start, p[i + 1]! - this.w.start), o);
+      o += p[i + 1]! - p[i]!;
+    }
+    (this.gathered ??= []).push(out);
+    p.length = from;
+  }
+
+  finish(): WalkedMessage {
+    this.flush();
+    return {
+      type: this.type,
+      offset: this.start,
+      length: this.end - this.start,
+      fields: this.gathered === undefined ? EMPTY_FIELDS : decodeGathered(this.type, this.gathered, this.ctx),
+      children: this.children ?? EMPTY_CHILDREN,
+      data: this.data ?? EMPTY_DATA,
+    };
+  }
+
+  private varintError(code: number, at: number): FormatError {
+    return code === -1
+      ? this.ctx.error(`varint at byte ${at} runs past ${this.ctx.limitName(this.end)}`)
+      : this.ctx.error(`malformed varint at byte ${at} (longer than 10 bytes or above 2^64)`);
+  }
+}
+
+/**
+ * [start, end) file ranges of gathered fields not yet copied out of the window, for all
+ * walks in progress: a stack, each walk owning the top part from its pendingBase (nested
+ * synchronous walks finish before their parent continues). One scratch array instead of
+ * one per message.
+ */
+const PENDING: number[] = [];
+
+/** Value of the last varint decoded by scanVarint (a module-level slot: no allocation per varint). */
+let scanned = 0;
+
+/**
+ * Decodes the varint at `pos` in `bytes`, which must end before `end`, into `scanned`.
+ * Returns the position after it, −1 if it runs past `end`, −2 if malformed (more than 10
+ * bytes, or above 2^64). Values above 2^53 are stored as Infinity.
+ */
+function scanVarint(bytes: Uint8Array, pos: number, end: number): number {
+  let value = 0;
+  let scale = 1;
+  const stop = Math.min(end, bytes.length);
+  for (let i = 0; i < 10; i++) {
+    if (pos + i >= stop) return -1;
+    const b = bytes[pos + i]!;
+    // The tenth byte may only carry bit 63.
+    if (i === 9 && b > 1) return -2;
+    value += (b & 0x7f) * scale;
+    scale *= 128;
+    if ((b & 0x80) === 0) {
+      scanned = value > Number.MAX_SAFE_INTEGER ? Infinity : value;
+      return pos + i + 1;
+    }
+  }
+  return -2;
+}
+
+/**
+ * Decodes the varint at `pos` in `bytes`, which must end before `end`.
+ * next = −1: ran past `end`; next = −2: malformed (more than 10 bytes, or above 2^64).
+ * Values above 2^53 come back as Infinity.
+ */
+export function readVarint(bytes: Uint8Array, pos: number, end: number): { value: number; next: number } {
+  const next = scanVarint(bytes, pos, end);
+  return { value: next < 0 ? 0 : scanned, next };
+}
+
+/** Error context: which message is being read, named when its name is known. */
+class Ctx {
+  private name: string | undefined;
+  private nameStart = -1;
+  private nameEnd = -1;
+  readonly fileSize: number;
+  constructor(
+    readonly type: protobuf.Type,
+    private readonly w: Window,
+    readonly parent: Ctx | undefined,
+  ) {
+    this.fileSize = w.fileSize;
+  }
+
+  /** Where the message's name is: decoded only if an error needs it (most never do). */
+  nameAt(start: number, end: number): void {
+    this.nameStart = start;
+    this.nameEnd = end;
+    this.name = undefined;
+  }
+
+  /** Decodes the name while the window still holds it (called before the window moves). */
+  keepName(): void {
+    this.name = this.currentName();
+  }
+
+  private currentName(): string | undefined {
+    if (this.name !== undefined || this.nameStart < 0) return this.name;
+    if (!this.w.covers(this.nameStart, this.nameEnd)) return undefined;
+    return decodeName(this.w.buf.subarray(this.nameStart - this.w.start, this.nameEnd - this.w.start));
+  }
+
+  error(problem: string): FormatError {
+    return new FormatError(`${this.describe()}: ${problem}`);
+  }
+
+  /** "tensor 'w'", or for an unnamed message, where it is: "tensor in node 'Constant_3'". */
+  private describe(): string {
+    const what = LABELS.get(this.type) ?? this.type.name;
+    const name = this.currentName();
+    if (name !== undefined && name !== '') return `${what} '${name}'`;
+    for (let p = this.parent; p !== undefined; p = p.parent) {
+      const n = p.currentName();
+      if (n !== undefined && n !== '') return `${what} in ${p.describe()}`;
+    }
+    return what;
+  }
+
+  limitName(limit: number): string {
+    return limit >= this.fileSize ? 'the end of the file (truncated?)' : `the end of its enclosing ${this.type.name}`;
+  }
+}
+
+const LABELS = new Map<protobuf.Type, string>([[TensorProto, 'tensor']]);
+for (const t of WALKED_TYPES) {
+  if (t.name === 'NodeProto') LABELS.set(t, 'node');
+  if (t.name === 'GraphProto') LABELS.set(t, 'graph');
+  if (t.name === 'AttributeProto') LABELS.set(t, 'attribute');
+  if (t.name === 'FunctionProto') LABELS.set(t, 'function');
+  if (t.name === 'ModelProto') LABELS.set(t, 'ONNX model');
+}
+
+function wireName(wt: number): string {
+  return ['varint', 'i64', 'length-delimited', 'group start', 'group end', 'i32'][wt] ?? `invalid (${wt})`;
+}
+
+const UTF8 = new TextDecoder();
+function decodeName(bytes: Uint8Array): string {
+  return UTF8.decode(bytes.subarray(0, 200));
+}
+
+function decodeGathered(type: protobuf.Type, parts: Uint8Array[], ctx: Ctx): Record<string, unknown> {
+  let all = parts[0]!;
+  if (parts.length > 1) {
+    all = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      all.set(p, o);
+      o += p.length;
+    }
+  }
+  try {
+    // Keep unknown values of closed enums (proto2 data_location …) in $unknowns, so that
+    // they are refused rather than silently read as the default.
+    const reader = protobuf.Reader.create(all);
+    reader.discardUnknown = false;
+    const msg = type.decode(reader);
+    // A plain object of the fields present only (no empty arrays for every repeated field):
+    // a large graph keeps one per node. int64s stay Long (no silent rounding).
+    const plain = type.toObject(msg) as Record<string, unknown>;
+    const unknowns = (msg as { $unknowns?: unknown }).$unknowns;
+    if (unknowns !== undefined) plain.$unknowns = unknowns;
+    return plain;
+  } catch (e) {
+    // validateMessage has checked the structure; this is a last line of defence.
+    throw ctx.error(`malformed ${type.name}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Checks an in-memory message before protobufjs decodes it: wire types of known fields,
+ * lengths within the message, no groups, nesting depth (protobufjs would otherwise
+ * recurse as deep as the file says).
+ */
+function validateMessage(type: protobuf.Type, bytes: Uint8Array, start: number, end: number, depth: number, ctx: Ctx): void {
+  if (depth > MAX_DEPTH) throw ctx.error(`messages nested more than ${MAX_DEPTH} levels deep`);
+  let pos = start;
+  while (pos < end) {
+    const t = scanVarint(bytes, pos, end);
+    if (t < 0 || !Number.isSafeInteger(scanned) || scanned > 0xffffffff) throw ctx.error(`malformed ${type.name} (bad field tag)`);
+    const wt = scanned & 7;
+    const fieldNo = Math.floor(scanned / 8);
+    if (fieldNo === 0) throw ctx.error(`malformed ${type.name} (field number 0)`);
+    if (wt === WIRE.SGROUP || wt === WIRE.EGROUP) throw ctx.error(`${type.name} uses the deprecated group encoding`);
+    if (wt > WIRE.I32) throw ctx.error(`malformed ${type.name} (invalid wire type ${wt})`);
+    const field = type.fieldsById[fieldNo];
+    if (field !== undefined && !allowed(field).includes(wt)) {
+      throw ctx.error(`field '${field.name}' of ${type.name} has wire type ${wireName(wt)}`);
+    }
+    pos = t;
+    if (wt === WIRE.VARINT) {
+      pos = scanVarint(bytes, pos, end);
+      if (pos < 0) throw ctx.error(`malformed ${type.name} (bad varint)`);
+    } else if (wt === WIRE.I64 || wt === WIRE.I32) {
+      pos += wt === WIRE.I64 ? 8 : 4;
+      if (pos > end) throw ctx.error(`malformed ${type.name} (field ${fieldNo} runs past its message)`);
+    } else {
+      const l = scanVarint(bytes, pos, end);
+      if (l < 0 || !Number.isSafeInteger(scanned) || l + scanned > end) {
+        throw ctx.error(`malformed ${type.name} (field ${fieldNo} runs past its message)`);
+      }
+      const payloadEnd = l + scanned;
+      if (field?.resolvedType instanceof protobuf.Type) validateMessage(field.resolvedType, bytes, l, payloadEnd, depth + 1, ctx);
+      pos = payloadEnd;
+    }
+  }
+}
