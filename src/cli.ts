@@ -6,7 +6,7 @@
  *   exit 0: ok · 1: a gate rule failed · 2: usage error or unreadable input
  */
 import { Command, CommanderError } from 'commander';
-import { RmtError } from './errors.js';
+import { RmtError, printable } from './errors.js';
 import { TOOL_VERSION } from './version.js';
 import type { CliIO } from './commands/context.js';
 import { analyzeCommand } from './commands/analyze.js';
@@ -65,12 +65,12 @@ export async function main(
 
 function reportError(e: unknown, io: CliIO, debug: boolean): number {
   if (e instanceof RmtError) {
-    io.stderr.write(`rmt-analyze: ${e.message}\n`);
+    io.stderr.write(`rmt-analyze: ${printable(e.message, 2000)}\n`);
     if (debug && e.stack) io.stderr.write(e.stack + '\n');
     return e.exitCode;
   }
   const err = e instanceof Error ? e : new Error(String(e));
-  io.stderr.write(`rmt-analyze: internal error: ${err.message}${debug ? '' : ' (run with --debug for details)'}\n`);
+  io.stderr.write(`rmt-analyze: internal error: ${printable(err.message)}${debug ? '' : ' (run with --debug for details)'}\n`);
   if (debug && err.stack) io.stderr.write(err.stack + '\n');
   return 2;
 }

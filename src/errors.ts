@@ -21,6 +21,21 @@ export class UsageError extends RmtError {
 }
 
 /**
+ * Makes text from a (possibly hostile) file safe to print on one terminal line: control
+ * characters become visible escapes (\n, \x1b …) and very long text is cut.
+ */
+export function printable(text: string, max = 500): string {
+  // eslint-disable-next-line no-control-regex
+  const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (ch) => {
+    if (ch === '\n') return '\\n';
+    if (ch === '\r') return '\\r';
+    if (ch === '\t') return '\\t';
+    return `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+  return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
+}
+
+/**
  * A model file (or its external data) cannot be read: exit 2, and the message names the
  * file first: `model.onnx: tensor 'fc1.weight' points past the end of its data file`.
  */
@@ -29,7 +44,7 @@ export class InputError extends RmtError {
     readonly file: string,
     readonly cause_: string,
   ) {
-    super(`${file}: ${cause_}`, 2);
+    super(`${printable(file)}: ${printable(cause_, 1000)}`, 2);
   }
 }
 

@@ -5,11 +5,12 @@
  * its peak RSS (scripts/fuzz/worker.mjs).
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeSafetensors } from '../scripts/fixtures/safetensors-writer.js';
+import { DT, f32 as f32Bytes, graph, model, node, tensor } from '../scripts/fixtures/onnx.js';
 import { CLI, ROOT } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rmt-hostile-'));
@@ -60,6 +61,33 @@ const st = (header: unknown, dataBytes: number, lenOverride?: bigint) => {
 const goodSt = encodeSafetensors([weights()]);
 const f32 = (shape: number[], offsets: unknown) => ({ w: { dtype: 'F32', shape, data_offsets: offsets } });
 
+/** A one-matmul ONNX model whose weight is `w`; extra files are written beside it. */
+function onnxWith(w: Record<string, unknown>, extra: Record<string, Uint8Array> = {}): string {
+  const bytes = model(graph('g', [node('MatMul', ['x', 'w'], ['y'])], [w], ['x'], ['y']));
+  const p = put('model.onnx', bytes);
+  for (const [name, data] of Object.entries(extra)) writeFileSync(join(p, '..', name), data);
+  return p;
+}
+const w16 = (data: Parameters<typeof tensor>[3], dims = [4, 4]) => tensor('w', DT.FLOAT, dims, data);
+const good16 = f32Bytes(Array.from({ length: 16 }, (_, i) => i));
+const goodOnnx = model(graph('g', [node('MatMul', ['x', 'w'], ['y'])], [w16({ raw: good16 })], ['x'], ['y']));
+/** Where the weight's bytes sit inside goodOnnx (to cut the file inside them). */
+const rawAt = Buffer.from(goodOnnx).indexOf(Buffer.from(good16));
+/** A model whose graph nests `depth` subgraphs (graph → node → attribute g → graph …), encoded by hand. */
+function nested(depth: number): Uint8Array {
+  const varint = (n: number) => {
+    const out: number[] = [];
+    for (; n > 127; n >>>= 7) out.push((n & 127) | 128);
+    out.push(n);
+    return out;
+  };
+  const field = (no: number, body: Uint8Array) => new Uint8Array([(no << 3) | 2, ...varint(body.length), ...body]);
+  // GraphProto.node = 1, NodeProto.attribute = 5, AttributeProto.g = 6, ModelProto.graph = 7.
+  let g = new Uint8Array(0);
+  for (let i = 0; i < depth; i++) g = field(1, field(5, field(6, g)));
+  return new Uint8Array([0x08, 0x0a, ...field(7, g)]);
+}
+
 /** Each case: what the issue names, the file to give the CLI, and the cause the error must state. */
 const CASES: [string, () => string, RegExp][] = [
   ['truncated: safetensors header', () => put('m.safetensors', goodSt.subarray(0, 20)), /larger than the file .*truncated/],
@@ -97,6 +125,35 @@ const CASES: [string, () => string, RegExp][] = [
   ['a file that is neither format', () => put('notes.txt', 'just some text, not weights'), /neither ONNX nor safetensors/],
   ['an empty file', () => put('m.onnx', ''), /the file is empty/],
   ['a missing file', () => join(tmp, 'nope', 'model.safetensors'), /no such file or directory/],
+  ['truncated: ONNX protobuf', () => put('m.onnx', goodOnnx.subarray(0, Math.floor(goodOnnx.length / 2))), /past the end|truncated|ends/],
+  ['truncated: ONNX tensor data', () => put('m.onnx', goodOnnx.subarray(0, rawAt + 10)), /past the end|truncated|ends/],
+  [
+    'truncated: external data file',
+    () => onnxWith(w16({ external: { location: 'w.bin', offset: 0, length: 64 } }), { 'w.bin': good16.subarray(0, 40) }),
+    /past the end/,
+  ],
+  ['ONNX: protobuf garbage', () => put('m.onnx', new Uint8Array([0x08, 0x07, 0x3a, 0x05, 0xff, 0xfe, 0x00, 0x13, 0x99, 0x42])), /.+/],
+  ['ONNX: wrong wire type', () => put('m.onnx', new Uint8Array([0x08, 0x0a, 0x38, 0x05])), /wire type/],
+  ['ONNX: varint overflow', () => put('m.onnx', new Uint8Array([0x08, ...new Array(11).fill(0xff), 0x01])), /varint/],
+  ['ONNX: absurd nesting', () => put('m.onnx', nested(80)), /nest/],
+  ['ONNX: negative dims', () => onnxWith(w16({ raw: good16 }, [-4, -4])), /negative|invalid dim/],
+  ['ONNX: dims that multiply beyond the data (2^30 × 2^30, 64 bytes)', () => onnxWith(w16({ raw: good16 }, [2 ** 30, 2 ** 30])), /2\^?30|1073741824|elements|bytes/],
+  ['ONNX: raw_data of the wrong length', () => onnxWith(w16({ raw: good16.subarray(0, 60) })), /60 bytes|raw_data/],
+  ['external data: absolute location', () => onnxWith(w16({ external: { location: '/etc/passwd' } })), /absolute path '\/etc\/passwd': refused/],
+  ['external data: location with ..', () => onnxWith(w16({ external: { location: '../w.bin' } })), /outside the model's folder: refused/],
+  [
+    'external data: symlink resolving outside the folder',
+    () => {
+      const p = onnxWith(w16({ external: { location: 'link/hostname' } }));
+      symlinkSync('/etc', join(p, '..', 'link'));
+      return p;
+    },
+    /resolves outside the model's folder: refused/,
+  ],
+  ['external data: missing file', () => onnxWith(w16({ external: { location: 'absent.bin' } })), /'absent.bin' does not exist/],
+  ['external data: offset past the end', () => onnxWith(w16({ external: { location: 'w.bin', offset: 4096, length: 64 } }), { 'w.bin': good16 }), /past the end/],
+  ['external data: length past the end', () => onnxWith(w16({ external: { location: 'w.bin', offset: 32, length: 64 } }), { 'w.bin': good16 }), /past the end/],
+  ['an empty ONNX model (no weights)', () => put('m.onnx', model(graph('g', [node('Relu', ['x'], ['y'])], [], ['x'], ['y']))), /no weight tensors/],
 ];
 
 describe('bad input: exit 2, one line naming the file and the cause', () => {
@@ -114,6 +171,17 @@ describe('bad input: exit 2, one line naming the file and the cause', () => {
       expect(r.maxRssMB).toBeLessThan(512);
     });
   }
+
+  it('hostile tensor names cannot drive the terminal: control characters are shown escaped', async () => {
+    const evil = 'w\x1b[2J\x1b]0;pwned\x07\nfake row';
+    const path = put('m.safetensors', encodeSafetensors([{ ...weights(12), name: evil }]));
+    const r = await run([path]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    expect(r.stdout).toContain('w\\x1b[2J\\x1b]0;pwned\\x07\\nfake row');
+    const doc = JSON.parse((await run([path, '--json'])).stdout);
+    expect(doc.layers[0].name).toBe(evil);
+  });
 
   it('permission denied', () => {
     const path = put('m.safetensors', goodSt);

@@ -111,7 +111,7 @@ export function mutateSafetensors(r: Rng, input: Uint8Array): Mutation {
   } catch {
     return { name: 'st-unparsable', bytes: input };
   }
-  const names = Object.keys(header).filter((k) => k !== '__metadata__');
+  const names = Object.keys(header).filter((k) => k !== '__metadata__' && typeof header[k] === 'object' && header[k] !== null && !Array.isArray(header[k]));
   const kind = pick(r, ['length', 'dtype', 'shape', 'offsets', 'entry', 'metadata', 'drop-data']);
   let name = `st-${kind}`;
   if (kind === 'length') {
@@ -147,7 +147,7 @@ export function mutateSafetensors(r: Rng, input: Uint8Array): Mutation {
     target.data_offsets = op === 'type' ? (pick(r, ['0,4', null, [0.5, 4]]) as never) : offs;
     name += `-${op}`;
   } else {
-    (header as Record<string, unknown>)[pick(r, names)] = pick(r, [null, 5, 'x', [], {}]);
+    (header as Record<string, unknown>)[names.length > 0 ? pick(r, names) : 'w'] = pick(r, [null, 5, 'x', [], {}]);
   }
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const out = new Uint8Array(8 + json.length + data.length);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mutateBytes, mutateSafetensors, pick, rng, int, type Mutation, type Rng } from './mutate.js';
+import { mutateOnnx } from './mutate-onnx.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -33,6 +34,7 @@ export interface Target {
 /** Format-aware mutators registered by format (ONNX adds its own). */
 export const FORMAT_MUTATORS: Partial<Record<Target['files'][number]['format'], (r: Rng, b: Uint8Array) => Mutation>> = {
   safetensors: mutateSafetensors,
+  onnx: mutateOnnx,
 };
 
 export const TARGETS: Target[] = [
@@ -50,6 +52,28 @@ export const TARGETS: Target[] = [
     ],
   },
   { label: 'st-hf-dir', dir: 'safetensors/hf-model', entry: '.', files: [{ path: 'model.safetensors', format: 'safetensors' }] },
+  ...['dense-raw', 'encodings', 'conv', 'constants-if', 'lstm', 'quant-dql', 'quant-dynamic', 'quant-more', 'tied-embedding', 'unpacked', 'function'].map(
+    (name): Target => ({ label: `onnx-${name}`, dir: 'onnx', entry: `${name}.onnx`, files: [{ path: `${name}.onnx`, format: 'onnx' }] }),
+  ),
+  {
+    label: 'onnx-external-shared',
+    dir: 'onnx',
+    entry: 'external-shared.onnx',
+    files: [
+      { path: 'external-shared.onnx', format: 'onnx' },
+      { path: 'external-shared.bin', format: 'raw' },
+    ],
+  },
+  {
+    label: 'onnx-external-per-tensor',
+    dir: 'onnx',
+    entry: 'external-per-tensor.onnx',
+    files: [
+      { path: 'external-per-tensor.onnx', format: 'onnx' },
+      { path: 'ext-a.weight', format: 'raw' },
+      { path: 'ext-data/ext-b.weight', format: 'raw' },
+    ],
+  },
 ];
 
 export interface CaseResult {
@@ -148,6 +172,7 @@ class Worker {
     }
   }
   close() {
+    this.child.removeAllListeners();
     this.child.kill();
   }
 }

@@ -6,6 +6,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { LayerResult, PhaseName } from '../types.js';
 import type { AnalysisReport } from './json.js';
 import { formatNumber, formatShape } from './format.js';
+import { printable } from '../errors.js';
 
 export interface TableOptions {
   readonly color: boolean;
@@ -29,7 +30,7 @@ interface Column {
 }
 
 const COLUMNS: readonly Column[] = [
-  { title: 'layer', align: 'left', cell: (l) => l.id },
+  { title: 'layer', align: 'left', cell: (l) => printable(l.id, 120) },
   { title: 'kind', align: 'left', cell: (l) => l.kind },
   { title: 'shape', align: 'left', cell: (l) => formatShape(l.shape) },
   { title: 'N×M', align: 'right', cell: (l) => (l.status === 'analyzed' ? `${l.N}×${l.M}${l.slices > 1 ? `·${l.slices}` : ''}` : '') },
@@ -40,7 +41,7 @@ const COLUMNS: readonly Column[] = [
   { title: 'α', align: 'right', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? formatNumber(l.powerLaw.alpha, 3) : l.status === 'analyzed' ? '—' : '') },
   { title: 'D', align: 'right', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? formatNumber(l.powerLaw.D, 2) : '') },
   { title: 'xmin', align: 'right', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? formatNumber(l.powerLaw.xmin, 3) : '') },
-  { title: 'phase', align: 'left', cell: (l) => (l.status === 'analyzed' ? l.phase.name : `skipped: ${l.skipReason}`) },
+  { title: 'phase', align: 'left', cell: (l) => (l.status === 'analyzed' ? l.phase.name : `skipped: ${printable(l.skipReason)}`) },
 ];
 
 export function renderTable(report: AnalysisReport, options: TableOptions): string {
@@ -58,7 +59,7 @@ export function renderTable(report: AnalysisReport, options: TableOptions): stri
   report.layers.forEach((layer, r) => {
     if (multiModel && layer.model !== lastModel) {
       lastModel = layer.model;
-      out.push(c.bold.underline(report.models[layer.model]?.path ?? ''));
+      out.push(c.bold.underline(printable(report.models[layer.model]?.path ?? '')));
     }
     const cells = rows[r]!.map((s, i) => pad(s, i));
     if (layer.status === 'skipped') {
@@ -67,7 +68,7 @@ export function renderTable(report: AnalysisReport, options: TableOptions): stri
     }
     cells[cells.length - 1] = PHASE_COLOR[layer.phase.name](c)(cells[cells.length - 1]!);
     out.push(cells.join('  '));
-    if (options.explain) out.push(c.dim(`    ↳ ${layer.phase.reason}`));
+    if (options.explain) out.push(c.dim(`    ↳ ${printable(layer.phase.reason)}`));
   });
   out.push('');
   out.push(...summaryLines(report, c));
