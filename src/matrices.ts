@@ -45,7 +45,7 @@ export function layerKind(t: Pick<TensorRef, 'name' | 'shape' | 'kindHint'>): La
   const rank = t.shape.length;
   const name = t.name.toLowerCase();
   if (rank <= 1) {
-    if (/(^|[._/])bias$|_bias$|\.b$/.test(name)) return 'bias';
+    if (/(^|[._/])bias(_[a-z]+)?$|_bias$|\.b$/.test(name)) return 'bias';
     if (/norm|(^|[._/])ln(_?\d+|_f)?([._/]|$)|layer_?norm|rms_?norm|batch_?norm|(^|[._/])bn\d*([._/]|$)/.test(name)) return 'norm';
     return 'other';
   }
@@ -84,7 +84,7 @@ export function planLayers(t: TensorRef, minEvals: number = DEFAULT_MIN_EVALS): 
   const checked = (plan: MatrixPlan): LayerPlan => {
     const M = Math.min(plan.rows, plan.cols);
     if (M === 1) {
-      const what = plan.slices > 1 ? `depthwise or grouped kernel: its ${plan.slices} slices are ${plan.rows}×${plan.cols}` : `${plan.rows}×${plan.cols} matrix`;
+      const what = plan.slices > 1 ? `each of its ${plan.slices} kernel slices is ${plan.rows}×${plan.cols}` : `${plan.rows}×${plan.cols} matrix`;
       return skip(`${what} (M = 1, no spectrum)`, plan.idSuffix);
     }
     if (M * plan.slices < minEvals) {

@@ -22,6 +22,7 @@ const only = (t: TensorRef, minEvals?: number) => {
 describe('layer kinds from names and shapes', () => {
   it.each([
     ['encoder.layer.0.attention.self.query.bias', [768], 'bias'],
+    ['decoder.rnn.bias_ih', [512], 'bias'],
     ['model.norm.weight', [4096], 'norm'],
     ['transformer.ln_f.weight', [768], 'norm'],
     ['bn1.running_mean', [64], 'norm'],
@@ -83,7 +84,7 @@ describe('plans', () => {
     [ref('ln.weight', [10]), /normalization parameters/],
     [ref('scale', []), /scalar/],
     [ref('v', [100]), /1-D tensor/],
-    [ref('dw.weight', [32, 1, 3, 3]), /depthwise or grouped kernel: its 9 slices are 32×1 \(M = 1/],
+    [ref('dw.weight', [32, 1, 3, 3]), /each of its 9 kernel slices is 32×1 \(M = 1/],
     [ref('row.weight', [1, 500]), /1×500 matrix \(M = 1/],
     [ref('tiny.weight', [8, 5]), /5 eigenvalues \(M·slices\), fewer than --min-evals 10/],
     [ref('empty.weight', [0, 5]), /empty tensor/],
