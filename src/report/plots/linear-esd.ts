@@ -83,7 +83,7 @@ export function linearEsdPlot(layer: AnalyzedLayer, evals: ArrayLike<number>): F
   const entries: LegendEntry[] = [{ key: 'box', cls: 'hist', label: `ESD, ${n} eigenvalues` }];
   if (curve && mp) {
     const pts: [number, number][] = [];
-    const steps = 120;
+    const steps = 64;
     for (let i = 0; i <= steps; i++) {
       // Cosine spacing puts more points at the square-root edges.
       const t = (1 - Math.cos((Math.PI * i) / steps)) / 2;

@@ -77,12 +77,8 @@ export function logLogEsdPlot(layer: AnalyzedLayer, evals: ArrayLike<number>): F
   }
   if (pl.status === 'ok') {
     entries.push({ key: 'box', cls: 'hist tail', label: `tail ≥ xmin, ${pl.numTail} eigenvalues` });
-    const pts: [number, number][] = [];
-    const steps = 48;
-    for (let i = 0; i <= steps; i++) {
-      const v = pl.xmin * (pl.xmax / pl.xmin) ** (i / steps);
-      pts.push([x.map(v), y.map(plAt(v))]);
-    }
+    // A power law is a straight line on log-log axes: its two ends draw it exactly.
+    const pts: [number, number][] = [pl.xmin, pl.xmax].map((v) => [x.map(v), y.map(plAt(v))]);
     body += `<path class="pl" d="${polylinePath(pts)}"/>`;
     markers.push(vline(x.map(pl.xmin), area, 'xmin', 'xmin', 0));
     entries.push({ key: 'line', cls: 'pl', label: `power law α = ${formatLabel(pl.alpha, 3)} ± ${formatLabel(pl.sigma, 2)}` });
