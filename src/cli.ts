@@ -10,6 +10,7 @@ import { RmtError, printable } from './errors.js';
 import { TOOL_VERSION } from './version.js';
 import type { CliIO } from './commands/context.js';
 import { analyzeCommand } from './commands/analyze.js';
+import { plotCommand } from './commands/plot.js';
 
 export type { CliIO } from './commands/context.js';
 
@@ -29,6 +30,7 @@ function buildProgram(io: CliIO, done: (code: Promise<number>) => void): Command
       outputError: (s, write) => write(s.replace(/^error: /, 'rmt-analyze: ')),
     });
   program.addCommand(analyzeCommand(io, done), { isDefault: true });
+  program.addCommand(plotCommand(io, done));
   // Subcommands inherit the program's output configuration and exit behaviour.
   for (const cmd of [program, ...program.commands]) {
     cmd.exitOverride();

@@ -1,11 +1,12 @@
 /** `rmt-analyze [analyze] <model...>`: the default command. */
 import { Command, Option } from 'commander';
 import { analyze } from '../analyze.js';
-import { REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
+import { NEEDS_EIGENVALUES, REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
 import { DEFAULT_MIN_EVALS } from '../matrices.js';
 import { collect, positiveInteger } from './options.js';
 import { progressBar } from './progress.js';
 import { useColor, type CliIO } from './context.js';
+import { withoutEigenvalues, writeHtmlReport } from './report-file.js';
 
 interface AnalyzeCliOptions {
   json?: boolean;
@@ -16,6 +17,8 @@ interface AnalyzeCliOptions {
   minEvals: number;
   color: boolean;
   explain?: boolean;
+  report?: string;
+  plot?: boolean;
 }
 
 export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
@@ -26,6 +29,8 @@ export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void)
     .option('--json', 'same as --format json: one JSON document (schema v1)')
     .option('--eigenvalues', 'include every layer’s eigenvalues in the JSON output')
     .option('--explain', 'print the reason for each layer’s phase under its row')
+    .option('--plot', 'print a compact ESD histogram (log λ) under each layer’s row')
+    .option('--report <file>', 'also write a self-contained HTML report with ESD plots to <file>')
     .option('--layers <glob>', 'analyse only tensors whose name matches (repeatable; * also crosses . and /)', collect)
     .option('--exclude <glob>', 'leave out tensors whose name matches (repeatable)', collect)
     .addOption(
@@ -39,20 +44,26 @@ export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void)
 
 async function runAnalyze(paths: string[], opts: AnalyzeCliOptions, io: CliIO): Promise<number> {
   const format: ReportFormat = opts.json ? 'json' : (opts.format ?? 'table');
-  const progress = format === 'table' ? progressBar(io.stderr) : undefined;
+  const progress = progressBar(io.stderr);
+  // Plots are drawn from the eigenvalues: keep them when any output plots, and print them
+  // only where they were asked for (--eigenvalues) or are the output (html).
+  const printEigenvalues = opts.eigenvalues === true || NEEDS_EIGENVALUES.has(format) || (opts.plot === true && format === 'table');
   let report;
   try {
     report = await analyze(paths, {
       layers: opts.layers,
       exclude: opts.exclude,
       minEvals: opts.minEvals,
-      eigenvalues: opts.eigenvalues,
+      eigenvalues: printEigenvalues || opts.report !== undefined,
       onProgress: progress ? (e) => progress.update(e) : undefined,
     });
   } finally {
     progress?.clear();
   }
   if (opts.eigenvalues && format !== 'json') io.stderr.write('rmt-analyze: note: --eigenvalues only affects JSON output\n');
-  io.stdout.write(REPORTERS[format](report, { color: useColor(io, opts.color), explain: opts.explain }));
+  if (opts.plot && format !== 'table') io.stderr.write('rmt-analyze: note: --plot only affects table output\n');
+  if (opts.report !== undefined) await writeHtmlReport(opts.report, report, io);
+  if (!printEigenvalues) report = withoutEigenvalues(report);
+  io.stdout.write(REPORTERS[format](report, { color: useColor(io, opts.color), explain: opts.explain, plot: opts.plot }));
   return 0;
 }

@@ -5,12 +5,15 @@
 import type { AnalysisReport } from './json.js';
 import { renderJson } from './json.js';
 import { renderTable } from './table.js';
+import { renderHtml } from './html.js';
 
 export interface RenderOptions {
   /** Colour (table only). */
   readonly color: boolean;
   /** Print each phase's reason (table only). */
   readonly explain?: boolean;
+  /** A compact ESD histogram under each row (table only; needs eigenvalues). */
+  readonly plot?: boolean;
 }
 
 export type Reporter = (report: AnalysisReport, options: RenderOptions) => string;
@@ -18,7 +21,11 @@ export type Reporter = (report: AnalysisReport, options: RenderOptions) => strin
 export const REPORTERS = {
   table: renderTable,
   json: (report: AnalysisReport) => renderJson(report),
+  html: (report: AnalysisReport) => renderHtml(report),
 } satisfies Record<string, Reporter>;
 
 export type ReportFormat = keyof typeof REPORTERS;
 export const REPORT_FORMATS = Object.keys(REPORTERS) as ReportFormat[];
+
+/** Formats drawn from the eigenvalues themselves: the analysis must keep them. */
+export const NEEDS_EIGENVALUES: ReadonlySet<ReportFormat> = new Set<ReportFormat>(['html']);

@@ -7,21 +7,24 @@ import type { LayerResult, PhaseName } from '../types.js';
 import type { AnalysisReport } from './json.js';
 import { formatNumber, formatShape } from './format.js';
 import { printable } from '../errors.js';
+import { PHASE_PALETTE } from './palette.js';
+import { sparkHistogram, type TerminalStyle } from './terminal-histogram.js';
 
 export interface TableOptions {
   readonly color: boolean;
   /** Print each phase's reason under its row. */
   readonly explain?: boolean;
+  /** Print a compact ESD histogram under each analysed row (needs the layer's eigenvalues). */
+  readonly plot?: boolean;
 }
 
-const PHASE_COLOR: Record<PhaseName, (c: ChalkInstance) => ChalkInstance> = {
-  'random-like': (c) => c.gray,
-  'bleeding-out': (c) => c.cyan,
-  'bulk+spikes': (c) => c.blue,
-  'bulk-decay': (c) => c.yellow,
-  'heavy-tailed': (c) => c.green,
-  'rank-collapse': (c) => c.red,
-};
+const PHASE_COLOR = (phase: PhaseName) => (c: ChalkInstance) => c[PHASE_PALETTE[phase].ansi];
+
+/** The terminal colours as a TerminalStyle, for the histograms (plain when `color` is false). */
+export function terminalStyle(color: boolean): TerminalStyle {
+  const c = new Chalk({ level: color ? 1 : 0 });
+  return { phase: (p, s) => PHASE_COLOR(p)(c)(s), dim: (s) => c.dim(s), bold: (s) => c.bold(s) };
+}
 
 interface Column {
   readonly title: string;
@@ -66,9 +69,10 @@ export function renderTable(report: AnalysisReport, options: TableOptions): stri
       out.push(c.dim(cells.join('  ')));
       return;
     }
-    cells[cells.length - 1] = PHASE_COLOR[layer.phase.name](c)(cells[cells.length - 1]!);
+    cells[cells.length - 1] = PHASE_COLOR(layer.phase.name)(c)(cells[cells.length - 1]!);
     out.push(cells.join('  '));
     if (options.explain) out.push(c.dim(`    ↳ ${printable(layer.phase.reason)}`));
+    if (options.plot && layer.eigenvalues) out.push(...sparkHistogram(layer, layer.eigenvalues, { style: terminalStyle(options.color) }));
   });
   out.push('');
   out.push(...summaryLines(report, c));
@@ -79,7 +83,7 @@ function summaryLines(report: AnalysisReport, c: ChalkInstance): string[] {
   const s = report.summary;
   const phases = Object.entries(s.phases)
     .filter(([, n]) => n > 0)
-    .map(([p, n]) => PHASE_COLOR[p as PhaseName](c)(`${p} ${n}`))
+    .map(([p, n]) => PHASE_COLOR(p as PhaseName)(c)(`${p} ${n}`))
     .join(', ');
   const lines = [
     `${s.analyzed} of ${s.layers} layers analysed${s.skipped > 0 ? `, ${s.skipped} skipped` : ''}${phases ? `: ${phases}` : ''}`,

@@ -1,0 +1,29 @@
+/**
+ * Writes an HTML report of the reference fixture with the reference MP fit filled in
+ * (scripts/reference-mp.ts), for looking at the plots while the MP fit is not in yet.
+ *   npx tsx scripts/preview-report.ts out.html [--gate]
+ */
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { analyze } from '../src/analyze.js';
+import { renderHtml } from '../src/report/html.js';
+import { withReferenceMp } from './reference-mp.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = process.argv[2] ?? 'preview.html';
+let report = withReferenceMp(await analyze([join(root, 'fixtures', 'reference', 'synthetic.safetensors')], { eigenvalues: true }), root);
+if (process.argv.includes('--gate')) {
+  report = {
+    ...report,
+    gate: {
+      passed: false,
+      failures: [
+        { layer: 'a_gauss_1000x500', rule: 'phase in [heavy-tailed, bulk-decay]', value: 'random-like' },
+        { layer: 'c_pareto_mu5_1500x500', rule: 'alpha <= 6', value: 16.7 },
+      ],
+    },
+  };
+}
+await writeFile(out, renderHtml(report));
+console.error(`wrote ${out}`);

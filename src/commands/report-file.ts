@@ -1,0 +1,30 @@
+/** `--report FILE.html`: the HTML report written next to whatever stdout carries. */
+import { writeFile } from 'node:fs/promises';
+import type { AnalysisReport } from '../report/json.js';
+import { renderHtml } from '../report/html.js';
+import { UsageError } from '../errors.js';
+import type { CliIO } from './context.js';
+
+/** Writes the report (eigenvalues needed for its plots); says so on stderr only on a terminal. */
+export async function writeHtmlReport(file: string, report: AnalysisReport, io: CliIO): Promise<void> {
+  const html = renderHtml(report);
+  try {
+    await writeFile(file, html, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`${file}: cannot write the report (${code ?? (e as Error).message})`);
+  }
+  if (io.stderr.isTTY === true) io.stderr.write(`rmt-analyze: wrote ${file} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KB)\n`);
+}
+
+/** The report without eigenvalues, for output that did not ask for them. */
+export function withoutEigenvalues(report: AnalysisReport): AnalysisReport {
+  return {
+    ...report,
+    layers: report.layers.map((l) => {
+      if (l.status !== 'analyzed' || l.eigenvalues === undefined) return l;
+      const { eigenvalues: _e, ...rest } = l;
+      return rest;
+    }),
+  };
+}

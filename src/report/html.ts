@@ -1,0 +1,324 @@
+/**
+ * The HTML report (`--report FILE.html`, `--format html`): one self-contained file that
+ * works offline — no scripts, styles, fonts or images from anywhere else. A summary at the
+ * top (phase counts, α across layers, the gate), a layer index with anchors, then one
+ * collapsible section per analysed layer with its log-log ESD and power-law fit, its
+ * linear ESD and Marchenko–Pastur fit, the phase badge and its reason.
+ *
+ * Tensor names and every other string from a model are hostile input: all of them go
+ * through escapeXml, anchors are built from row numbers, never from names, and a
+ * Content-Security-Policy allows exactly the page's own inline style and script (by hash)
+ * and nothing from the network, so even a missed escape could neither run script nor
+ * send a request.
+ */
+import { createHash } from 'node:crypto';
+import type { AnalyzedLayer, LayerResult, PhaseName } from '../types.js';
+import { PHASE_NAMES } from '../types.js';
+import type { AnalysisReport, GateResult } from './json.js';
+import { formatShape } from './format.js';
+import { PHASE_PALETTE } from './palette.js';
+import { escapeXml as esc } from './svg/escape.js';
+import { formatLabel } from './svg/format.js';
+import { alphaHistogram } from './plots/alpha-histogram.js';
+import { linearEsdPlot } from './plots/linear-esd.js';
+import { logLogEsdPlot } from './plots/loglog-esd.js';
+import { phaseBar } from './plots/phase-bar.js';
+import type { Figure } from './plots/figure.js';
+
+/** Up to this many analysed layers, every layer's section starts open. */
+export const OPEN_SECTIONS_UP_TO = 8;
+
+const STYLE = `
+:root{--fg:#212529;--muted:#5c636a;--line:#dee2e6;--bg:#f6f7f9;--card:#fff;--accent:#1864ab}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+main{max-width:1180px;margin:0 auto;padding:20px 24px 60px}
+h1{font-size:22px;margin:0 0 2px}h2{font-size:17px;margin:28px 0 10px}
+a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
+code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
+.meta{color:var(--muted);margin:0}
+nav.top{margin:10px 0 0;color:var(--muted)}nav.top a{margin-right:14px}
+.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:14px 16px;margin:10px 0}
+.stats{display:flex;flex-wrap:wrap;gap:10px 28px;margin:0}
+.stats div{min-width:120px}.stats dt{color:var(--muted);font-size:12px}.stats dd{margin:0;font-size:18px;font-weight:600}
+.badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px;font-weight:600;white-space:nowrap}
+.badges{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0 0}
+.phasebar{display:block;width:100%;height:14px;border-radius:3px}
+.gate{border-left:5px solid}.gate.pass{border-left-color:#2b8a3e}.gate.fail{border-left-color:#c92a2a}
+.gate h3{margin:0 0 6px;font-size:15px}
+table{border-collapse:collapse;width:100%}
+th,td{padding:3px 8px;text-align:left;border-bottom:1px solid var(--line);vertical-align:baseline}
+th{font-weight:600;color:var(--muted);font-size:12px;background:var(--card);position:sticky;top:0}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+tr.skip td{color:#868e96}
+tr.model td{background:#eef1f4;font-weight:600}
+.idx{max-height:70vh;overflow:auto;padding:0}
+.idx table{font-size:13px}.idx td:first-child{color:var(--muted)}
+td.name{max-width:360px;overflow-wrap:anywhere}
+.tools{float:right;font-size:13px}.tools button{font:inherit;margin-left:6px;padding:2px 10px;border:1px solid var(--line);border-radius:5px;background:var(--card);cursor:pointer}
+details.layer{background:var(--card);border:1px solid var(--line);border-radius:8px;margin:8px 0}
+details.layer>summary{cursor:pointer;padding:8px 14px;display:flex;flex-wrap:wrap;gap:4px 14px;align-items:baseline}
+details.layer>summary .lname{font-weight:600;overflow-wrap:anywhere}
+details.layer>summary .facts{color:var(--muted);font-size:13px}
+details.layer[open]>summary{border-bottom:1px solid var(--line)}
+.body{padding:10px 14px 14px;content-visibility:auto;contain-intrinsic-size:auto 720px}
+.reason{margin:0 0 10px}
+.nums{display:grid;grid-template-columns:repeat(auto-fill,minmax(175px,1fr));gap:2px 16px;margin:0 0 10px;font-size:13px}
+.nums div{display:flex;justify-content:space-between;gap:8px;border-bottom:1px dotted var(--line)}
+.nums dt{color:var(--muted)}.nums dd{margin:0;font-variant-numeric:tabular-nums}
+.nums .h{grid-column:1/-1;border:0;font-weight:600;margin-top:6px}
+.figs{display:flex;flex-wrap:wrap;gap:12px}
+figure{margin:0;flex:1 1 440px;max-width:560px}figure.wide{max-width:none}
+figure svg.plot{width:100%;height:auto;display:block}
+figcaption{color:var(--muted);font-size:12px;margin-top:2px}
+.up{font-size:12px}
+footer{color:var(--muted);font-size:12px;margin-top:40px}
+svg.plot{font-family:inherit;background:#fff}
+svg.plot .ttl{font-size:13px;font-weight:600;fill:#343a40}
+svg.plot .tk{font-size:11px;fill:#495057}
+svg.plot .at{font-size:11.5px;fill:#343a40}
+svg.plot .ax{fill:none;stroke:#495057;stroke-width:1}
+svg.plot .grid{fill:none;stroke:#e9ecef;stroke-width:1}
+svg.plot .hist{fill:#a5b8d6;stroke:#5f7fae;stroke-width:.6}
+svg.plot .hist.tail{fill:#f3b58f;stroke:#d9480f}
+svg.plot .pl{fill:none;stroke:#c2255c;stroke-width:2.2}
+svg.plot .xmin{fill:none;stroke:#c2255c;stroke-width:1.2;stroke-dasharray:5 3}
+svg.plot .xmin-t{fill:#c2255c}
+svg.plot .mp{fill:none;stroke:#5f3dc4;stroke-width:2.2}
+svg.plot .edge{fill:none;stroke:#5f3dc4;stroke-width:1.3;stroke-dasharray:5 3}
+svg.plot .edge-t{fill:#5f3dc4}
+svg.plot .edge2{fill:none;stroke:#9775fa;stroke-width:1;stroke-dasharray:2 3}
+svg.plot .tw{fill:#d0bfff;fill-opacity:.55;stroke:none}
+svg.plot .rug{fill:none;stroke:#e8590c;stroke-width:1.4}
+svg.plot .mk{font-size:11px;font-weight:600}
+svg.plot .more{font-size:11px;fill:#e8590c;font-weight:600}
+svg.plot .lg text{font-size:11px;fill:#343a40}
+svg.plot .lgb{fill:#fff;fill-opacity:.9;stroke:#ced4da}
+svg.plot .good{fill:#d3f9d8}svg.plot .vheavy{fill:#ffe3e3}
+svg.plot .bandt{font-size:10.5px;fill:#495057}
+svg.plot .six{fill:none;stroke:#f59f00;stroke-width:1.5;stroke-dasharray:5 3}
+svg.plot .phk{stroke:none}
+svg.plot .cut{fill:none;stroke:#fff;stroke-width:2.5}svg.plot .cutt{font-size:11px;fill:#495057;font-weight:600}
+.badge.zero{background:#eceff1;color:#9aa0a6}
+${PHASE_NAMES.map((p, i) => `.badge.ph${i}{background:${PHASE_PALETTE[p].css};color:${PHASE_PALETTE[p].ink}}`).join('\n')}
+`;
+
+// Opens a layer's section when the index links to it, and the expand/collapse buttons.
+const SCRIPT =
+  "(function(){function t(){var e=document.getElementById(location.hash.slice(1));if(e&&e.tagName==='DETAILS')e.open=true}" +
+  "addEventListener('hashchange',t);t();function a(v){document.querySelectorAll('details.layer').forEach(function(d){d.open=v})}" +
+  "document.getElementById('xa').addEventListener('click',function(){a(true)});" +
+  "document.getElementById('ca').addEventListener('click',function(){a(false)})})();";
+
+const sha256 = (s: string) => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`;
+
+/** Nothing may be fetched; only this page's own style and script run. */
+export const CONTENT_SECURITY_POLICY =
+  `default-src 'none'; style-src ${sha256(STYLE)}; script-src ${sha256(SCRIPT)}; img-src data:; ` +
+  `base-uri 'none'; form-action 'none'`;
+
+export function renderHtml(report: AnalysisReport): string {
+  const analyzed = report.layers.filter((l): l is AnalyzedLayer => l.status === 'analyzed');
+  const title = report.models.map((m) => m.path).join(', ') || 'no model';
+  const open = analyzed.length <= OPEN_SECTIONS_UP_TO;
+  const parts: string[] = [];
+  parts.push(
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width,initial-scale=1">',
+    `<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">`,
+    '<link rel="icon" href="data:,">',
+    `<title>${esc(`ESD report — ${title}`)}</title>`,
+    `<style>${STYLE}</style></head><body><main>`,
+  );
+  parts.push(header(report));
+  parts.push(summary(report));
+  parts.push(index(report));
+  parts.push(
+    '<h2 id="layers">Layers <span class="tools"><button type="button" id="xa">expand all</button><button type="button" id="ca">collapse all</button></span></h2>',
+  );
+  if (analyzed.length === 0) parts.push('<p class="meta">No layer was analysed.</p>');
+  report.layers.forEach((l, i) => {
+    if (l.status === 'analyzed') parts.push(layerSection(l, i, open));
+  });
+  parts.push(
+    `<footer>${esc(report.tool.name)} ${esc(report.tool.version)} · eigenvalues of WᵀW (no 1/N); power law fitted by ` +
+      'Clauset–Shalizi–Newman maximum likelihood on λ ≥ xmin; Marchenko–Pastur density ρ(λ) = Q/(2πs²λ)·√((λ₊−λ)(λ−λ₋)) ' +
+      'scaled to the share of eigenvalues in the bulk; TW is the Tracy–Widom width at λ₊.</footer>',
+  );
+  parts.push(`</main><script>${SCRIPT}</script></body></html>\n`);
+  return parts.join('\n');
+}
+
+function header(report: AnalysisReport): string {
+  const models = report.models
+    .map((m) => `<code>${esc(m.path)}</code> · ${esc(m.format)} · ${m.tensors} tensors · ${formatBytes(m.bytes)}`)
+    .join('<br>');
+  return (
+    `<header><h1>Spectral analysis of the weights</h1><p class="meta">${models}</p>` +
+    `<nav class="top"><a href="#summary">Summary</a><a href="#index">Layer index</a><a href="#layers">Layers</a></nav></header>`
+  );
+}
+
+/** A phase badge; colours come from a class per phase (inline styles would need 'unsafe-inline'). */
+function badge(phase: PhaseName, text: string = phase): string {
+  return `<span class="badge ph${PHASE_NAMES.indexOf(phase)}">${esc(text)}</span>`;
+}
+
+function summary(report: AnalysisReport): string {
+  const s = report.summary;
+  const stat = (label: string, value: string) => `<div><dt>${label}</dt><dd>${value}</dd></div>`;
+  let out = '<section id="summary"><h2>Summary</h2>';
+  if (report.gate) out += gate(report.gate, report.layers);
+  out += '<div class="card"><dl class="stats">';
+  out += stat('layers analysed', `${s.analyzed} <span class="meta">of ${s.layers}</span>`);
+  if (s.skipped > 0) out += stat('skipped', String(s.skipped));
+  out += stat('mean α', fmt(s.meanAlpha));
+  out += stat('mean α-weighted', fmt(s.meanAlphaWeighted));
+  out += stat('mean log-norm', fmt(s.meanLogNorm));
+  out += stat('mean stable rank', fmt(s.meanStableRank));
+  out += '</dl></div>';
+  if (s.analyzed > 0) {
+    out += '<div class="card"><strong>Phases</strong>';
+    out += phaseBar(s.phases);
+    out += '<div class="badges">';
+    for (const p of PHASE_NAMES) {
+      const n = s.phases[p];
+      out += n > 0 ? badge(p, `${p} ${n}`) : `<span class="badge zero">${p} 0</span>`;
+    }
+    out += '</div></div>';
+    out += `<div class="card">${figure(alphaHistogram(report.layers), 'wide')}</div>`;
+  }
+  return out + '</section>';
+}
+
+function gate(g: GateResult, layers: readonly LayerResult[]): string {
+  const anchor = new Map<string, number>();
+  layers.forEach((l, i) => {
+    if (!anchor.has(l.id)) anchor.set(l.id, i);
+    if (!anchor.has(l.name)) anchor.set(l.name, i);
+  });
+  let out = `<div class="card gate ${g.passed ? 'pass' : 'fail'}"><h3>Gate ${g.passed ? 'passed' : 'failed'}</h3>`;
+  if (g.failures.length === 0) return out + '<p class="meta">Every rule held for every layer.</p></div>';
+  out += `<p class="meta">${g.failures.length} rule violation${g.failures.length === 1 ? '' : 's'}:</p>`;
+  out += '<table><thead><tr><th>layer</th><th>rule</th><th class="n">value</th></tr></thead><tbody>';
+  for (const f of g.failures) {
+    const i = anchor.get(f.layer);
+    const name = i !== undefined && layers[i]?.status === 'analyzed' ? `<a href="#L${i}">${esc(f.layer)}</a>` : esc(f.layer);
+    const value = typeof f.value === 'number' ? fmt(f.value) : esc(f.value);
+    out += `<tr><td class="name mono">${name}</td><td>${esc(f.rule)}</td><td class="n">${value}</td></tr>`;
+  }
+  return out + '</tbody></table></div>';
+}
+
+function index(report: AnalysisReport): string {
+  const multi = report.models.length > 1;
+  let out = '<section id="index"><h2>Layer index</h2><div class="card idx"><table><thead><tr>';
+  out += '<th class="n">#</th><th>layer</th><th>kind</th><th>shape</th><th class="n">N×M</th><th class="n">α</th><th class="n">λmax</th><th class="n">λ₊</th><th class="n">spikes</th><th>phase</th>';
+  out += '</tr></thead><tbody>';
+  let lastModel = -1;
+  report.layers.forEach((l, i) => {
+    if (multi && l.model !== lastModel) {
+      lastModel = l.model;
+      out += `<tr class="model"><td colspan="10" class="mono">${esc(report.models[l.model]?.path ?? '')}</td></tr>`;
+    }
+    if (l.status === 'skipped') {
+      out +=
+        `<tr class="skip"><td class="n">${i + 1}</td><td class="name mono">${esc(l.id)}</td><td>${esc(l.kind)}</td>` +
+        `<td>${esc(formatShape(l.shape))}</td><td colspan="6">skipped: ${esc(l.skipReason)}</td></tr>`;
+      return;
+    }
+    const alpha = l.powerLaw.status === 'ok' ? fmt(l.powerLaw.alpha, 3) : '—';
+    const mpPlus = l.mp.status === 'ok' ? fmt(l.mp.lambdaPlus) : '—';
+    const spikes = l.mp.status === 'ok' ? String(l.mp.numSpikes) : '—';
+    out +=
+      `<tr><td class="n">${i + 1}</td><td class="name mono"><a href="#L${i}">${esc(l.id)}</a></td><td>${esc(l.kind)}</td>` +
+      `<td>${esc(formatShape(l.shape))}</td><td class="n">${dims(l)}</td><td class="n">${alpha}</td>` +
+      `<td class="n">${fmt(l.metrics.lambdaMax)}</td><td class="n">${mpPlus}</td><td class="n">${spikes}</td><td>${badge(l.phase.name)}</td></tr>`;
+  });
+  return out + '</tbody></table></div></section>';
+}
+
+function layerSection(l: AnalyzedLayer, i: number, open: boolean): string {
+  const alpha = l.powerLaw.status === 'ok' ? `α ${fmt(l.powerLaw.alpha, 3)}` : 'no power-law fit';
+  let out = `<details class="layer" id="L${i}"${open ? ' open' : ''}><summary>`;
+  out += `<span class="lname mono">${esc(l.id)}</span>${badge(l.phase.name)}`;
+  out += `<span class="facts">${esc(l.kind)} · ${esc(formatShape(l.shape))} · ${dims(l)} · ${alpha} · λmax ${fmt(l.metrics.lambdaMax)}</span>`;
+  out += '</summary><div class="body">';
+  out += `<p class="reason">${badge(l.phase.name)} ${esc(l.phase.reason)}</p>`;
+  out += numbers(l);
+  if (l.eigenvalues === undefined) {
+    out += '<p class="meta">Eigenvalues were not kept for this report, so there are no plots.</p>';
+  } else {
+    out += `<div class="figs">${figure(logLogEsdPlot(l, l.eigenvalues))}${figure(linearEsdPlot(l, l.eigenvalues))}</div>`;
+  }
+  out += '<p class="up"><a href="#index">↑ layer index</a></p></div></details>';
+  return out;
+}
+
+function numbers(l: AnalyzedLayer): string {
+  const row = (k: string, v: string) => `<div><dt>${k}</dt><dd>${v}</dd></div>`;
+  const m = l.metrics;
+  let out = '<dl class="nums">';
+  out += row('N × M', `${l.N} × ${l.M}${l.slices > 1 ? ` · ${l.slices} slices` : ''}`);
+  out += row('Q = N/M', fmt(l.Q, 3));
+  out += row('dtype', esc(l.dtype));
+  out += row('eigenvalues', String(l.numEvals));
+  out += row('λmax', fmt(m.lambdaMax));
+  out += row('stable rank', fmt(m.stableRank));
+  out += row('entropy', fmt(m.entropy, 3));
+  out += row('rank loss', String(m.rankLoss));
+  out += row('log-norm', fmt(m.logNorm));
+  out += '<div class="h">Power law</div>';
+  const pl = l.powerLaw;
+  if (pl.status === 'ok') {
+    out += row('α', `${fmt(pl.alpha, 3)} ± ${fmt(pl.sigma, 2)}`);
+    out += row('xmin', fmt(pl.xmin));
+    out += row('xmax', fmt(pl.xmax));
+    out += row('KS distance D', fmt(pl.D, 3));
+    out += row('tail size', String(pl.numTail));
+    out += row('best fit', esc(pl.bestFit));
+    out += row('α-weighted', fmt(m.alphaWeighted));
+  } else {
+    out += row('failed', esc(pl.reason));
+  }
+  out += '<div class="h">Marchenko–Pastur</div>';
+  const mp = l.mp;
+  if (mp.status === 'ok') {
+    out += row('σ (mean-1 units)', fmt(mp.sigma, 3));
+    out += row('λ₋', fmt(mp.lambdaMinus));
+    out += row('λ₊', fmt(mp.lambdaPlus));
+    out += row('TW width', fmt(mp.twWidth, 3));
+    out += row('spikes', String(mp.numSpikes));
+    out += row('bulk KS', fmt(mp.bulkKS, 3));
+    out += row('soft rank λ₊/λmax', fmt(mp.softRank, 3));
+  } else {
+    out += row('failed', esc(mp.reason));
+  }
+  return out + '</dl>';
+}
+
+function figure(f: Figure, cls?: string): string {
+  const notes = f.notes.map(esc).join('<br>');
+  return `<figure${cls ? ` class="${cls}"` : ''}>${f.svg}${notes ? `<figcaption>${notes}</figcaption>` : ''}</figure>`;
+}
+
+function dims(l: AnalyzedLayer): string {
+  return `${l.N}×${l.M}${l.slices > 1 ? `·${l.slices}` : ''}`;
+}
+
+function fmt(x: number | null | undefined, digits = 4): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  return esc(formatLabel(x, digits));
+}
+
+function formatBytes(b: number): string {
+  if (b < 1024) return `${b} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = b;
+  let u = -1;
+  do {
+    v /= 1024;
+    u++;
+  } while (v >= 1024 && u < units.length - 1);
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}
