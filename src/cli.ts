@@ -6,7 +6,7 @@
  *   exit 0: ok · 1: a gate rule failed · 2: usage error or unreadable input
  */
 import { Command, CommanderError } from 'commander';
-import { RmtError, printable } from './errors.js';
+import { RmtError, UsageError, printable } from './errors.js';
 import { TOOL_VERSION } from './version.js';
 import type { CliIO } from './commands/context.js';
 import { analyzeCommand } from './commands/analyze.js';
@@ -67,7 +67,8 @@ export async function main(
 
 function reportError(e: unknown, io: CliIO, debug: boolean): number {
   if (e instanceof RmtError) {
-    io.stderr.write(`rmt-analyze: ${printable(e.message, 2000)}\n`);
+    // Usage errors may list several lines (e.g. candidate layers); input errors are one line.
+    io.stderr.write(`rmt-analyze: ${printable(e.message, 4000, e instanceof UsageError)}\n`);
     if (debug && e.stack) io.stderr.write(e.stack + '\n');
     return e.exitCode;
   }

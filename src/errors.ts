@@ -24,10 +24,10 @@ export class UsageError extends RmtError {
  * Makes text from a (possibly hostile) file safe to print on one terminal line: control
  * characters become visible escapes (\n, \x1b …) and very long text is cut.
  */
-export function printable(text: string, max = 500): string {
+export function printable(text: string, max = 500, keepNewlines = false): string {
   // eslint-disable-next-line no-control-regex
   const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (ch) => {
-    if (ch === '\n') return '\\n';
+    if (ch === '\n') return keepNewlines ? ch : '\\n';
     if (ch === '\r') return '\\r';
     if (ch === '\t') return '\\t';
     return `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
