@@ -149,13 +149,19 @@ function skipped(identity: LayerIdentity, reason: string): SkippedLayer {
 function valueProblem(values: Float64Array): string | undefined {
   let nonFinite = 0;
   let nonZero = 0;
+  let maxAbs = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (!Number.isFinite(v)) nonFinite++;
-    else if (v !== 0) nonZero++;
+    else if (v !== 0) {
+      nonZero++;
+      maxAbs = Math.max(maxAbs, Math.abs(v));
+    }
   }
   if (nonFinite > 0) return `contains ${nonFinite} non-finite value${nonFinite === 1 ? '' : 's'} (NaN or Inf)`;
   if (nonZero === 0) return 'all entries are zero';
+  // The spectrum squares the entries (Gram product, Σλ = Σw²): past this they overflow float64.
+  if (maxAbs * maxAbs * values.length > Number.MAX_VALUE) return `entries too large for float64 spectra (max |w| = ${maxAbs.toExponential(2)})`;
   return undefined;
 }
 

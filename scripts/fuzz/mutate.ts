@@ -123,7 +123,9 @@ export function mutateSafetensors(r: Rng, input: Uint8Array): Mutation {
   if (kind === 'drop-data') {
     return { name, bytes: input.subarray(0, input.length - int(r, 1, Math.max(1, data.length))) };
   }
-  const target = names.length > 0 ? header[pick(r, names)]! : undefined;
+  // An earlier mutation of the same file may have replaced an entry by null, a number or a string.
+  const picked: unknown = names.length > 0 ? header[pick(r, names)] : undefined;
+  const target = typeof picked === 'object' && picked !== null && !Array.isArray(picked) ? (picked as Record<string, unknown>) : undefined;
   if (target === undefined || kind === 'metadata') {
     header.__metadata__ = pick(r, [[1], 'x', { a: 1 }, null, { format: 'pt' }]) as never;
   } else if (kind === 'dtype') {
