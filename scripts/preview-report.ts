@@ -19,8 +19,8 @@ if (process.argv.includes('--gate')) {
     gate: {
       passed: false,
       failures: [
-        { layer: 'a_gauss_1000x500', rule: 'phase in [heavy-tailed, bulk-decay]', value: 'random-like' },
-        { layer: 'c_pareto_mu5_1500x500', rule: 'alpha <= 6', value: 16.7 },
+        { layer: 'a_gauss_1000x500', model: 0, rule: 'phase in [heavy-tailed, bulk-decay]', value: 'random-like' },
+        { layer: 'c_pareto_mu5_1500x500', model: 0, rule: 'alpha <= 6', value: 16.7 },
       ],
     },
   };

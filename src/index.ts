@@ -9,3 +9,5 @@ export type * from './types.js';
 export { PHASE_NAMES } from './types.js';
 export { RmtError, UsageError, InputError } from './errors.js';
 export { openModel } from './load/index.js';
+export { evaluateGate, describeRule, type GateRule, type GateRuleKind, type GateScope } from './gate.js';
+export { parseGateConfig, loadGateConfig, CONFIG_FILE_NAME } from './config.js';

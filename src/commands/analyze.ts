@@ -1,14 +1,16 @@
 /** `rmt-analyze [analyze] <model...>`: the default command. */
 import { Command, Option } from 'commander';
 import { analyze } from '../analyze.js';
+import type { GateRule } from '../gate.js';
 import { NEEDS_EIGENVALUES, REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
 import { DEFAULT_MIN_EVALS } from '../matrices.js';
 import { collect, positiveInteger } from './options.js';
 import { progressBar } from './progress.js';
 import { useColor, type CliIO } from './context.js';
 import { withoutEigenvalues, writeHtmlReport } from './report-file.js';
+import { addGateOptions, applyGate, reportGate, resolveGateRules, type GateCliOptions } from './gate.js';
 
-interface AnalyzeCliOptions {
+interface AnalyzeCliOptions extends GateCliOptions {
   json?: boolean;
   format?: ReportFormat;
   eigenvalues?: boolean;
@@ -22,7 +24,7 @@ interface AnalyzeCliOptions {
 }
 
 export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
-  return new Command('analyze')
+  const cmd = new Command('analyze')
     .description('analyse every weight matrix of the given models (the default command)')
     .argument('<model...>', 'ONNX file, safetensors file, *.safetensors.index.json, or Hugging Face model directory')
     .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('table'))
@@ -38,12 +40,15 @@ export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void)
         .default(DEFAULT_MIN_EVALS)
         .argParser(positiveInteger('--min-evals')),
     )
-    .option('--no-color', 'no colours in the table (also: NO_COLOR=1)')
-    .action((paths: string[], opts: AnalyzeCliOptions) => done(runAnalyze(paths, opts, io)));
+    .option('--no-color', 'no colours in the table (also: NO_COLOR=1)');
+  const gateRules = addGateOptions(cmd);
+  return cmd.action((paths: string[], opts: AnalyzeCliOptions) => done(runAnalyze(paths, opts, io, gateRules)));
 }
 
-async function runAnalyze(paths: string[], opts: AnalyzeCliOptions, io: CliIO): Promise<number> {
+async function runAnalyze(paths: string[], opts: AnalyzeCliOptions, io: CliIO, gateRules: () => GateRule[]): Promise<number> {
   const format: ReportFormat = opts.json ? 'json' : (opts.format ?? 'table');
+  // Rules first: a bad rule or config file is a usage error before any work is done.
+  const rules = await resolveGateRules(gateRules, opts);
   const progress = progressBar(io.stderr);
   // Plots are drawn from the eigenvalues: keep them when any output plots, and print them
   // only where they were asked for (--eigenvalues) or are the output (html).
@@ -60,10 +65,11 @@ async function runAnalyze(paths: string[], opts: AnalyzeCliOptions, io: CliIO): 
   } finally {
     progress?.clear();
   }
+  report = applyGate(report, rules);
   if (opts.eigenvalues && format !== 'json') io.stderr.write('rmt-analyze: note: --eigenvalues only affects JSON output\n');
   if (opts.plot && format !== 'table') io.stderr.write('rmt-analyze: note: --plot only affects table output\n');
   if (opts.report !== undefined) await writeHtmlReport(opts.report, report, io);
   if (!printEigenvalues) report = withoutEigenvalues(report);
   io.stdout.write(REPORTERS[format](report, { color: useColor(io, opts.color), explain: opts.explain, plot: opts.plot }));
-  return 0;
+  return reportGate(report.gate, report.models, io);
 }

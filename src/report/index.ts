@@ -6,6 +6,9 @@ import type { AnalysisReport } from './json.js';
 import { renderJson } from './json.js';
 import { renderTable } from './table.js';
 import { renderHtml } from './html.js';
+import { renderCsv } from './csv.js';
+import { renderMarkdown } from './markdown.js';
+import { renderGithub } from './github.js';
 
 export interface RenderOptions {
   /** Colour (table only). */
@@ -22,6 +25,9 @@ export const REPORTERS = {
   table: renderTable,
   json: (report: AnalysisReport) => renderJson(report),
   html: (report: AnalysisReport) => renderHtml(report),
+  csv: (report: AnalysisReport) => renderCsv(report),
+  markdown: (report: AnalysisReport) => renderMarkdown(report),
+  github: (report: AnalysisReport) => renderGithub(report),
 } satisfies Record<string, Reporter>;
 
 export type ReportFormat = keyof typeof REPORTERS;

@@ -30,9 +30,15 @@ export interface Summary {
   readonly meanStableRank: number | null;
 }
 
+/** One broken rule on one layer. */
 export interface GateFailure {
+  /** The layer's `id`. */
   readonly layer: string;
+  /** Index into `models` (ids repeat across models). */
+  readonly model: number;
+  /** The rule, as one line: `alpha-range 2:6 for *attn*`. */
   readonly rule: string;
+  /** What broke it: the layer's phase name, or its α. */
   readonly value: string | number;
 }
 

@@ -9,6 +9,7 @@ import { formatNumber, formatShape } from './format.js';
 import { printable } from '../errors.js';
 import { PHASE_PALETTE } from './palette.js';
 import { sparkHistogram, type TerminalStyle } from './terminal-histogram.js';
+import { describeFailure, failureCount } from '../gate.js';
 
 export interface TableOptions {
   readonly color: boolean;
@@ -76,6 +77,7 @@ export function renderTable(report: AnalysisReport, options: TableOptions): stri
   });
   out.push('');
   out.push(...summaryLines(report, c));
+  if (report.gate) out.push(...gateLines(report, c));
   return out.join('\n') + '\n';
 }
 
@@ -95,4 +97,11 @@ function summaryLines(report: AnalysisReport, c: ChalkInstance): string[] {
     );
   }
   return lines;
+}
+
+function gateLines(report: AnalysisReport, c: ChalkInstance): string[] {
+  const gate = report.gate!;
+  if (gate.passed) return [c.green('gate passed')];
+  const where = (model: number) => (report.models.length > 1 ? ` [${report.models[model]?.path ?? model}]` : '');
+  return [c.red.bold(`gate failed: ${failureCount(gate)}`), ...gate.failures.map((f) => c.red(`  ${describeFailure(f)}${where(f.model)}`))];
 }

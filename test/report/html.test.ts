@@ -79,7 +79,7 @@ describe('HTML report', () => {
   it('shows the gate: failures linked to their layers', () => {
     const failed: AnalysisReport = {
       ...withMp,
-      gate: { passed: false, failures: [{ layer: 'a_gauss_1000x500', rule: 'phase != random-like', value: 'random-like' }, { layer: 'x', rule: 'alpha < 6', value: 7.25 }] },
+      gate: { passed: false, failures: [{ layer: 'a_gauss_1000x500', model: 0, rule: 'phase != random-like', value: 'random-like' }, { layer: 'x', model: 0, rule: 'alpha < 6', value: 7.25 }] },
     };
     const html = renderHtml(failed);
     expect(html).toContain('<h3>Gate failed</h3>');
@@ -98,7 +98,7 @@ describe('HTML report', () => {
         if (renamed.status === 'skipped') return { ...renamed, skipReason: `same values as '${HOSTILE}'` };
         return { ...(renamed as AnalyzedLayer), phase: { ...renamed.phase, reason: `"'><script>alert(2)</script>` } };
       }),
-      gate: { passed: false, failures: [{ layer: HOSTILE, rule: '<b>rule</b>', value: '<i>v</i>' }] },
+      gate: { passed: false, failures: [{ layer: HOSTILE, model: 0, rule: '<b>rule</b>', value: '<i>v</i>' }] },
     };
     const html = renderHtml(hostile);
     expect(html).not.toContain('<img');

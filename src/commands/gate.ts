@@ -1,0 +1,112 @@
+/**
+ * The gate on the command line: the rule flags, the config file, and the verdict on stderr.
+ * Shared by `analyze` and `merge`.
+ *
+ * `--gate-layers GLOB` scopes the rule flags that follow it, up to the next `--gate-layers`
+ * (several in a row add up); rules before the first one apply to every layer:
+ *   --fail-on-phase rank-collapse --gate-layers '*attn*' --alpha-range 2:6
+ */
+import { Command, Option } from 'commander';
+import { UsageError } from '../errors.js';
+import { describeViolation, evaluateGate, failureCount, parseAlphaRange, parsePhaseList, type GateRule } from '../gate.js';
+import { loadGateConfig, CONFIG_FILE_NAME } from '../config.js';
+import { PHASE_NAMES } from '../types.js';
+import type { AnalysisReport, GateResult, ModelInfo } from '../report/json.js';
+import type { CliIO } from './context.js';
+
+export interface GateCliOptions {
+  /** A path, false for --no-config, undefined for the default file in the working directory. */
+  readonly config?: string | false;
+}
+
+type Item = { readonly type: 'scope'; readonly glob: string } | { readonly type: 'rule'; readonly make: (scope: string[]) => GateRule };
+
+/** Adds the gate flags to `cmd`; the returned function gives the rules they spell, in order. */
+export function addGateOptions(cmd: Command): () => GateRule[] {
+  // Commander calls the parsers in command-line order, which is what gives --gate-layers its meaning.
+  const items: Item[] = [];
+  const rule = (make: (value: string, scope: string[]) => GateRule) => (value: string) => {
+    const made = make(value, []); // validates now, so a bad value fails with its flag's name
+    items.push({ type: 'rule', make: (scope) => ({ ...made, scope }) });
+    return value;
+  };
+  cmd
+    .addOption(
+      new Option('--fail-on-phase <phases>', `gate: fail if a layer is in one of these phases (comma-separated: ${PHASE_NAMES.join(', ')})`).argParser(
+        rule((v, scope) => ({ kind: 'fail-on-phase', scope, phases: parsePhaseList(v, '--fail-on-phase') })),
+      ),
+    )
+    .addOption(
+      new Option('--expect-phase <phases>', 'gate: fail if a layer is in none of these phases').argParser(
+        rule((v, scope) => ({ kind: 'expect-phase', scope, phases: parsePhaseList(v, '--expect-phase') })),
+      ),
+    )
+    .addOption(
+      new Option('--alpha-range <min:max>', 'gate: fail if a fitted α is outside [min, max] (2:6, 2: or :6)').argParser(
+        rule((v, scope) => ({ kind: 'alpha-range', scope, ...parseAlphaRange(v, '--alpha-range') })),
+      ),
+    )
+    .addOption(
+      new Option('--gate-layers <glob>', 'gate: the rule flags after this apply only to layers matching the glob (repeatable)').argParser((glob: string) => {
+        if (glob.trim() === '') throw new UsageError('--gate-layers: empty glob');
+        items.push({ type: 'scope', glob });
+        return glob;
+      }),
+    )
+    .option('--config <file>', `gate rules per layer glob from a JSON file (default: ./${CONFIG_FILE_NAME} if present)`)
+    .option('--no-config', `ignore ./${CONFIG_FILE_NAME}`);
+
+  return () => {
+    const rules: GateRule[] = [];
+    let scope: string[] = [];
+    let scopeUsed = true;
+    for (const item of items) {
+      if (item.type === 'scope') {
+        if (scopeUsed) scope = [];
+        scope.push(item.glob);
+        scopeUsed = false;
+      } else {
+        rules.push(item.make([...scope]));
+        scopeUsed = true;
+      }
+    }
+    if (!scopeUsed) {
+      const g = scope.map((s) => `'${s}'`).join(' ');
+      throw new UsageError(`--gate-layers ${g} is not followed by a rule to scope: put it before the rules it applies to (e.g. --gate-layers ${g.split(' ')[0]} --alpha-range 2:6)`);
+    }
+    return rules;
+  };
+}
+
+/** The config file's rules, then the flags' rules. */
+export async function resolveGateRules(flagRules: () => GateRule[], opts: GateCliOptions): Promise<GateRule[]> {
+  const fromFlags = flagRules();
+  const fromConfig = await loadGateConfig(opts.config, process.cwd());
+  return [...fromConfig, ...fromFlags];
+}
+
+/** The report with its `gate` (the last key, as in the v1 document), or unchanged when there are no rules. */
+export function applyGate(report: AnalysisReport, rules: readonly GateRule[]): AnalysisReport {
+  if (rules.length === 0) return report;
+  const { gate: _old, ...rest } = report;
+  return { ...rest, gate: evaluateGate(report, rules) };
+}
+
+/** Prints the failures on stderr, one line per violating layer, and returns the exit code. `label`: `gate`, or `compare` for regressions. */
+export function reportGate(gate: GateResult | undefined, models: readonly ModelInfo[], io: CliIO, label = 'gate'): number {
+  if (gate === undefined || gate.passed) return 0;
+  const byLayer = new Map<string, { layer: string; model: number; text: string[] }>();
+  for (const f of gate.failures) {
+    const key = `${f.model}\u0000${f.layer}`;
+    const entry = byLayer.get(key) ?? { layer: f.layer, model: f.model, text: [] };
+    entry.text.push(describeViolation(f));
+    byLayer.set(key, entry);
+  }
+  const multiModel = models.length > 1;
+  for (const { layer, model, text } of byLayer.values()) {
+    const where = multiModel ? ` [${models[model]?.path ?? model}]` : '';
+    io.stderr.write(`rmt-analyze: ${label}: ${layer}${where}: ${text.join('; ')}\n`);
+  }
+  io.stderr.write(`rmt-analyze: ${label} failed: ${failureCount(gate)}\n`);
+  return 1;
+}

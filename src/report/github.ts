@@ -1,0 +1,49 @@
+/**
+ * `--format github`: for GitHub Actions logs. The plain table folded into a log group, one
+ * `::error` workflow command per gate failure (each becomes an annotation on the run), and
+ * a `::notice` with the summary and the gate's verdict.
+ * Workflow-command syntax and escaping: docs.github.com, "Workflow commands for GitHub Actions".
+ */
+import type { AnalysisReport } from './json.js';
+import { renderTable } from './table.js';
+import { describeViolation, failureCount } from '../gate.js';
+import { formatNumber } from './format.js';
+
+export function renderGithub(report: AnalysisReport): string {
+  const out: string[] = [];
+  const models = report.models.map((m) => m.path).join(', ');
+  out.push(`::group::rmt-analyze: ${escapeData(models)} (${report.summary.layers} layers)`);
+  // A line starting with "::" would be read as a command; the table never starts one, but be safe.
+  out.push(...renderTable(report, { color: false }).trimEnd().split('\n').map((l) => (l.startsWith('::') ? ' ' + l : l)));
+  out.push('::endgroup::');
+  const multiModel = report.models.length > 1;
+  for (const f of report.gate?.failures ?? []) {
+    const where = multiModel ? ` (${report.models[f.model]?.path ?? f.model})` : '';
+    const title = `rmt-analyze gate: ${f.layer}${where}`;
+    out.push(`::error title=${escapeProperty(title)}::${escapeData(describeViolation(f))}`);
+  }
+  out.push(`::notice title=rmt-analyze::${escapeData(summary(report))}`);
+  return out.join('\n') + '\n';
+}
+
+function summary(report: AnalysisReport): string {
+  const s = report.summary;
+  const phases = Object.entries(s.phases)
+    .filter(([, n]) => n > 0)
+    .map(([p, n]) => `${p} ${n}`)
+    .join(', ');
+  let line = `${s.analyzed} of ${s.layers} layers analysed${s.skipped > 0 ? `, ${s.skipped} skipped` : ''}${phases ? ` (${phases})` : ''}`;
+  if (s.analyzed > 0) line += `; mean α ${formatNumber(s.meanAlpha, 3)}`;
+  if (report.gate) line += report.gate.passed ? '; gate passed' : `; gate failed: ${failureCount(report.gate)}`;
+  return line;
+}
+
+/** Message text of a workflow command. */
+export function escapeData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** A property value (title=…) of a workflow command: also ':' and ','. */
+export function escapeProperty(s: string): string {
+  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}

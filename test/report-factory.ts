@@ -1,0 +1,70 @@
+/** Synthetic v1 reports whose phases and α the test controls (the phase classifier is not ours to depend on). */
+import { summarize } from '../src/summary.js';
+import { SCHEMA_VERSION, type AnalysisReport, type ModelInfo } from '../src/report/json.js';
+import { TOOL_NAME, TOOL_VERSION } from '../src/version.js';
+import type { AnalyzedLayer, LayerResult, PhaseName, SkippedLayer } from '../src/types.js';
+
+export interface LayerSpec {
+  readonly id: string;
+  readonly phase?: PhaseName;
+  /** null: the power-law fit failed. */
+  readonly alpha?: number | null;
+  readonly logNorm?: number;
+  readonly stableRank?: number;
+  readonly model?: number;
+  readonly name?: string;
+}
+
+export function analyzedLayer(s: LayerSpec): AnalyzedLayer {
+  const alpha = s.alpha === undefined ? 3 : s.alpha;
+  const logNorm = s.logNorm ?? 2;
+  const norm = 10 ** logNorm;
+  const stableRank = s.stableRank ?? 5;
+  const lambdaMax = norm / stableRank;
+  return {
+    id: s.id,
+    model: s.model ?? 0,
+    name: s.name ?? s.id.replace(/\[\d+\]$/, ''),
+    kind: 'dense',
+    shape: [64, 32],
+    dtype: 'F32',
+    status: 'analyzed',
+    N: 64,
+    M: 32,
+    Q: 2,
+    slices: 1,
+    numEvals: 32,
+    metrics: {
+      lambdaMax,
+      norm,
+      logNorm,
+      logSpectralNorm: Math.log10(lambdaMax),
+      stableRank,
+      entropy: 0.9,
+      rank: 32,
+      rankLoss: 0,
+      alphaWeighted: alpha === null ? null : alpha * Math.log10(lambdaMax),
+      logAlphaNorm: alpha === null ? null : 3.5,
+    },
+    powerLaw:
+      alpha === null
+        ? { status: 'failed', reason: 'only 1 eigenvalue(s) above 0.00001' }
+        : { status: 'ok', alpha, xmin: 1.5, xmax: lambdaMax, D: 0.08, sigma: (alpha - 1) / 4, numTail: 16, bestFit: 'PL' },
+    mp: { status: 'failed', reason: 'not implemented' },
+    phase: { name: s.phase ?? 'heavy-tailed', reason: 'set by the test' },
+  };
+}
+
+export function skippedLayer(id: string, reason = 'bias vector', model = 0): SkippedLayer {
+  return { id, model, name: id, kind: 'bias', shape: [64], dtype: 'F32', status: 'skipped', skipReason: reason };
+}
+
+export function reportOf(layers: readonly LayerResult[], models: readonly ModelInfo[] = [{ path: 'model.safetensors', format: 'safetensors', tensors: layers.length, bytes: 1000 }]): AnalysisReport {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    models,
+    layers,
+    summary: summarize(layers),
+  };
+}
