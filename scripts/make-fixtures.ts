@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { writeSafetensorsFixtures } from './fixtures/safetensors.js';
 import { writeOnnxFixtures } from './fixtures/onnx.js';
+import { writeShardedLmFixture } from './fixtures/sharded-lm.js';
 
 export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'generated');
 
@@ -16,7 +17,7 @@ export type FixtureMaker = (dir: string) => Promise<string[]>;
 
 export async function makeAllFixtures(dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const makers: FixtureMaker[] = [writeSafetensorsFixtures, writeOnnxFixtures];
+  const makers: FixtureMaker[] = [writeSafetensorsFixtures, writeOnnxFixtures, writeShardedLmFixture];
   const written: string[] = [];
   for (const make of makers) written.push(...(await make(dir)));
   return written;

@@ -10,9 +10,10 @@ import { UsageError } from './errors.js';
 import { DEFAULT_MIN_EVALS, planLayers, type LayerPlan } from './matrices.js';
 import { analyzeLayer, type LayerIdentity } from './layer.js';
 import { summarize } from './summary.js';
-import { SCHEMA_VERSION, type AnalysisReport, type ModelInfo } from './report/json.js';
+import { SCHEMA_VERSION, type AnalysisReport, type ModelInfo, type ShardOptions } from './report/json.js';
 import { TOOL_NAME, TOOL_VERSION } from './version.js';
 import type { EigenSolver } from './esd.js';
+import { ShardRun, type ShardSpec } from './shard.js';
 
 export interface ProgressEvent {
   /** Layers finished so far and in all (skipped ones included). */
@@ -34,11 +35,14 @@ export interface AnalyzeOptions {
   readonly onProgress?: (event: ProgressEvent) => void;
   /** Eigenvalue solver (tests and the worker pool substitute their own). */
   readonly solve?: EigenSolver;
+  /** Analyse only this part of the tensors (src/shard.ts); the report then carries `shard`. */
+  readonly shard?: ShardSpec;
 }
 
 /** Analyses every weight tensor of every model; throws InputError on unreadable input. */
 export async function analyze(paths: readonly string[], options: AnalyzeOptions = {}): Promise<AnalysisReport> {
   const select = tensorFilter(options);
+  const shard = options.shard ? await planShard(paths, select, options.shard, options) : undefined;
   const models: ModelInfo[] = [];
   const layers: LayerResult[] = [];
   for (const [index, path] of paths.entries()) {
@@ -49,7 +53,7 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
         throw new UsageError(`--layers/--exclude leave none of the ${model.tensors.length} weight tensors of ${path}`);
       }
       models.push({ path: model.path, format: model.format, tensors: model.tensors.length, bytes: model.bytes });
-      layers.push(...(await analyzeModel(model, tensors, index, options)));
+      layers.push(...(await analyzeModel(model, tensors, index, options, shard)));
     } finally {
       await model.close();
     }
@@ -60,7 +64,41 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
     models,
     layers,
     summary: summarize(layers),
+    ...(shard ? { shard: shard.info(shardOptions(options)) } : {}),
   };
+}
+
+/**
+ * The split of a sharded run, decided from every model's layer plans (headers only, no
+ * weights read), so that each shard computes the same split on its own.
+ */
+async function planShard(paths: readonly string[], select: (name: string) => boolean, spec: ShardSpec, options: AnalyzeOptions): Promise<ShardRun> {
+  const minEvals = options.minEvals ?? DEFAULT_MIN_EVALS;
+  const models = [];
+  for (const path of paths) {
+    const model = await openModel(path);
+    try {
+      models.push(model.tensors.filter((t) => select(t.name)).map((t) => ({ storageKey: t.storageKey, plans: planLayers(t, minEvals) })));
+    } finally {
+      await model.close();
+    }
+  }
+  return new ShardRun(models, spec);
+}
+
+/** The options that change results: parts of one merge must agree on them. */
+function shardOptions(options: AnalyzeOptions): ShardOptions {
+  return {
+    layers: [...(options.layers ?? [])],
+    exclude: [...(options.exclude ?? [])],
+    minEvals: options.minEvals ?? DEFAULT_MIN_EVALS,
+    eigenvalues: options.eigenvalues ?? false,
+  };
+}
+
+/** Why a tensor whose values repeat an earlier one's is not analysed (also used by the merge of shards). */
+export function tiedWeightsReason(original: string): string {
+  return `same values as '${original}' (tied weights, analysed once)`;
 }
 
 function tensorFilter(options: AnalyzeOptions): (name: string) => boolean {
@@ -76,17 +114,25 @@ async function analyzeModel(
   tensors: readonly TensorRef[],
   modelIndex: number,
   options: AnalyzeOptions,
+  shard?: ShardRun,
 ): Promise<LayerResult[]> {
   const minEvals = options.minEvals ?? DEFAULT_MIN_EVALS;
   const planned = tensors.map((t) => ({ tensor: t, plans: planLayers(t, minEvals) }));
-  const total = planned.reduce((n, p) => n + p.plans.length, 0);
+  const total = planned.reduce((n, p, t) => n + (shard && !shard.owns(modelIndex, t) ? 0 : p.plans.length), 0);
   const results: LayerResult[] = [];
   // Same stored bytes (loader-level) or same values (tied weights saved twice): analysed once.
   const seenStorage = new Map<string, string>();
   const seenContent = new Map<string, string>();
   const report = (layer: string) => options.onProgress?.({ done: results.length, total, layer });
 
-  for (const { tensor, plans } of planned) {
+  for (const [t, { tensor, plans }] of planned.entries()) {
+    if (shard && !shard.owns(modelIndex, t)) {
+      // Another shard's tensor: never read, but its storage is noted as below so that the
+      // duplicate checks of this shard's tensors decide exactly as in a single run.
+      if (!plans.every((p) => p.status === 'skipped') && !seenStorage.has(tensor.storageKey)) seenStorage.set(tensor.storageKey, tensor.name);
+      continue;
+    }
+    shard?.addTensor(modelIndex, t, plans.length);
     const identity = (plan: LayerPlan): LayerIdentity => ({
       id: tensor.name + plan.idSuffix,
       model: modelIndex,
@@ -122,9 +168,10 @@ async function analyzeModel(
       continue;
     }
     const digest = contentDigest(values, tensor.shape);
+    shard?.addDigest(modelIndex, t, plans.length, digest);
     const sameContent = seenContent.get(digest);
     if (sameContent !== undefined) {
-      skipAll(`same values as '${sameContent}' (tied weights, analysed once)`);
+      skipAll(tiedWeightsReason(sameContent));
       continue;
     }
     seenContent.set(digest, tensor.name);
@@ -141,7 +188,7 @@ async function analyzeModel(
   return results;
 }
 
-function skipped(identity: LayerIdentity, reason: string): SkippedLayer {
+export function skipped(identity: LayerIdentity, reason: string): SkippedLayer {
   return { ...identity, status: 'skipped', skipReason: reason };
 }
 

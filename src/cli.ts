@@ -12,6 +12,7 @@ import type { CliIO } from './commands/context.js';
 import { analyzeCommand } from './commands/analyze.js';
 import { plotCommand } from './commands/plot.js';
 import { compareCommand } from './commands/compare.js';
+import { mergeCommand } from './commands/merge.js';
 
 export type { CliIO } from './commands/context.js';
 
@@ -33,6 +34,7 @@ function buildProgram(io: CliIO, done: (code: Promise<number>) => void): Command
   program.addCommand(analyzeCommand(io, done), { isDefault: true });
   program.addCommand(plotCommand(io, done));
   program.addCommand(compareCommand(io, done));
+  program.addCommand(mergeCommand(io, done));
   // Subcommands inherit the program's output configuration and exit behaviour.
   for (const cmd of [program, ...program.commands]) {
     cmd.exitOverride();

@@ -12,3 +12,6 @@ export { openModel } from './load/index.js';
 export { evaluateGate, describeRule, type GateRule, type GateRuleKind, type GateScope } from './gate.js';
 export { parseGateConfig, loadGateConfig, CONFIG_FILE_NAME } from './config.js';
 export { compareReports, PHASE_ORDER, type CompareReport, type CompareOptions, type LayerComparison, type PhaseChange } from './compare.js';
+export { mergeShards, type ShardPart } from './merge.js';
+export { type ShardSpec } from './shard.js';
+export type { ShardInfo, ShardDigest, ShardOptions } from './report/json.js';

@@ -9,8 +9,10 @@ import { progressBar } from './progress.js';
 import { useColor, type CliIO } from './context.js';
 import { withoutEigenvalues, writeHtmlReport } from './report-file.js';
 import { addGateOptions, applyGate, reportGate, resolveGateRules, type GateCliOptions } from './gate.js';
+import { parseShardSpec, type ShardSpec } from '../shard.js';
 
 interface AnalyzeCliOptions extends GateCliOptions {
+  shard?: ShardSpec;
   json?: boolean;
   format?: ReportFormat;
   eigenvalues?: boolean;
@@ -40,7 +42,8 @@ export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void)
         .default(DEFAULT_MIN_EVALS)
         .argParser(positiveInteger('--min-evals')),
     )
-    .option('--no-color', 'no colours in the table (also: NO_COLOR=1)');
+    .option('--no-color', 'no colours in the table (also: NO_COLOR=1)')
+    .option('--shard <i/n>', 'analyse only part i of n (balanced by estimated cost); combine the JSON parts with `rmt-analyze merge`', parseShardSpec);
   const gateRules = addGateOptions(cmd);
   return cmd.action((paths: string[], opts: AnalyzeCliOptions) => done(runAnalyze(paths, opts, io, gateRules)));
 }
@@ -60,6 +63,7 @@ async function runAnalyze(paths: string[], opts: AnalyzeCliOptions, io: CliIO, g
       exclude: opts.exclude,
       minEvals: opts.minEvals,
       eigenvalues: printEigenvalues || opts.report !== undefined,
+      shard: opts.shard,
       onProgress: progress ? (e) => progress.update(e) : undefined,
     });
   } finally {
@@ -68,8 +72,12 @@ async function runAnalyze(paths: string[], opts: AnalyzeCliOptions, io: CliIO, g
   report = applyGate(report, rules);
   if (opts.eigenvalues && format !== 'json') io.stderr.write('rmt-analyze: note: --eigenvalues only affects JSON output\n');
   if (opts.plot && format !== 'table') io.stderr.write('rmt-analyze: note: --plot only affects table output\n');
+  if (opts.shard && format !== 'json') io.stderr.write('rmt-analyze: note: only --json shard parts can be merged\n');
   if (opts.report !== undefined) await writeHtmlReport(opts.report, report, io);
   if (!printEigenvalues) report = withoutEigenvalues(report);
+  // A part records whether its layers carry eigenvalues as printed (not as computed for
+  // --report or --plot), so parts merge by what they hold.
+  if (report.shard) report = { ...report, shard: { ...report.shard, options: { ...report.shard.options, eigenvalues: printEigenvalues } } };
   io.stdout.write(REPORTERS[format](report, { color: useColor(io, opts.color), explain: opts.explain, plot: opts.plot }));
   return reportGate(report.gate, report.models, io);
 }

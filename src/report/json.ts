@@ -47,6 +47,41 @@ export interface GateResult {
   readonly failures: readonly GateFailure[];
 }
 
+/** Content digest of a tensor a shard read, so that the merge can redo the tied-weight check across shards. */
+export interface ShardDigest {
+  /** Position of the tensor's first layer in the single-run document. */
+  readonly position: number;
+  /** How many layers the tensor has. */
+  readonly layers: number;
+  readonly sha1: string;
+}
+
+/** The analysis options that shape results; the parts of one merge must agree on them. */
+export interface ShardOptions {
+  readonly layers: readonly string[];
+  readonly exclude: readonly string[];
+  readonly minEvals: number;
+  readonly eigenvalues: boolean;
+}
+
+/**
+ * Present only in the output of `--shard i/n`: what `rmt-analyze merge` needs to rebuild the
+ * single-run document (which never has this field).
+ */
+export interface ShardInfo {
+  /** 1-based. */
+  readonly index: number;
+  readonly count: number;
+  /** Layers in the whole (single-run) document. */
+  readonly totalLayers: number;
+  /** For each of this part's layers, in order, its index in the single-run document's `layers`. */
+  readonly positions: readonly number[];
+  readonly digests: readonly ShardDigest[];
+  readonly options: ShardOptions;
+  /** Estimated cost (Σ slices·M²·(N + M)) of this part and of the whole run. */
+  readonly cost: { readonly part: number; readonly total: number };
+}
+
 /** The whole `--json` document (schema v1). */
 export interface AnalysisReport {
   readonly schemaVersion: typeof SCHEMA_VERSION;
@@ -55,6 +90,8 @@ export interface AnalysisReport {
   readonly layers: readonly LayerResult[];
   readonly summary: Summary;
   readonly gate?: GateResult;
+  /** Only in a part written with `--shard i/n`. */
+  readonly shard?: ShardInfo;
 }
 
 export function renderJson(report: AnalysisReport): string {

@@ -1,0 +1,37 @@
+/** `rmt-analyze merge <part.json...>`: shard parts → the single-run report (src/merge.ts). */
+import { Command, Option } from 'commander';
+import { mergeShards, type ShardPart } from '../merge.js';
+import type { GateRule } from '../gate.js';
+import { REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
+import { useColor, type CliIO } from './context.js';
+import { readJsonReport } from './read-report.js';
+import { addGateOptions, applyGate, reportGate, resolveGateRules, type GateCliOptions } from './gate.js';
+
+interface MergeCliOptions extends GateCliOptions {
+  json?: boolean;
+  format?: ReportFormat;
+  color: boolean;
+  explain?: boolean;
+}
+
+export function mergeCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
+  const cmd = new Command('merge')
+    .description('combine the JSON parts of `--shard 1/n … n/n` into the report a single run gives (gate flags apply to the whole)')
+    .argument('<part...>', 'JSON files written with --shard i/n --json, in any order')
+    .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('table'))
+    .option('--json', 'same as --format json')
+    .option('--explain', 'print the reason for each layer’s phase under its row')
+    .option('--no-color', 'no colours in the table (also: NO_COLOR=1)');
+  const gateRules = addGateOptions(cmd);
+  return cmd.action((files: string[], opts: MergeCliOptions) => done(runMerge(files, opts, io, gateRules)));
+}
+
+async function runMerge(files: string[], opts: MergeCliOptions, io: CliIO, gateRules: () => GateRule[]): Promise<number> {
+  const format: ReportFormat = opts.json ? 'json' : (opts.format ?? 'table');
+  const rules = await resolveGateRules(gateRules, opts);
+  const parts: ShardPart[] = [];
+  for (const file of files) parts.push({ file, report: await readJsonReport(file) });
+  const report = applyGate(mergeShards(parts), rules);
+  io.stdout.write(REPORTERS[format](report, { color: useColor(io, opts.color), explain: opts.explain }));
+  return reportGate(report.gate, report.models, io);
+}
