@@ -169,6 +169,10 @@ describe('markdown', () => {
     expect(md).toContain('| ``c`d`` |');
     expect(md).toContain('| x \\| y &lt;b&gt; |');
     expect(md).not.toContain('<b>');
+    // control characters (a terminal escape in a hostile name) are shown, not sent
+    const esc = renderMarkdown(reportOf([analyzedLayer({ id: 'x\u001b[31my\nz' })]));
+    expect(esc).toContain('| `x\\x1b[31my\\nz` |');
+    expect(esc).not.toContain('\u001b');
   });
 });
 
@@ -205,5 +209,8 @@ describe('github', () => {
     const out = renderGithub({ ...report, gate: evaluateGate(report, [{ kind: 'fail-on-phase', scope: [], phases: ['bulk-decay'] }]) });
     const error = out.split('\n').find((l) => l.startsWith('::error'))!;
     expect(error).toBe('::error title=rmt-analyze gate%3A enc%3A0%2Cattn%25%0Aq::fail-on-phase bulk-decay (phase bulk-decay)');
+    const esc = renderGithub({ ...report, layers: [analyzedLayer({ id: 'a\u001bb', phase: 'bulk-decay' })], gate: { passed: false, failures: [{ layer: 'a\u001bb', model: 0, rule: 'fail-on-phase bulk-decay', value: 'bulk-decay' }] } });
+    expect(esc).toContain('::error title=rmt-analyze gate%3A a\\x1bb::');
+    expect(esc).not.toContain('\u001b');
   });
 });

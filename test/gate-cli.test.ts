@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, GENERATED, runCli } from './helpers.js';
 import { PHASE_NAMES, type AnalysisReport, type AnalyzedLayer, type PhaseName } from '../src/index.js';
+import { writeSafetensors } from '../scripts/fixtures/safetensors-writer.js';
+import { signedPermutedDiagonal } from '../scripts/fixtures/seeded.js';
 
 const DTYPES = join(GENERATED, 'safetensors', 'dtypes.safetensors');
 const ALL = PHASE_NAMES.join(',');
@@ -224,5 +226,19 @@ describe('gate in the table', () => {
     expect(passed.code).toBe(0);
     expect(passed.stdout).toMatch(/\ngate passed\n$/);
     expect(runCli([DTYPES]).stdout).not.toMatch(/gate/);
+  });
+});
+
+describe('hostile layer names', () => {
+  it('control characters in a violating layer name are shown escaped on stderr and in the table', async () => {
+    const file = join(tmp, 'hostile.safetensors');
+    const name = 'evil\u001b[2J\nname.weight';
+    await writeSafetensors(file, [{ name, dtype: 'F32', shape: [12, 10], values: signedPermutedDiagonal(12, 10, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 3) }]);
+    const r = runCli([file, '--fail-on-phase', ALL]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain('\u001b');
+    expect(r.stdout).not.toContain('\u001b');
+    expect(layerLines(r.stderr)[0]).toMatch(/^rmt-analyze: gate: evil\\x1b\[2J\\nname\.weight: fail-on-phase /);
+    expect(r.stdout).toMatch(/\n {2}evil\\x1b\[2J\\nname\.weight: fail-on-phase /);
   });
 });

@@ -7,7 +7,7 @@
  *   --fail-on-phase rank-collapse --gate-layers '*attn*' --alpha-range 2:6
  */
 import { Command, Option } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError, printable } from '../errors.js';
 import { describeViolation, evaluateGate, failureCount, parseAlphaRange, parsePhaseList, type GateRule } from '../gate.js';
 import { loadGateConfig, CONFIG_FILE_NAME } from '../config.js';
 import { PHASE_NAMES } from '../types.js';
@@ -104,8 +104,8 @@ export function reportGate(gate: GateResult | undefined, models: readonly ModelI
   }
   const multiModel = models.length > 1;
   for (const { layer, model, text } of byLayer.values()) {
-    const where = multiModel ? ` [${models[model]?.path ?? model}]` : '';
-    io.stderr.write(`rmt-analyze: ${label}: ${layer}${where}: ${text.join('; ')}\n`);
+    const where = multiModel ? ` [${printable(models[model]?.path ?? String(model))}]` : '';
+    io.stderr.write(`rmt-analyze: ${label}: ${printable(layer, 200)}${where}: ${printable(text.join('; '), 2000)}\n`);
   }
   io.stderr.write(`rmt-analyze: ${label} failed: ${failureCount(gate)}\n`);
   return 1;

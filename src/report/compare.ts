@@ -2,6 +2,7 @@
 import { Chalk } from 'chalk';
 import type { CompareReport, LayerComparison } from '../compare.js';
 import { formatNumber } from './format.js';
+import { printable } from '../errors.js';
 import { code, text } from './markdown.js';
 import { describeFailure, failureCount } from '../gate.js';
 
@@ -76,7 +77,7 @@ function summaryText(report: CompareReport): string {
 
 export function renderCompareTable(report: CompareReport, options: { color: boolean }): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
-  const rows = report.layers.map(cells);
+  const rows = report.layers.map((l) => cells(l).map((s, i) => (i === 0 ? printable(s, 120) : s)));
   const right = new Set([3, 4, 5, 6, 7]);
   const widths = HEAD.map((h, i) => (i === HEAD.length - 1 ? 0 : Math.max(h.length, ...rows.map((r) => r[i]!.length))));
   const line = (r: string[]) =>
@@ -92,7 +93,7 @@ export function renderCompareTable(report: CompareReport, options: { color: bool
   out.push('', summaryText(report));
   if (report.gate) {
     if (report.gate.passed) out.push(c.green('no regression'));
-    else out.push(c.red.bold(`regressions: ${failureCount(report.gate)}`), ...report.gate.failures.map((f) => c.red(`  ${describeFailure(f)}`)));
+    else out.push(c.red.bold(`regressions: ${failureCount(report.gate)}`), ...report.gate.failures.map((f) => c.red(`  ${printable(describeFailure(f), 1000)}`)));
   }
   return out.join('\n') + '\n';
 }

@@ -8,6 +8,7 @@ import type { AnalysisReport } from './json.js';
 import { renderTable } from './table.js';
 import { describeViolation, failureCount } from '../gate.js';
 import { formatNumber } from './format.js';
+import { printable } from '../errors.js';
 
 export function renderGithub(report: AnalysisReport): string {
   const out: string[] = [];
@@ -38,9 +39,9 @@ function summary(report: AnalysisReport): string {
   return line;
 }
 
-/** Message text of a workflow command. */
+/** Message text of a workflow command (other control characters shown escaped, as in the table). */
 export function escapeData(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return printable(s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A'), 4000);
 }
 
 /** A property value (title=…) of a workflow command: also ':' and ','. */

@@ -7,6 +7,7 @@ import type { LayerResult } from '../types.js';
 import type { AnalysisReport, GateResult } from './json.js';
 import { formatNumber, formatShape } from './format.js';
 import { failureCount, formatValue } from '../gate.js';
+import { printable } from '../errors.js';
 
 export function renderMarkdown(report: AnalysisReport): string {
   const multiModel = report.models.length > 1;
@@ -79,12 +80,12 @@ function row(cells: readonly string[]): string {
 
 /** Plain text in a table cell: pipes escaped, HTML and newlines neutralised. */
 export function text(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/[\r\n]+/g, ' ');
+  return printable(s, 2000).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** A code span holding `s` verbatim (in a table cell, pipes still need escaping: GFM spec). */
 export function code(s: string): string {
-  const clean = s.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|');
+  const clean = printable(s, 2000).replace(/\|/g, '\\|');
   const longest = Math.max(0, ...(clean.match(/`+/g) ?? []).map((m) => m.length));
   const fence = '`'.repeat(longest + 1);
   const pad = clean.startsWith('`') || clean.endsWith('`') ? ' ' : '';

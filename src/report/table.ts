@@ -102,6 +102,6 @@ function summaryLines(report: AnalysisReport, c: ChalkInstance): string[] {
 function gateLines(report: AnalysisReport, c: ChalkInstance): string[] {
   const gate = report.gate!;
   if (gate.passed) return [c.green('gate passed')];
-  const where = (model: number) => (report.models.length > 1 ? ` [${report.models[model]?.path ?? model}]` : '');
-  return [c.red.bold(`gate failed: ${failureCount(gate)}`), ...gate.failures.map((f) => c.red(`  ${describeFailure(f)}${where(f.model)}`))];
+  const where = (model: number) => (report.models.length > 1 ? ` [${printable(report.models[model]?.path ?? String(model))}]` : '');
+  return [c.red.bold(`gate failed: ${failureCount(gate)}`), ...gate.failures.map((f) => c.red(`  ${printable(describeFailure(f), 1000)}${where(f.model)}`))];
 }
