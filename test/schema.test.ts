@@ -39,6 +39,7 @@ describe('real outputs validate', () => {
     'two models': [join(ST, 'hf-model'), join(ST, 'tied.safetensors')],
     'sharded checkpoint': [join(ST, 'sharded', 'model.safetensors.index.json')],
     'realistic sharded checkpoint': [join(ST, 'sharded-lm', 'model.safetensors.index.json')],
+    'ONNX: LSTM, conv, quantized, If subgraphs': ['lstm.onnx', 'conv.onnx', 'quant-dql.onnx', 'constants-if.onnx'].map((f) => join(GENERATED, 'onnx', f)),
     'gate failed': [join(ST, 'dtypes.safetensors'), '--fail-on-phase', ALL, '--alpha-range', '3:'],
     'gate passed': [join(ST, 'dtypes.safetensors'), '--expect-phase', ALL],
     'shard part 1/2': [join(ST, 'sharded-lm', 'model.safetensors.index.json'), '--shard', '1/2', '--eigenvalues'],

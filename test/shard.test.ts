@@ -129,11 +129,13 @@ describe('shard 1..n + merge = single run (in-process, the realistic sharded che
     });
   });
 
-  it('several models in one run are split together', async () => {
-    const paths = [SMALL, LM, DTYPES];
+  it('several models in one run, ONNX ones too (recurrent directions, conv kernels, quantized), are split together', async () => {
+    const onnx = (f: string) => join(GENERATED, 'onnx', f);
+    const paths = [SMALL, LM, DTYPES, onnx('lstm.onnx'), onnx('conv.onnx'), onnx('quant-dql.onnx'), onnx('constants-if.onnx')];
     const whole = await analyze(paths);
     const parts = await Promise.all([1, 2, 3].map((i) => analyze(paths, { shard: { index: i, count: 3 } })));
-    expect(parts.every((p) => p.models.length === 3)).toBe(true);
+    expect(parts.every((p) => p.models.length === paths.length)).toBe(true);
+    expect(whole.layers.some((l) => l.id.endsWith(']'))).toBe(true);
     expect(renderJson(mergeShards(parts.map((report, i) => ({ file: `p${i}`, report }))))).toBe(renderJson(whole));
   });
 });
