@@ -6,6 +6,7 @@ import type { AnalyzedLayer, DType, LayerKind, PowerLawResult } from './types.js
 import type { MatrixPlan } from './matrices.js';
 import { computeEsd, type EigenSolver } from './esd.js';
 import { fitPowerLaw, type PowerLawFitResult } from './fit/powerlaw.js';
+import { compareTailModels, type TailComparison } from './fit/best-fit.js';
 import { computeMetrics } from './fit/metrics.js';
 import { fitMarchenkoPastur } from './fit/mp.js';
 import { classifyPhase } from './phase.js';
@@ -38,6 +39,7 @@ export async function analyzeLayer(
   const esd = await computeEsd(values, plan, options.solve);
   const evals = esd.evals;
   const pl = fitPowerLaw(evals);
+  const tailModels = pl.status === 'ok' ? compareTailModels(pl.tail, pl.xmin, pl.alpha) : undefined;
   const alpha = pl.status === 'ok' ? pl.alpha : null;
   const metrics = computeMetrics(evals, { rank: esd.rank, totalEvals: evals.length, alpha });
   const mp = fitMarchenkoPastur(evals, { N, M, Q, slices });
@@ -51,15 +53,16 @@ export async function analyzeLayer(
     slices,
     numEvals: evals.length,
     metrics,
-    powerLaw: powerLawResult(pl),
+    powerLaw: powerLawResult(pl, tailModels),
     mp,
     phase: phase ?? { name: 'random-like', reason: 'phase classification not implemented' },
     ...(options.eigenvalues ? { eigenvalues: Array.from(evals) } : {}),
   };
 }
 
-function powerLawResult(pl: PowerLawFitResult): PowerLawResult {
+function powerLawResult(pl: PowerLawFitResult, tailModels: TailComparison | undefined): PowerLawResult {
   if (pl.status === 'failed') return pl;
   const { tail: _tail, ...fit } = pl;
-  return { ...fit, bestFit: 'PL' };
+  if (tailModels === undefined) return { ...fit, bestFit: 'PL' };
+  return { ...fit, bestFit: tailModels.bestFit, alternatives: tailModels.models };
 }

@@ -137,14 +137,57 @@ export interface LayerMetrics {
   readonly logAlphaNorm: number | null;
 }
 
+/**
+ * The tail model that describes the power-law fit's tail best (issue 8): a power law
+ * (`PL`), a truncated power law x^{−α}e^{−Λx} (`TPL`), or an exponential e^{−Λx} (`EXP`).
+ */
 export type BestFit = 'PL' | 'TPL' | 'EXP';
 
-/** Likelihood-ratio comparison of two tail models (Vuong, or nested for PL vs TPL). */
+/**
+ * A log-likelihood ratio test between two models fitted to the same tail
+ * (Clauset–Shalizi–Newman 2009 §5, Vuong 1989). `R` = ℓ(first) − ℓ(second), summed over the
+ * tail: positive favours the first model named by the field, negative the second.
+ */
 export interface FitComparison {
-  /** Log-likelihood ratio ℓ(first) − ℓ(second). */
   readonly R: number;
-  /** Two-sided significance of R. */
+  /** R as a z-score: R/(σ̂√n) (Vuong) or sign(R)·√(2|R|) (nested). */
+  readonly normalizedR: number;
+  /** Significance of R ≠ 0: small p means the difference is real. */
   readonly p: number;
+  /**
+   * `vuong`: non-nested, p = erfc(|R|/(σ̂√(2n))); `nested`: 2|R| ~ χ²₁ (Wilks);
+   * `nested-boundary`: the smaller model sits on the boundary (Λ = 0), ½χ²₀ + ½χ²₁.
+   */
+  readonly test: 'vuong' | 'nested' | 'nested-boundary';
+}
+
+/**
+ * The alternatives fitted by maximum likelihood on exactly the power law's tail
+ * (x ≥ xmin, numTail points) and the tests that chose `bestFit`. Log-likelihoods are totals
+ * over the tail with densities in eigenvalue units, so they compare directly.
+ */
+export interface TailModels {
+  readonly status: 'ok';
+  readonly powerLaw: { readonly logLikelihood: number };
+  /** p(x) ∝ x^{−α} e^{−Λx}; Λ in 1/eigenvalue units. `boundary`: Λ = 0, the TPL's best is the PL itself. */
+  readonly truncatedPowerLaw: {
+    readonly alpha: number;
+    readonly lambda: number;
+    readonly logLikelihood: number;
+    readonly boundary: boolean;
+  };
+  /** p(x) = Λe^{−Λ(x − xmin)}; Λ in 1/eigenvalue units. */
+  readonly exponential: { readonly lambda: number; readonly logLikelihood: number };
+  /** PL vs TPL, nested at the boundary Λ = 0: R ≤ 0; small p rejects the PL in favour of the TPL. */
+  readonly plVsTpl: FitComparison;
+  /** EXP vs TPL, nested at α = 0: R ≤ 0; small p rejects the EXP in favour of the TPL. */
+  readonly expVsTpl: FitComparison;
+  /** PL vs EXP, non-nested (Vuong): R > 0 favours the PL. */
+  readonly plVsExp: FitComparison;
+  /** Significance level of the decision (a model is rejected when p < this). */
+  readonly significance: number;
+  /** One line naming the tests that decided `bestFit`. */
+  readonly reason: string;
 }
 
 export interface PowerLawOk {
@@ -158,15 +201,13 @@ export interface PowerLawOk {
   readonly sigma: number;
   /** Tail size n (WeightWatcher's num_pl_spikes). */
   readonly numTail: number;
+  /** Best of PL, TPL, EXP on the tail; `PL` when the alternatives could not be fitted. */
   readonly bestFit: BestFit;
-  /** The alternatives fitted on the same tail (issue 8). */
-  readonly alternatives?: {
-    readonly truncatedPowerLaw: { readonly alpha: number; readonly lambda: number; readonly logLikelihood: number };
-    readonly exponential: { readonly lambda: number; readonly logLikelihood: number };
-    readonly powerLawLogLikelihood: number;
-    readonly plVsTpl: FitComparison;
-    readonly plVsExp: FitComparison;
-  };
+  /**
+   * The alternatives fitted on the same tail and the tests behind `bestFit` (issue 8).
+   * Always set by the pipeline; optional so that hand-made results need not invent it.
+   */
+  readonly alternatives?: TailModels | { readonly status: 'failed'; readonly reason: string };
 }
 export type PowerLawResult = PowerLawOk | { readonly status: 'failed'; readonly reason: string };
 

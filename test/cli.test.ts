@@ -22,7 +22,7 @@ describe('table output', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).not.toMatch(ANSI);
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toMatch(/^layer\s+kind\s+shape\s+N×M\s+Q\s+λmax\s+stable rank\s+entropy\s+α\s+D\s+xmin\s+phase$/);
+    expect(lines[0]).toMatch(/^layer\s+kind\s+shape\s+N×M\s+Q\s+λmax\s+stable rank\s+entropy\s+α\s+D\s+xmin\s+fit\s+phase$/);
     expect(lines.find((l) => l.startsWith('conv.weight'))).toMatch(/conv2d\s+8×4×3×3\s+8×4·9\s+2\s+72\s/);
     expect(lines.find((l) => l.startsWith('tiny.weight'))).toMatch(/skipped: 5 eigenvalues \(M·slices\), fewer than --min-evals 10/);
     expect(r.stdout).toMatch(/^6 of 9 layers analysed, 3 skipped/m);

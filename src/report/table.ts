@@ -3,7 +3,7 @@
  * The only module that imports chalk (DESIGN.md §2); colour is decided by the caller.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { LayerResult, PhaseName } from '../types.js';
+import type { AnalyzedLayer, LayerResult, PhaseName } from '../types.js';
 import type { AnalysisReport } from './json.js';
 import { formatNumber, formatShape } from './format.js';
 
@@ -40,6 +40,8 @@ const COLUMNS: readonly Column[] = [
   { title: 'α', align: 'right', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? formatNumber(l.powerLaw.alpha, 3) : l.status === 'analyzed' ? '—' : '') },
   { title: 'D', align: 'right', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? formatNumber(l.powerLaw.D, 2) : '') },
   { title: 'xmin', align: 'right', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? formatNumber(l.powerLaw.xmin, 3) : '') },
+  // Which tail model fits best (issue 8): PL, TPL (power law with exponential cutoff) or EXP.
+  { title: 'fit', align: 'left', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? l.powerLaw.bestFit : '') },
   { title: 'phase', align: 'left', cell: (l) => (l.status === 'analyzed' ? l.phase.name : `skipped: ${l.skipReason}`) },
 ];
 
@@ -67,7 +69,10 @@ export function renderTable(report: AnalysisReport, options: TableOptions): stri
     }
     cells[cells.length - 1] = PHASE_COLOR[layer.phase.name](c)(cells[cells.length - 1]!);
     out.push(cells.join('  '));
-    if (options.explain) out.push(c.dim(`    ↳ ${layer.phase.reason}`));
+    if (options.explain) {
+      out.push(c.dim(`    ↳ ${layer.phase.reason}`));
+      for (const line of explainExtras(layer)) out.push(c.dim(`    ↳ ${line}`));
+    }
   });
   out.push('');
   out.push(...summaryLines(report, c));
@@ -87,6 +92,19 @@ function summaryLines(report: AnalysisReport, c: ChalkInstance): string[] {
     lines.push(
       `mean α ${formatNumber(s.meanAlpha, 3)}, mean α-weighted ${formatNumber(s.meanAlphaWeighted, 3)}, ` +
         `mean log-norm ${formatNumber(s.meanLogNorm, 3)}, mean stable rank ${formatNumber(s.meanStableRank, 3)}`,
+    );
+  }
+  return lines;
+}
+
+/** --explain lines for the issue-8 diagnostics: the best-fit decision. */
+function explainExtras(layer: AnalyzedLayer): string[] {
+  const lines: string[] = [];
+  const pl = layer.powerLaw;
+  if (pl.status === 'ok' && pl.alternatives?.status === 'ok') {
+    const t = pl.alternatives.truncatedPowerLaw;
+    lines.push(
+      `tail fit ${pl.bestFit}: ${pl.alternatives.reason} (TPL α ${formatNumber(t.alpha, 3)}, Λ ${formatNumber(t.lambda, 3)})`,
     );
   }
   return lines;
