@@ -33,6 +33,10 @@ export interface AnalyzeOptions {
   readonly onProgress?: (event: ProgressEvent) => void;
   /** Eigenvalue solver (tests and the worker pool substitute their own). */
   readonly solve?: EigenSolver;
+  /** Correlation traps: shuffle each W (seeded) and count eigenvalues above the MP edge (`traps`). */
+  readonly randomize?: boolean;
+  /** Seed of the shuffle for `randomize` (default 0). */
+  readonly seed?: number;
 }
 
 /** Analyses every weight tensor of every model; throws InputError on unreadable input. */
@@ -129,7 +133,14 @@ async function analyzeModel(
       if (plan.status === 'skipped') {
         results.push(skipped(identity(plan), plan.reason));
       } else {
-        results.push(await analyzeLayer(values, plan, identity(plan), { eigenvalues: options.eigenvalues, solve: options.solve }));
+        results.push(
+          await analyzeLayer(values, plan, identity(plan), {
+            eigenvalues: options.eigenvalues,
+            solve: options.solve,
+            randomize: options.randomize,
+            seed: options.seed,
+          }),
+        );
       }
       report(tensor.name);
     }

@@ -7,6 +7,7 @@ import type { MatrixPlan } from './matrices.js';
 import { computeEsd, type EigenSolver } from './esd.js';
 import { fitPowerLaw, type PowerLawFitResult } from './fit/powerlaw.js';
 import { compareTailModels, type TailComparison } from './fit/best-fit.js';
+import { findCorrelationTraps } from './traps.js';
 import { computeMetrics } from './fit/metrics.js';
 import { fitMarchenkoPastur } from './fit/mp.js';
 import { classifyPhase } from './phase.js';
@@ -24,6 +25,10 @@ export interface LayerOptions {
   /** Include the eigenvalues in the result. */
   readonly eigenvalues?: boolean;
   readonly solve?: EigenSolver;
+  /** Look for correlation traps in a seeded shuffle of W (`--randomize`). */
+  readonly randomize?: boolean;
+  /** Seed of the shuffle (default DEFAULT_TRAP_SEED). */
+  readonly seed?: number;
 }
 
 export async function analyzeLayer(
@@ -44,6 +49,9 @@ export async function analyzeLayer(
   const metrics = computeMetrics(evals, { rank: esd.rank, totalEvals: evals.length, alpha });
   const mp = fitMarchenkoPastur(evals, { N, M, Q, slices });
   const phase = classifyPhase({ evals, N, M, Q, slices, dtype: identity.dtype, metrics, powerLaw: pl, mp });
+  const traps = options.randomize
+    ? await findCorrelationTraps(values, plan, evals, { seed: options.seed, solve: options.solve, eigenvalues: options.eigenvalues })
+    : undefined;
   return {
     ...identity,
     status: 'analyzed',
@@ -57,6 +65,7 @@ export async function analyzeLayer(
     mp,
     phase: phase ?? { name: 'random-like', reason: 'phase classification not implemented' },
     ...(options.eigenvalues ? { eigenvalues: Array.from(evals) } : {}),
+    ...(traps ? { traps } : {}),
   };
 }
 

@@ -229,6 +229,49 @@ export interface MpOk {
 }
 export type MpResult = MpOk | { readonly status: 'failed'; readonly reason: string };
 
+/**
+ * Correlation traps (issue 8, `--randomize`): every element of W shuffled (each slice on its
+ * own, with a seeded generator) and centred, which destroys all correlations but keeps the
+ * element distribution. The shuffled matrix is then an iid random matrix, so its ESD is a
+ * Marchenko–Pastur bulk with edge λ₊ = v(√N + √M)², v the elements' variance — unless a few
+ * elements are abnormally large: each such element makes an eigenvalue above the edge, a
+ * "trap" (Martin & Mahoney; WeightWatcher's rand_num_spikes). All eigenvalues in ESD units
+ * (conv slices scaled like the layer's ESD).
+ */
+export interface CorrelationTraps {
+  /** Seed of the shuffle: same seed and weights, same result. */
+  readonly seed: number;
+  /** Eigenvalues of the shuffled matrix above `threshold` (summed over slices). */
+  readonly numTraps: number;
+  /** Largest eigenvalue of the shuffled matrix (WeightWatcher's max_rand_eval). */
+  readonly lambdaMaxRandom: number;
+  /**
+   * MP edge of the shuffled matrix, v(√N + √M)², v estimated from the bulk (the mean of the
+   * eigenvalues below the threshold, iterated, so the traps do not inflate it). Largest over
+   * slices.
+   */
+  readonly lambdaPlusRandom: number;
+  /** λ₊ + TRAP_TW_MARGIN Tracy–Widom widths; a shuffled eigenvalue above it is a trap. Largest over slices. */
+  readonly threshold: number;
+  /**
+   * Jensen–Shannon distance (natural log, ∈ [0, √ln 2]) between the original and shuffled
+   * ESDs, each sorted and normalised to unit sum: WeightWatcher's rand_distance. 0 when the
+   * layer is as random as its shuffle; grows as training concentrates the spectrum.
+   */
+  readonly distance: number;
+  /** Kolmogorov–Smirnov distance sup|F − F_rand| between the two ESDs' empirical CDFs. */
+  readonly ksDistance: number;
+  /** The trap eigenvalues, largest first (at most 100). */
+  readonly trapEigenvalues: readonly number[];
+  /**
+   * The MP fit (fitMarchenkoPastur) of the shuffled ESD, when it succeeds: its edge and
+   * spike count (WeightWatcher's rand_bulk_max and rand_num_spikes), for comparison.
+   */
+  readonly mpFit?: { readonly lambdaPlus: number; readonly numSpikes: number };
+  /** The shuffled ESD, ascending, with --eigenvalues. */
+  readonly eigenvalues?: readonly number[];
+}
+
 export interface Phase {
   readonly name: PhaseName;
   /** One line naming the numbers that decided the phase. */
@@ -268,6 +311,8 @@ export interface AnalyzedLayer extends LayerBase {
   readonly phase: Phase;
   /** Ascending, with --eigenvalues. */
   readonly eigenvalues?: readonly number[];
+  /** Correlation traps, with --randomize. */
+  readonly traps?: CorrelationTraps;
 }
 
 export type LayerResult = AnalyzedLayer | SkippedLayer;

@@ -3,7 +3,8 @@ import { Command, Option } from 'commander';
 import { analyze } from '../analyze.js';
 import { REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
 import { DEFAULT_MIN_EVALS } from '../matrices.js';
-import { collect, positiveInteger } from './options.js';
+import { DEFAULT_TRAP_SEED } from '../traps.js';
+import { collect, nonNegativeInteger, positiveInteger } from './options.js';
 import { progressBar } from './progress.js';
 import { useColor, type CliIO } from './context.js';
 
@@ -16,6 +17,8 @@ interface AnalyzeCliOptions {
   minEvals: number;
   color: boolean;
   explain?: boolean;
+  randomize?: boolean;
+  seed: number;
 }
 
 export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
@@ -33,6 +36,10 @@ export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void)
         .default(DEFAULT_MIN_EVALS)
         .argParser(positiveInteger('--min-evals')),
     )
+    .option('--randomize', 'look for correlation traps: shuffle each weight matrix and count eigenvalues above its MP edge')
+    .addOption(
+      new Option('--seed <n>', 'seed of the --randomize shuffle').default(DEFAULT_TRAP_SEED).argParser(nonNegativeInteger('--seed')),
+    )
     .option('--no-color', 'no colours in the table (also: NO_COLOR=1)')
     .action((paths: string[], opts: AnalyzeCliOptions) => done(runAnalyze(paths, opts, io)));
 }
@@ -47,6 +54,8 @@ async function runAnalyze(paths: string[], opts: AnalyzeCliOptions, io: CliIO): 
       exclude: opts.exclude,
       minEvals: opts.minEvals,
       eigenvalues: opts.eigenvalues,
+      randomize: opts.randomize,
+      seed: opts.seed,
       onProgress: progress ? (e) => progress.update(e) : undefined,
     });
   } finally {

@@ -45,18 +45,34 @@ const COLUMNS: readonly Column[] = [
   { title: 'phase', align: 'left', cell: (l) => (l.status === 'analyzed' ? l.phase.name : `skipped: ${l.skipReason}`) },
 ];
 
+/** Columns shown only when some layer has the result (--randomize), before the phase. */
+const OPTIONAL_COLUMNS: readonly (Column & { readonly shown: (l: LayerResult) => boolean })[] = [
+  {
+    title: 'traps',
+    align: 'right',
+    shown: (l) => l.status === 'analyzed' && l.traps !== undefined,
+    cell: (l) => (l.status === 'analyzed' && l.traps ? String(l.traps.numTraps) : ''),
+  },
+];
+
+function columnsFor(report: AnalysisReport): readonly Column[] {
+  const extra = OPTIONAL_COLUMNS.filter((c) => report.layers.some(c.shown));
+  return [...COLUMNS.slice(0, -1), ...extra, COLUMNS[COLUMNS.length - 1]!];
+}
+
 export function renderTable(report: AnalysisReport, options: TableOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
-  const rows = report.layers.map((l) => COLUMNS.map((col) => col.cell(l)));
+  const columns = columnsFor(report);
+  const rows = report.layers.map((l) => columns.map((col) => col.cell(l)));
   // The last column (phase / skip reason) is not padded, so long reasons do not widen the table.
-  const widths = COLUMNS.map((col, i) =>
-    i === COLUMNS.length - 1 ? 0 : Math.max(col.title.length, ...rows.map((r) => r[i]!.length)),
+  const widths = columns.map((col, i) =>
+    i === columns.length - 1 ? 0 : Math.max(col.title.length, ...rows.map((r) => r[i]!.length)),
   );
-  const pad = (s: string, i: number) => (COLUMNS[i]!.align === 'right' ? s.padStart(widths[i]!) : s.padEnd(widths[i]!));
+  const pad = (s: string, i: number) => (columns[i]!.align === 'right' ? s.padStart(widths[i]!) : s.padEnd(widths[i]!));
   const out: string[] = [];
   const multiModel = report.models.length > 1;
   let lastModel = -1;
-  out.push(c.bold(COLUMNS.map((col, i) => pad(col.title, i)).join('  ')));
+  out.push(c.bold(columns.map((col, i) => pad(col.title, i)).join('  ')));
   report.layers.forEach((layer, r) => {
     if (multiModel && layer.model !== lastModel) {
       lastModel = layer.model;
@@ -97,7 +113,7 @@ function summaryLines(report: AnalysisReport, c: ChalkInstance): string[] {
   return lines;
 }
 
-/** --explain lines for the issue-8 diagnostics: the best-fit decision. */
+/** --explain lines for the issue-8 diagnostics: the best-fit decision, traps. */
 function explainExtras(layer: AnalyzedLayer): string[] {
   const lines: string[] = [];
   const pl = layer.powerLaw;
@@ -105,6 +121,13 @@ function explainExtras(layer: AnalyzedLayer): string[] {
     const t = pl.alternatives.truncatedPowerLaw;
     lines.push(
       `tail fit ${pl.bestFit}: ${pl.alternatives.reason} (TPL α ${formatNumber(t.alpha, 3)}, Λ ${formatNumber(t.lambda, 3)})`,
+    );
+  }
+  if (layer.traps) {
+    const t = layer.traps;
+    lines.push(
+      `traps ${t.numTraps}: shuffled λmax ${formatNumber(t.lambdaMaxRandom)} vs MP edge ${formatNumber(t.lambdaPlusRandom)} ` +
+        `(threshold ${formatNumber(t.threshold)}), JS distance to the original ESD ${formatNumber(t.distance, 3)}`,
     );
   }
   return lines;
