@@ -37,6 +37,10 @@ export interface AnalyzeOptions {
   readonly randomize?: boolean;
   /** Seed of the shuffle for `randomize` (default 0). */
   readonly seed?: number;
+  /** Eigenvector localization of every analysed layer (`vectors`); O(M³) per layer. */
+  readonly vectors?: boolean;
+  /** One-line warnings (e.g. a slow --vectors layer); the library never prints them itself. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** Analyses every weight tensor of every model; throws InputError on unreadable input. */
@@ -139,6 +143,8 @@ async function analyzeModel(
             solve: options.solve,
             randomize: options.randomize,
             seed: options.seed,
+            vectors: options.vectors,
+            onWarning: options.onWarning,
           }),
         );
       }

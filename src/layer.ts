@@ -2,12 +2,13 @@
  * One layer, from its matrices to its result row: ESD, metrics, power-law and MP fits,
  * and phase. Pure: no I/O, no printing, so it can run in a worker thread.
  */
-import type { AnalyzedLayer, DType, LayerKind, PowerLawResult } from './types.js';
+import type { AnalyzedLayer, DType, LayerKind, MpResult, PowerLawResult } from './types.js';
 import type { MatrixPlan } from './matrices.js';
 import { computeEsd, type EigenSolver } from './esd.js';
 import { fitPowerLaw, type PowerLawFitResult } from './fit/powerlaw.js';
 import { compareTailModels, type TailComparison } from './fit/best-fit.js';
 import { findCorrelationTraps } from './traps.js';
+import { eigenvectorLocalization, estimateVectorSeconds, VECTORS_SLOW_SECONDS, type VectorSplit } from './vectors/index.js';
 import { computeMetrics } from './fit/metrics.js';
 import { fitMarchenkoPastur } from './fit/mp.js';
 import { classifyPhase } from './phase.js';
@@ -29,6 +30,12 @@ export interface LayerOptions {
   readonly randomize?: boolean;
   /** Seed of the shuffle (default DEFAULT_TRAP_SEED). */
   readonly seed?: number;
+  /** Eigenvector localization (`--vectors`). */
+  readonly vectors?: boolean;
+  /** Called with a one-line message when something will be slow; never printed here. */
+  readonly onWarning?: (message: string) => void;
+  /** Warn when --vectors is predicted to take longer than this (default VECTORS_SLOW_SECONDS). */
+  readonly slowVectorsSeconds?: number;
 }
 
 export async function analyzeLayer(
@@ -52,6 +59,15 @@ export async function analyzeLayer(
   const traps = options.randomize
     ? await findCorrelationTraps(values, plan, evals, { seed: options.seed, solve: options.solve, eigenvalues: options.eigenvalues })
     : undefined;
+  let vectors;
+  if (options.vectors) {
+    const seconds = estimateVectorSeconds(plan);
+    if (seconds > (options.slowVectorsSeconds ?? VECTORS_SLOW_SECONDS)) {
+      const what = `${slices > 1 ? `${slices} × ` : ''}${M}×${M}`;
+      options.onWarning?.(`${identity.id}: eigenvectors of ${what} Gram matri${slices > 1 ? 'ces' : 'x'} (--vectors) will take about ${Math.round(seconds)} s`);
+    }
+    vectors = eigenvectorLocalization(values, plan, { split: vectorSplit(evals, pl, mp), perVector: options.eigenvalues });
+  }
   return {
     ...identity,
     status: 'analyzed',
@@ -66,6 +82,7 @@ export async function analyzeLayer(
     phase: phase ?? { name: 'random-like', reason: 'phase classification not implemented' },
     ...(options.eigenvalues ? { eigenvalues: Array.from(evals) } : {}),
     ...(traps ? { traps } : {}),
+    ...(vectors ? { vectors } : {}),
   };
 }
 
@@ -74,4 +91,21 @@ function powerLawResult(pl: PowerLawFitResult, tailModels: TailComparison | unde
   const { tail: _tail, ...fit } = pl;
   if (tailModels === undefined) return { ...fit, bestFit: 'PL' };
   return { ...fit, bestFit: tailModels.bestFit, alternatives: tailModels.models };
+}
+
+/**
+ * Tail vs bulk for --vectors: the MP fit's spikes when there are any, else the power-law
+ * tail — the top k eigenvalues, split halfway between the k-th largest and the next, so the
+ * eigenvector solver's last-digit differences from the ESD cannot move one across.
+ */
+function vectorSplit(evals: Float64Array, pl: PowerLawFitResult, mp: MpResult): VectorSplit {
+  const top = (k: number) => {
+    const i = evals.length - k;
+    return i > 0 ? 0.5 * (evals[i - 1]! + evals[i]!) : evals[0]! * (1 - 1e-9);
+  };
+  if (mp.status === 'ok' && mp.numSpikes > 0 && mp.numSpikes <= evals.length) {
+    return { by: 'mp-spikes', threshold: top(mp.numSpikes) };
+  }
+  if (pl.status === 'ok') return { by: 'power-law-tail', threshold: top(pl.numTail) };
+  return { by: 'none', threshold: null };
 }

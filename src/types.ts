@@ -272,6 +272,51 @@ export interface CorrelationTraps {
   readonly eigenvalues?: readonly number[];
 }
 
+/** Localization statistics of one group of eigenvectors of X (see EigenvectorLocalization). */
+export interface VectorGroupStats {
+  /** Eigenvectors in the group. */
+  readonly count: number;
+  /** Eigenvectors computed: all, or an evenly spaced sample when M is large. */
+  readonly computed: number;
+  /** Mean participation ratio (Σvᵢ²)²/(MΣvᵢ⁴) ∈ [1/M, 1]; ≈ 1/3 for random vectors, k/M when spread on k coordinates. */
+  readonly participationRatio: number | null;
+  /** Smallest (most localized) participation ratio in the group. */
+  readonly minParticipationRatio: number | null;
+  /** Mean localization ratio ‖v‖₁/(M‖v‖∞) ∈ [1/M, 1] (WeightWatcher's localization_ratio / M): small = localized. */
+  readonly localizationRatio: number | null;
+  /** Mean vector entropy −Σpᵢ ln pᵢ / ln M, pᵢ = vᵢ² ∈ [0, 1]: small = localized. */
+  readonly entropy: number | null;
+}
+
+/**
+ * Eigenvector localization (issue 8, `--vectors`): the eigenvectors of X, the M×M Gram
+ * (WᵀW or WWᵀ, whichever is smaller), split into the tail (spikes) and the bulk. RMT
+ * predicts delocalized bulk vectors (participation ratio ≈ 1/3); a tail or spike vector much
+ * more localized than `random` concentrates on a few input/output units.
+ */
+export interface EigenvectorLocalization {
+  /** Length of each eigenvector (M). */
+  readonly dimension: number;
+  /**
+   * How the tail was told from the bulk: `mp-spikes` the MP fit's spikes, `power-law-tail`
+   * the power-law tail (λ ≥ xmin), `none` all bulk. `threshold`: tail eigenvalues are ≥ it.
+   */
+  readonly split: { readonly by: 'mp-spikes' | 'power-law-tail' | 'none'; readonly threshold: number | null };
+  readonly tail: VectorGroupStats;
+  readonly bulk: VectorGroupStats;
+  /** Eigenvalues at numerical zero, left out of both groups (their basis is arbitrary). */
+  readonly numNull: number;
+  /** The same metrics for random (delocalized) unit vectors of length M: the reference. */
+  readonly random: { readonly participationRatio: number; readonly localizationRatio: number; readonly entropy: number };
+  /** Each computed eigenvector, ascending by eigenvalue, with --eigenvalues. */
+  readonly perVector?: {
+    readonly eigenvalue: readonly number[];
+    readonly participationRatio: readonly number[];
+    readonly localizationRatio: readonly number[];
+    readonly entropy: readonly number[];
+  };
+}
+
 export interface Phase {
   readonly name: PhaseName;
   /** One line naming the numbers that decided the phase. */
@@ -313,6 +358,8 @@ export interface AnalyzedLayer extends LayerBase {
   readonly eigenvalues?: readonly number[];
   /** Correlation traps, with --randomize. */
   readonly traps?: CorrelationTraps;
+  /** Eigenvector localization, with --vectors. */
+  readonly vectors?: EigenvectorLocalization;
 }
 
 export type LayerResult = AnalyzedLayer | SkippedLayer;

@@ -117,6 +117,35 @@ describe('options', () => {
     expect(strict.layers.find((l) => l.name === 'dense.f32.weight')?.status).toBe('skipped');
   });
 
+  it('--randomize and --vectors add their JSON fields and table columns; --seed makes the shuffle reproducible', () => {
+    const ref = join(REFERENCE, 'synthetic.safetensors');
+    const args = [ref, '--layers', 'a_gauss*', '--layers', 'f_conv*'];
+    const plain = json(runCli([...args, '--json']).stdout);
+    for (const l of plain.layers as AnalyzedLayer[]) {
+      expect(l.traps).toBeUndefined();
+      expect(l.vectors).toBeUndefined();
+      expect(l.powerLaw.status === 'ok' && ['PL', 'TPL', 'EXP'].includes(l.powerLaw.bestFit)).toBe(true);
+      expect(l.powerLaw.status === 'ok' && l.powerLaw.alternatives?.status).toBe('ok');
+    }
+    const r = runCli([...args, '--json', '--randomize', '--seed', '5', '--vectors']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const doc = json(r.stdout);
+    for (const l of doc.layers as AnalyzedLayer[]) {
+      expect(l.traps).toMatchObject({ seed: 5, numTraps: 0 });
+      expect(l.vectors?.bulk.participationRatio).toBeGreaterThan(0.25);
+    }
+    expect(json(runCli([...args, '--json', '--randomize', '--seed', '5']).stdout).layers.map((l) => (l as AnalyzedLayer).traps)).toEqual(
+      doc.layers.map((l) => (l as AnalyzedLayer).traps),
+    );
+    const table = runCli([...args, '--randomize', '--vectors', '--explain']).stdout;
+    expect(table.split('\n')[0]).toMatch(/\sfit\s+traps\s+PR tail\/bulk\s+phase$/);
+    expect(table).toMatch(/↳ tail fit (PL|TPL|EXP): /);
+    expect(table).toMatch(/↳ traps 0: shuffled λmax /);
+    expect(table).toMatch(/↳ eigenvectors \(power-law-tail\): tail \d+ PR /);
+    expect(runCli([DTYPES, '--seed', '-1']).code).toBe(2);
+  });
+
   it('the explicit analyze subcommand is the same as the default', () => {
     expect(runCli(['analyze', DTYPES, '--json']).stdout).toBe(runCli([DTYPES, '--json']).stdout);
   });

@@ -19,6 +19,7 @@ interface AnalyzeCliOptions {
   explain?: boolean;
   randomize?: boolean;
   seed: number;
+  vectors?: boolean;
 }
 
 export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
@@ -40,6 +41,7 @@ export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void)
     .addOption(
       new Option('--seed <n>', 'seed of the --randomize shuffle').default(DEFAULT_TRAP_SEED).argParser(nonNegativeInteger('--seed')),
     )
+    .option('--vectors', 'eigenvector localization of the tail and bulk (O(M³) per layer: slow for large layers)')
     .option('--no-color', 'no colours in the table (also: NO_COLOR=1)')
     .action((paths: string[], opts: AnalyzeCliOptions) => done(runAnalyze(paths, opts, io)));
 }
@@ -56,7 +58,12 @@ async function runAnalyze(paths: string[], opts: AnalyzeCliOptions, io: CliIO): 
       eigenvalues: opts.eigenvalues,
       randomize: opts.randomize,
       seed: opts.seed,
+      vectors: opts.vectors,
       onProgress: progress ? (e) => progress.update(e) : undefined,
+      onWarning: (message) => {
+        progress?.clear();
+        io.stderr.write(`rmt-analyze: warning: ${message}\n`);
+      },
     });
   } finally {
     progress?.clear();

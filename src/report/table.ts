@@ -45,13 +45,23 @@ const COLUMNS: readonly Column[] = [
   { title: 'phase', align: 'left', cell: (l) => (l.status === 'analyzed' ? l.phase.name : `skipped: ${l.skipReason}`) },
 ];
 
-/** Columns shown only when some layer has the result (--randomize), before the phase. */
+/** Columns shown only when some layer has the result (--randomize, --vectors), before the phase. */
 const OPTIONAL_COLUMNS: readonly (Column & { readonly shown: (l: LayerResult) => boolean })[] = [
   {
     title: 'traps',
     align: 'right',
     shown: (l) => l.status === 'analyzed' && l.traps !== undefined,
     cell: (l) => (l.status === 'analyzed' && l.traps ? String(l.traps.numTraps) : ''),
+  },
+  {
+    // Mean participation ratio of the tail / bulk eigenvectors (1/3 ≈ random, → 0 localized).
+    title: 'PR tail/bulk',
+    align: 'right',
+    shown: (l) => l.status === 'analyzed' && l.vectors !== undefined,
+    cell: (l) =>
+      l.status === 'analyzed' && l.vectors
+        ? `${formatNumber(l.vectors.tail.participationRatio, 2)}/${formatNumber(l.vectors.bulk.participationRatio, 2)}`
+        : '',
   },
 ];
 
@@ -113,7 +123,7 @@ function summaryLines(report: AnalysisReport, c: ChalkInstance): string[] {
   return lines;
 }
 
-/** --explain lines for the issue-8 diagnostics: the best-fit decision, traps. */
+/** --explain lines for the issue-8 diagnostics: the best-fit decision, traps, localization. */
 function explainExtras(layer: AnalyzedLayer): string[] {
   const lines: string[] = [];
   const pl = layer.powerLaw;
@@ -128,6 +138,15 @@ function explainExtras(layer: AnalyzedLayer): string[] {
     lines.push(
       `traps ${t.numTraps}: shuffled λmax ${formatNumber(t.lambdaMaxRandom)} vs MP edge ${formatNumber(t.lambdaPlusRandom)} ` +
         `(threshold ${formatNumber(t.threshold)}), JS distance to the original ESD ${formatNumber(t.distance, 3)}`,
+    );
+  }
+  if (layer.vectors) {
+    const v = layer.vectors;
+    const g = (s: typeof v.tail) =>
+      s.computed > 0 ? `PR ${formatNumber(s.participationRatio, 3)}, entropy ${formatNumber(s.entropy, 3)}` : 'none';
+    lines.push(
+      `eigenvectors (${v.split.by}): tail ${v.tail.count} ${g(v.tail)}; bulk ${v.bulk.count} ${g(v.bulk)}; ` +
+        `random PR ${formatNumber(v.random.participationRatio, 3)}, entropy ${formatNumber(v.random.entropy, 3)}`,
     );
   }
   return lines;
