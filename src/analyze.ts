@@ -37,6 +37,14 @@ export interface AnalyzeOptions {
   readonly solve?: EigenSolver;
   /** Analyse only this part of the tensors (src/shard.ts); the report then carries `shard`. */
   readonly shard?: ShardSpec;
+  /** Correlation traps: shuffle each W (seeded) and count eigenvalues above the MP edge (`traps`). */
+  readonly randomize?: boolean;
+  /** Seed of the shuffle for `randomize` (default 0). */
+  readonly seed?: number;
+  /** Eigenvector localization of every analysed layer (`vectors`); O(M³) per layer. */
+  readonly vectors?: boolean;
+  /** One-line warnings (e.g. a slow --vectors layer); the library never prints them itself. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** Analyses every weight tensor of every model; throws InputError on unreadable input. */
@@ -180,7 +188,16 @@ async function analyzeModel(
       if (plan.status === 'skipped') {
         results.push(skipped(identity(plan), plan.reason));
       } else {
-        results.push(await analyzeLayer(values, plan, identity(plan), { eigenvalues: options.eigenvalues, solve: options.solve }));
+        results.push(
+          await analyzeLayer(values, plan, identity(plan), {
+            eigenvalues: options.eigenvalues,
+            solve: options.solve,
+            randomize: options.randomize,
+            seed: options.seed,
+            vectors: options.vectors,
+            onWarning: options.onWarning,
+          }),
+        );
       }
       report(tensor.name);
     }

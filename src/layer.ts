@@ -2,10 +2,13 @@
  * One layer, from its matrices to its result row: ESD, metrics, power-law and MP fits,
  * and phase. Pure: no I/O, no printing, so it can run in a worker thread.
  */
-import type { AnalyzedLayer, DType, LayerKind, PowerLawResult } from './types.js';
+import type { AnalyzedLayer, DType, LayerKind, MpResult, PowerLawResult } from './types.js';
 import type { MatrixPlan } from './matrices.js';
 import { computeEsd, type EigenSolver } from './esd.js';
 import { fitPowerLaw, type PowerLawFitResult } from './fit/powerlaw.js';
+import { compareTailModels, type TailComparison } from './fit/best-fit.js';
+import { findCorrelationTraps } from './traps.js';
+import { eigenvectorLocalization, estimateVectorSeconds, VECTORS_SLOW_SECONDS, type VectorSplit } from './vectors/index.js';
 import { computeMetrics } from './fit/metrics.js';
 import { fitMarchenkoPastur } from './fit/mp.js';
 import { classifyPhase } from './phase.js';
@@ -23,6 +26,16 @@ export interface LayerOptions {
   /** Include the eigenvalues in the result. */
   readonly eigenvalues?: boolean;
   readonly solve?: EigenSolver;
+  /** Look for correlation traps in a seeded shuffle of W (`--randomize`). */
+  readonly randomize?: boolean;
+  /** Seed of the shuffle (default DEFAULT_TRAP_SEED). */
+  readonly seed?: number;
+  /** Eigenvector localization (`--vectors`). */
+  readonly vectors?: boolean;
+  /** Called with a one-line message when something will be slow; never printed here. */
+  readonly onWarning?: (message: string) => void;
+  /** Warn when --vectors is predicted to take longer than this (default VECTORS_SLOW_SECONDS). */
+  readonly slowVectorsSeconds?: number;
 }
 
 export async function analyzeLayer(
@@ -38,10 +51,23 @@ export async function analyzeLayer(
   const esd = await computeEsd(values, plan, options.solve);
   const evals = esd.evals;
   const pl = fitPowerLaw(evals);
+  const tailModels = pl.status === 'ok' ? compareTailModels(pl.tail, pl.xmin, pl.alpha) : undefined;
   const alpha = pl.status === 'ok' ? pl.alpha : null;
   const metrics = computeMetrics(evals, { rank: esd.rank, totalEvals: evals.length, alpha });
   const mp = fitMarchenkoPastur(evals, { N, M, Q, slices });
   const phase = classifyPhase({ evals, N, M, Q, slices, dtype: identity.dtype, metrics, powerLaw: pl, mp });
+  const traps = options.randomize
+    ? await findCorrelationTraps(values, plan, evals, { seed: options.seed, solve: options.solve, eigenvalues: options.eigenvalues })
+    : undefined;
+  let vectors;
+  if (options.vectors) {
+    const seconds = estimateVectorSeconds(plan);
+    if (seconds > (options.slowVectorsSeconds ?? VECTORS_SLOW_SECONDS)) {
+      const what = `${slices > 1 ? `${slices} × ` : ''}${M}×${M}`;
+      options.onWarning?.(`${identity.id}: eigenvectors of ${what} Gram matri${slices > 1 ? 'ces' : 'x'} (--vectors) will take about ${Math.round(seconds)} s`);
+    }
+    vectors = eigenvectorLocalization(values, plan, { split: vectorSplit(evals, pl, mp), perVector: options.eigenvalues });
+  }
   return {
     ...identity,
     status: 'analyzed',
@@ -51,15 +77,35 @@ export async function analyzeLayer(
     slices,
     numEvals: evals.length,
     metrics,
-    powerLaw: powerLawResult(pl),
+    powerLaw: powerLawResult(pl, tailModels),
     mp,
     phase: phase ?? { name: 'random-like', reason: 'phase classification not implemented' },
     ...(options.eigenvalues ? { eigenvalues: Array.from(evals) } : {}),
+    ...(traps ? { traps } : {}),
+    ...(vectors ? { vectors } : {}),
   };
 }
 
-function powerLawResult(pl: PowerLawFitResult): PowerLawResult {
+function powerLawResult(pl: PowerLawFitResult, tailModels: TailComparison | undefined): PowerLawResult {
   if (pl.status === 'failed') return pl;
   const { tail: _tail, ...fit } = pl;
-  return { ...fit, bestFit: 'PL' };
+  if (tailModels === undefined) return { ...fit, bestFit: 'PL' };
+  return { ...fit, bestFit: tailModels.bestFit, alternatives: tailModels.models };
+}
+
+/**
+ * Tail vs bulk for --vectors: the MP fit's spikes when there are any, else the power-law
+ * tail — the top k eigenvalues, split halfway between the k-th largest and the next, so the
+ * eigenvector solver's last-digit differences from the ESD cannot move one across.
+ */
+function vectorSplit(evals: Float64Array, pl: PowerLawFitResult, mp: MpResult): VectorSplit {
+  const top = (k: number) => {
+    const i = evals.length - k;
+    return i > 0 ? 0.5 * (evals[i - 1]! + evals[i]!) : evals[0]! * (1 - 1e-9);
+  };
+  if (mp.status === 'ok' && mp.numSpikes > 0 && mp.numSpikes <= evals.length) {
+    return { by: 'mp-spikes', threshold: top(mp.numSpikes) };
+  }
+  if (pl.status === 'ok') return { by: 'power-law-tail', threshold: top(pl.numTail) };
+  return { by: 'none', threshold: null };
 }

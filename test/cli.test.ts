@@ -22,7 +22,7 @@ describe('table output', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).not.toMatch(ANSI);
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toMatch(/^layer\s+kind\s+shape\s+N×M\s+Q\s+λmax\s+stable rank\s+entropy\s+α\s+D\s+xmin\s+phase$/);
+    expect(lines[0]).toMatch(/^layer\s+kind\s+shape\s+N×M\s+Q\s+λmax\s+stable rank\s+entropy\s+α\s+D\s+xmin\s+fit\s+phase$/);
     expect(lines.find((l) => l.startsWith('conv.weight'))).toMatch(/conv2d\s+8×4×3×3\s+8×4·9\s+2\s+72\s/);
     expect(lines.find((l) => l.startsWith('tiny.weight'))).toMatch(/skipped: 5 eigenvalues \(M·slices\), fewer than --min-evals 10/);
     expect(r.stdout).toMatch(/^6 of 9 layers analysed, 3 skipped/m);
@@ -115,6 +115,35 @@ describe('options', () => {
     expect(doc.layers.find((l) => l.name === 'tiny.weight')?.status).toBe('analyzed');
     const strict = json(runCli([DTYPES, '--json', '--min-evals', '11']).stdout);
     expect(strict.layers.find((l) => l.name === 'dense.f32.weight')?.status).toBe('skipped');
+  });
+
+  it('--randomize and --vectors add their JSON fields and table columns; --seed makes the shuffle reproducible', () => {
+    const ref = join(REFERENCE, 'synthetic.safetensors');
+    const args = [ref, '--layers', 'a_gauss*', '--layers', 'f_conv*'];
+    const plain = json(runCli([...args, '--json']).stdout);
+    for (const l of plain.layers as AnalyzedLayer[]) {
+      expect(l.traps).toBeUndefined();
+      expect(l.vectors).toBeUndefined();
+      expect(l.powerLaw.status === 'ok' && ['PL', 'TPL', 'EXP'].includes(l.powerLaw.bestFit)).toBe(true);
+      expect(l.powerLaw.status === 'ok' && l.powerLaw.alternatives?.status).toBe('ok');
+    }
+    const r = runCli([...args, '--json', '--randomize', '--seed', '5', '--vectors']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const doc = json(r.stdout);
+    for (const l of doc.layers as AnalyzedLayer[]) {
+      expect(l.traps).toMatchObject({ seed: 5, numTraps: 0 });
+      expect(l.vectors?.bulk.participationRatio).toBeGreaterThan(0.25);
+    }
+    expect(json(runCli([...args, '--json', '--randomize', '--seed', '5']).stdout).layers.map((l) => (l as AnalyzedLayer).traps)).toEqual(
+      doc.layers.map((l) => (l as AnalyzedLayer).traps),
+    );
+    const table = runCli([...args, '--randomize', '--vectors', '--explain']).stdout;
+    expect(table.split('\n')[0]).toMatch(/\sfit\s+traps\s+PR tail\/bulk\s+phase$/);
+    expect(table).toMatch(/↳ tail fit (PL|TPL|EXP): /);
+    expect(table).toMatch(/↳ traps 0: shuffled λmax /);
+    expect(table).toMatch(/↳ eigenvectors \(power-law-tail\): tail \d+ PR /);
+    expect(runCli([DTYPES, '--seed', '-1']).code).toBe(2);
   });
 
   it('the explicit analyze subcommand is the same as the default', () => {

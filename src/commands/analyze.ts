@@ -4,7 +4,8 @@ import { analyze } from '../analyze.js';
 import type { GateRule } from '../gate.js';
 import { NEEDS_EIGENVALUES, REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
 import { DEFAULT_MIN_EVALS } from '../matrices.js';
-import { collect, positiveInteger } from './options.js';
+import { DEFAULT_TRAP_SEED } from '../traps.js';
+import { collect, nonNegativeInteger, positiveInteger } from './options.js';
 import { progressBar } from './progress.js';
 import { useColor, type CliIO } from './context.js';
 import { withoutEigenvalues, writeHtmlReport } from './report-file.js';
@@ -23,6 +24,9 @@ interface AnalyzeCliOptions extends GateCliOptions {
   explain?: boolean;
   report?: string;
   plot?: boolean;
+  randomize?: boolean;
+  seed: number;
+  vectors?: boolean;
 }
 
 export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
@@ -42,6 +46,11 @@ export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void)
         .default(DEFAULT_MIN_EVALS)
         .argParser(positiveInteger('--min-evals')),
     )
+    .option('--randomize', 'look for correlation traps: shuffle each weight matrix and count eigenvalues above its MP edge')
+    .addOption(
+      new Option('--seed <n>', 'seed of the --randomize shuffle').default(DEFAULT_TRAP_SEED).argParser(nonNegativeInteger('--seed')),
+    )
+    .option('--vectors', 'eigenvector localization of the tail and bulk (O(M³) per layer: slow for large layers)')
     .option('--no-color', 'no colours in the table (also: NO_COLOR=1)')
     .option('--shard <i/n>', 'analyse only part i of n (balanced by estimated cost); combine the JSON parts with `rmt-analyze merge`', parseShardSpec);
   const gateRules = addGateOptions(cmd);
@@ -64,7 +73,14 @@ async function runAnalyze(paths: string[], opts: AnalyzeCliOptions, io: CliIO, g
       minEvals: opts.minEvals,
       eigenvalues: printEigenvalues || opts.report !== undefined,
       shard: opts.shard,
+      randomize: opts.randomize,
+      seed: opts.seed,
+      vectors: opts.vectors,
       onProgress: progress ? (e) => progress.update(e) : undefined,
+      onWarning: (message) => {
+        progress?.clear();
+        io.stderr.write(`rmt-analyze: warning: ${message}\n`);
+      },
     });
   } finally {
     progress?.clear();

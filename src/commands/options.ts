@@ -11,6 +11,16 @@ export function positiveInteger(name: string) {
   };
 }
 
+export function nonNegativeInteger(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n)) {
+      throw new InvalidArgumentError(`${name} must be a non-negative integer, got '${value}'`);
+    }
+    return n;
+  };
+}
+
 /** For repeatable options: `--layers a --layers b` → ['a', 'b']. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

@@ -3,7 +3,7 @@
  * The only module that imports chalk (DESIGN.md §2); colour is decided by the caller.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { LayerResult, PhaseName } from '../types.js';
+import type { AnalyzedLayer, LayerResult, PhaseName } from '../types.js';
 import type { AnalysisReport } from './json.js';
 import { formatNumber, formatShape } from './format.js';
 import { printable } from '../errors.js';
@@ -45,21 +45,49 @@ const COLUMNS: readonly Column[] = [
   { title: 'α', align: 'right', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? formatNumber(l.powerLaw.alpha, 3) : l.status === 'analyzed' ? '—' : '') },
   { title: 'D', align: 'right', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? formatNumber(l.powerLaw.D, 2) : '') },
   { title: 'xmin', align: 'right', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? formatNumber(l.powerLaw.xmin, 3) : '') },
+  // Which tail model fits best (issue 8): PL, TPL (power law with exponential cutoff) or EXP.
+  { title: 'fit', align: 'left', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? l.powerLaw.bestFit : '') },
   { title: 'phase', align: 'left', cell: (l) => (l.status === 'analyzed' ? l.phase.name : `skipped: ${printable(l.skipReason)}`) },
 ];
 
+/** Columns shown only when some layer has the result (--randomize, --vectors), before the phase. */
+const OPTIONAL_COLUMNS: readonly (Column & { readonly shown: (l: LayerResult) => boolean })[] = [
+  {
+    title: 'traps',
+    align: 'right',
+    shown: (l) => l.status === 'analyzed' && l.traps !== undefined,
+    cell: (l) => (l.status === 'analyzed' && l.traps ? String(l.traps.numTraps) : ''),
+  },
+  {
+    // Mean participation ratio of the tail / bulk eigenvectors (1/3 ≈ random, → 0 localized).
+    title: 'PR tail/bulk',
+    align: 'right',
+    shown: (l) => l.status === 'analyzed' && l.vectors !== undefined,
+    cell: (l) =>
+      l.status === 'analyzed' && l.vectors
+        ? `${formatNumber(l.vectors.tail.participationRatio, 2)}/${formatNumber(l.vectors.bulk.participationRatio, 2)}`
+        : '',
+  },
+];
+
+function columnsFor(report: AnalysisReport): readonly Column[] {
+  const extra = OPTIONAL_COLUMNS.filter((c) => report.layers.some(c.shown));
+  return [...COLUMNS.slice(0, -1), ...extra, COLUMNS[COLUMNS.length - 1]!];
+}
+
 export function renderTable(report: AnalysisReport, options: TableOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
-  const rows = report.layers.map((l) => COLUMNS.map((col) => col.cell(l)));
+  const columns = columnsFor(report);
+  const rows = report.layers.map((l) => columns.map((col) => col.cell(l)));
   // The last column (phase / skip reason) is not padded, so long reasons do not widen the table.
-  const widths = COLUMNS.map((col, i) =>
-    i === COLUMNS.length - 1 ? 0 : Math.max(col.title.length, ...rows.map((r) => r[i]!.length)),
+  const widths = columns.map((col, i) =>
+    i === columns.length - 1 ? 0 : Math.max(col.title.length, ...rows.map((r) => r[i]!.length)),
   );
-  const pad = (s: string, i: number) => (COLUMNS[i]!.align === 'right' ? s.padStart(widths[i]!) : s.padEnd(widths[i]!));
+  const pad = (s: string, i: number) => (columns[i]!.align === 'right' ? s.padStart(widths[i]!) : s.padEnd(widths[i]!));
   const out: string[] = [];
   const multiModel = report.models.length > 1;
   let lastModel = -1;
-  out.push(c.bold(COLUMNS.map((col, i) => pad(col.title, i)).join('  ')));
+  out.push(c.bold(columns.map((col, i) => pad(col.title, i)).join('  ')));
   report.layers.forEach((layer, r) => {
     if (multiModel && layer.model !== lastModel) {
       lastModel = layer.model;
@@ -72,7 +100,10 @@ export function renderTable(report: AnalysisReport, options: TableOptions): stri
     }
     cells[cells.length - 1] = PHASE_COLOR(layer.phase.name)(c)(cells[cells.length - 1]!);
     out.push(cells.join('  '));
-    if (options.explain) out.push(c.dim(`    ↳ ${printable(layer.phase.reason)}`));
+    if (options.explain) {
+      out.push(c.dim(`    ↳ ${printable(layer.phase.reason)}`));
+      for (const line of explainExtras(layer)) out.push(c.dim(`    ↳ ${line}`));
+    }
     if (options.plot && layer.eigenvalues) out.push(...sparkHistogram(layer, layer.eigenvalues, { style: terminalStyle(options.color) }));
   });
   out.push('');
@@ -104,4 +135,33 @@ function gateLines(report: AnalysisReport, c: ChalkInstance): string[] {
   if (gate.passed) return [c.green('gate passed')];
   const where = (model: number) => (report.models.length > 1 ? ` [${printable(report.models[model]?.path ?? String(model))}]` : '');
   return [c.red.bold(`gate failed: ${failureCount(gate)}`), ...gate.failures.map((f) => c.red(`  ${printable(describeFailure(f), 1000)}${where(f.model)}`))];
+}
+
+/** --explain lines for the issue-8 diagnostics: the best-fit decision, traps, localization. */
+function explainExtras(layer: AnalyzedLayer): string[] {
+  const lines: string[] = [];
+  const pl = layer.powerLaw;
+  if (pl.status === 'ok' && pl.alternatives?.status === 'ok') {
+    const t = pl.alternatives.truncatedPowerLaw;
+    lines.push(
+      `tail fit ${pl.bestFit}: ${pl.alternatives.reason} (TPL α ${formatNumber(t.alpha, 3)}, Λ ${formatNumber(t.lambda, 3)})`,
+    );
+  }
+  if (layer.traps) {
+    const t = layer.traps;
+    lines.push(
+      `traps ${t.numTraps}: shuffled λmax ${formatNumber(t.lambdaMaxRandom)} vs MP edge ${formatNumber(t.lambdaPlusRandom)} ` +
+        `(threshold ${formatNumber(t.threshold)}), JS distance to the original ESD ${formatNumber(t.distance, 3)}`,
+    );
+  }
+  if (layer.vectors) {
+    const v = layer.vectors;
+    const g = (s: typeof v.tail) =>
+      s.computed > 0 ? `PR ${formatNumber(s.participationRatio, 3)}, entropy ${formatNumber(s.entropy, 3)}` : 'none';
+    lines.push(
+      `eigenvectors (${v.split.by}): tail ${v.tail.count} ${g(v.tail)}; bulk ${v.bulk.count} ${g(v.bulk)}; ` +
+        `random PR ${formatNumber(v.random.participationRatio, 3)}, entropy ${formatNumber(v.random.entropy, 3)}`,
+    );
+  }
+  return lines;
 }
