@@ -8,7 +8,7 @@ import { computeEsd, type EigenSolver } from './esd.js';
 import { fitPowerLaw, type PowerLawFitResult } from './fit/powerlaw.js';
 import { computeMetrics } from './fit/metrics.js';
 import { fitMarchenkoPastur } from './fit/mp.js';
-import { classifyPhase } from './phase.js';
+import { classifyPhase, robustEntryRms } from './phase.js';
 
 export interface LayerIdentity {
   readonly id: string;
@@ -41,7 +41,8 @@ export async function analyzeLayer(
   const alpha = pl.status === 'ok' ? pl.alpha : null;
   const metrics = computeMetrics(evals, { rank: esd.rank, totalEvals: evals.length, alpha });
   const mp = fitMarchenkoPastur(evals, { N, M, Q, slices });
-  const phase = classifyPhase({ evals, N, M, Q, slices, dtype: identity.dtype, metrics, powerLaw: pl, mp });
+  const entryRms = robustEntryRms(values) * Math.sqrt(plan.eigenScale);
+  const phase = classifyPhase({ evals, N, M, Q, slices, dtype: identity.dtype, metrics, powerLaw: pl, mp, entryRms });
   return {
     ...identity,
     status: 'analyzed',
@@ -53,7 +54,7 @@ export async function analyzeLayer(
     metrics,
     powerLaw: powerLawResult(pl),
     mp,
-    phase: phase ?? { name: 'random-like', reason: 'phase classification not implemented' },
+    phase,
     ...(options.eigenvalues ? { eigenvalues: Array.from(evals) } : {}),
   };
 }
