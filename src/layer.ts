@@ -11,7 +11,7 @@ import { findCorrelationTraps } from './traps.js';
 import { eigenvectorLocalization, estimateVectorSeconds, VECTORS_SLOW_SECONDS, type VectorSplit } from './vectors/index.js';
 import { computeMetrics } from './fit/metrics.js';
 import { fitMarchenkoPastur } from './fit/mp.js';
-import { classifyPhase } from './phase.js';
+import { classifyPhase, robustEntryRms } from './phase.js';
 
 export interface LayerIdentity {
   readonly id: string;
@@ -55,7 +55,8 @@ export async function analyzeLayer(
   const alpha = pl.status === 'ok' ? pl.alpha : null;
   const metrics = computeMetrics(evals, { rank: esd.rank, totalEvals: evals.length, alpha });
   const mp = fitMarchenkoPastur(evals, { N, M, Q, slices });
-  const phase = classifyPhase({ evals, N, M, Q, slices, dtype: identity.dtype, metrics, powerLaw: pl, mp });
+  const entryRms = robustEntryRms(values) * Math.sqrt(plan.eigenScale);
+  const phase = classifyPhase({ evals, N, M, Q, slices, dtype: identity.dtype, metrics, powerLaw: pl, mp, entryRms });
   const traps = options.randomize
     ? await findCorrelationTraps(values, plan, evals, { seed: options.seed, solve: options.solve, eigenvalues: options.eigenvalues })
     : undefined;
@@ -79,7 +80,7 @@ export async function analyzeLayer(
     metrics,
     powerLaw: powerLawResult(pl, tailModels),
     mp,
-    phase: phase ?? { name: 'random-like', reason: 'phase classification not implemented' },
+    phase,
     ...(options.eigenvalues ? { eigenvalues: Array.from(evals) } : {}),
     ...(traps ? { traps } : {}),
     ...(vectors ? { vectors } : {}),

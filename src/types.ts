@@ -218,14 +218,24 @@ export interface MpOk {
   /** Bulk edges in original units. */
   readonly lambdaPlus: number;
   readonly lambdaMinus: number;
-  /** Tracy–Widom width at λ₊, in original units. */
+  /** Tracy–Widom width at λ₊, in original units (Q^{−1/2} λ₊^{2/3} M^{−2/3} in rescaled units). */
   readonly twWidth: number;
-  /** #(λ > λ₊ + TW). */
+  /** #(λ̃ > λ̃₊ + √TW̃) in rescaled units: the reference tool's spike count. */
   readonly numSpikes: number;
   /** λ₊ / λ_max. */
   readonly softRank: number;
   /** Kolmogorov–Smirnov distance between the bulk and the fitted MP law. */
   readonly bulkKS: number;
+  /** W_scale²: multiplies λ to give the mean-1 eigenvalues σ refers to (n / Σλ). */
+  readonly scale: number;
+  /** Eigenvalues treated as the bulk (all but the numSpikes largest). */
+  readonly bulkSize: number;
+  /**
+   * Set when σ sits at an end of the search range [0.05, 2]·σ_max: no MP bulk at any
+   * admissible scale (rank collapse, very heavy tails). The reference tool returns the
+   * same bound without saying so.
+   */
+  readonly atBound?: 'lower' | 'upper';
 }
 export type MpResult = MpOk | { readonly status: 'failed'; readonly reason: string };
 
