@@ -1,6 +1,6 @@
 /**
- * Writes an HTML report of the reference fixture with the reference MP fit filled in
- * (scripts/reference-mp.ts), for looking at the plots while the MP fit is not in yet.
+ * Writes an HTML report of the reference fixture, optionally with a made-up failed gate,
+ * for looking at the report while working on it.
  *   npx tsx scripts/preview-report.ts out.html [--gate]
  */
 import { writeFile } from 'node:fs/promises';
@@ -8,11 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { analyze } from '../src/analyze.js';
 import { renderHtml } from '../src/report/html.js';
-import { withReferenceMp } from './reference-mp.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = process.argv[2] ?? 'preview.html';
-let report = withReferenceMp(await analyze([join(root, 'fixtures', 'reference', 'synthetic.safetensors')], { eigenvalues: true }), root);
+let report = await analyze([join(root, 'fixtures', 'reference', 'synthetic.safetensors')], { eigenvalues: true });
 if (process.argv.includes('--gate')) {
   report = {
     ...report,

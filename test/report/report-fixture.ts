@@ -1,20 +1,23 @@
 /**
- * The reference model analysed once with its eigenvalues, and the same with the reference
- * tool's MP fit filled in (scripts/reference-mp.ts), shared by the report tests.
+ * The reference model analysed once with its eigenvalues (`withMp`: the real report), and
+ * the same report with every Marchenko–Pastur fit marked failed (`plain`), so the plots'
+ * handling of a missing fit is exercised too. Shared by the report tests.
  */
 import { join } from 'node:path';
 import { analyze } from '../../src/analyze.js';
 import type { AnalysisReport } from '../../src/report/json.js';
-import type { AnalyzedLayer } from '../../src/types.js';
-import { withReferenceMp } from '../../scripts/reference-mp.js';
-import { REFERENCE, ROOT } from '../helpers.js';
+import type { AnalyzedLayer, LayerResult } from '../../src/types.js';
+import { REFERENCE } from '../helpers.js';
 
 let cached: Promise<{ plain: AnalysisReport; withMp: AnalysisReport }> | undefined;
 
 export function referenceReports(): Promise<{ plain: AnalysisReport; withMp: AnalysisReport }> {
-  cached ??= analyze([join(REFERENCE, 'synthetic.safetensors')], { eigenvalues: true }).then((plain) => ({
-    plain,
-    withMp: withReferenceMp(plain, ROOT),
+  cached ??= analyze([join(REFERENCE, 'synthetic.safetensors')], { eigenvalues: true }).then((withMp) => ({
+    withMp,
+    plain: {
+      ...withMp,
+      layers: withMp.layers.map((l): LayerResult => (l.status === 'analyzed' ? { ...l, mp: { status: 'failed', reason: 'not implemented' } } : l)),
+    },
   }));
   return cached;
 }
