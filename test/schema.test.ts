@@ -3,7 +3,8 @@
  * real outputs of the CLI validate against it (every kind of run: plain, --eigenvalues,
  * --randomize, --vectors, several models, gate passed and failed, a shard part, a merge, the
  * reference model, silero), typed synthetic reports cover the union branches the fixtures do
- * not reach, and it rejects what is not v1.
+ * not reach, and it rejects what is not v1. That its fields are the type's is
+ * test/schema-drift.test.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,7 @@ import {
 } from '../src/index.js';
 import { evaluateGate } from '../src/gate.js';
 import { analyzedLayer, reportOf, skippedLayer } from './report-factory.js';
+import { instancePaths, schemaShape } from './schema-shape.js';
 
 const SCHEMA_PATH = join(ROOT, 'schema', 'report.v1.schema.json');
 const ST = join(GENERATED, 'safetensors');
@@ -213,6 +215,21 @@ describe('typed synthetic reports reach every branch', () => {
     expect(gated.gate!.passed).toBe(false);
     expect(gated.gate!.failures.some((f) => typeof f.value === 'number')).toBe(true);
     expect(passed.gate).toEqual({ passed: true, failures: [] });
+  });
+
+  it('together they reach every field, every union branch, and null and a number wherever both are allowed', () => {
+    const shape = schemaShape(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
+    const seen = new Map<string, Set<string>>();
+    for (const r of Object.values(reports)) instancePaths(shape, r, seen);
+    expect([...shape.keys()].filter((p) => !seen.has(p)), 'paths no sample reaches').toEqual([]);
+    const nullable = [...shape].filter(([, s]) => s.types?.has('null') && s.types.size > 1).map(([p]) => p);
+    expect(nullable.length).toBeGreaterThan(10);
+    expect(nullable.filter((p) => seen.get(p)!.size < 2), 'nullable paths seen with only null or only a value').toEqual([]);
+    // Optional literal unions: absent and each value.
+    const atBounds = main.layers.map((l) => (l.status === 'analyzed' && l.mp.status === 'ok' ? (l.mp.atBound ?? 'absent') : 'no fit'));
+    expect(new Set(atBounds)).toEqual(new Set(['lower', 'upper', 'absent', 'no fit']));
+    const splits = main.layers.flatMap((l) => (l.status === 'analyzed' && l.vectors ? [l.vectors.split.by] : []));
+    expect(new Set(splits)).toEqual(new Set(['mp-spikes', 'power-law-tail', 'none']));
   });
 });
 
