@@ -7,6 +7,7 @@ import picomatch from 'picomatch';
 import type { LayerResult, LoadedModel, SkippedLayer, TensorRef } from './types.js';
 import { openModel } from './load/index.js';
 import { UsageError } from './errors.js';
+import { DEFAULT_TRAP_SEED } from './traps.js';
 import { DEFAULT_MIN_EVALS, planLayers, type LayerPlan } from './matrices.js';
 import { analyzeLayer, type LayerIdentity } from './layer.js';
 import { summarize } from './summary.js';
@@ -101,6 +102,9 @@ function shardOptions(options: AnalyzeOptions): ShardOptions {
     exclude: [...(options.exclude ?? [])],
     minEvals: options.minEvals ?? DEFAULT_MIN_EVALS,
     eigenvalues: options.eigenvalues ?? false,
+    randomize: options.randomize ?? false,
+    seed: options.randomize ? (options.seed ?? DEFAULT_TRAP_SEED) : null,
+    vectors: options.vectors ?? false,
   };
 }
 

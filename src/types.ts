@@ -335,7 +335,7 @@ export interface Phase {
 
 /** Fields every layer row carries. */
 interface LayerBase {
-  /** Unique within the document: the tensor name, with "[d]" per recurrent direction. */
+  /** Unique within its model: the tensor name, with "[d]" per recurrent direction or stacked matrix. */
   readonly id: string;
   /** Index into `models`. */
   readonly model: number;

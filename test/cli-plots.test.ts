@@ -31,6 +31,18 @@ describe('--report FILE.html', () => {
     expect(html.match(/<svg class="plot esd-log"/g)).toHaveLength(6);
   });
 
+  it('with --randomize and --vectors too, the JSON is the same with or without --report', () => {
+    const file = join(dir, 'r3.html');
+    const args = [DTYPES, '--json', '--randomize', '--vectors', '--layers', 'dense.f32*'];
+    const plain = runCli(args);
+    const withReport = runCli([...args, '--report', file]);
+    expect(withReport.stdout).toBe(plain.stdout);
+    const layer = (JSON.parse(plain.stdout) as AnalysisReport).layers[0]!;
+    expect(layer.status === 'analyzed' && layer.traps !== undefined && layer.vectors !== undefined).toBe(true);
+    expect(plain.stdout).not.toContain('perVector');
+    expect(plain.stdout).not.toMatch(/"traps": \{[^}]*"eigenvalues"/);
+  });
+
   it('--eigenvalues still puts them in the JSON; the table is unchanged too', () => {
     const file = join(dir, 'r2.html');
     const doc = JSON.parse(runCli([DTYPES, '--json', '--eigenvalues', '--report', file]).stdout) as AnalysisReport;

@@ -53,7 +53,10 @@ describe('phase in the reports', () => {
     expect(lines[row]).toMatch(/\x1b\[31mrank-collapse\x1b\[39m$/);
     expect(lines[row + 1]).toMatch(/↳ 450 of 500 eigenvalues \(90%\) are zero at float32 precision/);
     expect(lines.find((l) => l.startsWith('b_gauss_spike3'))).toContain('\x1b[34mbulk+spikes');
-    expect(lines.filter((l) => l.includes('    ↳ '))).toHaveLength(12);
+    // Each of the 12 analysed rows is followed by its phase reason (then the tail-fit line).
+    const rows = lines.map((l, i) => [l, i] as const).filter(([l]) => /^[a-i]_\S+ /.test(l) && !l.includes('skipped'));
+    expect(rows).toHaveLength(12);
+    for (const [, i] of rows) expect(lines[i + 1]).toMatch(/^\S*\s+↳ /);
   });
 
   it('no reasons without --explain, no colour with NO_COLOR', async () => {

@@ -201,11 +201,19 @@ describe('typed synthetic reports reach every branch', () => {
       totalLayers: 7,
       positions: [4, 6],
       digests: [{ position: 4, layers: 1, sha1: '0123456789abcdef0123456789abcdef01234567' }],
-      options: { layers: ['*attn*'], exclude: ['*.bias'], minEvals: 10, eigenvalues: true },
+      options: { layers: ['*attn*'], exclude: ['*.bias'], minEvals: 10, eigenvalues: true, randomize: true, seed: 7, vectors: false },
       cost: { part: 1e6, total: 3e6 },
     },
   };
-  const reports: Record<string, AnalysisReport> = { 'every branch': main, 'gate failed': gated, 'gate passed': passed, 'a shard part': part, 'no layers': reportOf([]) };
+  const plainPart: AnalysisReport = { ...part, shard: { ...part.shard!, options: { ...part.shard!.options, randomize: false, seed: null } } };
+  const reports: Record<string, AnalysisReport> = {
+    'every branch': main,
+    'gate failed': gated,
+    'gate passed': passed,
+    'a shard part': part,
+    'a shard part without --randomize': plainPart,
+    'no layers': reportOf([]),
+  };
 
   it.each(Object.keys(reports))('%s', (name) => {
     expect(validate(reports[name]), errors()).toBe(true);

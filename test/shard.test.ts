@@ -225,7 +225,7 @@ describe('CLI: shard 1..n + merge is byte for byte the single run', () => {
       ['a part given twice', () => [two[0]!, two[0]!], /^rmt-analyze: .*small-1-of-2\.json and .*small-1-of-2\.json are both part 1\/2\n$/],
       ['parts of different splits', () => [two[0]!, three[1]!], /^rmt-analyze: .* are parts of different splits \(1\/2 vs 2\/3\)\n$/],
       ['parts of different models', () => [two[0]!, edit(two[1]!, (d) => (d.models[0].bytes += 1))], /^rmt-analyze: .* are parts of runs on different models \(/],
-      ['parts made with different options', () => [two[0]!, otherOptions[1]!], /^rmt-analyze: .* were made with different options \(\{"layers":\[\],"exclude":\[\],"minEvals":10,"eigenvalues":false\} vs \{.*"minEvals":5/],
+      ['parts made with different options', () => [two[0]!, otherOptions[1]!], /^rmt-analyze: .* were made with different options \(\{"layers":\[\],"exclude":\[\],"minEvals":10,"eigenvalues":false,"randomize":false,"seed":null,"vectors":false\} vs \{.*"minEvals":5/],
       ['another version of the tool', () => [two[0]!, edit(two[1]!, (d) => (d.tool.version = '0.0.1'))], /^rmt-analyze: .*: written by rmt-analyze 0\.0\.1; this is rmt-analyze \d+\.\d+\.\d+ \(merge with the version that wrote the parts\)\n$/],
       ['a single-run report', () => [join(tmp, 'single.json')], /^rmt-analyze: .*single\.json: not a shard part \(no "shard" field\): write the parts with --shard i\/n --json\n$/],
       ['overlapping parts', () => [two[0]!, edit(two[1]!, (d) => (d.shard.positions = d.shard.positions.map(() => 0)))], /^rmt-analyze: .*: layer '.*' overlaps another part \(position 0\)\n$/],

@@ -22,9 +22,12 @@ export function withoutEigenvalues(report: AnalysisReport): AnalysisReport {
   return {
     ...report,
     layers: report.layers.map((l) => {
-      if (l.status !== 'analyzed' || l.eigenvalues === undefined) return l;
-      const { eigenvalues: _e, ...rest } = l;
-      return rest;
+      if (l.status !== 'analyzed') return l;
+      // Everything --eigenvalues adds: the ESD, the shuffled ESD, the per-vector metrics.
+      const { eigenvalues: _e, traps, vectors, ...rest } = l;
+      const keptTraps = traps && (({ eigenvalues: _t, ...t }) => t)(traps);
+      const keptVectors = vectors && (({ perVector: _p, ...v }) => v)(vectors);
+      return { ...rest, ...(keptTraps ? { traps: keptTraps } : {}), ...(keptVectors ? { vectors: keptVectors } : {}) };
     }),
   };
 }

@@ -62,6 +62,11 @@ export interface ShardOptions {
   readonly exclude: readonly string[];
   readonly minEvals: number;
   readonly eigenvalues: boolean;
+  /** --randomize, and its --seed (null without --randomize). */
+  readonly randomize: boolean;
+  readonly seed: number | null;
+  /** --vectors. */
+  readonly vectors: boolean;
 }
 
 /**
