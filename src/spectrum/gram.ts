@@ -1,3 +1,4 @@
+import type { OrtBackend } from './ort.js';
 /**
  * Gram product of a row-major rows×cols matrix W: the smaller of WᵀW (cols×cols) and
  * W·Wᵀ (rows×rows). Both have the same non-zero eigenvalues σᵢ², so the smaller one gives
@@ -34,4 +35,25 @@ export function gramLower(W: Float64Array, rows: number, cols: number): { G: Flo
     }
   }
   return { G, n };
+}
+
+/**
+ * The same Gram matrix, full (both triangles), as one float64 GEMM in onnxruntime:
+ * WᵀW = Gemm(W, W, transA) when rows ≥ cols, W·Wᵀ = Gemm(W, W, transB) otherwise.
+ * W is passed without a copy.
+ */
+export async function gramOrt(ort: OrtBackend, W: Float64Array, rows: number, cols: number): Promise<{ G: Float64Array; n: number }> {
+  if (W.length !== rows * cols) throw new RangeError(`gram: ${W.length} values for ${rows}×${cols}`);
+  const tall = rows >= cols;
+  const key = tall ? 'gram:tA' : 'gram:tB';
+  const res = await ort.run(
+    key,
+    () => ({
+      inputs: [{ name: 'W', dims: ['r', 'c'] }],
+      outputs: [{ name: 'G', dims: ['n', 'n'] }],
+      nodes: [{ op: 'Gemm', inputs: ['W', 'W'], outputs: ['G'], attributes: tall ? { transA: 1 } : { transB: 1 } }],
+    }),
+    { W: ort.tensor(W, [rows, cols]) },
+  );
+  return { G: res.G!, n: Math.min(rows, cols) };
 }

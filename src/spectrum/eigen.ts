@@ -1,0 +1,59 @@
+/**
+ * The eigen path for one matrix, on the current thread: Gram product, reduction to a
+ * tridiagonal matrix, implicit QL. Two routes give the same eigenvalues (to ~1e-15·λ_max):
+ *
+ * - pure TypeScript (small matrices, and whenever onnxruntime is unavailable): Gram by
+ *   rank-1 updates, one-stage Householder tridiagonalisation, QL;
+ * - two-stage (n ≥ TWO_STAGE_MIN_N with onnxruntime): Gram as one float64 GEMM, dense →
+ *   band with every O(n³) flop in GEMMs (band-reduce.ts), band → tridiagonal by bulge
+ *   chasing (band-to-tridiagonal.ts), QL.
+ */
+import { gramLower, gramOrt } from './gram.js';
+import { tridiagonalize } from './tridiagonalize.js';
+import { tridiagonalEigenvalues } from './tridiagonal-eigenvalues.js';
+import { reduceToBand } from './band-reduce.js';
+import { bandToTridiagonal } from './band-to-tridiagonal.js';
+import type { OrtBackend } from './ort.js';
+
+/** Below this M = min(rows, cols) the one-stage TypeScript path is as fast (bench/README). */
+export const TWO_STAGE_MIN_N = 192;
+
+/** Half-bandwidth of the intermediate band (stage one GEMM width vs. stage two cost). */
+export function bandwidthFor(n: number): number {
+  return n >= 1536 ? 32 : 16;
+}
+
+/** Eigenvalues of WᵀW (ascending, min(rows, cols) of them) with the pure TypeScript path. */
+export function eigenvaluesTs(W: Float64Array, rows: number, cols: number): Float64Array {
+  const { G, n } = gramLower(W, rows, cols);
+  return symmetricLowerEigenvalues(G, n);
+}
+
+/** Eigenvalues of the symmetric matrix whose lower triangle is in A (overwritten). */
+export function symmetricLowerEigenvalues(A: Float64Array, n: number): Float64Array {
+  if (n === 0) return new Float64Array(0);
+  const { d, e } = tridiagonalize(A, n);
+  return tridiagonalEigenvalues(d, e);
+}
+
+/** Eigenvalues of WᵀW through onnxruntime when it helps, else the TypeScript path. */
+export async function eigenvaluesWith(
+  ort: OrtBackend | undefined,
+  W: Float64Array,
+  rows: number,
+  cols: number,
+  options: { bandwidth?: number; minTwoStage?: number } = {},
+): Promise<Float64Array> {
+  const n = Math.min(rows, cols);
+  if (W.length !== rows * cols) throw new RangeError(`eigenvalues: ${W.length} values for ${rows}×${cols}`);
+  if (ort === undefined || n < (options.minTwoStage ?? TWO_STAGE_MIN_N)) return eigenvaluesTs(W, rows, cols);
+  const { G } = await gramOrt(ort, W, rows, cols);
+  return symmetricEigenvaluesOrt(ort, G, n, options.bandwidth ?? bandwidthFor(n));
+}
+
+/** Two-stage eigenvalues of the full symmetric n×n matrix A (overwritten). */
+export async function symmetricEigenvaluesOrt(ort: OrtBackend, A: Float64Array, n: number, b: number): Promise<Float64Array> {
+  const band = await reduceToBand(ort, A, n, b);
+  const { d, e } = bandToTridiagonal(band);
+  return tridiagonalEigenvalues(d, e);
+}

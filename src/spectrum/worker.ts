@@ -1,0 +1,56 @@
+/**
+ * Worker thread of the spectrum engine (engine.ts): receives one matrix at a time
+ * (transferred, not copied), returns its eigenvalues (transferred back).
+ */
+import { parentPort } from 'node:worker_threads';
+import { OrtBackend } from './ort.js';
+import { eigenvaluesWith } from './eigen.js';
+
+export interface JobMessage {
+  readonly id: number;
+  readonly W: Float64Array;
+  readonly rows: number;
+  readonly cols: number;
+  /** Cores this job may use (onnxruntime intra-op threads). */
+  readonly threads: number;
+  readonly useOrt: boolean;
+}
+
+export type ResultMessage =
+  | { readonly id: number; readonly ok: true; readonly values: Float64Array; readonly backend: 'onnxruntime' | 'typescript'; readonly note?: string }
+  | { readonly id: number; readonly ok: false; readonly error: string };
+
+const backends = new Map<number, OrtBackend | { unavailable: string }>();
+
+function backendFor(threads: number): OrtBackend | { unavailable: string } {
+  let b = backends.get(threads);
+  if (b === undefined) {
+    b = OrtBackend.load(threads);
+    backends.set(threads, b);
+  }
+  return b;
+}
+
+parentPort?.on('message', (job: JobMessage) => {
+  void (async () => {
+    let W: Float64Array | undefined = job.W;
+    try {
+      const b = job.useOrt ? backendFor(job.threads) : { unavailable: 'not requested' };
+      const ort = b instanceof OrtBackend ? b : undefined;
+      // The worker owns W now; the Gram product is the last use of it.
+      const values = await eigenvaluesWith(ort, W, job.rows, job.cols);
+      W = undefined;
+      const msg: ResultMessage = {
+        id: job.id,
+        ok: true,
+        values,
+        backend: ort ? 'onnxruntime' : 'typescript',
+        ...(b instanceof OrtBackend ? {} : { note: b.unavailable }),
+      };
+      parentPort!.postMessage(msg, [values.buffer]);
+    } catch (e) {
+      const msg: ResultMessage = { id: job.id, ok: false, error: (e as Error).message ?? String(e) };
+      parentPort!.postMessage(msg);
+    }
+  })();
+});
