@@ -54,7 +54,7 @@ export async function reduceToBand(ort: OrtBackend, A: Float64Array, n: number, 
   let base = 0;
   let w = n;
   // F: columns c … c+bf−1 of the current Ã, rows c … n−1, row-major (n−c)×bf.
-  let F = new Float64Array(n * b);
+  let F: Float64Array = new Float64Array(n * b);
   let bf = b;
   for (let i = 0; i < n; i++) for (let t = 0; t < b; t++) F[i * b + t] = A[i * n + t]!;
 

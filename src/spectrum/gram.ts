@@ -46,12 +46,13 @@ export async function gramOrt(ort: OrtBackend, W: Float64Array, rows: number, co
   if (W.length !== rows * cols) throw new RangeError(`gram: ${W.length} values for ${rows}×${cols}`);
   const tall = rows >= cols;
   const key = tall ? 'gram:tA' : 'gram:tB';
+  const attributes: Record<string, number> = tall ? { transA: 1 } : { transB: 1 };
   const res = await ort.run(
     key,
     () => ({
       inputs: [{ name: 'W', dims: ['r', 'c'] }],
       outputs: [{ name: 'G', dims: ['n', 'n'] }],
-      nodes: [{ op: 'Gemm', inputs: ['W', 'W'], outputs: ['G'], attributes: tall ? { transA: 1 } : { transB: 1 } }],
+      nodes: [{ op: 'Gemm', inputs: ['W', 'W'], outputs: ['G'], attributes }],
     }),
     { W: ort.tensor(W, [rows, cols]) },
   );

@@ -47,7 +47,7 @@ parentPort?.on('message', (job: JobMessage) => {
         backend: ort ? 'onnxruntime' : 'typescript',
         ...(b instanceof OrtBackend ? {} : { note: b.unavailable }),
       };
-      parentPort!.postMessage(msg, [values.buffer]);
+      parentPort!.postMessage(msg, [values.buffer as ArrayBuffer]);
     } catch (e) {
       const msg: ResultMessage = { id: job.id, ok: false, error: (e as Error).message ?? String(e) };
       parentPort!.postMessage(msg);
