@@ -8,6 +8,26 @@
  * blocks and is removed there. O(n²·b) flops, all on an n×(2b+1) array that stays in cache.
  */
 import type { BandMatrix } from './band-reduce.js';
+import { wasmKernels, wasmScratch } from './wasm.js';
+
+/** Same as bandToTridiagonal, in WebAssembly SIMD when available (wasm/kernels.as.ts). */
+export function bandToTridiagonalFast(m: BandMatrix): { d: Float64Array; e: Float64Array } {
+  const k = wasmKernels();
+  if (k === undefined || m.b < 2) return bandToTridiagonal(m);
+  const { n, b, ld } = m;
+  const size = n * ld;
+  const mem = wasmScratch(k, size + 4 * b + 8);
+  mem.set(m.band);
+  const at = (i: number) => (size + i * b) * 8;
+  k.bandToTridiagonal(n, b, ld, 0, at(0), at(1), at(2), at(3));
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    d[j] = mem[j * ld]!;
+    if (j < n - 1) e[j] = mem[j * ld + 1]!;
+  }
+  return { d, e };
+}
 
 /** Returns the diagonal d and off-diagonal e (e[i] couples i and i+1; e[n−1] = 0). Overwrites the band. */
 export function bandToTridiagonal(m: BandMatrix): { d: Float64Array; e: Float64Array } {

@@ -12,7 +12,7 @@ import { gramLower, gramOrt } from './gram.js';
 import { tridiagonalize } from './tridiagonalize.js';
 import { tridiagonalEigenvalues } from './tridiagonal-eigenvalues.js';
 import { reduceToBand } from './band-reduce.js';
-import { bandToTridiagonal } from './band-to-tridiagonal.js';
+import { bandToTridiagonalFast } from './band-to-tridiagonal.js';
 import type { OrtBackend } from './ort.js';
 
 /** Below this M = min(rows, cols) the one-stage TypeScript path is as fast (bench/README). */
@@ -54,6 +54,6 @@ export async function eigenvaluesWith(
 /** Two-stage eigenvalues of the full symmetric n×n matrix A (overwritten). */
 export async function symmetricEigenvaluesOrt(ort: OrtBackend, A: Float64Array, n: number, b: number): Promise<Float64Array> {
   const band = await reduceToBand(ort, A, n, b);
-  const { d, e } = bandToTridiagonal(band);
+  const { d, e } = bandToTridiagonalFast(band);
   return tridiagonalEigenvalues(d, e);
 }

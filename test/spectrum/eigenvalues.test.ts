@@ -164,3 +164,53 @@ describe('createSpectrumEngine (worker threads)', () => {
     }
   });
 });
+
+describe('band → tridiagonal kernels', () => {
+  it('WebAssembly SIMD kernel loads and agrees with the TypeScript one on eigenvalues', async () => {
+    const { wasmKernels } = await import('../../src/spectrum/wasm.js');
+    const { emptyBand } = await import('../../src/spectrum/band-reduce.js');
+    const { bandToTridiagonal, bandToTridiagonalFast } = await import('../../src/spectrum/band-to-tridiagonal.js');
+    const { tridiagonalEigenvalues } = await import('../../src/spectrum/tridiagonal-eigenvalues.js');
+    expect(wasmKernels()).toBeDefined();
+    for (const [n, b] of [[2, 2], [3, 2], [17, 4], [100, 7], [301, 16], [257, 32]] as const) {
+      const make = () => {
+        const m = emptyBand(n, b);
+        const rnd = gaussianMatrix(1, n * (b + 1), n + b);
+        for (let j = 0; j < n; j++) for (let d = 0; d <= b && j + d < n; d++) m.band[j * m.ld + d] = rnd[j * (b + 1) + d]!;
+        return m;
+      };
+      // Dense reference of the same band matrix through the one-stage path.
+      const src = make();
+      const A = new Float64Array(n * n);
+      for (let j = 0; j < n; j++) for (let d = 0; d <= b && j + d < n; d++) A[(j + d) * n + j] = src.band[j * src.ld + d]!;
+      const ref = symmetricEigenvalues(A, n);
+      const ts = bandToTridiagonal(make());
+      const fast = bandToTridiagonalFast(make());
+      const scale = Math.max(Math.abs(ref[0]!), Math.abs(ref[n - 1]!));
+      expect(relativeError(tridiagonalEigenvalues(ts.d, ts.e), ref) * 1).toBeLessThan(TOL * scale);
+      expect(relativeError(tridiagonalEigenvalues(fast.d, fast.e), ref)).toBeLessThan(TOL * scale);
+    }
+  });
+});
+
+describe('committed WebAssembly', () => {
+  it('kernels.wasm.ts is what build-kernels.mjs makes from kernels.as.ts', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { readFileSync, mkdtempSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { fileURLToPath } = await import('node:url');
+    const dir = fileURLToPath(new URL('../../src/spectrum/wasm/', import.meta.url));
+    const tmp = mkdtempSync(join(tmpdir(), 'rmt-wasm-'));
+    try {
+      const script = join(dir, 'build-kernels.mjs');
+      execFileSync(process.execPath, [script], {
+        env: { ...process.env, RMT_WASM_OUT: join(tmp, 'out.ts') },
+        stdio: 'pipe',
+      });
+      expect(readFileSync(join(tmp, 'out.ts'), 'utf8')).toBe(readFileSync(join(dir, 'kernels.wasm.ts'), 'utf8'));
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
