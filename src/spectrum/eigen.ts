@@ -46,8 +46,30 @@ export async function eigenvaluesWith(
 ): Promise<Float64Array> {
   const n = Math.min(rows, cols);
   if (W.length !== rows * cols) throw new RangeError(`eigenvalues: ${W.length} values for ${rows}×${cols}`);
-  if (ort === undefined || n < (options.minTwoStage ?? TWO_STAGE_MIN_N)) return eigenvaluesTs(W, rows, cols);
-  const { G } = await gramOrt(ort, W, rows, cols);
+  return eigenvaluesOwned(ort, { W }, rows, cols, options);
+}
+
+/**
+ * Same, taking W out of `box` (box.W is cleared) so that no frame keeps W alive once
+ * the Gram matrix exists: the input is the largest allocation, and memory is bounded by
+ * 3× its size (issue 5).
+ */
+export async function eigenvaluesOwned(
+  ort: OrtBackend | undefined,
+  box: { W?: Float64Array | undefined },
+  rows: number,
+  cols: number,
+  options: { bandwidth?: number; minTwoStage?: number } = {},
+): Promise<Float64Array> {
+  const n = Math.min(rows, cols);
+  const take = () => {
+    const W = box.W;
+    box.W = undefined;
+    if (W === undefined || W.length !== rows * cols) throw new RangeError(`eigenvalues: ${W?.length} values for ${rows}×${cols}`);
+    return W;
+  };
+  if (ort === undefined || n < (options.minTwoStage ?? TWO_STAGE_MIN_N)) return eigenvaluesTs(take(), rows, cols);
+  const { G } = await gramOrt(ort, take(), rows, cols);
   return symmetricEigenvaluesOrt(ort, G, n, options.bandwidth ?? bandwidthFor(n));
 }
 

@@ -37,24 +37,65 @@ export function gramLower(W: Float64Array, rows: number, cols: number): { G: Flo
   return { G, n };
 }
 
+/** Row-block height of the blocked W·Wᵀ (outputs stay small; flops ≈ half of a full GEMM). */
+const GRAM_BLOCK = 512;
+
 /**
- * The same Gram matrix, full (both triangles), as one float64 GEMM in onnxruntime:
- * WᵀW = Gemm(W, W, transA) when rows ≥ cols, W·Wᵀ = Gemm(W, W, transB) otherwise.
- * W is passed without a copy.
+ * The same Gram matrix, full (both triangles), by float64 GEMMs in onnxruntime. W is
+ * passed without a copy. When rows ≤ cols (wide or square) G = W·Wᵀ is formed by row
+ * blocks of its lower triangle, G[i0:i1, 0:i1] = W[i0:i1, :]·W[0:i1, :]ᵀ (contiguous views
+ * of W), about half the flops of a full product, then mirrored. When rows > cols,
+ * G = WᵀW = Gemm(W, W, transA) whole: a column block of row-major W is not contiguous.
  */
 export async function gramOrt(ort: OrtBackend, W: Float64Array, rows: number, cols: number): Promise<{ G: Float64Array; n: number }> {
   if (W.length !== rows * cols) throw new RangeError(`gram: ${W.length} values for ${rows}×${cols}`);
-  const tall = rows >= cols;
-  const key = tall ? 'gram:tA' : 'gram:tB';
-  const attributes: Record<string, number> = tall ? { transA: 1 } : { transB: 1 };
-  const res = await ort.run(
-    key,
-    () => ({
-      inputs: [{ name: 'W', dims: ['r', 'c'] }],
-      outputs: [{ name: 'G', dims: ['n', 'n'] }],
-      nodes: [{ op: 'Gemm', inputs: ['W', 'W'], outputs: ['G'], attributes }],
-    }),
-    { W: ort.tensor(W, [rows, cols]) },
-  );
-  return { G: res.G!, n: Math.min(rows, cols) };
+  if (rows > cols) {
+    const res = await ort.run(
+      'gram:tA',
+      () => ({
+        inputs: [{ name: 'W', dims: ['r', 'c'] }],
+        outputs: [{ name: 'G', dims: ['n', 'n'] }],
+        nodes: [{ op: 'Gemm', inputs: ['W', 'W'], outputs: ['G'], attributes: { transA: 1 } }],
+      }),
+      { W: ort.tensor(W, [rows, cols]) },
+    );
+    return { G: res.G!, n: cols };
+  }
+  const n = rows;
+  const k = cols;
+  const G = new Float64Array(n * n);
+  for (let i0 = 0; i0 < n; i0 += GRAM_BLOCK) {
+    const i1 = Math.min(n, i0 + GRAM_BLOCK);
+    const res = await ort.run(
+      'gram:blockTB',
+      () => ({
+        inputs: [
+          { name: 'A', dims: ['h', 'k'] },
+          { name: 'B', dims: ['w', 'k'] },
+        ],
+        outputs: [{ name: 'G', dims: ['h', 'w'] }],
+        nodes: [{ op: 'Gemm', inputs: ['A', 'B'], outputs: ['G'], attributes: { transB: 1 } }],
+      }),
+      { A: ort.tensor(W.subarray(i0 * k, i1 * k), [i1 - i0, k]), B: ort.tensor(W.subarray(0, i1 * k), [i1, k]) },
+    );
+    const blk = res.G!;
+    for (let i = i0; i < i1; i++) G.set(blk.subarray((i - i0) * i1, (i - i0) * i1 + i + 1), i * n);
+  }
+  mirrorLower(G, n);
+  return { G, n };
+}
+
+/** Copies the lower triangle of the row-major n×n G onto its upper triangle, by tiles. */
+function mirrorLower(G: Float64Array, n: number): void {
+  const T = 64;
+  for (let jb = 0; jb < n; jb += T) {
+    for (let ib = jb; ib < n; ib += T) {
+      const iEnd = Math.min(n, ib + T);
+      const jEnd = Math.min(n, jb + T);
+      for (let i = ib; i < iEnd; i++) {
+        const row = i * n;
+        for (let j = jb; j < Math.min(jEnd, i); j++) G[j * n + i] = G[row + j]!;
+      }
+    }
+  }
 }

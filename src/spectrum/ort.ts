@@ -60,6 +60,10 @@ export class OrtBackend {
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
+        // No arena: it would keep the largest output (the Gram matrix) allocated for the
+        // session's lifetime, on top of the copy the binding hands to JavaScript.
+        enableCpuMemArena: false,
+        enableMemPattern: false,
       });
       this.sessions.set(key, session);
     }

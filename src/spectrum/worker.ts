@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { OrtBackend } from './ort.js';
-import { eigenvaluesWith } from './eigen.js';
+import { eigenvaluesOwned } from './eigen.js';
 
 export interface JobMessage {
   readonly id: number;
@@ -31,15 +31,17 @@ function backendFor(threads: number): OrtBackend | { unavailable: string } {
   return b;
 }
 
-parentPort?.on('message', (job: JobMessage) => {
+parentPort?.on('message', (message: JobMessage) => {
+  // Keep no reference to the message: W must be collectable as soon as the Gram is formed.
+  const job = { ...message, W: undefined };
+  const box: { W?: Float64Array | undefined } = { W: message.W };
+  (message as { W?: Float64Array }).W = undefined;
   void (async () => {
-    let W: Float64Array | undefined = job.W;
     try {
       const b = job.useOrt ? backendFor(job.threads) : { unavailable: 'not requested' };
       const ort = b instanceof OrtBackend ? b : undefined;
-      // The worker owns W now; the Gram product is the last use of it.
-      const values = await eigenvaluesWith(ort, W, job.rows, job.cols);
-      W = undefined;
+      // The worker owns W now; eigenvaluesOwned drops it once the Gram matrix exists.
+      const values = await eigenvaluesOwned(ort, box, job.rows, job.cols);
       const msg: ResultMessage = {
         id: job.id,
         ok: true,

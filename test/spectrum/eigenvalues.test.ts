@@ -42,6 +42,7 @@ function cases(): Case[] {
     [260, 260],
     [610, 400],
     [400, 610],
+    [600, 650],
   ] as const) {
     const k = Math.min(rows, cols);
     out.push(spectrumCase(`rotated spread ${rows}×${cols}`, rows, cols, seq(k, (i) => 0.1 + (i * 7919) % k), 10 + k));
