@@ -15,6 +15,7 @@
 import type { OrtBackend, OrtTensor } from './ort.js';
 import type { GraphSpec, NodeSpec } from './onnx-model.js';
 import { panelQR } from './householder.js';
+import { wasmKernels, wasmScratch } from './wasm.js';
 
 /**
  * A symmetric band matrix in lower band storage: column j holds A[j+d, j] at
@@ -47,9 +48,15 @@ export async function reduceToBand(ort: OrtBackend, A: Float64Array, n: number, 
   const utCapacity = planCapacity(n, b);
   const UT = new Float64Array(utCapacity);
   const Vw = new Float64Array(n * b);
-  const Pc = new Float64Array(n * b);
-  const R = new Float64Array(b * b);
-  const T = new Float64Array(b * b);
+  // The panel QR runs in WebAssembly SIMD when available: P, R, T live in its memory.
+  const kernels = wasmKernels();
+  const mem = kernels ? wasmScratch(kernels, n * b + 2 * b * b + 2 * b) : new Float64Array(n * b + 2 * b * b);
+  const Pc = mem.subarray(0, n * b);
+  const R = mem.subarray(n * b, n * b + b * b);
+  const T = mem.subarray(n * b + b * b, n * b + 2 * b * b);
+  const qr = kernels
+    ? (m: number) => kernels.panelQR(0, m, b, R.byteOffset, T.byteOffset, T.byteOffset + b * b * 8, T.byteOffset + b * b * 8 + b * 8)
+    : (m: number) => panelQR(Pc, m, b, R, T);
   const Acol = new Float64Array(n * b);
   let base = 0;
   let w = n;
@@ -73,7 +80,7 @@ export async function reduceToBand(ort: OrtBackend, A: Float64Array, n: number, 
       const ct = t * m;
       for (let i = 0; i < m; i++) Pc[ct + i] = F[(b + i) * bf + t]!;
     }
-    panelQR(Pc, m, b, R, T);
+    qr(m);
     for (let t = 0; t < b; t++) {
       for (let i = 0; i <= Math.min(t, m - 1); i++) band[(c + t) * ld + b + i - t] = R[i * b + t]!;
     }

@@ -15,9 +15,10 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: unknown };
 }
 
-interface KernelExports {
+export interface KernelExports {
   readonly memory: WasmMemory;
   bandToTridiagonal(n: number, b: number, ld: number, band: number, v: number, v2: number, w: number, x: number): void;
+  panelQR(P: number, m: number, b: number, R: number, T: number, tau: number, z: number): void;
 }
 
 let instance: KernelExports | null | undefined;

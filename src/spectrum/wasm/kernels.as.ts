@@ -169,3 +169,67 @@ export function bandToTridiagonal(n: i32, b: i32, ld: i32, band: usize, v: usize
     }
   }
 }
+
+/**
+ * QR of the m×b column-major panel P (column t at P + t·m·8), as householder.ts's panelQR:
+ * on return P holds V (unit lower trapezoidal, explicit 1s and zeros), R (b×b row-major,
+ * upper) and T (b×b row-major, upper) with H₀…H_{b−1} = I − V·T·Vᵀ. tau and z: b scratch values.
+ */
+export function panelQR(P: usize, m: i32, b: i32, R: usize, T: usize, tau: usize, z: usize): void {
+  memory.fill(R, 0, <usize>(b * b) << 3);
+  memory.fill(T, 0, <usize>(b * b) << 3);
+  const k = min(m, b);
+  for (let t = 0; t < k; t++) {
+    const ct = P + (<usize>(t * m) << 3);
+    const x = ct + (<usize>t << 3);
+    const len = m - t;
+    // Reflector for x = P[t…m, t]: β·e₁ = H·x, v₀ = 1 (scaled 2-norm, safe from over/underflow).
+    const alpha = get(x, 0);
+    let scale: f64 = 0;
+    for (let i = 1; i < len; i++) scale = max(scale, abs(get(x, i)));
+    let tt: f64 = 0;
+    let beta = alpha;
+    if (scale != 0) {
+      scale = max(scale, abs(alpha));
+      const inv0 = 1 / scale;
+      let ss: f64 = 0;
+      for (let i = 0; i < len; i++) {
+        const y = get(x, i) * inv0;
+        ss += y * y;
+      }
+      const norm = scale * sqrt(ss);
+      beta = alpha >= 0 ? -norm : norm;
+      tt = (beta - alpha) / beta;
+      const inv = 1 / (alpha - beta);
+      for (let i = 1; i < len; i++) put(x, i, get(x, i) * inv);
+    }
+    put(tau, t, tt);
+    for (let i = 0; i < t; i++) put(R, i * b + t, get(ct, i));
+    put(R, t * b + t, beta);
+    put(x, 0, 1);
+    for (let i = 0; i < t; i++) put(ct, i, 0);
+    if (tt == 0) continue;
+    for (let s = t + 1; s < b; s++) {
+      const cs = P + (<usize>(s * m + t) << 3);
+      const d = dot(x, cs, len) * tt;
+      if (d != 0) axpy(cs, x, -d, len);
+    }
+  }
+  for (let t = k; t < b; t++) {
+    const ct = P + (<usize>(t * m) << 3);
+    for (let i = 0; i < m; i++) put(R, i * b + t, get(ct, i));
+    memory.fill(ct, 0, <usize>m << 3);
+  }
+  for (let t = 0; t < k; t++) {
+    const tt = get(tau, t);
+    put(T, t * b + t, tt);
+    if (tt == 0) continue;
+    const vt = P + (<usize>(t * m + t) << 3);
+    for (let j = 0; j < t; j++) put(z, j, dot(P + (<usize>(j * m + t) << 3), vt, m - t));
+    for (let i = 0; i < t; i++) {
+      let s: f64 = 0;
+      for (let j = i; j < t; j++) s += get(T, i * b + j) * get(z, j);
+      put(T, i * b + t, -tt * s);
+    }
+  }
+}
