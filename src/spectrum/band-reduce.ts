@@ -34,8 +34,11 @@ export function emptyBand(n: number, b: number): BandMatrix {
   return { band: new Float64Array(n * ld), n, b, ld };
 }
 
-/** Recompact the lazily-updated state once the dead leading columns are this fraction of it. */
-const COMPACT_FRACTION = 1 / 16;
+/**
+ * Recompact the lazily-updated state once the dead leading columns are this fraction of
+ * its width: copying costs w² moves, carrying dead columns costs ~w·b flops per panel.
+ */
+const COMPACT_FRACTION = 1 / 6;
 
 /** Reduces the symmetric n×n row-major A (both triangles; overwritten) to band form. */
 export async function reduceToBand(ort: OrtBackend, A: Float64Array, n: number, b: number): Promise<BandMatrix> {
@@ -45,9 +48,9 @@ export async function reduceToBand(ort: OrtBackend, A: Float64Array, n: number, 
     for (let j = 0; j < n; j++) for (let i = j; i < n; i++) band[j * ld + i - j] = A[i * n + j]!;
     return out;
   }
-  const utCapacity = planCapacity(n, b);
-  const UT = new Float64Array(utCapacity);
-  const Vw = new Float64Array(n * b);
+  // UT holds, per reduced panel p, the rows V_pᵀ then Z_pᵀ (b each) in the compact frame
+  // (global index − base), followed by the current panel's Vᵀ while its graph runs.
+  const UT = new Float64Array(planCapacity(n, b));
   // The panel QR runs in WebAssembly SIMD when available: P, R, T live in its memory.
   const kernels = wasmKernels();
   const mem = kernels ? wasmScratch(kernels, n * b + 2 * b * b + 2 * b) : new Float64Array(n * b + 2 * b * b);
@@ -57,7 +60,6 @@ export async function reduceToBand(ort: OrtBackend, A: Float64Array, n: number, 
   const qr = kernels
     ? (m: number) => kernels.panelQR(0, m, b, R.byteOffset, T.byteOffset, T.byteOffset + b * b * 8, T.byteOffset + b * b * 8 + b * 8)
     : (m: number) => panelQR(Pc, m, b, R, T);
-  const Acol = new Float64Array(n * b);
   let base = 0;
   let w = n;
   // F: columns c … c+bf−1 of the current Ã, rows c … n−1, row-major (n−c)×bf.
@@ -76,80 +78,60 @@ export async function reduceToBand(ort: OrtBackend, A: Float64Array, n: number, 
     const r = c + b;
     const m = n - r;
     for (let t = 0; t < b; t++) for (let i = t; i < b; i++) band[(c + t) * ld + i - t] = F[i * bf + t]!;
-    for (let t = 0; t < b; t++) {
-      const ct = t * m;
-      for (let i = 0; i < m; i++) Pc[ct + i] = F[(b + i) * bf + t]!;
+    for (let i = 0; i < m; i++) {
+      const row = (b + i) * bf;
+      for (let t = 0; t < b; t++) Pc[t * m + i] = F[row + t]!;
     }
     qr(m);
     for (let t = 0; t < b; t++) {
       for (let i = 0; i <= Math.min(t, m - 1); i++) band[(c + t) * ld + b + i - t] = R[i * b + t]!;
     }
 
-    // Products with the trailing matrix, in the compact frame (global index − base).
+    // Vᵀ as UT's next b rows (zero before the panel's first row r, i.e. before `off`).
     const off = r - base;
     const nextBf = Math.min(b, m);
-    Vw.fill(0, 0, off * b);
-    for (let i = 0; i < m; i++) for (let t = 0; t < b; t++) Vw[(off + i) * b + t] = Pc[t * m + i]!;
-    for (let i = 0; i < m; i++) {
-      const row = (off + i) * w + off;
-      for (let t = 0; t < nextBf; t++) Acol[i * nextBf + t] = A[row + t]!;
+    const vRows = 2 * c;
+    for (let t = 0; t < b; t++) {
+      const row = (vRows + t) * w;
+      UT.fill(0, row, row + off);
+      UT.set(Pc.subarray(t * m, t * m + m), row + off);
     }
     const feeds: Record<string, OrtTensor> = {
       Arows: ort.tensor(A.subarray(off * w, w * w), [m, w]),
-      Vw: ort.tensor(Vw.subarray(0, w * b), [w, b]),
-      V: ort.tensor(Vw.subarray(off * b, w * b), [m, b]),
+      VwT: ort.tensor(UT.subarray(vRows * w, (vRows + b) * w), [b, w]),
       T: ort.tensor(T, [b, b]),
-      Acol: ort.tensor(Acol.subarray(0, m * nextBf), [m, nextBf]),
+      off: ort.int64([off]),
+      offbf: ort.int64([off + nextBf]),
+      end: ort.int64([w]),
       k0: ort.int64([0]),
       kbf: ort.int64([nextBf]),
       ax0: ort.int64([0]),
+      ax1: ort.int64([1]),
     };
     let key = `band0:${b}`;
     let build = () => bandGraph(false);
     if (c > 0) {
-      const rows = 2 * c;
-      const Fc = new Float64Array(rows * nextBf);
-      for (let p = 0; p < j; p++) {
-        for (let t = 0; t < b; t++) {
-          const vRow = (2 * p * b + t) * w + off;
-          const zRow = (2 * p * b + b + t) * w + off;
-          for (let s = 0; s < nextBf; s++) {
-            Fc[(2 * p * b + t) * nextBf + s] = UT[zRow + s]!;
-            Fc[(2 * p * b + b + t) * nextBf + s] = UT[vRow + s]!;
-          }
-        }
-      }
       Object.assign(feeds, {
-        UT: ort.tensor(UT.subarray(0, rows * w), [rows, w]),
-        Fc: ort.tensor(Fc, [rows, nextBf]),
-        off: ort.int64([off]),
-        end: ort.int64([w]),
-        shape4: ort.int64([j, 2, b, b]),
-        shape2: ort.int64([rows, b]),
+        UT: ort.tensor(UT.subarray(0, vRows * w), [vRows, w]),
+        shape4: ort.int64([j, 2, b, b + nextBf]),
+        shape2: ort.int64([vRows, b + nextBf]),
         swap: ort.int64([1, 0]),
         kb: ort.int64([b]),
         kbb: ort.int64([b + nextBf]),
-        ax1: ort.int64([1]),
       });
       key = `band:${b}`;
       build = () => bandGraph(true);
     }
     const res = await ort.run(key, build, feeds);
-    const Z = res.Z!;
+    const ZT = res.ZT!;
     F = res.F!;
     bf = nextBf;
 
-    // Append V and Z (as rows, transposed) to the lazy state.
-    const vBase = 2 * c * w;
-    const zBase = (2 * c + b) * w;
+    // Zᵀ after Vᵀ: the panel joins the lazy state.
     for (let t = 0; t < b; t++) {
-      UT.fill(0, vBase + t * w, vBase + t * w + off);
-      UT.fill(0, zBase + t * w, zBase + t * w + off);
-      const ct = t * m;
-      for (let i = 0; i < m; i++) {
-        UT[vBase + t * w + off + i] = Pc[ct + i]!;
-        UT[zBase + t * w + off + i] = Z[i * b + t]!;
-      }
+      const row = (vRows + b + t) * w;
+      UT.fill(0, row, row + off);
+      UT.set(ZT.subarray(t * m, t * m + m), row + off);
     }
     if (m > b && off >= w * COMPACT_FRACTION) {
       // Drop the dead leading rows/columns: A → A[off:, off:], UT → UT[:, off:].
@@ -185,23 +167,29 @@ function planCapacity(n: number, b: number): number {
 }
 
 /**
- * The per-panel graph. Inputs: Arows = A[r:, base:] (m×w), Vw = V padded to the compact
- * width, V, T, Acol = A[r:, r:r+bf]; with history (lazy) also UT (2c×w: per panel p the
- * rows of V_pᵀ then Z_pᵀ) and Fc (UT's columns r…r+bf with each panel's V and Z rows swapped).
- * Outputs Z (m×b) and F = the next panel's columns of QᵀÃQ (m×bf).
+ * The per-panel graph, in the compact frame (off = r − base). Inputs: Arows = A[r:, base:]
+ * (m×w), VwT = Vᵀ padded with zeros to the compact width (b×w), T; with history (lazy)
+ * UT = rows V_pᵀ, Z_pᵀ of the earlier panels (2c×w). Outputs Zᵀ (b×m) and F, the next
+ * panel's columns of QᵀÃQ (m×bf), bf = min(b, m).
  */
 function bandGraph(lazy: boolean): GraphSpec {
-  const nodes: NodeSpec[] = [{ op: 'MatMul', inputs: ['Arows', 'Vw'], outputs: ['AV'] }];
+  const nodes: NodeSpec[] = [
+    { op: 'Slice', inputs: ['VwT', 'off', 'end', 'ax1'], outputs: ['VT'] },
+    { op: 'Gemm', inputs: ['Arows', 'VwT'], outputs: ['AV'], attributes: { transB: 1 } },
+    { op: 'Slice', inputs: ['Arows', 'off', 'offbf', 'ax1'], outputs: ['Acol'] },
+  ];
   let y0 = 'AV';
   let f0 = 'Acol';
   if (lazy) {
     nodes.push(
-      // Σ_p V_p(Z_pᵀX) + Z_p(V_pᵀX) = UTᵀ·swap(UT·X), for X = V and X = the next columns.
-      { op: 'MatMul', inputs: ['UT', 'Vw'], outputs: ['PX'] },
-      { op: 'Reshape', inputs: ['PX', 'shape4'], outputs: ['P4'] },
-      { op: 'Gather', inputs: ['P4', 'swap'], outputs: ['PS'], attributes: { axis: 1 } },
-      { op: 'Reshape', inputs: ['PS', 'shape2'], outputs: ['P2'] },
-      { op: 'Concat', inputs: ['P2', 'Fc'], outputs: ['G'], attributes: { axis: 1 } },
+      // Σ_p V_p(Z_pᵀX) + Z_p(V_pᵀX) = UTᵀ·swap(UT·X), for X = V and for X = the next
+      // panel's columns (whose UT·X is a plain slice of UT).
+      { op: 'Gemm', inputs: ['UT', 'VwT'], outputs: ['PX'], attributes: { transB: 1 } },
+      { op: 'Slice', inputs: ['UT', 'off', 'offbf', 'ax1'], outputs: ['UC'] },
+      { op: 'Concat', inputs: ['PX', 'UC'], outputs: ['Gc'], attributes: { axis: 1 } },
+      { op: 'Reshape', inputs: ['Gc', 'shape4'], outputs: ['G4'] },
+      { op: 'Gather', inputs: ['G4', 'swap'], outputs: ['GS'], attributes: { axis: 1 } },
+      { op: 'Reshape', inputs: ['GS', 'shape2'], outputs: ['G'] },
       { op: 'Gemm', inputs: ['UT', 'G'], outputs: ['C'], attributes: { transA: 1 } },
       { op: 'Slice', inputs: ['C', 'off', 'end', 'ax0'], outputs: ['Cs'] },
       { op: 'Slice', inputs: ['Cs', 'k0', 'kb', 'ax1'], outputs: ['Cc'] },
@@ -213,30 +201,24 @@ function bandGraph(lazy: boolean): GraphSpec {
     f0 = 'F0';
   }
   nodes.push(
+    // Y = Ã·V·T, Z = Y − ½·V·(Tᵀ·(Vᵀ·Y)); F = F0 − V·Z[0:bf]ᵀ − Z·V[0:bf]ᵀ.
     { op: 'MatMul', inputs: [y0, 'T'], outputs: ['Y'] },
-    { op: 'Gemm', inputs: ['V', 'Y'], outputs: ['Wm'], attributes: { transA: 1 } },
+    { op: 'MatMul', inputs: ['VT', 'Y'], outputs: ['Wm'] },
     { op: 'Gemm', inputs: ['T', 'Wm'], outputs: ['U'], attributes: { transA: 1 } },
-    { op: 'Gemm', inputs: ['V', 'U', 'Y'], outputs: ['Z'], attributes: { alpha: { float: -0.5 }, beta: { float: 1 } } },
+    { op: 'Gemm', inputs: ['VT', 'U', 'Y'], outputs: ['Z'], attributes: { transA: 1, alpha: { float: -0.5 }, beta: { float: 1 } } },
     { op: 'Slice', inputs: ['Z', 'k0', 'kbf', 'ax0'], outputs: ['Z0'] },
-    { op: 'Slice', inputs: ['V', 'k0', 'kbf', 'ax0'], outputs: ['V0'] },
-    { op: 'Gemm', inputs: ['V', 'Z0', f0], outputs: ['F1'], attributes: { transB: 1, alpha: { float: -1 }, beta: { float: 1 } } },
-    { op: 'Gemm', inputs: ['Z', 'V0', 'F1'], outputs: ['F'], attributes: { transB: 1, alpha: { float: -1 }, beta: { float: 1 } } },
+    { op: 'Slice', inputs: ['VT', 'k0', 'kbf', 'ax1'], outputs: ['V0T'] },
+    { op: 'Gemm', inputs: ['VT', 'Z0', f0], outputs: ['F1'], attributes: { transA: 1, transB: 1, alpha: { float: -1 }, beta: { float: 1 } } },
+    { op: 'Gemm', inputs: ['Z', 'V0T', 'F1'], outputs: ['F'], attributes: { alpha: { float: -1 }, beta: { float: 1 } } },
+    { op: 'Transpose', inputs: ['Z'], outputs: ['ZT'], attributes: { perm: [1, 0] } },
   );
   const f = (name: string, dims: (number | string)[]) => ({ name, dims });
   const i64 = (name: string) => ({ name, dims: ['k' + name], int64: true });
-  const inputs = [
-    f('Arows', ['m', 'w']),
-    f('Vw', ['w', 'b']),
-    f('V', ['m', 'b']),
-    f('T', ['b', 'b']),
-    f('Acol', ['m', 'bf']),
-    i64('k0'),
-    i64('kbf'),
-    i64('ax0'),
-  ];
+  const inputs = [f('Arows', ['m', 'w']), f('VwT', ['b', 'w']), f('T', ['b', 'b'])];
+  for (const s of ['off', 'offbf', 'end', 'k0', 'kbf', 'ax0', 'ax1']) inputs.push(i64(s));
   if (lazy) {
-    inputs.push(f('UT', ['c2', 'w']), f('Fc', ['c2', 'bf']));
-    for (const s of ['off', 'end', 'shape4', 'shape2', 'swap', 'kb', 'kbb', 'ax1']) inputs.push(i64(s));
+    inputs.push(f('UT', ['c2', 'w']));
+    for (const s of ['shape4', 'shape2', 'swap', 'kb', 'kbb']) inputs.push(i64(s));
   }
-  return { inputs, outputs: [f('Z', ['m', 'b']), f('F', ['m', 'bf'])], nodes };
+  return { inputs, outputs: [f('ZT', ['b', 'm']), f('F', ['m', 'bf'])], nodes };
 }
