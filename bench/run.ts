@@ -5,7 +5,7 @@
  *
  *   npm run bench                 1024², 2048², 3072², 4096×1024
  *   npm run bench -- --large      … and 4096×11008 (a 7B-class MLP projection)
- *   npm run bench -- --jobs 1 --reps 3 --only 2048x2048
+ *   npm run bench -- --jobs 1 --reps 3 --only 2048x2048 --no-numpy
  *
  * Each case runs in a child process on the built package (dist/; `npm run bench` builds
  * first), so its peak RSS is that process's maxRSS, all threads included.
@@ -73,10 +73,10 @@ function readF64(path: string): Float64Array {
 
 function main(): void {
   const dir = mkdtempSync(join(tmpdir(), 'rmt-bench-'));
-  const numpy = hasNumpy();
+  const numpy = !flag('--no-numpy') && hasNumpy();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`rmt-analyze eigen-path benchmark — ${cpu}, ${availableParallelism()} cores, --jobs ${jobs}, best of ${reps}`);
-  console.log(`numpy: ${numpy ? 'python3 numpy (OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset for it)' : 'not found, rmt-analyze side only'}`);
+  console.log(`numpy: ${numpy ? 'python3 numpy (OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset for it)' : flag('--no-numpy') ? 'skipped (--no-numpy)' : 'not found, rmt-analyze side only'}`);
   console.log(`load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const rows: string[][] = [['case', 'rmt-analyze s', 'numpy s', 'ratio', 'peak RSS MB', 'RSS budget MB', 'max |Δλ|/λmax', 'backend']];
   try {

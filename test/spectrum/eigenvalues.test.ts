@@ -100,6 +100,20 @@ describe('gramEigenvalues (TypeScript path)', () => {
   });
 });
 
+describe('non-finite input', () => {
+  it('is refused with a clear error on both paths, not looped on', async () => {
+    const W = gaussianMatrix(300, 250, 1);
+    W[777] = NaN;
+    expect(() => gramEigenvalues(W.slice(), 300, 250)).toThrow(/non-finite/);
+    const ort = OrtBackend.load(1);
+    const backend = ort instanceof OrtBackend ? ort : undefined;
+    await expect(eigenvaluesWith(backend, W.slice(), 300, 250, { minTwoStage: 0 })).rejects.toThrow(/non-finite/);
+    W[777] = Infinity;
+    await expect(eigenvaluesWith(backend, W.slice(), 300, 250, { minTwoStage: 0 })).rejects.toThrow(/non-finite/);
+    if (backend) await backend.close();
+  });
+});
+
 describe('two-stage path (onnxruntime GEMMs, band reduction, bulge chasing)', () => {
   const ort = OrtBackend.load(2);
   afterAll(async () => {
