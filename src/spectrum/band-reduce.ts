@@ -50,6 +50,8 @@ export async function reduceToBand(ort: OrtBackend, A: Float64Array, n: number, 
   }
   // UT holds, per reduced panel p, the rows V_pᵀ then Z_pᵀ (b each) in the compact frame
   // (global index − base), followed by the current panel's Vᵀ while its graph runs.
+  // Allocated per matrix, not kept in a Workspace: it must not coexist with the next
+  // matrix's input (the memory budget is 3× the largest input).
   const UT = new Float64Array(planCapacity(n, b));
   // The panel QR runs in WebAssembly SIMD when available: P, R, T live in its memory.
   const kernels = wasmKernels();

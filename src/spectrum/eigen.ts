@@ -14,6 +14,7 @@ import { tridiagonalEigenvalues } from './tridiagonal-eigenvalues.js';
 import { reduceToBand } from './band-reduce.js';
 import { bandToTridiagonalFast } from './band-to-tridiagonal.js';
 import type { OrtBackend } from './ort.js';
+import { Workspace } from './workspace.js';
 
 /** Below this M = min(rows, cols) the one-stage TypeScript path is as fast (bench/README). */
 export const TWO_STAGE_MIN_N = 192;
@@ -59,9 +60,10 @@ export async function eigenvaluesOwned(
   box: { W?: Float64Array | undefined },
   rows: number,
   cols: number,
-  options: { bandwidth?: number; minTwoStage?: number } = {},
+  options: { bandwidth?: number; minTwoStage?: number; workspace?: Workspace; afterGram?: () => void } = {},
 ): Promise<Float64Array> {
   const n = Math.min(rows, cols);
+  const ws = options.workspace ?? new Workspace(false);
   const take = () => {
     const W = box.W;
     box.W = undefined;
@@ -69,12 +71,18 @@ export async function eigenvaluesOwned(
     return W;
   };
   if (ort === undefined || n < (options.minTwoStage ?? TWO_STAGE_MIN_N)) return eigenvaluesTs(take(), rows, cols);
-  const { G } = await gramOrt(ort, take(), rows, cols);
+  const { G } = await gramOrt(ort, take(), rows, cols, ws);
+  options.afterGram?.();
   return symmetricEigenvaluesOrt(ort, G, n, options.bandwidth ?? bandwidthFor(n));
 }
 
 /** Two-stage eigenvalues of the full symmetric n×n matrix A (overwritten). */
-export async function symmetricEigenvaluesOrt(ort: OrtBackend, A: Float64Array, n: number, b: number): Promise<Float64Array> {
+export async function symmetricEigenvaluesOrt(
+  ort: OrtBackend,
+  A: Float64Array,
+  n: number,
+  b: number,
+): Promise<Float64Array> {
   const band = await reduceToBand(ort, A, n, b);
   const { d, e } = bandToTridiagonalFast(band);
   return tridiagonalEigenvalues(d, e);

@@ -122,7 +122,13 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
   const pump = () => {
     while (queue.length > 0 && queue[0]!.weight <= freeCores) {
       const p = queue.shift()!;
-      const slot = slots.find((s) => !s.busy) ?? spawn();
+      // Large matrices always go to the first worker, so only one worker keeps
+      // large scratch buffers (workspace.ts) between matrices.
+      const slot = p.weight === jobs && jobs > 1 ? (slots[0] ?? spawn()) : (slots.find((s) => !s.busy) ?? spawn());
+      if (slot.busy) {
+        queue.unshift(p);
+        break;
+      }
       slot.busy = true;
       slot.worker.ref();
       freeCores -= p.weight;

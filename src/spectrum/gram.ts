@@ -1,4 +1,5 @@
 import type { OrtBackend } from './ort.js';
+import { Workspace } from './workspace.js';
 /**
  * Gram product of a row-major rows×cols matrix W: the smaller of WᵀW (cols×cols) and
  * W·Wᵀ (rows×rows). Both have the same non-zero eigenvalues σᵢ², so the smaller one gives
@@ -38,7 +39,7 @@ export function gramLower(W: Float64Array, rows: number, cols: number): { G: Flo
 }
 
 /** Row-block height of the blocked W·Wᵀ (outputs stay small; flops ≈ half of a full GEMM). */
-const GRAM_BLOCK = 512;
+const GRAM_BLOCK = 256;
 
 /**
  * The same Gram matrix, full (both triangles), by float64 GEMMs in onnxruntime. W is
@@ -47,7 +48,13 @@ const GRAM_BLOCK = 512;
  * of W), about half the flops of a full product, then mirrored. When rows > cols,
  * G = WᵀW = Gemm(W, W, transA) whole: a column block of row-major W is not contiguous.
  */
-export async function gramOrt(ort: OrtBackend, W: Float64Array, rows: number, cols: number): Promise<{ G: Float64Array; n: number }> {
+export async function gramOrt(
+  ort: OrtBackend,
+  W: Float64Array,
+  rows: number,
+  cols: number,
+  ws: Workspace = new Workspace(false),
+): Promise<{ G: Float64Array; n: number }> {
   if (W.length !== rows * cols) throw new RangeError(`gram: ${W.length} values for ${rows}×${cols}`);
   if (rows > cols) {
     const res = await ort.run(
@@ -63,7 +70,7 @@ export async function gramOrt(ort: OrtBackend, W: Float64Array, rows: number, co
   }
   const n = rows;
   const k = cols;
-  const G = new Float64Array(n * n);
+  const G = ws.get('gram', n * n);
   for (let i0 = 0; i0 < n; i0 += GRAM_BLOCK) {
     const i1 = Math.min(n, i0 + GRAM_BLOCK);
     const res = await ort.run(

@@ -3,6 +3,8 @@
  * (transferred, not copied), returns its eigenvalues (transferred back).
  */
 import { parentPort } from 'node:worker_threads';
+import { fullGc } from './gc.js';
+import { Workspace } from './workspace.js';
 import { OrtBackend } from './ort.js';
 import { eigenvaluesOwned } from './eigen.js';
 
@@ -19,6 +21,11 @@ export interface JobMessage {
 export type ResultMessage =
   | { readonly id: number; readonly ok: true; readonly values: Float64Array; readonly backend: 'onnxruntime' | 'typescript'; readonly note?: string }
   | { readonly id: number; readonly ok: false; readonly error: string };
+
+const workspace = new Workspace();
+// A full collection after the Gram product and after each matrix frees the input and
+// the previous matrix's arrays at once, instead of whenever V8 next collects.
+const collect = fullGc;
 
 const backends = new Map<number, OrtBackend | { unavailable: string }>();
 
@@ -41,7 +48,7 @@ parentPort?.on('message', (message: JobMessage) => {
       const b = job.useOrt ? backendFor(job.threads) : { unavailable: 'not requested' };
       const ort = b instanceof OrtBackend ? b : undefined;
       // The worker owns W now; eigenvaluesOwned drops it once the Gram matrix exists.
-      const values = await eigenvaluesOwned(ort, box, job.rows, job.cols);
+      const values = await eigenvaluesOwned(ort, box, job.rows, job.cols, { workspace, afterGram: collect });
       const msg: ResultMessage = {
         id: job.id,
         ok: true,
@@ -54,5 +61,6 @@ parentPort?.on('message', (message: JobMessage) => {
       const msg: ResultMessage = { id: job.id, ok: false, error: (e as Error).message ?? String(e) };
       parentPort!.postMessage(msg);
     }
+    collect();
   })();
 });
