@@ -23,9 +23,12 @@ export type ResultMessage =
   | { readonly id: number; readonly ok: false; readonly error: string };
 
 const workspace = new Workspace();
-// A full collection after the Gram product and after each matrix frees the input and
-// the previous matrix's arrays at once, instead of whenever V8 next collects.
-const collect = fullGc;
+/**
+ * For large inputs (the memory budget is about them) a full collection after the Gram
+ * product and after the matrix frees the input and the matrix's arrays at once, instead
+ * of whenever V8 next collects. Not for small ones: a full GC costs ~5–10 ms.
+ */
+const COLLECT_ABOVE_BYTES = 16 * 2 ** 20;
 
 const backends = new Map<number, OrtBackend | { unavailable: string }>();
 
@@ -41,6 +44,7 @@ function backendFor(threads: number): OrtBackend | { unavailable: string } {
 parentPort?.on('message', (message: JobMessage) => {
   // Keep no reference to the message: W must be collectable as soon as the Gram is formed.
   const job = { ...message, W: undefined };
+  const collect = message.W.byteLength >= COLLECT_ABOVE_BYTES ? fullGc : () => {};
   const box: { W?: Float64Array | undefined } = { W: message.W };
   (message as { W?: Float64Array }).W = undefined;
   void (async () => {
