@@ -148,6 +148,12 @@ export async function reduceToBand(ort: OrtBackend, A: Float64Array, n: number, 
   return out;
 }
 
+/** Compiles the per-panel graphs for half-bandwidth b ahead of the first matrix. */
+export async function prepareBandGraphs(ort: OrtBackend, b: number): Promise<void> {
+  await ort.prepare(`band0:${b}`, () => bandGraph(false));
+  await ort.prepare(`band:${b}`, () => bandGraph(true));
+}
+
 /** Largest UT the schedule above needs: 2(c+b) rows of the compact width, over all panels. */
 function planCapacity(n: number, b: number): number {
   let base = 0;

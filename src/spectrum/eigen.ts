@@ -8,10 +8,11 @@
  *   band with every O(n³) flop in GEMMs (band-reduce.ts), band → tridiagonal by bulge
  *   chasing (band-to-tridiagonal.ts), QL.
  */
-import { gramLower, gramOrt } from './gram.js';
+import { gramLower, gramOrt, GRAM_TALL, GRAM_BLOCK_GRAPH } from './gram.js';
 import { tridiagonalize } from './tridiagonalize.js';
 import { tridiagonalEigenvalues } from './tridiagonal-eigenvalues.js';
-import { reduceToBand } from './band-reduce.js';
+import { reduceToBand, prepareBandGraphs } from './band-reduce.js';
+import { wasmKernels } from './wasm.js';
 import { bandToTridiagonalFast } from './band-to-tridiagonal.js';
 import type { OrtBackend } from './ort.js';
 import { Workspace } from './workspace.js';
@@ -86,4 +87,15 @@ export async function symmetricEigenvaluesOrt(
   const band = await reduceToBand(ort, A, n, b);
   const { d, e } = bandToTridiagonalFast(band);
   return tridiagonalEigenvalues(d, e);
+}
+
+/**
+ * Loads what the first large matrix would otherwise wait for: the WebAssembly kernels and
+ * the compiled onnxruntime graphs (Gram, and the band reduction for both bandwidths).
+ */
+export async function warmUp(ort: OrtBackend): Promise<void> {
+  wasmKernels();
+  await ort.prepare(...GRAM_TALL);
+  await ort.prepare(...GRAM_BLOCK_GRAPH);
+  for (const b of new Set([bandwidthFor(TWO_STAGE_MIN_N), bandwidthFor(1 << 20)])) await prepareBandGraphs(ort, b);
 }

@@ -14,7 +14,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { eigenvaluesTs } from './eigen.js';
-import type { JobMessage, ResultMessage } from './worker.js';
+import type { JobMessage, ResultMessage, WarmMessage } from './worker.js';
 
 /** Matrices at least this large get every core (measured crossover, bench/README.md). */
 export const EXCLUSIVE_N = 768;
@@ -26,6 +26,8 @@ export interface SpectrumEngineOptions {
   readonly backend?: 'auto' | 'typescript';
   /** Matrices with min(rows, cols) below this are computed inline on the calling thread. Default 96. */
   readonly inlineBelow?: number;
+  /** Start a worker and load onnxruntime at creation instead of with the first large matrix. Default true. */
+  readonly warmUp?: boolean;
 }
 
 export interface SpectrumEngine {
@@ -150,7 +152,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       p.reject(e);
       return;
     }
-    const msg: JobMessage = { id, W, rows: p.rows, cols: p.cols, threads: p.weight, useOrt };
+    const msg: JobMessage = { type: 'job', id, W, rows: p.rows, cols: p.cols, threads: p.weight, useOrt };
     const whole = !(W.buffer instanceof SharedArrayBuffer) && W.byteOffset === 0 && W.byteLength === W.buffer.byteLength;
     slot.worker.postMessage(msg, whole ? [W.buffer as ArrayBuffer] : []);
   };
@@ -170,6 +172,13 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       pump();
     });
   };
+
+  if (useOrt && options.warmUp !== false) {
+    // Start the first worker and let it load onnxruntime and compile its graphs while the
+    // caller is still opening and reading the model (worth ~1 s on the first matrix).
+    const warm: WarmMessage = { type: 'warm', threads: jobs };
+    spawn().worker.postMessage(warm);
+  }
 
   return {
     eigenvalues: (W, rows, cols) => schedule(rows, cols, () => W),

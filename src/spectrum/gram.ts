@@ -1,4 +1,5 @@
 import type { OrtBackend } from './ort.js';
+import type { GraphSpec } from './onnx-model.js';
 import { Workspace } from './workspace.js';
 /**
  * Gram product of a row-major rows×cols matrix W: the smaller of WᵀW (cols×cols) and
@@ -38,6 +39,29 @@ export function gramLower(W: Float64Array, rows: number, cols: number): { G: Flo
   return { G, n };
 }
 
+/** G = WᵀW whole. */
+export const GRAM_TALL: [string, () => GraphSpec] = [
+  'gram:tA',
+  () => ({
+    inputs: [{ name: 'W', dims: ['r', 'c'] }],
+    outputs: [{ name: 'G', dims: ['n', 'n'] }],
+    nodes: [{ op: 'Gemm', inputs: ['W', 'W'], outputs: ['G'], attributes: { transA: 1 } }],
+  }),
+];
+
+/** One row block of W·Wᵀ: A·Bᵀ. */
+export const GRAM_BLOCK_GRAPH: [string, () => GraphSpec] = [
+  'gram:blockTB',
+  () => ({
+    inputs: [
+      { name: 'A', dims: ['h', 'k'] },
+      { name: 'B', dims: ['w', 'k'] },
+    ],
+    outputs: [{ name: 'G', dims: ['h', 'w'] }],
+    nodes: [{ op: 'Gemm', inputs: ['A', 'B'], outputs: ['G'], attributes: { transB: 1 } }],
+  }),
+];
+
 /** Row-block height of the blocked W·Wᵀ (outputs stay small; flops ≈ half of a full GEMM). */
 const GRAM_BLOCK = 256;
 
@@ -57,15 +81,7 @@ export async function gramOrt(
 ): Promise<{ G: Float64Array; n: number }> {
   if (W.length !== rows * cols) throw new RangeError(`gram: ${W.length} values for ${rows}×${cols}`);
   if (rows > cols) {
-    const res = await ort.run(
-      'gram:tA',
-      () => ({
-        inputs: [{ name: 'W', dims: ['r', 'c'] }],
-        outputs: [{ name: 'G', dims: ['n', 'n'] }],
-        nodes: [{ op: 'Gemm', inputs: ['W', 'W'], outputs: ['G'], attributes: { transA: 1 } }],
-      }),
-      { W: ort.tensor(W, [rows, cols]) },
-    );
+    const res = await ort.run(...GRAM_TALL, { W: ort.tensor(W, [rows, cols]) });
     return { G: res.G!, n: cols };
   }
   const n = rows;
@@ -73,18 +89,10 @@ export async function gramOrt(
   const G = ws.get('gram', n * n);
   for (let i0 = 0; i0 < n; i0 += GRAM_BLOCK) {
     const i1 = Math.min(n, i0 + GRAM_BLOCK);
-    const res = await ort.run(
-      'gram:blockTB',
-      () => ({
-        inputs: [
-          { name: 'A', dims: ['h', 'k'] },
-          { name: 'B', dims: ['w', 'k'] },
-        ],
-        outputs: [{ name: 'G', dims: ['h', 'w'] }],
-        nodes: [{ op: 'Gemm', inputs: ['A', 'B'], outputs: ['G'], attributes: { transB: 1 } }],
-      }),
-      { A: ort.tensor(W.subarray(i0 * k, i1 * k), [i1 - i0, k]), B: ort.tensor(W.subarray(0, i1 * k), [i1, k]) },
-    );
+    const res = await ort.run(...GRAM_BLOCK_GRAPH, {
+      A: ort.tensor(W.subarray(i0 * k, i1 * k), [i1 - i0, k]),
+      B: ort.tensor(W.subarray(0, i1 * k), [i1, k]),
+    });
     const blk = res.G!;
     for (let i = i0; i < i1; i++) G.set(blk.subarray((i - i0) * i1, (i - i0) * i1 + i + 1), i * n);
   }

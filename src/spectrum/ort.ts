@@ -51,8 +51,20 @@ export class OrtBackend {
     return new this.ort.Tensor('int64', BigInt64Array.from(values.map((v) => BigInt(v))), [values.length]);
   }
 
+  /** Compiles the graph built by `build` under `key` now, so that its first run is not slowed by it. */
+  async prepare(key: string, build: () => GraphSpec): Promise<void> {
+    await this.session(key, build);
+  }
+
   /** Runs the graph built by `build` (built and compiled once per key) on `feeds`. */
   async run(key: string, build: () => GraphSpec, feeds: Record<string, OrtTensor>): Promise<Record<string, Float64Array>> {
+    const out = await (await this.session(key, build)).run(feeds);
+    const result: Record<string, Float64Array> = {};
+    for (const [k, v] of Object.entries(out)) result[k] = v.data as Float64Array;
+    return result;
+  }
+
+  private session(key: string, build: () => GraphSpec): Promise<OrtSession> {
     let session = this.sessions.get(key);
     if (session === undefined) {
       session = this.ort.InferenceSession.create(encodeModel(build()), {
@@ -71,10 +83,7 @@ export class OrtBackend {
       });
       this.sessions.set(key, session);
     }
-    const out = await (await session).run(feeds);
-    const result: Record<string, Float64Array> = {};
-    for (const [k, v] of Object.entries(out)) result[k] = v.data as Float64Array;
-    return result;
+    return session;
   }
 
   async close(): Promise<void> {

@@ -6,9 +6,10 @@ import { parentPort } from 'node:worker_threads';
 import { fullGc } from './gc.js';
 import { Workspace } from './workspace.js';
 import { OrtBackend } from './ort.js';
-import { eigenvaluesOwned } from './eigen.js';
+import { eigenvaluesOwned, warmUp } from './eigen.js';
 
 export interface JobMessage {
+  readonly type: 'job';
   readonly id: number;
   readonly W: Float64Array;
   readonly rows: number;
@@ -16,6 +17,12 @@ export interface JobMessage {
   /** Cores this job may use (onnxruntime intra-op threads). */
   readonly threads: number;
   readonly useOrt: boolean;
+}
+
+/** Load onnxruntime with this many threads and compile the graphs, before any job. */
+export interface WarmMessage {
+  readonly type: 'warm';
+  readonly threads: number;
 }
 
 export type ResultMessage =
@@ -41,7 +48,13 @@ function backendFor(threads: number): OrtBackend | { unavailable: string } {
   return b;
 }
 
-parentPort?.on('message', (message: JobMessage) => {
+parentPort?.on('message', (message: JobMessage | WarmMessage) => {
+  if (message.type === 'warm') {
+    const b = backendFor(message.threads);
+    // Failures here resurface (and are reported) with the first job.
+    if (b instanceof OrtBackend) warmUp(b).catch(() => {});
+    return;
+  }
   // Keep no reference to the message: W must be collectable as soon as the Gram is formed.
   const job = { ...message, W: undefined };
   const collect = message.W.byteLength >= COLLECT_ABOVE_BYTES ? fullGc : () => {};
