@@ -229,3 +229,31 @@ describe('committed WebAssembly', () => {
     }
   });
 });
+
+describe('tridiagonal eigenvalues (root-free QL)', () => {
+  it('Toeplitz tridiag(1, −2, 1): λ_k = −2 + 2cos(kπ/(n+1))', async () => {
+    const { tridiagonalEigenvalues } = await import('../../src/spectrum/tridiagonal-eigenvalues.js');
+    for (const n of [1, 2, 3, 10, 257, 1000]) {
+      const d = new Float64Array(n).fill(-2);
+      const e = new Float64Array(n).fill(1);
+      const want = Array.from({ length: n }, (_, k) => -2 + 2 * Math.cos(((k + 1) * Math.PI) / (n + 1)));
+      expect(relativeError(tridiagonalEigenvalues(d, e), want)).toBeLessThan(TOL);
+    }
+  });
+  it('split and graded matrices, and a zero matrix', async () => {
+    const { tridiagonalEigenvalues } = await import('../../src/spectrum/tridiagonal-eigenvalues.js');
+    const d = Float64Array.of(4, 3, 2, 1, 1e-8, 5);
+    const e = Float64Array.of(0, 0, 1e-300, 0, 0, 0);
+    expect(relativeError(tridiagonalEigenvalues(d, e), [4, 3, 2, 1, 1e-8, 5])).toBeLessThan(TOL);
+    const n = 60;
+    const dg = Float64Array.from({ length: n }, (_, i) => 10 ** (-i / 6));
+    const eg = Float64Array.from({ length: n }, (_, i) => 0.3 * 10 ** (-i / 6));
+    const A = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      A[i * n + i] = dg[i]!;
+      if (i + 1 < n) A[(i + 1) * n + i] = eg[i]!;
+    }
+    expect(relativeError(tridiagonalEigenvalues(dg, eg), symmetricEigenvalues(A, n))).toBeLessThan(1e-12);
+    expect(Array.from(tridiagonalEigenvalues(new Float64Array(3), new Float64Array(3)))).toEqual([0, 0, 0]);
+  });
+});
