@@ -61,7 +61,13 @@ export async function eigenvaluesOwned(
   box: { W?: Float64Array | undefined },
   rows: number,
   cols: number,
-  options: { bandwidth?: number; minTwoStage?: number; workspace?: Workspace; afterGram?: () => void } = {},
+  options: {
+    bandwidth?: number;
+    minTwoStage?: number;
+    workspace?: Workspace;
+    /** Frees garbage (a full GC): called after the Gram product, and within it every 32 MB of block outputs. */
+    afterGram?: () => void;
+  } = {},
 ): Promise<Float64Array> {
   const n = Math.min(rows, cols);
   const ws = options.workspace ?? new Workspace(false);
@@ -72,7 +78,8 @@ export async function eigenvaluesOwned(
     return W;
   };
   if (ort === undefined || n < (options.minTwoStage ?? TWO_STAGE_MIN_N)) return eigenvaluesTs(take(), rows, cols);
-  const { G } = await gramOrt(ort, take(), rows, cols, ws);
+  const collect = options.afterGram ? { every: 32 * 2 ** 20, run: options.afterGram } : undefined;
+  const { G } = await gramOrt(ort, take(), rows, cols, ws, collect);
   options.afterGram?.();
   return symmetricEigenvaluesOrt(ort, G, n, options.bandwidth ?? bandwidthFor(n));
 }

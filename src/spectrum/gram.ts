@@ -1,6 +1,6 @@
 import type { OrtBackend } from './ort.js';
 import type { GraphSpec } from './onnx-model.js';
-import { Workspace } from './workspace.js';
+import { MAX_POOLED_BYTES, Workspace } from './workspace.js';
 /**
  * Gram product of a row-major rows×cols matrix W: the smaller of WᵀW (cols×cols) and
  * W·Wᵀ (rows×rows). Both have the same non-zero eigenvalues σᵢ², so the smaller one gives
@@ -70,7 +70,7 @@ const GRAM_BLOCK = 256;
  * passed without a copy. When rows ≤ cols (wide or square) G = W·Wᵀ is formed by row
  * blocks of its lower triangle, G[i0:i1, 0:i1] = W[i0:i1, :]·W[0:i1, :]ᵀ (contiguous views
  * of W), about half the flops of a full product, then mirrored. When rows ≥ 2·cols and
- * W is at most 64 MB the same is done on a transposed copy of W; otherwise G = WᵀW =
+ * W is at most MAX_POOLED_BYTES the same is done on a transposed copy of W; otherwise G = WᵀW =
  * Gemm(W, W, transA) whole (a column block of row-major W is not contiguous).
  */
 export async function gramOrt(
@@ -79,10 +79,12 @@ export async function gramOrt(
   rows: number,
   cols: number,
   ws: Workspace = new Workspace(false),
+  /** Called between row blocks whose outputs add up to this many bytes (frees them early). */
+  collect?: { every: number; run: () => void },
 ): Promise<{ G: Float64Array; n: number }> {
   if (W.length !== rows * cols) throw new RangeError(`gram: ${W.length} values for ${rows}×${cols}`);
   if (rows > cols) {
-    if (rows < 2 * cols || rows * cols * 8 > TRANSPOSE_POOL_BYTES) {
+    if (rows < 2 * cols || rows * cols * 8 > MAX_POOLED_BYTES) {
       const res = await ort.run(...GRAM_TALL, { W: ort.tensor(W, [rows, cols]) });
       return { G: res.G!, n: cols };
     }
@@ -91,11 +93,12 @@ export async function gramOrt(
     // A larger copy would be fresh memory each time: 8192×2048, 1000 ms instead of 816 ms.
     const WT = ws.get('transpose', rows * cols);
     transpose(W, rows, cols, WT);
-    return gramOrt(ort, WT, cols, rows, ws);
+    return gramOrt(ort, WT, cols, rows, ws, collect);
   }
   const n = rows;
   const k = cols;
   const G = ws.get('gram', n * n);
+  let garbage = 0;
   for (let i0 = 0; i0 < n; i0 += GRAM_BLOCK) {
     const i1 = Math.min(n, i0 + GRAM_BLOCK);
     const res = await ort.run(...GRAM_BLOCK_GRAPH, {
@@ -104,13 +107,17 @@ export async function gramOrt(
     });
     const blk = res.G!;
     for (let i = i0; i < i1; i++) G.set(blk.subarray((i - i0) * i1, (i - i0) * i1 + i + 1), i * n);
+    // Each block comes back in a fresh buffer (the binding copies outputs): together they
+    // are half of G, garbage at once, but V8 frees them only at its next collection.
+    garbage += blk.byteLength;
+    if (collect && garbage >= collect.every) {
+      collect.run();
+      garbage = 0;
+    }
   }
   mirrorLower(G, n);
   return { G, n };
 }
-
-/** Transposed copies of W up to this size are kept between matrices (first touch is costly). */
-const TRANSPOSE_POOL_BYTES = 64 * 2 ** 20;
 
 /** out (cols×rows) = Wᵀ for the row-major rows×cols W, by tiles. */
 function transpose(W: Float64Array, rows: number, cols: number, out: Float64Array): void {
