@@ -1,19 +1,29 @@
-import { gramLower } from './gram.js';
-import { tridiagonalize } from './tridiagonalize.js';
-import { tridiagonalEigenvalues } from './tridiagonal-eigenvalues.js';
+/**
+ * Eigenvalues of WᵀW for every weight matrix (DESIGN.md §3.2): λᵢ = σᵢ², ascending,
+ * float64, no 1/N normalisation, min(rows, cols) of them.
+ *
+ * - `createSpectrumEngine({ jobs })` is what the pipeline uses: worker threads, the fast
+ *   two-stage path through onnxruntime-node when it loads, bounded memory.
+ * - `gramEigenvalues` / `symmetricEigenvalues` are synchronous, dependency-free
+ *   TypeScript (one-stage Householder + QL), for small matrices and for tests.
+ */
+import { eigenvaluesTs, symmetricLowerEigenvalues } from './eigen.js';
+
+export { createSpectrumEngine, EXCLUSIVE_N } from './engine.js';
+export type { SpectrumEngine, SpectrumEngineOptions } from './engine.js';
+export { eigenvaluesWith, TWO_STAGE_MIN_N } from './eigen.js';
+export { OrtBackend } from './ort.js';
 
 /**
- * Eigenvalues λᵢ = σᵢ² of WᵀW for a row-major rows×cols matrix, ascending, float64,
- * no 1/N normalisation (DESIGN.md §3.2). There are min(rows, cols) of them.
+ * Eigenvalues λ = σ² of WᵀW for a row-major rows×cols matrix, ascending, float64,
+ * no 1/N normalisation (DESIGN.md §3.2). There are min(rows, cols) of them. Pure
+ * TypeScript on the calling thread: O(M³), use the engine for large matrices.
  */
 export function gramEigenvalues(W: Float64Array, rows: number, cols: number): Float64Array {
-  const { G, n } = gramLower(W, rows, cols);
-  return symmetricEigenvalues(G, n);
+  return eigenvaluesTs(W, rows, cols);
 }
 
-/** Eigenvalues of the symmetric matrix whose lower triangle is in A (overwritten). */
+/** Eigenvalues (ascending) of the symmetric n×n matrix whose lower triangle is in A (overwritten). */
 export function symmetricEigenvalues(A: Float64Array, n: number): Float64Array {
-  if (n === 0) return new Float64Array(0);
-  const { d, e } = tridiagonalize(A, n);
-  return tridiagonalEigenvalues(d, e);
+  return symmetricLowerEigenvalues(A, n);
 }

@@ -1,8 +1,8 @@
 /**
  * Householder reduction of a symmetric matrix to tridiagonal form, eigenvalues only
  * (Golub & Van Loan, Matrix Computations, §8.3.1). Reads and overwrites the lower triangle
- * of the row-major n×n matrix A. Returns the diagonal d and the sub-diagonal e (e[0] = 0,
- * e[i] couples rows i−1 and i).
+ * of the row-major n×n matrix A. Returns the diagonal d and the off-diagonal e (e[i] couples
+ * rows i and i+1, e[n−1] = 0).
  */
 export function tridiagonalize(A: Float64Array, n: number): { d: Float64Array; e: Float64Array } {
   const d = new Float64Array(n);
@@ -15,7 +15,7 @@ export function tridiagonalize(A: Float64Array, n: number): { d: Float64Array; e
     for (let i = k + 1; i < n; i++) scale += Math.abs(A[i * n + k]!);
     d[k] = A[k * n + k]!;
     if (scale === 0) {
-      e[k + 1] = 0;
+      e[k] = 0;
       continue;
     }
     // Scale to avoid overflow/underflow in the norm.
@@ -27,7 +27,7 @@ export function tridiagonalize(A: Float64Array, n: number): { d: Float64Array; e
     }
     const x0 = v[k + 1]!;
     const alpha = x0 >= 0 ? -Math.sqrt(sigma) : Math.sqrt(sigma);
-    e[k + 1] = alpha * scale;
+    e[k] = alpha * scale;
     v[k + 1] = x0 - alpha;
     const vtv = sigma - x0 * x0 + v[k + 1]! * v[k + 1]!;
     if (vtv === 0) continue;
@@ -62,7 +62,7 @@ export function tridiagonalize(A: Float64Array, n: number): { d: Float64Array; e
   }
   if (n >= 2) {
     d[n - 2] = A[(n - 2) * n + (n - 2)]!;
-    e[n - 1] = A[(n - 1) * n + (n - 2)]!;
+    e[n - 2] = A[(n - 1) * n + (n - 2)]!;
   }
   if (n >= 1) d[n - 1] = A[(n - 1) * n + (n - 1)]!;
   return { d, e };

@@ -1,0 +1,20 @@
+/**
+ * A full garbage collection on demand. Large matrices are single allocations of hundreds
+ * of MB; V8 frees them only at its next collection, so without this a second matrix's
+ * input can arrive while the first one's arrays are still held, and peak memory follows
+ * two matrices instead of one (issue 5's budget is 3× the largest input + 200 MB).
+ * Obtained through V8's --expose-gc flag set at run time; a no-op if that is refused.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+export const fullGc: () => void = (() => {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc: unknown = runInNewContext('gc');
+    if (typeof gc === 'function') return gc as () => void;
+  } catch {
+    // Not available: rely on V8's own scheduling.
+  }
+  return () => {};
+})();

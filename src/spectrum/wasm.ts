@@ -1,0 +1,46 @@
+/**
+ * Loader for the WebAssembly SIMD kernels (wasm/kernels.as.ts, built by
+ * `npm run build:wasm`). One instance per thread, its memory grown on demand and reused.
+ * Returns undefined when WebAssembly SIMD is unavailable, so callers keep the TypeScript path.
+ */
+import { KERNELS_WASM_BASE64 } from './wasm/kernels.wasm.js';
+
+// The project's lib (ES2023) has no WebAssembly declarations: the few members used here.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+export interface KernelExports {
+  readonly memory: WasmMemory;
+  bandToTridiagonal(n: number, b: number, ld: number, band: number, v: number, v2: number, w: number, x: number): void;
+  panelQR(P: number, m: number, b: number, R: number, T: number, tau: number, z: number): void;
+}
+
+let instance: KernelExports | null | undefined;
+
+export function wasmKernels(): KernelExports | undefined {
+  if (instance === undefined) {
+    try {
+      if (process.env.RMT_ANALYZE_NO_WASM === '1') throw new Error('disabled');
+      const wa = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+      const module = new wa.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+      instance = new wa.Instance(module, {}).exports as KernelExports;
+    } catch {
+      instance = null;
+    }
+  }
+  return instance ?? undefined;
+}
+
+/** A Float64Array view of at least `doubles` values at the start of the kernel memory. */
+export function wasmScratch(k: KernelExports, doubles: number): Float64Array {
+  const bytes = doubles * 8;
+  const have = k.memory.buffer.byteLength;
+  if (have < bytes) k.memory.grow(Math.ceil((bytes - have) / 65536));
+  return new Float64Array(k.memory.buffer, 0, doubles);
+}

@@ -1,0 +1,235 @@
+/**
+ * AssemblyScript source of the WebAssembly (SIMD f64x2) kernels used by the spectrum code.
+ * Compiled by build-kernels.mjs (npm run build:wasm) into kernels.wasm.ts; not part of the
+ * TypeScript program. All pointers are byte offsets into the module's own memory.
+ *
+ * bandToTridiagonal: the Householder bulge chasing of band-to-tridiagonal.ts (Lang 1993;
+ * Haidar, Ltaief & Dongarra 2011), same storage (lower band, column j at band + j·ld·8).
+ */
+
+// @ts-nocheck — AssemblyScript, not TypeScript.
+
+@inline function get(p: usize, i: i32): f64 {
+  return load<f64>(p + (<usize>i << 3));
+}
+@inline function put(p: usize, i: i32, x: f64): void {
+  store<f64>(p + (<usize>i << 3), x);
+}
+
+/** y[i] += a·x[i], i < n. */
+function axpy(y: usize, x: usize, a: f64, n: i32): void {
+  const va = f64x2.splat(a);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const off = <usize>i << 3;
+    v128.store(y + off, f64x2.add(v128.load(y + off), f64x2.mul(va, v128.load(x + off))));
+  }
+  if (i < n) put(y, i, get(y, i) + a * get(x, i));
+}
+
+/** Σ x[i]·y[i], i < n. */
+function dot(x: usize, y: usize, n: i32): f64 {
+  let acc = f64x2.splat(0);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const off = <usize>i << 3;
+    acc = f64x2.add(acc, f64x2.mul(v128.load(x + off), v128.load(y + off)));
+  }
+  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  if (i < n) s += get(x, i) * get(y, i);
+  return s;
+}
+
+/** Returns Σ a[i]·v[i] and does w[i] += a[i]·c, i < n. */
+function dotAxpy(a: usize, v: usize, w: usize, c: f64, n: i32): f64 {
+  let acc = f64x2.splat(0);
+  const vc = f64x2.splat(c);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const off = <usize>i << 3;
+    const x = v128.load(a + off);
+    acc = f64x2.add(acc, f64x2.mul(x, v128.load(v + off)));
+    v128.store(w + off, f64x2.add(v128.load(w + off), f64x2.mul(x, vc)));
+  }
+  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  if (i < n) {
+    const x = get(a, i);
+    s += x * get(v, i);
+    put(w, i, get(w, i) + x * c);
+  }
+  return s;
+}
+
+/** a[i] −= v[i]·wq + w[i]·vq, i < n. */
+function rank2(a: usize, v: usize, w: usize, wq: f64, vq: f64, n: i32): void {
+  const vw = f64x2.splat(wq);
+  const vv = f64x2.splat(vq);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const off = <usize>i << 3;
+    const t = f64x2.add(f64x2.mul(v128.load(v + off), vw), f64x2.mul(v128.load(w + off), vv));
+    v128.store(a + off, f64x2.sub(v128.load(a + off), t));
+  }
+  if (i < n) put(a, i, get(a, i) - (get(v, i) * wq + get(w, i) * vq));
+}
+
+/** Householder reflector for x = p[0…len): β to p[0], zeros the rest, v (v₀ = 1) to v, returns τ. */
+function reflector(p: usize, len: i32, v: usize): f64 {
+  const alpha = get(p, 0);
+  let scale: f64 = 0;
+  for (let k = 1; k < len; k++) scale = max(scale, abs(get(p, k)));
+  put(v, 0, 1);
+  if (scale == 0) {
+    for (let k = 1; k < len; k++) put(v, k, 0);
+    return 0;
+  }
+  scale = max(scale, abs(alpha));
+  let ss: f64 = 0;
+  for (let k = 0; k < len; k++) {
+    const t = get(p, k) / scale;
+    ss += t * t;
+  }
+  const norm = scale * sqrt(ss);
+  const beta = alpha >= 0 ? -norm : norm;
+  const inv = 1 / (alpha - beta);
+  for (let k = 1; k < len; k++) {
+    put(v, k, get(p, k) * inv);
+    put(p, k, 0);
+  }
+  put(p, 0, beta);
+  return (beta - alpha) / beta;
+}
+
+/** D ← H·D·H for the symmetric len×len diagonal block at (s, s). */
+function twoSided(band: usize, ld: i32, s: i32, len: i32, v: usize, tau: f64, w: usize): void {
+  memory.fill(w, 0, <usize>len << 3);
+  for (let q = 0; q < len; q++) {
+    const col = band + (<usize>((s + q) * ld - q) << 3);
+    const vq = get(v, q);
+    let acc = get(col, q) * vq;
+    const o = <usize>(q + 1) << 3;
+    acc += dotAxpy(col + o, v + o, w + o, vq, len - q - 1);
+    put(w, q, get(w, q) + acc);
+  }
+  let wv: f64 = 0;
+  for (let q = 0; q < len; q++) {
+    const t = get(w, q) * tau;
+    put(w, q, t);
+    wv += t * get(v, q);
+  }
+  const alpha = 0.5 * tau * wv;
+  axpy(w, v, -alpha, len);
+  for (let q = 0; q < len; q++) {
+    const col = band + (<usize>((s + q) * ld - q) << 3);
+    const o = <usize>q << 3;
+    rank2(col + o, v + o, w + o, get(w, q), get(v, q), len - q);
+  }
+}
+
+/** Band (half-width b, column stride ld) → tridiagonal, in place: d = band[j·ld], e = band[j·ld+1]. */
+export function bandToTridiagonal(n: i32, b: i32, ld: i32, band: usize, v: usize, v2: usize, w: usize, x: usize): void {
+  if (b < 2) return;
+  for (let i = 0; i < n - 2; i++) {
+    let len = min(b, n - 1 - i);
+    if (len < 2) continue;
+    let tau = reflector(band + (<usize>(i * ld + 1) << 3), len, v);
+    let s = i + 1;
+    let cur = v;
+    let nxt = v2;
+    while (true) {
+      if (tau != 0) twoSided(band, ld, s, len, cur, tau, w);
+      const p0 = s + len;
+      const nb = min(b, n - p0);
+      if (nb <= 0) break;
+      if (tau != 0) {
+        // B = A[p0 : p0+nb, s : s+len] ← B·H, column by column (each column of B is contiguous).
+        memory.fill(x, 0, <usize>nb << 3);
+        for (let q = 0; q < len; q++) {
+          axpy(x, band + (<usize>((s + q) * ld + len - q) << 3), get(cur, q), nb);
+        }
+        for (let q = 0; q < len; q++) {
+          const vq = get(cur, q);
+          if (vq != 0) axpy(band + (<usize>((s + q) * ld + len - q) << 3), x, -tau * vq, nb);
+        }
+      }
+      const tau2 = reflector(band + (<usize>(s * ld + len) << 3), nb, nxt);
+      if (tau2 != 0) {
+        for (let q = 1; q < len; q++) {
+          const col = band + (<usize>((s + q) * ld + len - q) << 3);
+          const d = dot(nxt, col, nb) * tau2;
+          if (d != 0) axpy(col, nxt, -d, nb);
+        }
+      }
+      s = p0;
+      len = nb;
+      tau = tau2;
+      const t = cur;
+      cur = nxt;
+      nxt = t;
+    }
+  }
+}
+
+/**
+ * QR of the m×b column-major panel P (column t at P + t·m·8), as householder.ts's panelQR:
+ * on return P holds V (unit lower trapezoidal, explicit 1s and zeros), R (b×b row-major,
+ * upper) and T (b×b row-major, upper) with H₀…H_{b−1} = I − V·T·Vᵀ. tau and z: b scratch values.
+ */
+export function panelQR(P: usize, m: i32, b: i32, R: usize, T: usize, tau: usize, z: usize): void {
+  memory.fill(R, 0, <usize>(b * b) << 3);
+  memory.fill(T, 0, <usize>(b * b) << 3);
+  const k = min(m, b);
+  for (let t = 0; t < k; t++) {
+    const ct = P + (<usize>(t * m) << 3);
+    const x = ct + (<usize>t << 3);
+    const len = m - t;
+    // Reflector for x = P[t…m, t]: β·e₁ = H·x, v₀ = 1 (scaled 2-norm, safe from over/underflow).
+    const alpha = get(x, 0);
+    let scale: f64 = 0;
+    for (let i = 1; i < len; i++) scale = max(scale, abs(get(x, i)));
+    let tt: f64 = 0;
+    let beta = alpha;
+    if (scale != 0) {
+      scale = max(scale, abs(alpha));
+      const inv0 = 1 / scale;
+      let ss: f64 = 0;
+      for (let i = 0; i < len; i++) {
+        const y = get(x, i) * inv0;
+        ss += y * y;
+      }
+      const norm = scale * sqrt(ss);
+      beta = alpha >= 0 ? -norm : norm;
+      tt = (beta - alpha) / beta;
+      const inv = 1 / (alpha - beta);
+      for (let i = 1; i < len; i++) put(x, i, get(x, i) * inv);
+    }
+    put(tau, t, tt);
+    for (let i = 0; i < t; i++) put(R, i * b + t, get(ct, i));
+    put(R, t * b + t, beta);
+    put(x, 0, 1);
+    for (let i = 0; i < t; i++) put(ct, i, 0);
+    if (tt == 0) continue;
+    for (let s = t + 1; s < b; s++) {
+      const cs = P + (<usize>(s * m + t) << 3);
+      const d = dot(x, cs, len) * tt;
+      if (d != 0) axpy(cs, x, -d, len);
+    }
+  }
+  for (let t = k; t < b; t++) {
+    const ct = P + (<usize>(t * m) << 3);
+    for (let i = 0; i < m; i++) put(R, i * b + t, get(ct, i));
+    memory.fill(ct, 0, <usize>m << 3);
+  }
+  for (let t = 0; t < k; t++) {
+    const tt = get(tau, t);
+    put(T, t * b + t, tt);
+    if (tt == 0) continue;
+    const vt = P + (<usize>(t * m + t) << 3);
+    for (let j = 0; j < t; j++) put(z, j, dot(P + (<usize>(j * m + t) << 3), vt, m - t));
+    for (let i = 0; i < t; i++) {
+      let s: f64 = 0;
+      for (let j = i; j < t; j++) s += get(T, i * b + j) * get(z, j);
+      put(T, i * b + t, -tt * s);
+    }
+  }
+}
