@@ -14,6 +14,8 @@ import { summarize } from './summary.js';
 import { SCHEMA_VERSION, type AnalysisReport, type ModelInfo, type ShardOptions } from './report/json.js';
 import { TOOL_NAME, TOOL_VERSION } from './version.js';
 import type { EigenSolver } from './esd.js';
+import { availableParallelism } from 'node:os';
+import { createSpectrumEngine, EXCLUSIVE_N, TWO_STAGE_MIN_N, type SpectrumEngine } from './spectrum/index.js';
 import { ShardRun, type ShardSpec } from './shard.js';
 
 export interface ProgressEvent {
@@ -46,6 +48,8 @@ export interface AnalyzeOptions {
   readonly vectors?: boolean;
   /** One-line warnings (e.g. a slow --vectors layer); the library never prints them itself. */
   readonly onWarning?: (message: string) => void;
+  /** Cores to use (default: all): layers side by side, or every core inside one large layer. */
+  readonly jobs?: number;
 }
 
 /** Analyses every weight tensor of every model; throws InputError on unreadable input. */
@@ -54,18 +58,23 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
   const shard = options.shard ? await planShard(paths, select, options.shard, options) : undefined;
   const models: ModelInfo[] = [];
   const layers: LayerResult[] = [];
-  for (const [index, path] of paths.entries()) {
-    const model = await openModel(path);
-    try {
-      const tensors = model.tensors.filter((t) => select(t.name));
-      if (tensors.length === 0) {
-        throw new UsageError(`--layers/--exclude leave none of the ${model.tensors.length} weight tensors of ${path}`);
+  const compute = new Compute(options);
+  try {
+    for (const [index, path] of paths.entries()) {
+      const model = await openModel(path);
+      try {
+        const tensors = model.tensors.filter((t) => select(t.name));
+        if (tensors.length === 0) {
+          throw new UsageError(`--layers/--exclude leave none of the ${model.tensors.length} weight tensors of ${path}`);
+        }
+        models.push({ path: model.path, format: model.format, tensors: model.tensors.length, bytes: model.bytes });
+        layers.push(...(await analyzeModel(model, tensors, index, options, compute, shard)));
+      } finally {
+        await model.close();
       }
-      models.push({ path: model.path, format: model.format, tensors: model.tensors.length, bytes: model.bytes });
-      layers.push(...(await analyzeModel(model, tensors, index, options, shard)));
-    } finally {
-      await model.close();
     }
+  } finally {
+    await compute.close();
   }
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -75,6 +84,64 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
     summary: summarize(layers),
     ...(shard ? { shard: shard.info(shardOptions(options)) } : {}),
   };
+}
+
+/**
+ * Where eigenvalues are computed, and how many layers may be in flight at once. The worker
+ * engine (src/spectrum/engine.ts) runs a matrix with M ≥ EXCLUSIVE_N alone on every core
+ * and smaller ones side by side; the pipeline mirrors that when it decides how many
+ * tensors to hold in memory, so peak memory follows the largest matrix, not the model.
+ */
+class Compute {
+  readonly jobs: number;
+  private engine: SpectrumEngine | undefined;
+  private free: number;
+  private waiting: { weight: number; go: () => void }[] = [];
+
+  constructor(private readonly options: AnalyzeOptions) {
+    this.jobs = Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
+    this.free = this.jobs;
+  }
+
+  /** The eigenvalue solver; the engine (and its warm-up) starts with the first large matrix. */
+  get solve(): EigenSolver {
+    if (this.options.solve) return this.options.solve;
+    this.engine ??= createSpectrumEngine({ jobs: this.jobs });
+    const engine = this.engine;
+    return (W, rows, cols) => engine.eigenvalues(W, rows, cols);
+  }
+
+  /** Starts the engine early (workers, onnxruntime) when a model has matrices that need it. */
+  warmUpFor(plans: readonly LayerPlan[]): void {
+    if (!this.options.solve && plans.some((p) => p.status === 'analyze' && Math.min(p.rows, p.cols) >= TWO_STAGE_MIN_N)) void this.solve;
+  }
+
+  /** Cores a tensor's layers occupy: all of them for a large matrix, else one. */
+  weight(plans: readonly LayerPlan[]): number {
+    return plans.some((p) => p.status === 'analyze' && Math.min(p.rows, p.cols) >= EXCLUSIVE_N) ? this.jobs : 1;
+  }
+
+  async acquire(weight: number): Promise<void> {
+    if (this.waiting.length === 0 && weight <= this.free) {
+      this.free -= weight;
+      return;
+    }
+    await new Promise<void>((go) => this.waiting.push({ weight, go }));
+  }
+
+  release(weight: number): void {
+    this.free += weight;
+    // In order: a large tensor waiting is not overtaken by small ones behind it.
+    while (this.waiting.length > 0 && this.waiting[0]!.weight <= this.free) {
+      const next = this.waiting.shift()!;
+      this.free -= next.weight;
+      next.go();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.engine?.close();
+  }
 }
 
 /**
@@ -126,16 +193,24 @@ async function analyzeModel(
   tensors: readonly TensorRef[],
   modelIndex: number,
   options: AnalyzeOptions,
+  compute: Compute,
   shard?: ShardRun,
 ): Promise<LayerResult[]> {
   const minEvals = options.minEvals ?? DEFAULT_MIN_EVALS;
   const planned = tensors.map((t) => ({ tensor: t, plans: planLayers(t, minEvals) }));
+  compute.warmUpFor(planned.flatMap((p) => p.plans));
   const total = planned.reduce((n, p, t) => n + (shard && !shard.owns(modelIndex, t) ? 0 : p.plans.length), 0);
-  const results: LayerResult[] = [];
+  // One entry per tensor, in file order; analyses run concurrently but land in order.
+  const perTensor: Promise<LayerResult[]>[] = [];
+  let done = 0;
+  const finished = (layers: LayerResult[], name: string) => {
+    for (const _ of layers) options.onProgress?.({ done: ++done, total, layer: name });
+    return layers;
+  };
   // Same stored bytes (loader-level) or same values (tied weights saved twice): analysed once.
+  // Tensors are read in order, so "first" is the first in the file whatever finishes first.
   const seenStorage = new Map<string, string>();
   const seenContent = new Map<string, string>();
-  const report = (layer: string) => options.onProgress?.({ done: results.length, total, layer });
 
   for (const [t, { tensor, plans }] of planned.entries()) {
     if (shard && !shard.owns(modelIndex, t)) {
@@ -153,17 +228,11 @@ async function analyzeModel(
       shape: tensor.shape,
       dtype: tensor.dtype,
     });
-    const skipAll = (reason: string) => {
-      for (const plan of plans) {
-        results.push(skipped(identity(plan), reason));
-        report(tensor.name);
-      }
-    };
+    const settle = (layers: LayerResult[]) => perTensor.push(Promise.resolve(finished(layers, tensor.name)));
+    const skipAll = (reason: string) => settle(plans.map((plan) => skipped(identity(plan), reason)));
+
     if (plans.every((p) => p.status === 'skipped')) {
-      for (const plan of plans) {
-        results.push(skipped(identity(plan), plan.status === 'skipped' ? plan.reason : ''));
-        report(tensor.name);
-      }
+      settle(plans.map((plan) => skipped(identity(plan), plan.status === 'skipped' ? plan.reason : '')));
       continue;
     }
     const sameStorage = seenStorage.get(tensor.storageKey);
@@ -173,40 +242,55 @@ async function analyzeModel(
     }
     seenStorage.set(tensor.storageKey, tensor.name);
 
-    const values = await tensor.read();
-    const problem = valueProblem(values);
-    if (problem !== undefined) {
-      skipAll(problem);
-      continue;
-    }
-    const digest = contentDigest(values, tensor.shape);
-    shard?.addDigest(modelIndex, t, plans.length, digest);
-    const sameContent = seenContent.get(digest);
-    if (sameContent !== undefined) {
-      skipAll(tiedWeightsReason(sameContent));
-      continue;
-    }
-    seenContent.set(digest, tensor.name);
-
-    for (const plan of plans) {
-      if (plan.status === 'skipped') {
-        results.push(skipped(identity(plan), plan.reason));
-      } else {
-        results.push(
-          await analyzeLayer(values, plan, identity(plan), {
-            eigenvalues: options.eigenvalues,
-            solve: options.solve,
-            randomize: options.randomize,
-            seed: options.seed,
-            vectors: options.vectors,
-            onWarning: options.onWarning,
-          }),
-        );
+    const weight = compute.weight(plans);
+    await compute.acquire(weight);
+    let analysing = false;
+    try {
+      const values = await tensor.read();
+      const problem = valueProblem(values);
+      if (problem !== undefined) {
+        skipAll(problem);
+        continue;
       }
-      report(tensor.name);
+      const digest = contentDigest(values, tensor.shape);
+      shard?.addDigest(modelIndex, t, plans.length, digest);
+      const sameContent = seenContent.get(digest);
+      if (sameContent !== undefined) {
+        skipAll(tiedWeightsReason(sameContent));
+        continue;
+      }
+      seenContent.set(digest, tensor.name);
+
+      const layerOptions = {
+        eigenvalues: options.eigenvalues,
+        solve: compute.solve,
+        randomize: options.randomize,
+        seed: options.seed,
+        vectors: options.vectors,
+        onWarning: options.onWarning,
+        reload: () => tensor.read(),
+      };
+      analysing = true;
+      const task = (async () => {
+        try {
+          const out: LayerResult[] = [];
+          for (const plan of plans) {
+            out.push(plan.status === 'skipped' ? skipped(identity(plan), plan.reason) : await analyzeLayer(values, plan, identity(plan), layerOptions));
+          }
+          return finished(out, tensor.name);
+        } finally {
+          compute.release(weight);
+        }
+      })();
+      // Failures surface through Promise.all below; this only keeps an early one from
+      // being reported as unhandled while later tensors are still being read.
+      task.catch(() => undefined);
+      perTensor.push(task);
+    } finally {
+      if (!analysing) compute.release(weight);
     }
   }
-  return results;
+  return (await Promise.all(perTensor)).flat();
 }
 
 export function skipped(identity: LayerIdentity, reason: string): SkippedLayer {

@@ -32,20 +32,36 @@ export interface Esd {
   readonly nearSingular: boolean;
 }
 
-export async function computeEsd(values: Float64Array, plan: MatrixPlan, solve: EigenSolver = gramEigenvalues): Promise<Esd> {
+export interface EsdOptions {
+  readonly solve?: EigenSolver;
+  /**
+   * The solver may take ownership of the matrix it is given (the worker engine transfers
+   * it). Set when `values` is needed after the ESD (traps, vectors): whole-tensor slices
+   * are then copied before solving.
+   */
+  readonly keepValues?: boolean;
+  /** Reads the tensor again, for the rare slice that needs the accurate route after its data went to a worker. */
+  readonly reload?: () => Promise<Float64Array>;
+}
+
+export async function computeEsd(values: Float64Array, plan: MatrixPlan, options: EsdOptions = {}): Promise<Esd> {
   const { rows, cols, slices, eigenScale } = plan;
+  const solve = options.solve ?? gramEigenvalues;
   const M = Math.min(rows, cols);
   const N = Math.max(rows, cols);
   const pooled = new Float64Array(M * slices);
   let rank = 0;
   let nearSingular = false;
   for (let s = 0; s < slices; s++) {
-    const W = plan.extract(values, s);
+    let W = plan.extract(values, s);
+    if (W === values && options.keepValues) W = values.slice();
     let ev = await solve(W, rows, cols);
     const lambdaMax = ev[ev.length - 1] ?? 0;
     if (lambdaMax > 0 && ev[0]! < GRAM_RESOLUTION * lambdaMax) {
       nearSingular = true;
       if (N * M * M <= MAX_ACCURATE_WORK) {
+        // The solver may have taken W (and with it `values`): extract the slice again.
+        if (W.length === 0) W = plan.extract(values.length > 0 ? values : await reload(options), s);
         ev = accurateSquaredSingularValues(W, rows, cols);
         rank += numericalRank(ev, N);
       } else {
@@ -61,4 +77,9 @@ export async function computeEsd(values: Float64Array, plan: MatrixPlan, solve: 
     for (let i = 0; i < M; i++) pooled[s * M + i] = Math.max(0, ev[i]!) * eigenScale;
   }
   return { evals: slices > 1 ? pooled.sort() : pooled, rank, nearSingular };
+}
+
+function reload(options: EsdOptions): Promise<Float64Array> {
+  if (!options.reload) throw new Error('the matrix was handed to the eigen solver and cannot be read again');
+  return options.reload();
 }

@@ -36,6 +36,8 @@ export interface LayerOptions {
   readonly onWarning?: (message: string) => void;
   /** Warn when --vectors is predicted to take longer than this (default VECTORS_SLOW_SECONDS). */
   readonly slowVectorsSeconds?: number;
+  /** Reads the tensor again (the solver may have taken `values`; see computeEsd). */
+  readonly reload?: () => Promise<Float64Array>;
 }
 
 export async function analyzeLayer(
@@ -48,14 +50,19 @@ export async function analyzeLayer(
   const N = Math.max(rows, cols);
   const M = Math.min(rows, cols);
   const Q = N / M;
-  const esd = await computeEsd(values, plan, options.solve);
+  // Before the ESD: the solver may take ownership of `values` (see computeEsd).
+  const entryRms = robustEntryRms(values) * Math.sqrt(plan.eigenScale);
+  const esd = await computeEsd(values, plan, {
+    solve: options.solve,
+    keepValues: options.randomize === true || options.vectors === true,
+    reload: options.reload,
+  });
   const evals = esd.evals;
   const pl = fitPowerLaw(evals);
   const tailModels = pl.status === 'ok' ? compareTailModels(pl.tail, pl.xmin, pl.alpha) : undefined;
   const alpha = pl.status === 'ok' ? pl.alpha : null;
   const metrics = computeMetrics(evals, { rank: esd.rank, totalEvals: evals.length, alpha });
   const mp = fitMarchenkoPastur(evals, { N, M, Q, slices });
-  const entryRms = robustEntryRms(values) * Math.sqrt(plan.eigenScale);
   const phase = classifyPhase({ evals, N, M, Q, slices, dtype: identity.dtype, metrics, powerLaw: pl, mp, entryRms });
   const traps = options.randomize
     ? await findCorrelationTraps(values, plan, evals, { seed: options.seed, solve: options.solve, eigenvalues: options.eigenvalues })

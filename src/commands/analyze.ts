@@ -27,6 +27,7 @@ interface AnalyzeCliOptions extends GateCliOptions {
   randomize?: boolean;
   seed: number;
   vectors?: boolean;
+  jobs?: number;
 }
 
 export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
@@ -51,6 +52,7 @@ export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void)
       new Option('--seed <n>', 'seed of the --randomize shuffle').default(DEFAULT_TRAP_SEED).argParser(nonNegativeInteger('--seed')),
     )
     .option('--vectors', 'eigenvector localization of the tail and bulk (O(M³) per layer: slow for large layers)')
+    .addOption(new Option('--jobs <n>', 'cores to use (default: all)').argParser(positiveInteger('--jobs')))
     .option('--no-color', 'no colours in the table (also: NO_COLOR=1)')
     .option('--shard <i/n>', 'analyse only part i of n (balanced by estimated cost); combine the JSON parts with `rmt-analyze merge`', parseShardSpec);
   const gateRules = addGateOptions(cmd);
@@ -76,6 +78,7 @@ async function runAnalyze(paths: string[], opts: AnalyzeCliOptions, io: CliIO, g
       randomize: opts.randomize,
       seed: opts.seed,
       vectors: opts.vectors,
+      jobs: opts.jobs,
       onProgress: progress ? (e) => progress.update(e) : undefined,
       onWarning: (message) => {
         progress?.clear();

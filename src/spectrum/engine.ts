@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { eigenvaluesTs } from './eigen.js';
 import { fullGc } from './gc.js';
-import type { JobMessage, ResultMessage, WarmMessage } from './worker.js';
+import type { CloseMessage, JobMessage, ResultMessage, WarmMessage } from './worker.js';
 
 /** Inputs at least this large are followed by a full GC on the calling thread (~5 ms). */
 const GC_ABOVE_BYTES = 16 * 2 ** 20;
@@ -86,7 +86,8 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     const worker = newWorker();
     const slot: Slot = { worker, busy: false };
     worker.unref();
-    worker.on('message', (msg: ResultMessage) => {
+    worker.on('message', (msg: ResultMessage | { closed: true }) => {
+      if ('closed' in msg) return;
       const job = inFlight.get(msg.id);
       if (!job) return;
       finish(msg.id, job);
@@ -195,10 +196,22 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     async close() {
       if (queue.length > 0 || inFlight.size > 0) await new Promise<void>((r) => (idle = r));
       closed = true;
-      await Promise.all(slots.map((s) => s.worker.terminate()));
+      // Never terminate a worker in the middle of native onnxruntime work (see CloseMessage):
+      // ask it to finish and wait until it has exited.
+      await Promise.all(slots.map((s) => closeGracefully(s.worker)));
       slots.length = 0;
     },
   };
+}
+
+/** Asks a worker to wind down (worker.ts CloseMessage) and resolves once its thread has exited. */
+function closeGracefully(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    worker.once('exit', () => resolve());
+    worker.ref();
+    const msg: CloseMessage = { type: 'close' };
+    worker.postMessage(msg);
+  });
 }
 
 /** The worker script next to this module: compiled .js, or .ts through tsx's loader when running from source (tests). */

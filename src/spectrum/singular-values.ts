@@ -10,7 +10,7 @@
  * implicit QL finds them with absolute error O(ε·‖B‖). Cost ≈ 4NM² − 4M³/3 flops, about
  * twice the Gram route, so it runs only where needed.
  */
-import { tridiagonalEigenvalues } from './tridiagonal-eigenvalues.js';
+import { implicitQlEigenvalues } from './tridiagonal-ql.js';
 
 /** Ascending σᵢ² of the row-major rows×cols matrix W (min(rows, cols) values). W is not modified. */
 export function accurateSquaredSingularValues(W: Float64Array, rows: number, cols: number): Float64Array {
@@ -41,7 +41,7 @@ export function accurateSquaredSingularValues(W: Float64Array, rows: number, col
     off[2 * k + 1] = d[k]!;
     if (2 * k + 2 < size) off[2 * k + 2] = e[k]!;
   }
-  const ev = tridiagonalEigenvalues(diag, off);
+  const ev = implicitQlEigenvalues(diag, off);
   const out = new Float64Array(M);
   for (let i = 0; i < M; i++) {
     const s = Math.abs(ev[size - M + i]!);

@@ -25,6 +25,16 @@ export interface WarmMessage {
   readonly threads: number;
 }
 
+/**
+ * Finish what is under way (warm-up included), release the onnxruntime sessions, answer
+ * `{ closed: true }` and let the thread end. Terminating a worker while onnxruntime is
+ * still creating or running a session aborts the whole process (a Napi::Error thrown
+ * during teardown), so the engine never terminates a worker that has not answered this.
+ */
+export interface CloseMessage {
+  readonly type: 'close';
+}
+
 export type ResultMessage =
   | { readonly id: number; readonly ok: true; readonly values: Float64Array; readonly backend: 'onnxruntime' | 'typescript'; readonly note?: string }
   | { readonly id: number; readonly ok: false; readonly error: string };
@@ -48,11 +58,31 @@ function backendFor(threads: number): OrtBackend | { unavailable: string } {
   return b;
 }
 
-parentPort?.on('message', (message: JobMessage | WarmMessage) => {
+/** Native work under way (warm-up, jobs): close waits for all of it. */
+const underWay = new Set<Promise<unknown>>();
+function track<T>(p: Promise<T>): Promise<T> {
+  underWay.add(p);
+  void p.finally(() => underWay.delete(p)).catch(() => {});
+  return p;
+}
+
+async function closeWorker(): Promise<void> {
+  while (underWay.size > 0) await Promise.allSettled([...underWay]);
+  for (const b of backends.values()) if (b instanceof OrtBackend) await b.close().catch(() => {});
+  backends.clear();
+  parentPort!.postMessage({ closed: true });
+  parentPort!.close();
+}
+
+parentPort?.on('message', (message: JobMessage | WarmMessage | CloseMessage) => {
+  if (message.type === 'close') {
+    void closeWorker();
+    return;
+  }
   if (message.type === 'warm') {
     const b = backendFor(message.threads);
     // Failures here resurface (and are reported) with the first job.
-    if (b instanceof OrtBackend) warmUp(b).catch(() => {});
+    if (b instanceof OrtBackend) track(warmUp(b)).catch(() => {});
     return;
   }
   // Keep no reference to the message: W must be collectable as soon as the Gram is formed.
@@ -60,7 +90,7 @@ parentPort?.on('message', (message: JobMessage | WarmMessage) => {
   const collect = message.W.byteLength >= COLLECT_ABOVE_BYTES ? fullGc : () => {};
   const box: { W?: Float64Array | undefined } = { W: message.W };
   (message as { W?: Float64Array }).W = undefined;
-  void (async () => {
+  void track((async () => {
     try {
       const b = job.useOrt ? backendFor(job.threads) : { unavailable: 'not requested' };
       const ort = b instanceof OrtBackend ? b : undefined;
@@ -79,5 +109,5 @@ parentPort?.on('message', (message: JobMessage | WarmMessage) => {
       parentPort!.postMessage(msg);
     }
     collect();
-  })();
+  })());
 });
