@@ -19,11 +19,14 @@ import { createSpectrumEngine, EXCLUSIVE_N, TWO_STAGE_MIN_N, type SpectrumEngine
 import { ShardRun, type ShardSpec } from './shard.js';
 
 export interface ProgressEvent {
-  /** Layers finished so far and in all (skipped ones included). */
+  /** Layers of the current model finished so far and in all (skipped ones included). */
   readonly done: number;
   readonly total: number;
   /** The layer just finished. */
   readonly layer: string;
+  /** Which model (0-based) of how many. */
+  readonly model: number;
+  readonly models: number;
 }
 
 export interface AnalyzeOptions {
@@ -68,7 +71,7 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
           throw new UsageError(`--layers/--exclude leave none of the ${model.tensors.length} weight tensors of ${path}`);
         }
         models.push({ path: model.path, format: model.format, tensors: model.tensors.length, bytes: model.bytes });
-        layers.push(...(await analyzeModel(model, tensors, index, options, compute, shard)));
+        layers.push(...(await analyzeModel(model, tensors, index, options, compute, paths.length, shard)));
       } finally {
         await model.close();
       }
@@ -194,6 +197,7 @@ async function analyzeModel(
   modelIndex: number,
   options: AnalyzeOptions,
   compute: Compute,
+  modelCount: number,
   shard?: ShardRun,
 ): Promise<LayerResult[]> {
   const minEvals = options.minEvals ?? DEFAULT_MIN_EVALS;
@@ -204,7 +208,7 @@ async function analyzeModel(
   const perTensor: Promise<LayerResult[]>[] = [];
   let done = 0;
   const finished = (layers: LayerResult[], name: string) => {
-    for (const _ of layers) options.onProgress?.({ done: ++done, total, layer: name });
+    for (const _ of layers) options.onProgress?.({ done: ++done, total, layer: name, model: modelIndex, models: modelCount });
     return layers;
   };
   // Same stored bytes (loader-level) or same values (tied weights saved twice): analysed once.

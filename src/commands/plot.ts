@@ -70,7 +70,7 @@ async function runPlot(paths: string[], opts: PlotCliOptions, io: CliIO): Promis
   }
   const plan = chosen.plan;
   const progress = progressBar(io.stderr);
-  progress?.update({ done: 0, total: 1, layer: chosen.id });
+  progress?.update({ done: 0, total: 1, layer: chosen.id, model: 0, models: 1 });
   let layer;
   const m = await openModel(chosen.path);
   try {

@@ -74,7 +74,8 @@ export function progressLine(e: ProgressEvent | undefined, elapsedMs: number, co
   const total = Math.max(1, e?.total ?? 1);
   const filled = Math.max(0, Math.min(BAR_WIDTH, Math.round((BAR_WIDTH * done) / total)));
   const bar = '█'.repeat(filled) + '░'.repeat(BAR_WIDTH - filled);
-  const head = `${bar} ${e ? `${done}/${e.total}` : '…'} ${Math.floor((100 * done) / total)}% ${Math.floor(elapsedMs / 1000)}s`;
+  const model = e && e.models > 1 ? `model ${e.model + 1}/${e.models} ` : '';
+  const head = `${model}${bar} ${e ? `${done}/${e.total}` : '…'} ${Math.floor((100 * done) / total)}% ${Math.floor(elapsedMs / 1000)}s`;
   const room = (columns !== undefined && columns > 0 ? columns : 80) - 1 - head.length - 1;
   const layer = e?.layer ?? '';
   if (room < 4 || layer === '') return head.slice(0, Math.max(0, (columns ?? 80) - 1));

@@ -44,7 +44,7 @@ function fakeClock() {
   };
 }
 
-const event = (done: number, total = 10, layer = 'model.layers.3.mlp.weight') => ({ done, total, layer });
+const event = (done: number, total = 10, layer = 'model.layers.3.mlp.weight', model = 0, models = 1) => ({ done, total, layer, model, models });
 
 describe('progress bar', () => {
   it('is absent when stderr is not a terminal (piped, redirected)', () => {
@@ -84,6 +84,11 @@ describe('progress bar', () => {
     p.clear();
     expect(writes.at(-1)).toBe('\r\x1b[K');
     expect(c.stopped).toBe(true);
+  });
+
+  it('with several models, says which one', () => {
+    expect(progressLine(event(4, 10, 'w', 1, 3), 2000, 80)).toMatch(/^model 2\/3 █{10}░{14} 4\/10 40% 2s w$/);
+    expect(progressLine(event(4, 10, 'w', 0, 1), 2000, 80)).toMatch(/^█{10}░{14} 4\/10 /);
   });
 
   it('never wider than the terminal: long layer names are cut from the left', () => {
