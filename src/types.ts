@@ -333,8 +333,8 @@ export interface Phase {
   readonly reason: string;
 }
 
-/** Fields every layer row carries. */
-interface LayerBase {
+/** Fields every layer row carries: which tensor, of which model, as what. */
+export interface LayerIdentity {
   /** Unique within its model: the tensor name, with "[d]" per recurrent direction or stacked matrix. */
   readonly id: string;
   /** Index into `models`. */
@@ -346,12 +346,12 @@ interface LayerBase {
   readonly dtype: DType;
 }
 
-export interface SkippedLayer extends LayerBase {
+export interface SkippedLayer extends LayerIdentity {
   readonly status: 'skipped';
   readonly skipReason: string;
 }
 
-export interface AnalyzedLayer extends LayerBase {
+export interface AnalyzedLayer extends LayerIdentity {
   readonly status: 'analyzed';
   /** One slice's dimensions: N = max, M = min, Q = N/M. */
   readonly N: number;

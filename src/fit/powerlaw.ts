@@ -13,21 +13,16 @@
  * result exact and cuts the work several-fold.
  */
 
+import type { PowerLawOk } from '../types.js';
+
 /** Eigenvalues at or below this are treated as zero by the fit (WeightWatcher's EVALS_THRESH). */
 export const POWER_LAW_MIN_EVAL = 1e-5;
 
 /** A tail needs at least this many points for α and D to mean anything. */
 export const MIN_TAIL = 2;
 
-export interface PowerLawFit {
-  readonly alpha: number;
-  readonly xmin: number;
-  readonly xmax: number;
-  readonly D: number;
-  /** Standard error (α − 1)/√n. */
-  readonly sigma: number;
-  /** Tail size n. */
-  readonly numTail: number;
+/** The fit as reported (PowerLawOk without the tail-model comparison), plus the tail it used. */
+export interface PowerLawFit extends Omit<PowerLawOk, 'status' | 'bestFit' | 'alternatives'> {
   /** The tail the fit used (ascending, length numTail). */
   readonly tail: Float64Array;
 }

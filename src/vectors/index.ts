@@ -6,7 +6,7 @@
  */
 import type { EigenvectorLocalization, VectorGroupStats } from '../types.js';
 import type { MatrixPlan } from '../matrices.js';
-import { smallerGramLower } from './gram.js';
+import { gramLower } from '../spectrum/gram.js';
 import { symmetricEigenSelected } from './symmetric-eigen.js';
 import { randomReference, vectorMetrics } from './localization.js';
 
@@ -78,7 +78,7 @@ export function eigenvectorLocalization(values: Float64Array, plan: MatrixPlan, 
   let numNull = 0;
   for (let s = 0; s < slices; s++) {
     const W = plan.extract(values, s);
-    const { X, n } = smallerGramLower(W, rows, cols);
+    const { G: X, n } = gramLower(W, rows, cols);
     const eig = symmetricEigenSelected(X, n, (evals) => {
       const lambdaMax = Math.max(0, evals[n - 1] ?? 0);
       const nullLimit = lambdaMax * NULL_EIGENVALUE;
