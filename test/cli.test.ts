@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 import { GENERATED, REFERENCE, runCli } from './helpers.js';
+import { runCliAsync } from './cli-async.js';
 import type { AnalysisReport, AnalyzedLayer } from '../src/index.js';
 import { convSliceSv, DENSE_SV } from '../scripts/fixtures/safetensors.js';
 
@@ -144,6 +145,21 @@ describe('options', () => {
     expect(table).toMatch(/↳ traps 0: shuffled λmax /);
     expect(table).toMatch(/↳ eigenvectors \(power-law-tail\): tail \d+ PR /);
     expect(runCli([DTYPES, '--seed', '-1']).code).toBe(2);
+  });
+
+  it('--jobs changes how many cores work, never the numbers', async () => {
+    const model = join(GENERATED, 'safetensors', 'sharded-lm', 'model.safetensors.index.json');
+    const [one, two, three] = await Promise.all([
+      runCliAsync([model, '--json', '--jobs', '1']),
+      runCliAsync([model, '--json', '--jobs', '2']),
+      runCliAsync([model, '--json', '--jobs', '3']),
+    ]);
+    expect([one.code, two.code, three.code]).toEqual([0, 0, 0]);
+    expect(two.stdout).toBe(one.stdout);
+    expect(three.stdout).toBe(one.stdout);
+    const bad = runCli([model, '--jobs', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--jobs must be a positive integer, got '0'/);
   });
 
   it('the explicit analyze subcommand is the same as the default', () => {

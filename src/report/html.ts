@@ -67,6 +67,7 @@ details.layer[open]>summary{border-bottom:1px solid var(--line)}
 .nums div{display:flex;justify-content:space-between;gap:8px;border-bottom:1px dotted var(--line)}
 .nums dt{color:var(--muted)}.nums dd{margin:0;font-variant-numeric:tabular-nums}
 .nums .h{grid-column:1/-1;border:0;font-weight:600;margin-top:6px}
+.nums .wide{grid-column:1/-1;justify-content:flex-start}.nums .wide dd{font-variant-numeric:normal}
 .figs{display:flex;flex-wrap:wrap;gap:12px}
 figure{margin:0;flex:1 1 440px;max-width:560px}figure.wide{max-width:none}
 figure svg.plot{width:100%;height:auto;display:block}
@@ -278,6 +279,12 @@ function numbers(l: AnalyzedLayer): string {
     out += row('tail size', String(pl.numTail));
     out += row('best fit', esc(pl.bestFit));
     out += row('α-weighted', fmt(m.alphaWeighted));
+    if (pl.alternatives?.status === 'ok') {
+      const a = pl.alternatives;
+      out += row('TPL α, Λ', `${fmt(a.truncatedPowerLaw.alpha, 3)}, ${fmt(a.truncatedPowerLaw.lambda, 3)}`);
+      out += row('EXP Λ', fmt(a.exponential.lambda, 3));
+      out += `<div class="wide"><dt>why ${esc(pl.bestFit)}</dt><dd>${esc(a.reason)}</dd></div>`;
+    }
   } else {
     out += row('failed', esc(pl.reason));
   }
@@ -293,6 +300,30 @@ function numbers(l: AnalyzedLayer): string {
     out += row('soft rank λ₊/λmax', fmt(mp.softRank, 3));
   } else {
     out += row('failed', esc(mp.reason));
+  }
+  if (l.traps) {
+    const t = l.traps;
+    out += '<div class="h">Correlation traps (shuffled W)</div>';
+    out += row('traps', String(t.numTraps));
+    out += row('λmax shuffled', fmt(t.lambdaMaxRandom));
+    out += row('MP edge shuffled', fmt(t.lambdaPlusRandom));
+    out += row('trap threshold', fmt(t.threshold));
+    out += row('JS distance', fmt(t.distance, 3));
+    out += row('KS distance', fmt(t.ksDistance, 3));
+    out += row('seed', String(t.seed));
+  }
+  if (l.vectors) {
+    const v = l.vectors;
+    out += `<div class="h">Eigenvector localization (tail: ${esc(v.split.by)})</div>`;
+    const wide = (k: string, v: string) => `<div class="wide"><dt>${k}</dt><dd>${v}</dd></div>`;
+    const stats = (pr: number | null, lr: number | null, h: number | null) =>
+      `participation ratio ${fmt(pr, 3)} · localization ratio ${fmt(lr, 3)} · entropy ${fmt(h, 3)}`;
+    const group = (name: string, g: typeof v.tail) =>
+      wide(`${name}, ${g.count} vectors${g.computed < g.count ? ` (${g.computed} computed)` : ''}`, g.computed > 0 ? stats(g.participationRatio, g.localizationRatio, g.entropy) : '—');
+    out += group('tail', v.tail);
+    out += group('bulk', v.bulk);
+    out += wide('random vectors', stats(v.random.participationRatio, v.random.localizationRatio, v.random.entropy));
+    out += row('min PR in tail', fmt(v.tail.minParticipationRatio, 3));
   }
   return out + '</dl>';
 }

@@ -76,6 +76,24 @@ describe('HTML report', () => {
     expect(h.match(/Eigenvalues were not kept for this report/g)).toHaveLength(12);
   });
 
+  it('shows the tail-fit decision, and traps and localization when they were computed', async () => {
+    const { analyze } = await import('../../src/analyze.js');
+    const { GENERATED } = await import('../helpers.js');
+    const { join } = await import('node:path');
+    const path = join(GENERATED, 'safetensors', 'dtypes.safetensors');
+    const plain = renderHtml(await analyze([path], { layers: ['dense.f32*'] }));
+    expect(plain).toMatch(/<dt>why (PL|TPL|EXP)<\/dt><dd>[^<]+<\/dd>/);
+    expect(plain).not.toContain('Correlation traps');
+    expect(plain).not.toContain('Eigenvector localization');
+    const report = await analyze([path], { layers: ['dense.f32*'], randomize: true, vectors: true });
+    const l = report.layers[0] as AnalyzedLayer;
+    const html = renderHtml(report);
+    expect(html).toContain('Correlation traps (shuffled W)');
+    expect(html).toContain(`<dt>traps</dt><dd>${l.traps!.numTraps}</dd>`);
+    expect(html).toContain(`Eigenvector localization (tail: ${l.vectors!.split.by})`);
+    expect(html).toMatch(/<dt>bulk, \d+ vectors<\/dt><dd>participation ratio [\d.]+ · localization ratio/);
+  });
+
   it('shows the gate: failures linked to their layers', () => {
     const failed: AnalysisReport = {
       ...withMp,
