@@ -16,7 +16,7 @@
  * reuse. The machine may be shared: the load average is printed with the table.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir, availableParallelism, loadavg, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';

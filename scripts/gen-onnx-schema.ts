@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { toBinary, create } from '@bufbuild/protobuf';
-import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
+import { FileDescriptorSetSchema } from '@bufbuild/protobuf/wkt';
 import { file_onnx } from 'onnx-buf';
 import protobuf from 'protobufjs';
 // Side effect: adds Root.fromDescriptor (the shim protobufjs/ext/descriptor has no types).

@@ -10,9 +10,8 @@ import { UsageError } from './errors.js';
 import { DEFAULT_TRAP_SEED } from './traps.js';
 import { DEFAULT_MIN_EVALS, planLayers, type LayerPlan } from './matrices.js';
 import { analyzeLayer, type LayerIdentity } from './layer.js';
-import { summarize } from './summary.js';
-import { SCHEMA_VERSION, type AnalysisReport, type ModelInfo, type ShardOptions } from './report/json.js';
-import { TOOL_NAME, TOOL_VERSION } from './version.js';
+import { makeReport } from './summary.js';
+import type { AnalysisReport, ModelInfo, ShardOptions } from './report/json.js';
 import type { EigenSolver } from './esd.js';
 import { availableParallelism } from 'node:os';
 import { createSpectrumEngine, EXCLUSIVE_N, TWO_STAGE_MIN_N, type SpectrumEngine } from './spectrum/index.js';
@@ -79,14 +78,8 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
   } finally {
     await compute.close();
   }
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: TOOL_NAME, version: TOOL_VERSION },
-    models,
-    layers,
-    summary: summarize(layers),
-    ...(shard ? { shard: shard.info(shardOptions(options)) } : {}),
-  };
+  const report = makeReport(models, layers);
+  return shard ? { ...report, shard: shard.info(shardOptions(options)) } : report;
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { UsageError } from './errors.js';
 import { skipped, tiedWeightsReason } from './analyze.js';
-import { summarize } from './summary.js';
+import { makeReport } from './summary.js';
 import { TOOL_NAME, TOOL_VERSION } from './version.js';
 import { SCHEMA_VERSION, type AnalysisReport, type ShardInfo } from './report/json.js';
 import type { LayerResult } from './types.js';
@@ -71,13 +71,7 @@ export function mergeShards(parts: readonly ShardPart[]): AnalysisReport {
   const layers = slots as LayerResult[];
   redoTiedWeights(layers, checked);
 
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    tool: first.report.tool,
-    models: first.report.models,
-    layers,
-    summary: summarize(layers),
-  };
+  return makeReport(first.report.models, layers, first.report.tool);
 }
 
 /**

@@ -1,6 +1,16 @@
 /** Model-level summary of the layer results (JSON `summary`, the table's footer). */
 import { PHASE_NAMES, type LayerResult, type PhaseName } from './types.js';
-import type { Summary } from './report/json.js';
+import { SCHEMA_VERSION, type AnalysisReport, type ModelInfo, type Summary } from './report/json.js';
+import { TOOL_NAME, TOOL_VERSION } from './version.js';
+
+/** The v1 document for these models and layers: the one place that assembles it. */
+export function makeReport(
+  models: readonly ModelInfo[],
+  layers: readonly LayerResult[],
+  tool: AnalysisReport['tool'] = { name: TOOL_NAME, version: TOOL_VERSION },
+): AnalysisReport {
+  return { schemaVersion: SCHEMA_VERSION, tool, models, layers, summary: summarize(layers) };
+}
 
 export function summarize(layers: readonly LayerResult[]): Summary {
   const phases = Object.fromEntries(PHASE_NAMES.map((p) => [p, 0])) as Record<PhaseName, number>;

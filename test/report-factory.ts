@@ -1,7 +1,6 @@
 /** Synthetic v1 reports whose phases and α the test controls (the phase classifier is not ours to depend on). */
-import { summarize } from '../src/summary.js';
-import { SCHEMA_VERSION, type AnalysisReport, type ModelInfo } from '../src/report/json.js';
-import { TOOL_NAME, TOOL_VERSION } from '../src/version.js';
+import { makeReport } from '../src/summary.js';
+import type { AnalysisReport, ModelInfo } from '../src/report/json.js';
 import type { AnalyzedLayer, LayerResult, PhaseName, SkippedLayer } from '../src/types.js';
 
 export interface LayerSpec {
@@ -60,11 +59,5 @@ export function skippedLayer(id: string, reason = 'bias vector', model = 0): Ski
 }
 
 export function reportOf(layers: readonly LayerResult[], models: readonly ModelInfo[] = [{ path: 'model.safetensors', format: 'safetensors', tensors: layers.length, bytes: 1000 }]): AnalysisReport {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: TOOL_NAME, version: TOOL_VERSION },
-    models,
-    layers,
-    summary: summarize(layers),
-  };
+  return makeReport(models, layers);
 }

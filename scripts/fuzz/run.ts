@@ -8,7 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mutateBytes, mutateSafetensors, pick, rng, int, type Mutation, type Rng } from './mutate.js';
 import { mutateOnnx } from './mutate-onnx.js';

@@ -46,7 +46,6 @@ export async function eigenvaluesWith(
   cols: number,
   options: { bandwidth?: number; minTwoStage?: number } = {},
 ): Promise<Float64Array> {
-  const n = Math.min(rows, cols);
   if (W.length !== rows * cols) throw new RangeError(`eigenvalues: ${W.length} values for ${rows}×${cols}`);
   return eigenvaluesOwned(ort, { W }, rows, cols, options);
 }
