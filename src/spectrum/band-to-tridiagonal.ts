@@ -9,6 +9,7 @@
  */
 import type { BandMatrix } from './band-reduce.js';
 import { wasmKernels, wasmScratch } from './wasm.js';
+import { householder } from './householder.js';
 
 /** Same as bandToTridiagonal, in WebAssembly SIMD when available (wasm/kernels.as.ts). */
 export function bandToTridiagonalFast(m: BandMatrix): { d: Float64Array; e: Float64Array } {
@@ -96,34 +97,21 @@ export function bandToTridiagonal(m: BandMatrix): { d: Float64Array; e: Float64A
 }
 
 /**
- * Householder reflector for the len entries band[off …]: leaves β in band[off], zeros the
- * rest, writes v (v₀ = 1) to `v` and returns τ (0 when there is nothing to annihilate).
+ * Householder reflector for the len entries band[off …] (householder.ts): leaves β in
+ * band[off], zeros the rest, writes v (v₀ = 1) to `v` and returns τ (0 when there is
+ * nothing to annihilate).
  */
 function reflector(band: Float64Array, off: number, len: number, v: Float64Array): number {
-  const alpha = band[off]!;
-  let scale = 0;
-  for (let k = 1; k < len; k++) scale = Math.max(scale, Math.abs(band[off + k]!));
+  const tau = householder(band, off, len, BETA);
   v[0] = 1;
-  if (scale === 0) {
-    for (let k = 1; k < len; k++) v[k] = 0;
-    return 0;
-  }
-  scale = Math.max(scale, Math.abs(alpha));
-  let ss = 0;
-  for (let k = 0; k < len; k++) {
-    const t = band[off + k]! / scale;
-    ss += t * t;
-  }
-  const norm = scale * Math.sqrt(ss);
-  const beta = alpha >= 0 ? -norm : norm;
-  const inv = 1 / (alpha - beta);
   for (let k = 1; k < len; k++) {
-    v[k] = band[off + k]! * inv;
+    v[k] = band[off + k]!;
     band[off + k] = 0;
   }
-  band[off] = beta;
-  return (beta - alpha) / beta;
+  band[off] = BETA.beta;
+  return tau;
 }
+const BETA = { beta: 0 };
 
 /** D ← H·D·H for the symmetric len×len diagonal block at (s, s), H = I − τ·v·vᵀ. */
 function twoSided(band: Float64Array, ld: number, s: number, len: number, v: Float64Array, tau: number, w: Float64Array): void {
