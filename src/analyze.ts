@@ -4,14 +4,15 @@
  */
 import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
-import type { LayerResult, LoadedModel, SkippedLayer, TensorRef } from './types.js';
+import type { LoadedModel, TensorRef } from './types.js';
+import type { LayerResult, SkippedLayer } from './schema/index.js';
 import { openModel } from './load/index.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_TRAP_SEED } from './traps.js';
 import { DEFAULT_MIN_EVALS, planLayers, type LayerPlan } from './matrices.js';
 import { analyzeLayer, type LayerIdentity } from './layer.js';
-import { makeReport } from './summary.js';
-import type { AnalysisReport, ModelInfo, ShardOptions } from './report/json.js';
+import { makeReport } from './schema/index.js';
+import type { AnalysisReport, ModelInfo, ShardOptions } from './schema/index.js';
 import type { EigenSolver } from './esd.js';
 import { availableParallelism } from 'node:os';
 import { createSpectrumEngine, EXCLUSIVE_N, TWO_STAGE_MIN_N, type SpectrumEngine } from './spectrum/index.js';
@@ -33,6 +34,8 @@ export interface AnalyzeOptions {
   readonly layers?: readonly string[];
   /** Leave out tensors whose name matches one of these globs. */
   readonly exclude?: readonly string[];
+  /** Analyse only the tensors with exactly these names (after `layers`/`exclude`); `plot` uses it. */
+  readonly tensors?: readonly string[];
   /** A layer is analysed when M·slices ≥ minEvals (default 10). */
   readonly minEvals?: number;
   /** Include each layer's eigenvalues. */
@@ -181,7 +184,9 @@ function tensorFilter(options: AnalyzeOptions): (name: string) => boolean {
     patterns && patterns.length > 0 ? picomatch(patterns as string[], { bash: true, dot: true }) : undefined;
   const include = glob(options.layers);
   const exclude = glob(options.exclude);
-  return (name) => (include === undefined || include(name)) && (exclude === undefined || !exclude(name));
+  const exact = options.tensors ? new Set(options.tensors) : undefined;
+  return (name) =>
+    (include === undefined || include(name)) && (exclude === undefined || !exclude(name)) && (exact === undefined || exact.has(name));
 }
 
 async function analyzeModel(

@@ -11,8 +11,8 @@
  */
 import { UsageError } from './errors.js';
 import { formatRange } from './gate.js';
-import type { AnalysisReport, GateFailure, GateResult, ModelInfo } from './report/json.js';
-import type { LayerResult, PhaseName } from './types.js';
+import type { AnalysisReport, GateFailure, GateResult, ModelInfo } from './schema/index.js';
+import type { LayerResult, PhaseName } from './schema/index.js';
 
 /** Position on the training scale; rank-collapse is off it. */
 export const PHASE_ORDER: Readonly<Record<Exclude<PhaseName, 'rank-collapse'>, number>> = {

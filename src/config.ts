@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from './errors.js';
 import { checkPhase, parseAlphaRange, unknownPhaseMessage, type GateRule } from './gate.js';
-import type { PhaseName } from './types.js';
+import type { PhaseName } from './schema/index.js';
 
 export const CONFIG_FILE_NAME = 'rmt-analyze.config.json';
 

@@ -8,8 +8,8 @@
  */
 import picomatch from 'picomatch';
 import { UsageError } from './errors.js';
-import { PHASE_NAMES, type LayerResult, type PhaseName } from './types.js';
-import type { AnalysisReport, GateFailure, GateResult } from './report/json.js';
+import { PHASE_NAMES, type LayerResult, type PhaseName } from './schema/index.js';
+import type { AnalysisReport, GateFailure, GateResult } from './schema/index.js';
 
 /** Which layers a rule looks at: globs on the tensor name or the layer id (any matches); empty = all. */
 export type GateScope = readonly string[];
@@ -72,27 +72,6 @@ export function scopeMatcher(scope: GateScope): (layer: Pick<LayerResult, 'id' |
   if (scope.length === 0) return () => true;
   const match = picomatch(scope as string[], { bash: true, dot: true });
   return (layer) => match(layer.name) || match(layer.id);
-}
-
-/** One line per failure, for stderr and the human-readable reports: `fc1.weight: alpha-range 2:6 (value 7.1)`. */
-export function describeFailure(f: GateFailure): string {
-  return `${f.layer}: ${describeViolation(f)}`;
-}
-
-/** The failure without the layer: `alpha-range 2:6 (α 7.1)`. */
-export function describeViolation(f: GateFailure): string {
-  return `${f.rule} (${typeof f.value === 'number' ? 'α' : 'phase'} ${formatValue(f.value)})`;
-}
-
-export function formatValue(value: string | number): string {
-  return typeof value === 'number' ? String(Number(value.toPrecision(6))) : value;
-}
-
-/** `2 violations in 1 layer` */
-export function failureCount(result: GateResult): string {
-  const layers = new Set(result.failures.map((f) => `${f.model}\u0000${f.layer}`)).size;
-  const n = result.failures.length;
-  return `${n} violation${n === 1 ? '' : 's'} in ${layers} layer${layers === 1 ? '' : 's'}`;
 }
 
 // ── Parsing rule parameters (shared by the CLI flags and the config file) ─────────────────

@@ -3,10 +3,10 @@
  * reporter prints.
  */
 export { analyze, type AnalyzeOptions, type ProgressEvent } from './analyze.js';
-export type { AnalysisReport, ModelInfo, Summary, GateResult, GateFailure } from './report/json.js';
-export { SCHEMA_VERSION } from './report/json.js';
+export { SCHEMA_VERSION } from './schema/index.js';
 export type * from './types.js';
-export { PHASE_NAMES } from './types.js';
+export type * from './schema/index.js';
+export { PHASE_NAMES } from './schema/index.js';
 export { RmtError, UsageError, InputError } from './errors.js';
 export { openModel } from './load/index.js';
 export { evaluateGate, describeRule, type GateRule, type GateRuleKind, type GateScope } from './gate.js';
@@ -14,4 +14,3 @@ export { parseGateConfig, loadGateConfig, CONFIG_FILE_NAME } from './config.js';
 export { compareReports, PHASE_ORDER, type CompareReport, type CompareOptions, type LayerComparison, type PhaseChange } from './compare.js';
 export { mergeShards, type ShardPart } from './merge.js';
 export { type ShardSpec } from './shard.js';
-export type { ShardInfo, ShardDigest, ShardOptions } from './report/json.js';

@@ -2,7 +2,7 @@
  * One layer, from its matrices to its result row: ESD, metrics, power-law and MP fits,
  * and phase. Pure: no I/O, no printing, so it can run in a worker thread.
  */
-import type { AnalyzedLayer, LayerIdentity, MpResult, PowerLawResult } from './types.js';
+import type { AnalyzedLayer, LayerIdentity, MpResult, PowerLawResult } from './schema/index.js';
 import type { MatrixPlan } from './matrices.js';
 import { computeEsd, type EigenSolver } from './esd.js';
 import { fitPowerLaw, type PowerLawFitResult } from './fit/powerlaw.js';
@@ -13,7 +13,7 @@ import { computeMetrics } from './fit/metrics.js';
 import { fitMarchenkoPastur } from './fit/mp.js';
 import { classifyPhase, robustEntryRms } from './phase.js';
 
-export type { LayerIdentity } from './types.js';
+export type { LayerIdentity } from './schema/index.js';
 
 export interface LayerOptions {
   /** Include the eigenvalues in the result. */

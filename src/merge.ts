@@ -8,10 +8,10 @@
  */
 import { UsageError } from './errors.js';
 import { skipped, tiedWeightsReason } from './analyze.js';
-import { makeReport } from './summary.js';
+import { makeReport } from './schema/index.js';
 import { TOOL_NAME, TOOL_VERSION } from './version.js';
-import { SCHEMA_VERSION, type AnalysisReport, type ShardInfo } from './report/json.js';
-import type { LayerResult } from './types.js';
+import { SCHEMA_VERSION, type AnalysisReport, type ShardInfo } from './schema/index.js';
+import type { LayerResult } from './schema/index.js';
 
 export interface ShardPart {
   /** Where the part came from, for messages. */

@@ -21,7 +21,8 @@
  * this is what makes "just above" and "well above" the same statement at every Q.
  * Every threshold is a named constant in phase-thresholds.ts.
  */
-import type { DType, LayerMetrics, MpOk, MpResult, Phase, PhaseName } from './types.js';
+import type { DType } from './types.js';
+import type { LayerMetrics, MpOk, MpResult, Phase, PhaseName } from './schema/index.js';
 import type { PowerLawFitResult } from './fit/powerlaw.js';
 import { mpCdf, mpCdfTable } from './fit/mp.js';
 import {

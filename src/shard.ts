@@ -17,7 +17,7 @@
  */
 import { UsageError } from './errors.js';
 import type { LayerPlan } from './matrices.js';
-import type { ShardDigest, ShardInfo, ShardOptions } from './report/json.js';
+import type { ShardDigest, ShardInfo, ShardOptions } from './schema/index.js';
 
 /** Shard `index` (1-based) of `count`. */
 export interface ShardSpec {

@@ -23,7 +23,7 @@
  * The MP fit of the shuffled ESD (WeightWatcher's rand_num_spikes) is reported beside it when
  * it succeeds, but the decision does not depend on a fit.
  */
-import type { CorrelationTraps, MpResult } from './types.js';
+import type { CorrelationTraps, MpResult } from './schema/index.js';
 import type { MatrixPlan } from './matrices.js';
 import type { EigenSolver } from './esd.js';
 import { gramEigenvalues } from './spectrum/index.js';

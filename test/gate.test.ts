@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateGate, describeRule, parseAlphaRange, parsePhaseList, type GateRule } from '../src/gate.js';
 import { parseGateConfig } from '../src/config.js';
 import { UsageError } from '../src/errors.js';
-import { PHASE_NAMES } from '../src/types.js';
+import { PHASE_NAMES } from '../src/schema/index.js';
 import { analyzedLayer, reportOf, skippedLayer } from './report-factory.js';
 
 const report = reportOf([

@@ -1,6 +1,6 @@
 /** Shared body of phase-families-*.test.ts. */
 import { expect, it } from 'vitest';
-import type { PhaseName } from '../src/types.js';
+import type { PhaseName } from '../src/schema/index.js';
 import { EVALUATION_SEEDS, accuracy, confusionTable, runCalibration } from './generators/index.js';
 
 /** Matrices per phase in the tests (`npm run calibrate` uses more). */

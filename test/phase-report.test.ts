@@ -6,8 +6,8 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main, type CliIO } from '../src/cli.js';
-import type { AnalysisReport } from '../src/report/json.js';
-import { PHASE_NAMES } from '../src/types.js';
+import type { AnalysisReport } from '../src/schema/index.js';
+import { PHASE_NAMES } from '../src/schema/index.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/reference/synthetic.safetensors', import.meta.url));
 

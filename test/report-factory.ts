@@ -1,7 +1,7 @@
 /** Synthetic v1 reports whose phases and α the test controls (the phase classifier is not ours to depend on). */
-import { makeReport } from '../src/summary.js';
-import type { AnalysisReport, ModelInfo } from '../src/report/json.js';
-import type { AnalyzedLayer, LayerResult, PhaseName, SkippedLayer } from '../src/types.js';
+import { makeReport } from '../src/schema/index.js';
+import type { AnalysisReport, ModelInfo } from '../src/schema/index.js';
+import type { AnalyzedLayer, LayerResult, PhaseName, SkippedLayer } from '../src/schema/index.js';
 
 export interface LayerSpec {
   readonly id: string;

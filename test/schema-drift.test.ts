@@ -23,7 +23,7 @@ let fromSchema: SchemaShape;
 beforeAll(() => {
   handWritten = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as JsonSchema;
   const generated = createGenerator({
-    path: join(ROOT, 'src', 'report', 'json.ts'),
+    path: join(ROOT, 'src', 'schema', 'report.ts'),
     tsconfig: join(ROOT, 'tsconfig.build.json'),
     type: 'AnalysisReport',
     skipTypeCheck: true,
@@ -34,7 +34,7 @@ beforeAll(() => {
 
 function driftMessage(diffs: readonly string[]): string {
   return [
-    `schema/report.v1.schema.json has drifted from the type AnalysisReport (src/report/json.ts) at ${diffs.length} place(s):`,
+    `schema/report.v1.schema.json has drifted from the type AnalysisReport (src/schema/report.ts) at ${diffs.length} place(s):`,
     ...diffs.map((d) => `  ${d}`),
   ].join('\n');
 }

@@ -9,7 +9,7 @@ import { InputError, UsageError } from '../errors.js';
 import { compareReports } from '../compare.js';
 import { parseAlphaRange } from '../gate.js';
 import { DEFAULT_MIN_EVALS } from '../matrices.js';
-import { SCHEMA_VERSION, type AnalysisReport } from '../report/json.js';
+import { SCHEMA_VERSION, type AnalysisReport } from '../schema/index.js';
 import { COMPARE_FORMATS, renderCompare, type CompareFormat } from '../report/compare.js';
 import { collect, positiveInteger } from './options.js';
 import { useColor, type CliIO } from './context.js';

@@ -8,10 +8,11 @@
  */
 import { Command, Option } from 'commander';
 import { UsageError, printable } from '../errors.js';
-import { describeViolation, evaluateGate, failureCount, parseAlphaRange, parsePhaseList, type GateRule } from '../gate.js';
+import { evaluateGate, parseAlphaRange, parsePhaseList, type GateRule } from '../gate.js';
+import { describeViolation, failureCount } from '../report/gate-text.js';
 import { loadGateConfig, CONFIG_FILE_NAME } from '../config.js';
-import { PHASE_NAMES } from '../types.js';
-import type { AnalysisReport, GateResult, ModelInfo } from '../report/json.js';
+import { PHASE_NAMES } from '../schema/index.js';
+import type { AnalysisReport, GateResult, ModelInfo } from '../schema/index.js';
 import type { CliIO } from './context.js';
 
 export interface GateCliOptions {

@@ -1,7 +1,7 @@
 /** Reading a JSON report written earlier with --json (for `merge` and `compare`). */
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.js';
-import type { AnalysisReport } from '../report/json.js';
+import type { AnalysisReport } from '../schema/index.js';
 
 /** A JSON file as a report; its shape is checked by whoever uses it. */
 export async function readJsonReport(file: string): Promise<AnalysisReport> {

@@ -1,6 +1,6 @@
 /** `--report FILE.html`: the HTML report written next to whatever stdout carries. */
 import { writeFile } from 'node:fs/promises';
-import type { AnalysisReport } from '../report/json.js';
+import type { AnalysisReport } from '../schema/index.js';
 import { renderHtml } from '../report/html.js';
 import { UsageError } from '../errors.js';
 import type { CliIO } from './context.js';

@@ -14,7 +14,7 @@
  * Cost: two closed-form fits, one Newton–quadrature fit (independent of n), and O(n) for the
  * pointwise log-likelihoods; well under a millisecond at n = 4,096 (bench/tail-fits.ts).
  */
-import type { BestFit, TailModels } from '../types.js';
+import type { BestFit, TailModels } from '../schema/index.js';
 import { fitExponential, exponentialLogLikelihoods } from './exponential.js';
 import { fitTruncatedPowerLaw } from './truncated-powerlaw.js';
 import { nestedTest, vuongTest } from './likelihood-ratio.js';

@@ -2,7 +2,7 @@
  * Spectral metrics of one layer's ESD (DESIGN.md §3.3), computed from all eigenvalues,
  * zeros included, with WeightWatcher's conventions so that numbers compare directly.
  */
-import type { LayerMetrics } from '../types.js';
+import type { LayerMetrics } from '../schema/index.js';
 
 /** Relative-rank tolerance: σ > σ_max·N·ε₆₄ counts as non-zero (numpy's matrix_rank). */
 export function rankTolerance(sigmaMax: number, N: number): number {

@@ -29,7 +29,7 @@
  * Goodness of fit: the Kolmogorov–Smirnov distance between the bulk's empirical CDF and the
  * fitted MP CDF (computed by quadrature).
  */
-import type { MpResult } from '../types.js';
+import type { MpResult } from '../schema/index.js';
 
 export interface MpContext {
   /** One slice's dimensions: N = max, M = min, Q = N/M. */

@@ -13,7 +13,7 @@
  * result exact and cuts the work several-fold.
  */
 
-import type { PowerLawOk } from '../types.js';
+import type { PowerLawOk } from '../schema/index.js';
 
 /** Eigenvalues at or below this are treated as zero by the fit (WeightWatcher's EVALS_THRESH). */
 export const POWER_LAW_MIN_EVAL = 1e-5;

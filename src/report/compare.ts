@@ -4,7 +4,7 @@ import type { CompareReport, LayerComparison } from '../compare.js';
 import { formatNumber } from './format.js';
 import { printable } from '../errors.js';
 import { code, text } from './markdown.js';
-import { describeFailure, failureCount } from '../gate.js';
+import { describeFailure, failureCount } from './gate-text.js';
 
 export const COMPARE_FORMATS = ['table', 'json', 'markdown'] as const;
 export type CompareFormat = (typeof COMPARE_FORMATS)[number];

@@ -4,8 +4,8 @@
  * does not apply (skipped layers, failed fits). With gate rules, two more columns say which
  * rules each layer broke.
  */
-import type { AnalyzedLayer, LayerResult } from '../types.js';
-import type { AnalysisReport } from './json.js';
+import type { AnalyzedLayer, LayerResult } from '../schema/index.js';
+import type { AnalysisReport } from '../schema/index.js';
 
 type Cell = string | number | null | undefined;
 

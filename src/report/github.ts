@@ -4,9 +4,9 @@
  * a `::notice` with the summary and the gate's verdict.
  * Workflow-command syntax and escaping: docs.github.com, "Workflow commands for GitHub Actions".
  */
-import type { AnalysisReport } from './json.js';
+import type { AnalysisReport } from '../schema/index.js';
 import { renderTable } from './table.js';
-import { describeViolation, failureCount } from '../gate.js';
+import { describeViolation, failureCount } from './gate-text.js';
 import { formatNumber } from './format.js';
 import { printable } from '../errors.js';
 

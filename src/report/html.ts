@@ -12,9 +12,9 @@
  * send a request.
  */
 import { createHash } from 'node:crypto';
-import type { AnalyzedLayer, LayerResult, PhaseName } from '../types.js';
-import { PHASE_NAMES } from '../types.js';
-import type { AnalysisReport, GateResult } from './json.js';
+import type { AnalyzedLayer, LayerResult, PhaseName } from '../schema/index.js';
+import { PHASE_NAMES } from '../schema/index.js';
+import type { AnalysisReport, GateResult } from '../schema/index.js';
 import { formatShape } from './format.js';
 import { PHASE_PALETTE } from './palette.js';
 import { escapeXml as esc } from './svg/escape.js';

@@ -2,7 +2,7 @@
  * Reporters: pure functions from the report document to text. The CLI picks one by name;
  * adding a format is adding an entry here.
  */
-import type { AnalysisReport } from './json.js';
+import type { AnalysisReport } from '../schema/index.js';
 import { renderJson } from './json.js';
 import { renderTable } from './table.js';
 import { renderHtml } from './html.js';

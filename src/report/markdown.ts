@@ -3,10 +3,10 @@
  * a job summary: a one-line summary, a table of the analysed layers, the skipped ones
  * folded away, and the gate's verdict with its failures.
  */
-import type { LayerResult } from '../types.js';
-import type { AnalysisReport, GateResult } from './json.js';
+import type { LayerResult } from '../schema/index.js';
+import type { AnalysisReport, GateResult } from '../schema/index.js';
 import { formatNumber, formatShape } from './format.js';
-import { failureCount, formatValue } from '../gate.js';
+import { failureCount, formatValue } from './gate-text.js';
 import { printable } from '../errors.js';
 
 export function renderMarkdown(report: AnalysisReport): string {

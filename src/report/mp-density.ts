@@ -9,7 +9,7 @@
  * rescaled, mean-1 units) we solve s and Q from the reported edges, √λ± = s(1 ± 1/√Q),
  * so the curve's support is exactly the λ₋…λ₊ the report prints.
  */
-import type { MpOk } from '../types.js';
+import type { MpOk } from '../schema/index.js';
 
 export interface MpCurve {
   readonly lambdaMinus: number;

@@ -4,7 +4,7 @@
  * colour name (table.ts applies it); `css` is the HTML badge/bar colour of the same hue,
  * and `ink` the text colour that reads on it (WCAG AA against `css`).
  */
-import type { PhaseName } from '../types.js';
+import type { PhaseName } from '../schema/index.js';
 
 export type AnsiColor = 'gray' | 'cyan' | 'blue' | 'yellow' | 'green' | 'red';
 

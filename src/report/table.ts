@@ -3,13 +3,13 @@
  * The only module that imports chalk (DESIGN.md §2); colour is decided by the caller.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { AnalyzedLayer, LayerResult, PhaseName } from '../types.js';
-import type { AnalysisReport } from './json.js';
+import type { AnalyzedLayer, LayerResult, PhaseName } from '../schema/index.js';
+import type { AnalysisReport } from '../schema/index.js';
 import { formatNumber, formatShape } from './format.js';
 import { printable } from '../errors.js';
 import { PHASE_PALETTE } from './palette.js';
 import { sparkHistogram, type TerminalStyle } from './terminal-histogram.js';
-import { describeFailure, failureCount } from '../gate.js';
+import { describeFailure, failureCount } from './gate-text.js';
 
 export interface TableOptions {
   readonly color: boolean;

@@ -8,9 +8,10 @@
  * No colour library here: the caller passes a TerminalStyle (table.ts builds one from
  * chalk, or a plain one), so colour stays the caller's decision.
  */
-import type { AnalyzedLayer, PhaseName } from '../types.js';
+import type { AnalyzedLayer, PhaseName } from '../schema/index.js';
 import { logBins, positiveRange } from './esd-bins.js';
 import { formatNumber, formatShape } from './format.js';
+import { printable } from '../errors.js';
 import { powerOfTen } from './svg/format.js';
 
 export interface TerminalStyle {
@@ -20,14 +21,6 @@ export interface TerminalStyle {
 }
 
 export const PLAIN_STYLE: TerminalStyle = { phase: (_p, s) => s, dim: (s) => s, bold: (s) => s };
-
-/**
- * A name from a model, safe to print: control characters (which could move the cursor or
- * recolour the terminal) shown as \xNN.
- */
-export function printable(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
 
 const BLOCKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'] as const;
 

@@ -4,7 +4,7 @@
  * Pure and synchronous; the caller decides whether it is worth the time
  * (estimateVectorSeconds) and warns.
  */
-import type { EigenvectorLocalization, VectorGroupStats } from '../types.js';
+import type { EigenvectorLocalization, VectorGroupStats } from '../schema/index.js';
 import type { MatrixPlan } from '../matrices.js';
 import { gramLower } from '../spectrum/gram.js';
 import { symmetricEigenSelected } from './symmetric-eigen.js';

@@ -9,7 +9,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { analyze } from '../../src/analyze.js';
 import { fitMarchenkoPastur, mpCdf, mpCdfTable, mpQuantile, tracyWidomWidth } from '../../src/fit/mp.js';
 import { gramEigenvalues } from '../../src/spectrum/index.js';
-import type { AnalyzedLayer, MpOk, MpResult } from '../../src/types.js';
+import type { AnalyzedLayer, MpOk, MpResult } from '../../src/schema/index.js';
 import { Rng, addLowRank, orthonormalColumns } from '../generators/index.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/reference/synthetic.safetensors', import.meta.url));

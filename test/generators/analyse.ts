@@ -1,5 +1,6 @@
 /** Runs a generated matrix through the same pipeline the CLI uses (plan → ESD → fits → phase). */
-import type { AnalyzedLayer, DType, TensorRef } from '../../src/types.js';
+import type { DType, TensorRef } from '../../src/types.js';
+import type { AnalyzedLayer } from '../../src/schema/index.js';
 import { planLayers } from '../../src/matrices.js';
 import { analyzeLayer } from '../../src/layer.js';
 import type { GeneratedMatrix } from './families.js';

@@ -1,5 +1,5 @@
 /** Classifies seeded matrices of each phase and tabulates the confusion matrix (tests and `npm run calibrate`). */
-import { PHASE_NAMES, type PhaseName } from '../../src/types.js';
+import { PHASE_NAMES, type PhaseName } from '../../src/schema/index.js';
 import type { PhaseFeatures } from '../../src/phase.js';
 import { PHASE_GENERATORS, type GeneratedMatrix } from './families.js';
 import { analyseGenerated, featuresOfLayer } from './analyse.js';

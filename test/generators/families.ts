@@ -9,7 +9,8 @@
  * the bulk when θ exceeds the BBP threshold θ_c = y^{1/4} (Baik, Ben Arous & Péché 2005;
  * Benaych-Georges & Nadakuditi 2012) and then sits at λ = (1 + θ²)(y + θ²)/θ².
  */
-import type { DType, PhaseName } from '../../src/types.js';
+import type { DType } from '../../src/types.js';
+import type { PhaseName } from '../../src/schema/index.js';
 import { Rng } from './rng.js';
 import { addLowRank, matmul, orthonormalColumns, transpose } from './linalg.js';
 import { storeAs } from './storage.js';

@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AnalysisReport } from '../../src/report/json.js';
-import type { AnalyzedLayer, LayerResult } from '../../src/types.js';
+import type { AnalysisReport } from '../../src/schema/index.js';
+import type { AnalyzedLayer, LayerResult } from '../../src/schema/index.js';
 import { CONTENT_SECURITY_POLICY, OPEN_SECTIONS_UP_TO, renderHtml } from '../../src/report/html.js';
 import { REPORTERS } from '../../src/report/index.js';
 import { layerNamed, referenceReports } from './report-fixture.js';

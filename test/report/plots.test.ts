@@ -3,8 +3,8 @@
  * from the markup (the browser test checks that they render).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AnalysisReport } from '../../src/report/json.js';
-import type { AnalyzedLayer, LayerResult } from '../../src/types.js';
+import type { AnalysisReport } from '../../src/schema/index.js';
+import type { AnalyzedLayer, LayerResult } from '../../src/schema/index.js';
 import { logLogEsdPlot } from '../../src/report/plots/loglog-esd.js';
 import { linearEsdPlot, LINEAR_AXIS_CUT } from '../../src/report/plots/linear-esd.js';
 import { alphaHistogram } from '../../src/report/plots/alpha-histogram.js';

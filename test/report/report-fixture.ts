@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path';
 import { analyze } from '../../src/analyze.js';
-import type { AnalysisReport } from '../../src/report/json.js';
-import type { AnalyzedLayer, LayerResult } from '../../src/types.js';
+import type { AnalysisReport } from '../../src/schema/index.js';
+import type { AnalyzedLayer, LayerResult } from '../../src/schema/index.js';
 import { REFERENCE } from '../helpers.js';
 
 let cached: Promise<{ plain: AnalysisReport; withMp: AnalysisReport }> | undefined;

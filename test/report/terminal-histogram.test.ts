@@ -1,7 +1,8 @@
 /** Terminal histograms: the one-line version under table rows and the full-width plot. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AnalysisReport } from '../../src/report/json.js';
-import { fullHistogram, printable, sparkHistogram } from '../../src/report/terminal-histogram.js';
+import type { AnalysisReport } from '../../src/schema/index.js';
+import { fullHistogram, sparkHistogram } from '../../src/report/terminal-histogram.js';
+import { printable } from '../../src/errors.js';
 import { terminalStyle } from '../../src/report/table.js';
 import { layerNamed, referenceReports } from './report-fixture.js';
 

@@ -4,7 +4,7 @@
  * α < 2 very heavy, 2–4 the well-trained regime, and 6 as the upper end of bulk-decay;
  * larger α is what random-like layers fit.
  */
-import { PHASE_NAMES, type LayerResult, type PhaseName } from '../../types.js';
+import { PHASE_NAMES, type LayerResult, type PhaseName } from '../../schema/index.js';
 import { PHASE_PALETTE } from '../palette.js';
 import { axes } from '../svg/axes.js';
 import { chart, plotArea, type ChartSpec } from '../svg/chart.js';

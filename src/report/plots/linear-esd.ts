@@ -9,7 +9,7 @@
  * The x axis stops at 2.5× the bulk's upper edge when λ_max lies far beyond it, so the
  * bulk stays readable; what lies further is counted in a note.
  */
-import type { AnalyzedLayer } from '../../types.js';
+import type { AnalyzedLayer } from '../../schema/index.js';
 import { binCount, linearBins, quantile } from '../esd-bins.js';
 import { bulkShare, mpCurve } from '../mp-density.js';
 import { axes } from '../svg/axes.js';

@@ -5,7 +5,7 @@
  * On these axes a power law is a straight line of slope −α, which is why the seed work
  * reads heavy tails here.
  */
-import type { AnalyzedLayer } from '../../types.js';
+import type { AnalyzedLayer } from '../../schema/index.js';
 import { binCount, densities, logBins, positiveRange, LOG_PLOT_FLOOR } from '../esd-bins.js';
 import { axes } from '../svg/axes.js';
 import { chart, plotArea, type ChartSpec } from '../svg/chart.js';

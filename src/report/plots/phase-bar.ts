@@ -1,5 +1,5 @@
 /** The share of analysed layers in each phase, as one stacked horizontal bar. */
-import { PHASE_NAMES, type PhaseName } from '../../types.js';
+import { PHASE_NAMES, type PhaseName } from '../../schema/index.js';
 import { PHASE_PALETTE } from '../palette.js';
 import { num } from '../svg/path.js';
 

@@ -1,7 +1,7 @@
-/** Model-level summary of the layer results (JSON `summary`, the table's footer). */
-import { PHASE_NAMES, type LayerResult, type PhaseName } from './types.js';
-import { SCHEMA_VERSION, type AnalysisReport, type ModelInfo, type Summary } from './report/json.js';
-import { TOOL_NAME, TOOL_VERSION } from './version.js';
+/** Model-level summary of the layer results (JSON `summary`, the table's footer) and the one place that assembles the document. */
+import { PHASE_NAMES, type LayerResult, type PhaseName } from './layer-result.js';
+import { SCHEMA_VERSION, type AnalysisReport, type ModelInfo, type Summary } from './report.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
 /** The v1 document for these models and layers: the one place that assembles it. */
 export function makeReport(

@@ -1,0 +1,272 @@
+/**
+ * One layer's result in the v1 document: its identity, metrics, fits, phase, and why a
+ * layer was skipped. Plain readonly data, so results cross worker threads and print as
+ * JSON without conversion.
+ */
+import type { DType, LayerKind } from '../types.js';
+
+/** The six phase names of DESIGN.md §4, exactly. */
+export const PHASE_NAMES = [
+  'random-like',
+  'bleeding-out',
+  'bulk+spikes',
+  'bulk-decay',
+  'heavy-tailed',
+  'rank-collapse',
+] as const;
+export type PhaseName = (typeof PHASE_NAMES)[number];
+
+/** Metrics of DESIGN.md §3.3, computed from all eigenvalues (zeros included). */
+export interface LayerMetrics {
+  readonly lambdaMax: number;
+  /** Σλ, the squared Frobenius norm. */
+  readonly norm: number;
+  readonly logNorm: number;
+  readonly logSpectralNorm: number;
+  readonly stableRank: number;
+  readonly entropy: number;
+  /** Numerical rank: #(σ > σ_max·N·ε₆₄), summed over slices. */
+  readonly rank: number;
+  readonly rankLoss: number;
+  /** α·log₁₀ λ_max; null when the power-law fit failed. */
+  readonly alphaWeighted: number | null;
+  /** log₁₀ Σλᵢ^α; null when the power-law fit failed. */
+  readonly logAlphaNorm: number | null;
+}
+
+/**
+ * The tail model that describes the power-law fit's tail best (issue 8): a power law
+ * (`PL`), a truncated power law x^{−α}e^{−Λx} (`TPL`), or an exponential e^{−Λx} (`EXP`).
+ */
+export type BestFit = 'PL' | 'TPL' | 'EXP';
+
+/**
+ * A log-likelihood ratio test between two models fitted to the same tail
+ * (Clauset–Shalizi–Newman 2009 §5, Vuong 1989). `R` = ℓ(first) − ℓ(second), summed over the
+ * tail: positive favours the first model named by the field, negative the second.
+ */
+export interface FitComparison {
+  readonly R: number;
+  /** R as a z-score: R/(σ̂√n) (Vuong) or sign(R)·√(2|R|) (nested). */
+  readonly normalizedR: number;
+  /** Significance of R ≠ 0: small p means the difference is real. */
+  readonly p: number;
+  /**
+   * `vuong`: non-nested, p = erfc(|R|/(σ̂√(2n))); `nested`: 2|R| ~ χ²₁ (Wilks);
+   * `nested-boundary`: the smaller model sits on the boundary (Λ = 0), ½χ²₀ + ½χ²₁.
+   */
+  readonly test: 'vuong' | 'nested' | 'nested-boundary';
+}
+
+/**
+ * The alternatives fitted by maximum likelihood on exactly the power law's tail
+ * (x ≥ xmin, numTail points) and the tests that chose `bestFit`. Log-likelihoods are totals
+ * over the tail with densities in eigenvalue units, so they compare directly.
+ */
+export interface TailModels {
+  readonly status: 'ok';
+  readonly powerLaw: { readonly logLikelihood: number };
+  /** p(x) ∝ x^{−α} e^{−Λx}; Λ in 1/eigenvalue units. `boundary`: Λ = 0, the TPL's best is the PL itself. */
+  readonly truncatedPowerLaw: {
+    readonly alpha: number;
+    readonly lambda: number;
+    readonly logLikelihood: number;
+    readonly boundary: boolean;
+  };
+  /** p(x) = Λe^{−Λ(x − xmin)}; Λ in 1/eigenvalue units. */
+  readonly exponential: { readonly lambda: number; readonly logLikelihood: number };
+  /** PL vs TPL, nested at the boundary Λ = 0: R ≤ 0; small p rejects the PL in favour of the TPL. */
+  readonly plVsTpl: FitComparison;
+  /** EXP vs TPL, nested at α = 0: R ≤ 0; small p rejects the EXP in favour of the TPL. */
+  readonly expVsTpl: FitComparison;
+  /** PL vs EXP, non-nested (Vuong): R > 0 favours the PL. */
+  readonly plVsExp: FitComparison;
+  /** Significance level of the decision (a model is rejected when p < this). */
+  readonly significance: number;
+  /** One line naming the tests that decided `bestFit`. */
+  readonly reason: string;
+}
+
+export interface PowerLawOk {
+  readonly status: 'ok';
+  readonly alpha: number;
+  readonly xmin: number;
+  readonly xmax: number;
+  /** Kolmogorov–Smirnov distance of the fitted tail. */
+  readonly D: number;
+  /** Standard error of α: (α − 1)/√n. */
+  readonly sigma: number;
+  /** Tail size n (WeightWatcher's num_pl_spikes). */
+  readonly numTail: number;
+  /** Best of PL, TPL, EXP on the tail; `PL` when the alternatives could not be fitted. */
+  readonly bestFit: BestFit;
+  /**
+   * The alternatives fitted on the same tail and the tests behind `bestFit` (issue 8).
+   * Always set by the pipeline; optional so that hand-made results need not invent it.
+   */
+  readonly alternatives?: TailModels | { readonly status: 'failed'; readonly reason: string };
+}
+export type PowerLawResult = PowerLawOk | { readonly status: 'failed'; readonly reason: string };
+
+export interface MpOk {
+  readonly status: 'ok';
+  /** σ of the eigenvalues rescaled to mean 1 (WeightWatcher's sigma_mp). */
+  readonly sigma: number;
+  /** Bulk edges in original units. */
+  readonly lambdaPlus: number;
+  readonly lambdaMinus: number;
+  /** Tracy–Widom width at λ₊, in original units (Q^{−1/2} λ₊^{2/3} M^{−2/3} in rescaled units). */
+  readonly twWidth: number;
+  /** #(λ̃ > λ̃₊ + √TW̃) in rescaled units: the reference tool's spike count. */
+  readonly numSpikes: number;
+  /** λ₊ / λ_max. */
+  readonly softRank: number;
+  /** Kolmogorov–Smirnov distance between the bulk and the fitted MP law. */
+  readonly bulkKS: number;
+  /** W_scale²: multiplies λ to give the mean-1 eigenvalues σ refers to (n / Σλ). */
+  readonly scale: number;
+  /** Eigenvalues treated as the bulk (all but the numSpikes largest). */
+  readonly bulkSize: number;
+  /**
+   * Set when σ sits at an end of the search range [0.05, 2]·σ_max: no MP bulk at any
+   * admissible scale (rank collapse, very heavy tails). The reference tool returns the
+   * same bound without saying so.
+   */
+  readonly atBound?: 'lower' | 'upper';
+}
+export type MpResult = MpOk | { readonly status: 'failed'; readonly reason: string };
+
+/**
+ * Correlation traps (issue 8, `--randomize`): every element of W shuffled (each slice on its
+ * own, with a seeded generator) and centred, which destroys all correlations but keeps the
+ * element distribution. The shuffled matrix is then an iid random matrix, so its ESD is a
+ * Marchenko–Pastur bulk with edge λ₊ = v(√N + √M)², v the elements' variance — unless a few
+ * elements are abnormally large: each such element makes an eigenvalue above the edge, a
+ * "trap" (Martin & Mahoney; WeightWatcher's rand_num_spikes). All eigenvalues in ESD units
+ * (conv slices scaled like the layer's ESD).
+ */
+export interface CorrelationTraps {
+  /** Seed of the shuffle: same seed and weights, same result. */
+  readonly seed: number;
+  /** Eigenvalues of the shuffled matrix above `threshold` (summed over slices). */
+  readonly numTraps: number;
+  /** Largest eigenvalue of the shuffled matrix (WeightWatcher's max_rand_eval). */
+  readonly lambdaMaxRandom: number;
+  /**
+   * MP edge of the shuffled matrix, v(√N + √M)², v estimated from the bulk (the mean of the
+   * eigenvalues below the threshold, iterated, so the traps do not inflate it). Largest over
+   * slices.
+   */
+  readonly lambdaPlusRandom: number;
+  /** λ₊ + TRAP_TW_MARGIN Tracy–Widom widths; a shuffled eigenvalue above it is a trap. Largest over slices. */
+  readonly threshold: number;
+  /**
+   * Jensen–Shannon distance (natural log, ∈ [0, √ln 2]) between the original and shuffled
+   * ESDs, each sorted and normalised to unit sum: WeightWatcher's rand_distance. 0 when the
+   * layer is as random as its shuffle; grows as training concentrates the spectrum.
+   */
+  readonly distance: number;
+  /** Kolmogorov–Smirnov distance sup|F − F_rand| between the two ESDs' empirical CDFs. */
+  readonly ksDistance: number;
+  /** The trap eigenvalues, largest first (at most 100). */
+  readonly trapEigenvalues: readonly number[];
+  /**
+   * The MP fit (fitMarchenkoPastur) of the shuffled ESD, when it succeeds: its edge and
+   * spike count (WeightWatcher's rand_bulk_max and rand_num_spikes), for comparison.
+   */
+  readonly mpFit?: { readonly lambdaPlus: number; readonly numSpikes: number };
+  /** The shuffled ESD, ascending, with --eigenvalues. */
+  readonly eigenvalues?: readonly number[];
+}
+
+/** Localization statistics of one group of eigenvectors of X (see EigenvectorLocalization). */
+export interface VectorGroupStats {
+  /** Eigenvectors in the group. */
+  readonly count: number;
+  /** Eigenvectors computed: all, or an evenly spaced sample when M is large. */
+  readonly computed: number;
+  /** Mean participation ratio (Σvᵢ²)²/(MΣvᵢ⁴) ∈ [1/M, 1]; ≈ 1/3 for random vectors, k/M when spread on k coordinates. */
+  readonly participationRatio: number | null;
+  /** Smallest (most localized) participation ratio in the group. */
+  readonly minParticipationRatio: number | null;
+  /** Mean localization ratio ‖v‖₁/(M‖v‖∞) ∈ [1/M, 1] (WeightWatcher's localization_ratio / M): small = localized. */
+  readonly localizationRatio: number | null;
+  /** Mean vector entropy −Σpᵢ ln pᵢ / ln M, pᵢ = vᵢ² ∈ [0, 1]: small = localized. */
+  readonly entropy: number | null;
+}
+
+/**
+ * Eigenvector localization (issue 8, `--vectors`): the eigenvectors of X, the M×M Gram
+ * (WᵀW or WWᵀ, whichever is smaller), split into the tail (spikes) and the bulk. RMT
+ * predicts delocalized bulk vectors (participation ratio ≈ 1/3); a tail or spike vector much
+ * more localized than `random` concentrates on a few input/output units.
+ */
+export interface EigenvectorLocalization {
+  /** Length of each eigenvector (M). */
+  readonly dimension: number;
+  /**
+   * How the tail was told from the bulk: `mp-spikes` the MP fit's spikes, `power-law-tail`
+   * the power-law tail (λ ≥ xmin), `none` all bulk. `threshold`: tail eigenvalues are ≥ it.
+   */
+  readonly split: { readonly by: 'mp-spikes' | 'power-law-tail' | 'none'; readonly threshold: number | null };
+  readonly tail: VectorGroupStats;
+  readonly bulk: VectorGroupStats;
+  /** Eigenvalues at numerical zero, left out of both groups (their basis is arbitrary). */
+  readonly numNull: number;
+  /** The same metrics for random (delocalized) unit vectors of length M: the reference. */
+  readonly random: { readonly participationRatio: number; readonly localizationRatio: number; readonly entropy: number };
+  /** Each computed eigenvector, ascending by eigenvalue, with --eigenvalues. */
+  readonly perVector?: {
+    readonly eigenvalue: readonly number[];
+    readonly participationRatio: readonly number[];
+    readonly localizationRatio: readonly number[];
+    readonly entropy: readonly number[];
+  };
+}
+
+export interface Phase {
+  readonly name: PhaseName;
+  /** One line naming the numbers that decided the phase. */
+  readonly reason: string;
+}
+
+/** Fields every layer row carries: which tensor, of which model, as what. */
+export interface LayerIdentity {
+  /** Unique within its model: the tensor name, with "[d]" per recurrent direction or stacked matrix. */
+  readonly id: string;
+  /** Index into `models`. */
+  readonly model: number;
+  /** The tensor's own name. */
+  readonly name: string;
+  readonly kind: LayerKind;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+export interface SkippedLayer extends LayerIdentity {
+  readonly status: 'skipped';
+  readonly skipReason: string;
+}
+
+export interface AnalyzedLayer extends LayerIdentity {
+  readonly status: 'analyzed';
+  /** One slice's dimensions: N = max, M = min, Q = N/M. */
+  readonly N: number;
+  readonly M: number;
+  readonly Q: number;
+  /** Number of matrices pooled into the ESD (kh·kw for conv2d, 1 for dense). */
+  readonly slices: number;
+  readonly numEvals: number;
+  readonly metrics: LayerMetrics;
+  readonly powerLaw: PowerLawResult;
+  readonly mp: MpResult;
+  readonly phase: Phase;
+  /** Ascending, with --eigenvalues. */
+  readonly eigenvalues?: readonly number[];
+  /** Correlation traps, with --randomize. */
+  readonly traps?: CorrelationTraps;
+  /** Eigenvector localization, with --vectors. */
+  readonly vectors?: EigenvectorLocalization;
+}
+
+export type LayerResult = AnalyzedLayer | SkippedLayer;
