@@ -6,10 +6,10 @@
 import { Command, Option } from 'commander';
 import { openModel } from '../load/index.js';
 import { DEFAULT_MIN_EVALS, planLayers, type LayerPlan } from '../matrices.js';
-import { analyzeLayer } from '../layer.js';
-import { UsageError } from '../errors.js';
+import { analyze } from '../analyze.js';
+import { printable, UsageError } from '../errors.js';
 import type { TensorRef } from '../types.js';
-import { fullHistogram, printable } from '../report/terminal-histogram.js';
+import { fullHistogram } from '../report/terminal-histogram.js';
 import { terminalStyle } from '../report/table.js';
 import { positiveInteger } from './options.js';
 import { progressBar } from './progress.js';
@@ -68,25 +68,18 @@ async function runPlot(paths: string[], opts: PlotCliOptions, io: CliIO): Promis
   if (chosen.plan.status === 'skipped') {
     throw new UsageError(`layer '${printable(chosen.id)}' is not analysed: ${chosen.plan.reason}`);
   }
-  const plan = chosen.plan;
+  // The same pipeline as `analyze` (non-finite checks, identity, fits), for this one tensor.
   const progress = progressBar(io.stderr);
   progress?.update({ done: 0, total: 1, layer: chosen.id, model: 0, models: 1 });
-  let layer;
-  const m = await openModel(chosen.path);
+  let report;
   try {
-    const tensor = m.tensors.find((t) => t.name === chosen.tensor.name && t.storageKey === chosen.tensor.storageKey) ?? chosen.tensor;
-    const values = await tensor.read();
-    if (values.some((v) => !Number.isFinite(v))) throw new UsageError(`layer '${printable(chosen.id)}' contains non-finite values (NaN or Inf)`);
-    layer = await analyzeLayer(
-      values,
-      plan,
-      { id: chosen.id, model: 0, name: tensor.name, kind: plan.kind, shape: tensor.shape, dtype: tensor.dtype },
-      { eigenvalues: true },
-    );
+    report = await analyze([chosen.path], { tensors: [chosen.tensor.name], minEvals: opts.minEvals, eigenvalues: true });
   } finally {
     progress?.clear();
-    await m.close();
   }
+  const layer = report.layers.find((l) => l.id === chosen.id);
+  if (layer === undefined) throw new Error(`plot: the pipeline returned no layer '${chosen.id}'`);
+  if (layer.status !== 'analyzed') throw new UsageError(`layer '${printable(chosen.id)}' is not analysed: ${layer.skipReason}`);
   const width = opts.width ?? (io.stdout.isTTY === true && (io.stdout as { columns?: number }).columns) ?? 80;
   const lines = fullHistogram(layer, layer.eigenvalues ?? [], {
     width: Math.max(30, width || 80),
