@@ -7,12 +7,12 @@ import picomatch from 'picomatch';
 import type { LoadedModel, TensorRef } from './types.js';
 import type { LayerResult, SkippedLayer } from './schema/index.js';
 import { openModel } from './load/index.js';
-import { UsageError } from './errors.js';
+import { UsageError, WorkerCrash } from './errors.js';
 import { DEFAULT_TRAP_SEED } from './traps.js';
 import { DEFAULT_MIN_EVALS, planLayers, type LayerPlan } from './matrices.js';
 import { analyzeLayer, type LayerIdentity } from './layer.js';
 import { makeReport } from './schema/index.js';
-import type { AnalysisReport, ModelInfo, ShardOptions } from './schema/index.js';
+import type { AnalysisReport, FailedLayer, LayerFailureCode, ModelInfo, ShardOptions } from './schema/index.js';
 import type { EigenSolver } from './esd.js';
 import { availableParallelism } from 'node:os';
 import { createSpectrumEngine, EXCLUSIVE_N, TWO_STAGE_MIN_N, type SpectrumEngine } from './spectrum/index.js';
@@ -270,14 +270,18 @@ async function analyzeModel(
         seed: options.seed,
         vectors: options.vectors,
         onWarning: options.onWarning,
-        reload: () => tensor.read(),
+        reload: () =>
+          tensor.read().catch((e: unknown) => {
+            throw new LayerFailure('read', e);
+          }),
       };
       analysing = true;
       const task = (async () => {
         try {
           const out: LayerResult[] = [];
           for (const plan of plans) {
-            out.push(plan.status === 'skipped' ? skipped(identity(plan), plan.reason) : await analyzeLayer(values, plan, identity(plan), layerOptions));
+            if (plan.status === 'skipped') out.push(skipped(identity(plan), plan.reason));
+            else out.push(await analyzeOrFail(values, plan, identity(plan), layerOptions));
           }
           return finished(out, tensor.name);
         } finally {
@@ -293,6 +297,35 @@ async function analyzeModel(
     }
   }
   return (await Promise.all(perTensor)).flat();
+}
+
+/**
+ * One layer's analysis; a solver error, a worker crash or a failed re-read becomes that
+ * layer's `failed` result so that the rest of the model is still reported (DESIGN.md §2).
+ */
+async function analyzeOrFail(
+  values: Float64Array,
+  plan: Extract<LayerPlan, { status: 'analyze' }>,
+  identity: LayerIdentity,
+  options: Parameters<typeof analyzeLayer>[3],
+): Promise<LayerResult> {
+  try {
+    return await analyzeLayer(values, plan, identity, options);
+  } catch (e) {
+    const failure = e instanceof LayerFailure ? e : new LayerFailure(e instanceof WorkerCrash ? 'worker' : 'solver', e);
+    const reason = failure.cause instanceof Error ? failure.cause.message : String(failure.cause);
+    return { ...identity, status: 'failed', failure: { code: failure.code, reason: reason || 'unknown error' } } satisfies FailedLayer;
+  }
+}
+
+/** Tags an error with the stage of one layer's analysis that raised it. */
+class LayerFailure extends Error {
+  constructor(
+    readonly code: LayerFailureCode,
+    override readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
 }
 
 export function skipped(identity: LayerIdentity, reason: string): SkippedLayer {

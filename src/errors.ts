@@ -58,3 +58,8 @@ export class FormatError extends Error {
     this.name = 'FormatError';
   }
 }
+
+/** The worker thread computing a spectrum crashed or exited: that layer fails, not the run. */
+export class WorkerCrash extends Error {
+  override readonly name = 'WorkerCrash';
+}

@@ -35,11 +35,18 @@ export function formatRange(min: number | null, max: number | null): string {
   return `${min ?? ''}:${max ?? ''}`;
 }
 
-/** Evaluates every rule on every analysed layer; failures in layer order, then rule order. */
+/** Evaluates every rule on every analysed layer (a failed layer fails `expect-phase`); failures in layer order, then rule order. */
 export function evaluateGate(report: Pick<AnalysisReport, 'layers'>, rules: readonly GateRule[]): GateResult {
   const compiled = rules.map((rule) => ({ rule, description: describeRule(rule), inScope: scopeMatcher(rule.scope) }));
   const failures: GateFailure[] = [];
   for (const layer of report.layers) {
+    if (layer.status === 'failed') {
+      // A layer that could not be computed has no phase: it cannot meet an expected one.
+      for (const { rule, description, inScope } of compiled) {
+        if (rule.kind === 'expect-phase' && inScope(layer)) failures.push({ layer: layer.id, model: layer.model, rule: description, value: 'failed' });
+      }
+      continue;
+    }
     if (layer.status !== 'analyzed') continue;
     for (const { rule, description, inScope } of compiled) {
       if (!inScope(layer)) continue;

@@ -99,6 +99,7 @@ describe('csv', () => {
         expect(row[col('phase')]).toBe('');
         return;
       }
+      if (l.status !== 'analyzed') throw new Error(`no failed layer expected: ${l.id}`);
       expect(Number(row[col('lambdaMax')])).toBe(l.metrics.lambdaMax);
       expect(Number(row[col('logNorm')])).toBe(l.metrics.logNorm);
       expect(Number(row[col('stableRank')])).toBe(l.metrics.stableRank);

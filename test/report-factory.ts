@@ -1,7 +1,7 @@
 /** Synthetic v1 reports whose phases and α the test controls (the phase classifier is not ours to depend on). */
 import { makeReport } from '../src/schema/index.js';
 import type { AnalysisReport, ModelInfo } from '../src/schema/index.js';
-import type { AnalyzedLayer, LayerResult, PhaseName, SkippedLayer } from '../src/schema/index.js';
+import type { AnalyzedLayer, LayerResult, PhaseName, SkippedLayer, FailedLayer } from '../src/schema/index.js';
 
 export interface LayerSpec {
   readonly id: string;
@@ -56,6 +56,10 @@ export function analyzedLayer(s: LayerSpec): AnalyzedLayer {
 
 export function skippedLayer(id: string, reason = 'bias vector', model = 0): SkippedLayer {
   return { id, model, name: id, kind: 'bias', shape: [64], dtype: 'F32', status: 'skipped', skipReason: reason };
+}
+
+export function failedLayer(id: string, code: FailedLayer['failure']['code'] = 'solver', model = 0): FailedLayer {
+  return { id, model, name: id, kind: 'dense', shape: [12, 10], dtype: 'F32', status: 'failed', failure: { code, reason: 'QL did not converge' } };
 }
 
 export function reportOf(layers: readonly LayerResult[], models: readonly ModelInfo[] = [{ path: 'model.safetensors', format: 'safetensors', tensors: layers.length, bytes: 1000 }]): AnalysisReport {

@@ -27,7 +27,7 @@ import {
   type VectorGroupStats,
 } from '../src/index.js';
 import { evaluateGate } from '../src/gate.js';
-import { analyzedLayer, reportOf, skippedLayer } from './report-factory.js';
+import { analyzedLayer, failedLayer, reportOf, skippedLayer } from './report-factory.js';
 import { instancePaths, schemaShape } from './schema-shape.js';
 
 const SCHEMA_PATH = join(ROOT, 'schema', 'report.v1.schema.json');
@@ -190,7 +190,7 @@ const upperBound: AnalyzedLayer = {
 
 describe('typed synthetic reports reach every branch', () => {
   const phases = PHASE_NAMES.map((p, i) => analyzedLayer({ id: `l${i}`, phase: p, alpha: i === 0 ? null : 2 + i }));
-  const main = reportOf([...phases, everything, lowerBound, upperBound, skippedLayer('b')]);
+  const main = reportOf([...phases, everything, lowerBound, upperBound, skippedLayer('b'), failedLayer('f')]);
   const gated: AnalysisReport = { ...main, gate: evaluateGate(main, [{ kind: 'alpha-range', scope: [], min: 2, max: 5 }]) };
   const passed: AnalysisReport = { ...main, gate: evaluateGate(main, []) };
   const part: AnalysisReport = {

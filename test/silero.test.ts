@@ -42,7 +42,7 @@ async function digests(path: string): Promise<Map<string, string>> {
 }
 
 const summary = (layers: readonly LayerResult[]) =>
-  layers.map((l) => `${l.name.replace(/^If_0_(then|else)_branch__Inline_0__/, '$1:')} ${l.status === 'analyzed' ? `${l.kind} ${l.N}×${l.M}·${l.slices}` : `skipped: ${l.skipReason}`}`);
+  layers.map((l) => `${l.name.replace(/^If_0_(then|else)_branch__Inline_0__/, '$1:')} ${l.status === 'analyzed' ? `${l.kind} ${l.N}×${l.M}·${l.slices}` : l.status === 'skipped' ? `skipped: ${l.skipReason}` : `failed: ${l.failure.reason}`}`);
 
 describe('Silero VAD through the built CLI', () => {
   it('silero_vad.onnx: the weights of both If branches, analysed and skipped as expected', () => {

@@ -11,6 +11,7 @@ import { useColor, type CliIO } from './context.js';
 import { withoutEigenvalues, writeHtmlReport } from './report-file.js';
 import { addGateOptions, applyGate, reportGate, resolveGateRules, type GateCliOptions } from './gate.js';
 import { parseShardSpec, type ShardSpec } from '../shard.js';
+import { printable } from '../errors.js';
 
 interface AnalyzeCliOptions extends GateCliOptions {
   shard?: ShardSpec;
@@ -98,5 +99,14 @@ async function runAnalyze(paths: string[], opts: AnalyzeCliOptions, io: CliIO, g
   // --report or --plot), so parts merge by what they hold.
   if (report.shard) report = { ...report, shard: { ...report.shard, options: { ...report.shard.options, eigenvalues: printEigenvalues } } };
   io.stdout.write(REPORTERS[format](report, { color: useColor(io, opts.color), explain: opts.explain, plot: opts.plot }));
-  return reportGate(report.gate, report.models, io);
+  const gateCode = reportGate(report.gate, report.models, io);
+  // A layer that could not be computed is reported in place; the run is then incomplete: exit 2.
+  let failed = 0;
+  for (const l of report.layers) {
+    if (l.status !== 'failed') continue;
+    failed++;
+    const path = printable(report.models[l.model]?.path ?? '', 200);
+    io.stderr.write(`rmt-analyze: ${path}: layer '${printable(l.id, 200)}' failed (${l.failure.code}): ${printable(l.failure.reason)}\n`);
+  }
+  return failed > 0 ? 2 : gateCode;
 }

@@ -79,7 +79,7 @@ async function runPlot(paths: string[], opts: PlotCliOptions, io: CliIO): Promis
   }
   const layer = report.layers.find((l) => l.id === chosen.id);
   if (layer === undefined) throw new Error(`plot: the pipeline returned no layer '${chosen.id}'`);
-  if (layer.status !== 'analyzed') throw new UsageError(`layer '${printable(chosen.id)}' is not analysed: ${layer.skipReason}`);
+  if (layer.status !== 'analyzed') throw new UsageError(`layer '${printable(chosen.id)}' is not analysed: ${printable(layer.status === 'skipped' ? layer.skipReason : layer.failure.reason)}`);
   const width = opts.width ?? (io.stdout.isTTY === true && (io.stdout as { columns?: number }).columns) ?? 80;
   const lines = fullHistogram(layer, layer.eigenvalues ?? [], {
     width: Math.max(30, width || 80),

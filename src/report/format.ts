@@ -1,4 +1,5 @@
 /** Number formatting shared by the human-readable reporters. */
+import type { FailedLayer, SkippedLayer } from '../schema/index.js';
 
 /** 4 significant digits, switching to exponent notation outside [1e-3, 1e6). */
 export function formatNumber(x: number | null | undefined, digits = 4): string {
@@ -12,4 +13,9 @@ export function formatNumber(x: number | null | undefined, digits = 4): string {
 
 export function formatShape(shape: readonly number[]): string {
   return shape.length === 0 ? 'scalar' : shape.join('×');
+}
+
+/** The phase cell of a layer that has no phase: `skipped: bias` or `failed (solver): …`, unescaped. */
+export function notAnalysed(layer: SkippedLayer | FailedLayer): string {
+  return layer.status === 'skipped' ? `skipped: ${layer.skipReason}` : `failed (${layer.failure.code}): ${layer.failure.reason}`;
 }

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import type { AnalyzedLayer, LayerResult, PhaseName } from '../schema/index.js';
 import { PHASE_NAMES } from '../schema/index.js';
 import type { AnalysisReport, GateResult } from '../schema/index.js';
-import { formatShape } from './format.js';
+import { formatShape, notAnalysed } from './format.js';
 import { PHASE_PALETTE } from './palette.js';
 import { escapeXml as esc } from './svg/escape.js';
 import { formatLabel } from './svg/format.js';
@@ -222,10 +222,10 @@ function index(report: AnalysisReport): string {
       lastModel = l.model;
       out += `<tr class="model"><td colspan="10" class="mono">${esc(report.models[l.model]?.path ?? '')}</td></tr>`;
     }
-    if (l.status === 'skipped') {
+    if (l.status !== 'analyzed') {
       out +=
         `<tr class="skip"><td class="n">${i + 1}</td><td class="name mono">${esc(l.id)}</td><td>${esc(l.kind)}</td>` +
-        `<td>${esc(formatShape(l.shape))}</td><td colspan="6">skipped: ${esc(l.skipReason)}</td></tr>`;
+        `<td>${esc(formatShape(l.shape))}</td><td colspan="6">${esc(notAnalysed(l))}</td></tr>`;
       return;
     }
     const alpha = l.powerLaw.status === 'ok' ? fmt(l.powerLaw.alpha, 3) : '—';

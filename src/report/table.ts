@@ -5,7 +5,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { AnalyzedLayer, LayerResult, PhaseName } from '../schema/index.js';
 import type { AnalysisReport } from '../schema/index.js';
-import { formatNumber, formatShape } from './format.js';
+import { formatNumber, formatShape, notAnalysed } from './format.js';
 import { printable } from '../errors.js';
 import { PHASE_PALETTE } from './palette.js';
 import { sparkHistogram, type TerminalStyle } from './terminal-histogram.js';
@@ -47,7 +47,7 @@ const COLUMNS: readonly Column[] = [
   { title: 'xmin', align: 'right', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? formatNumber(l.powerLaw.xmin, 3) : '') },
   // Which tail model fits best (issue 8): PL, TPL (power law with exponential cutoff) or EXP.
   { title: 'fit', align: 'left', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? l.powerLaw.bestFit : '') },
-  { title: 'phase', align: 'left', cell: (l) => (l.status === 'analyzed' ? l.phase.name : `skipped: ${printable(l.skipReason)}`) },
+  { title: 'phase', align: 'left', cell: (l) => (l.status === 'analyzed' ? l.phase.name : printable(notAnalysed(l))) },
 ];
 
 /** Columns shown only when some layer has the result (--randomize, --vectors), before the phase. */
@@ -94,8 +94,8 @@ export function renderTable(report: AnalysisReport, options: TableOptions): stri
       out.push(c.bold.underline(printable(report.models[layer.model]?.path ?? '')));
     }
     const cells = rows[r]!.map((s, i) => pad(s, i));
-    if (layer.status === 'skipped') {
-      out.push(c.dim(cells.join('  ')));
+    if (layer.status !== 'analyzed') {
+      out.push(layer.status === 'failed' ? c.red(cells.join('  ')) : c.dim(cells.join('  ')));
       return;
     }
     cells[cells.length - 1] = PHASE_COLOR(layer.phase.name)(c)(cells[cells.length - 1]!);
@@ -119,7 +119,7 @@ function summaryLines(report: AnalysisReport, c: ChalkInstance): string[] {
     .map(([p, n]) => PHASE_COLOR(p as PhaseName)(c)(`${p} ${n}`))
     .join(', ');
   const lines = [
-    `${s.analyzed} of ${s.layers} layers analysed${s.skipped > 0 ? `, ${s.skipped} skipped` : ''}${phases ? `: ${phases}` : ''}`,
+    `${s.analyzed} of ${s.layers} layers analysed${s.skipped > 0 ? `, ${s.skipped} skipped` : ''}${s.failed ? `, ${c.red(`${s.failed} failed`)}` : ''}${phases ? `: ${phases}` : ''}`,
   ];
   if (s.analyzed > 0) {
     lines.push(

@@ -269,4 +269,17 @@ export interface AnalyzedLayer extends LayerIdentity {
   readonly vectors?: EigenvectorLocalization;
 }
 
-export type LayerResult = AnalyzedLayer | SkippedLayer;
+/**
+ * Why the computation of one layer failed (the rest of the model is still reported):
+ * `solver` — the eigenvalue solver or a fit threw (e.g. no convergence);
+ * `worker` — the worker thread computing it crashed or exited;
+ * `read` — re-reading the tensor (for --randomize or --vectors) failed.
+ */
+export type LayerFailureCode = 'solver' | 'worker' | 'read';
+
+export interface FailedLayer extends LayerIdentity {
+  readonly status: 'failed';
+  readonly failure: { readonly code: LayerFailureCode; readonly reason: string };
+}
+
+export type LayerResult = AnalyzedLayer | SkippedLayer | FailedLayer;

@@ -20,6 +20,8 @@ export interface Summary {
   readonly layers: number;
   readonly analyzed: number;
   readonly skipped: number;
+  /** Layers whose computation failed (`status: 'failed'`); present only when there are some. */
+  readonly failed?: number;
   /** Count of analysed layers per phase (every phase present, zeros included). */
   readonly phases: Readonly<Record<PhaseName, number>>;
   /** Means over analysed layers with a power-law fit (null when there are none). */

@@ -19,7 +19,9 @@ export function summarize(layers: readonly LayerResult[]): Summary {
   const logNorm: number[] = [];
   const stableRank: number[] = [];
   let analyzed = 0;
+  let failed = 0;
   for (const l of layers) {
+    if (l.status === 'failed') failed++;
     if (l.status !== 'analyzed') continue;
     analyzed++;
     phases[l.phase.name]++;
@@ -31,7 +33,9 @@ export function summarize(layers: readonly LayerResult[]): Summary {
   return {
     layers: layers.length,
     analyzed,
-    skipped: layers.length - analyzed,
+    skipped: layers.length - analyzed - failed,
+    // Only when a layer failed, so that documents without failures stay as they were.
+    ...(failed > 0 ? { failed } : {}),
     phases,
     meanAlpha: mean(alpha),
     meanAlphaWeighted: mean(alphaWeighted),

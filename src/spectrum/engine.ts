@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { eigenvaluesTs } from './eigen.js';
 import { fullGc } from './gc.js';
+import { WorkerCrash } from '../errors.js';
 import type { CloseMessage, JobMessage, ResultMessage, WarmMessage } from './worker.js';
 
 /** Inputs at least this large are followed by a full GC on the calling thread (~5 ms). */
@@ -110,9 +111,9 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
         job.p.reject(err);
       }
     };
-    worker.on('error', fail);
+    worker.on('error', (e) => fail(new WorkerCrash(`spectrum worker crashed: ${e.message}`)));
     worker.on('exit', (code) => {
-      if (!closed) fail(new Error(`spectrum worker exited with code ${code}`));
+      if (!closed) fail(new WorkerCrash(`spectrum worker exited with code ${code}`));
     });
     slots.push(slot);
     return slot;

@@ -114,6 +114,7 @@ describe('HTML report', () => {
       layers: withMp.layers.map((l): LayerResult => {
         const renamed = { ...l, id: HOSTILE + l.id, name: HOSTILE + l.name };
         if (renamed.status === 'skipped') return { ...renamed, skipReason: `same values as '${HOSTILE}'` };
+        if (renamed.status === 'failed') return renamed;
         return { ...(renamed as AnalyzedLayer), phase: { ...renamed.phase, reason: `"'><script>alert(2)</script>` } };
       }),
       gate: { passed: false, failures: [{ layer: HOSTILE, model: 0, rule: '<b>rule</b>', value: '<i>v</i>' }] },
