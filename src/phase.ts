@@ -22,7 +22,7 @@
  * Every threshold is a named constant in phase-thresholds.ts.
  */
 import type { DType } from './types.js';
-import type { LayerMetrics, MpOk, MpResult, Phase, PhaseName } from './schema/index.js';
+import type { LayerMetrics, MpOk, MpResult, Phase, PhaseName, PhaseRule } from './schema/index.js';
 import type { PowerLawFitResult } from './fit/powerlaw.js';
 import { mpCdf, mpCdfTable } from './fit/mp.js';
 import {
@@ -225,12 +225,13 @@ export function classifyPhase(input: PhaseInput): Phase {
 
 /** The decision table, first match wins (see the module comment). */
 export function decide(f: PhaseFeatures, input: Pick<PhaseInput, 'dtype' | 'mp'>): Phase {
-  const phase = (name: PhaseName, ...parts: string[]): Phase => ({ name, reason: parts.filter((p) => p !== '').join('; ') });
+  const phase = (name: PhaseName, rule: PhaseRule, ...parts: string[]): Phase => ({ name, rule, reason: parts.filter((p) => p !== '').join('; ') });
   const alphaText = f.alpha === undefined ? 'no power-law fit' : `α ${fmt(f.alpha)} (D ${fmt(f.D!, 2)}, ${f.numTail} in tail)`;
 
   if (f.zeroFraction - f.expectedZeroFraction >= RANK_COLLAPSE_MIN_ZERO_FRACTION) {
     return phase(
       'rank-collapse',
+      'excess-zero-mass',
       `${f.zeroCount} of ${f.numEvals} eigenvalues (${pct(f.zeroFraction)}) are zero at ${precisionName(input.dtype)} precision ` +
         `(σ ≤ ${fmt(f.zeroFloor, 2)}, σ_max ${fmt(Math.sqrt(f.lambdaMax), 3)})`,
       f.rankLoss < f.zeroCount ? `rank loss at float64 precision only ${f.rankLoss}` : '',
@@ -240,8 +241,8 @@ export function decide(f: PhaseFeatures, input: Pick<PhaseInput, 'dtype' | 'mp'>
   const e = f.edge;
   if (e === undefined) {
     const why = input.mp.status === 'failed' ? input.mp.reason : 'no MP fit';
-    if (f.alpha !== undefined && f.alpha < HEAVY_ALPHA) return phase('heavy-tailed', `MP fit failed (${why})`, `power law ${alphaText}`);
-    return phase('random-like', `MP fit failed (${why}), no evidence of structure`, alphaText);
+    if (f.alpha !== undefined && f.alpha < HEAVY_ALPHA) return phase('heavy-tailed', 'mp-failed-power-law', `MP fit failed (${why})`, `power law ${alphaText}`);
+    return phase('random-like', 'mp-failed', `MP fit failed (${why}), no evidence of structure`, alphaText);
   }
 
   const fitText = e.atBound === 'lower'
@@ -254,6 +255,7 @@ export function decide(f: PhaseFeatures, input: Pick<PhaseInput, 'dtype' | 'mp'>
   if (e.outliers === 0) {
     return phase(
       'random-like',
+      'no-outliers',
       `no eigenvalue above λ₊+${OUTLIER_TW}·TW (λ_max ${signed(e.topTW)} TW from λ₊)`,
       fitText,
     );
@@ -263,16 +265,18 @@ export function decide(f: PhaseFeatures, input: Pick<PhaseInput, 'dtype' | 'mp'>
   if (mpDescribes && e.outliers <= e.few && e.far === 0) {
     return phase(
       'bleeding-out',
+      'outliers-not-separated',
       `${count}, none separated (${top}, ${fmt(e.topStrength)}× the BBP threshold < ${SEPARATED_STRENGTH}×)`,
       fitText,
     );
   }
   if (mpDescribes && e.outliers <= e.few) {
-    return phase('bulk+spikes', `${count} (${e.far} separated, ${top}, ${fmt(e.topStrength)}× the BBP threshold)`, fitText);
+    return phase('bulk+spikes', 'separated-spikes', `${count} (${e.far} separated, ${top}, ${fmt(e.topStrength)}× the BBP threshold)`, fitText);
   }
   if (mpDescribes) {
     return phase(
       'bulk-decay',
+      'outlier-continuum',
       `${count} (more than ${e.few}: the edge decays into a continuum, ${top}, ${pct(e.outlierMass)} of Σλ)`,
       fitText,
       alphaText,
@@ -285,11 +289,11 @@ export function decide(f: PhaseFeatures, input: Pick<PhaseInput, 'dtype' | 'mp'>
   const longTail = f.numTail !== undefined && f.numTail >= HEAVY_TAIL_MIN_FRACTION * f.numEvals;
   if (f.alpha !== undefined && f.alpha < HEAVY_ALPHA && (e.atBound === 'lower' || e.outliers > e.few || longTail)) {
     const heavy = f.alpha < VERY_HEAVY_ALPHA ? 'very heavy power-law tail' : 'power-law tail';
-    return phase('heavy-tailed', `${heavy} ${alphaText}`, notMp, e.scaleFree && e.bulkFitsMp ? '' : `${count}, ${top}`);
+    return phase('heavy-tailed', 'power-law-tail', `${heavy} ${alphaText}`, notMp, e.scaleFree && e.bulkFitsMp ? '' : `${count}, ${top}`);
   }
   const notHeavy =
     f.alpha !== undefined && f.alpha < HEAVY_ALPHA ? `only ${e.outliers} outlier${e.outliers === 1 ? '' : 's'}, not a heavy tail (${alphaText})` : `too steep for a heavy tail (${alphaText})`;
-  return phase('bulk-decay', notMp, `${count}, ${top}`, notHeavy);
+  return phase('bulk-decay', 'not-heavy-tail', notMp, `${count}, ${top}`, notHeavy);
 }
 
 function precisionName(dtype: DType): string {

@@ -212,10 +212,24 @@ describe('the decision table', () => {
     expect(name({ alpha: 5 }, { outliers: 0, bulkKS: 0.4, bulkFitsMp: false })).toBe('random-like');
   });
 
+  it('names the branch that fired as phase.rule', () => {
+    const rule = (f: Partial<PhaseFeatures>, e: Partial<EdgeFeatures> = {}) => decide({ ...base, ...f, edge: { ...edge, ...e } }, { dtype: 'F32', mp }).rule;
+    expect(rule({ zeroCount: 40, zeroFraction: 0.2 }, { outliers: 3, far: 3 })).toBe('excess-zero-mass');
+    expect(rule({})).toBe('no-outliers');
+    expect(rule({}, { outliers: 2, near: 2 })).toBe('outliers-not-separated');
+    expect(rule({}, { outliers: 3, near: 1, far: 2 })).toBe('separated-spikes');
+    expect(rule({}, { outliers: 12, near: 8, far: 4 })).toBe('outlier-continuum');
+    expect(rule({ alpha: 2.5 }, { outliers: 12, near: 8, far: 4, bulkKS: 0.4, bulkFitsMp: false })).toBe('power-law-tail');
+    expect(rule({ alpha: 5.5 }, { outliers: 12, near: 8, far: 4, bulkKS: 0.4, bulkFitsMp: false })).toBe('not-heavy-tail');
+    const failed = { status: 'failed', reason: 'too few' } as const;
+    expect(decide({ ...base, alpha: 1.5 }, { dtype: 'F32', mp: failed }).rule).toBe('mp-failed-power-law');
+  });
+
   it('is total: a failed MP fit still gets a phase', () => {
     const failed = { status: 'failed', reason: 'only 3 eigenvalues (need 10)' } as const;
     expect(decide({ ...base }, { dtype: 'F32', mp: failed })).toEqual({
       name: 'random-like',
+      rule: 'mp-failed',
       reason: 'MP fit failed (only 3 eigenvalues (need 10)), no evidence of structure; α 5 (D 0.1, 20 in tail)',
     });
     expect(decide({ ...base, alpha: 1.5 }, { dtype: 'F32', mp: failed }).name).toBe('heavy-tailed');

@@ -1,7 +1,7 @@
 /** Synthetic v1 reports whose phases and α the test controls (the phase classifier is not ours to depend on). */
 import { makeReport } from '../src/schema/index.js';
 import type { AnalysisReport, ModelInfo } from '../src/schema/index.js';
-import type { AnalyzedLayer, LayerResult, PhaseName, SkippedLayer, FailedLayer } from '../src/schema/index.js';
+import type { AnalyzedLayer, LayerResult, PhaseName, SkippedLayer, FailedLayer, PhaseRule } from '../src/schema/index.js';
 
 export interface LayerSpec {
   readonly id: string;
@@ -13,6 +13,16 @@ export interface LayerSpec {
   readonly model?: number;
   readonly name?: string;
 }
+
+/** A rule that decides each phase (src/phase.ts). */
+const RULE_OF: Record<PhaseName, PhaseRule> = {
+  'rank-collapse': 'excess-zero-mass',
+  'random-like': 'no-outliers',
+  'bleeding-out': 'outliers-not-separated',
+  'bulk+spikes': 'separated-spikes',
+  'bulk-decay': 'outlier-continuum',
+  'heavy-tailed': 'power-law-tail',
+};
 
 export function analyzedLayer(s: LayerSpec): AnalyzedLayer {
   const alpha = s.alpha === undefined ? 3 : s.alpha;
@@ -50,7 +60,7 @@ export function analyzedLayer(s: LayerSpec): AnalyzedLayer {
         ? { status: 'failed', reason: 'only 1 eigenvalue(s) above 0.00001' }
         : { status: 'ok', alpha, xmin: 1.5, xmax: lambdaMax, D: 0.08, sigma: (alpha - 1) / 4, numTail: 16, bestFit: 'PL' },
     mp: { status: 'failed', reason: 'not implemented' },
-    phase: { name: s.phase ?? 'heavy-tailed', reason: 'set by the test' },
+    phase: { name: s.phase ?? 'heavy-tailed', rule: RULE_OF[s.phase ?? 'heavy-tailed'], reason: 'set by the test' },
   };
 }
 

@@ -224,8 +224,31 @@ export interface EigenvectorLocalization {
   };
 }
 
+/**
+ * Which branch of the classifier (src/phase.ts, first match wins) decided the phase:
+ * excess-zero-mass → rank-collapse; mp-failed-power-law → heavy-tailed and mp-failed →
+ * random-like when no MP fit exists; no-outliers → random-like; outliers-not-separated →
+ * bleeding-out; separated-spikes → bulk+spikes; outlier-continuum → bulk-decay (MP bulk,
+ * many outliers); power-law-tail → heavy-tailed; not-heavy-tail → bulk-decay (poor MP fit,
+ * tail too short or too steep for a heavy tail).
+ */
+export const PHASE_RULES = [
+  'excess-zero-mass',
+  'mp-failed-power-law',
+  'mp-failed',
+  'no-outliers',
+  'outliers-not-separated',
+  'separated-spikes',
+  'outlier-continuum',
+  'power-law-tail',
+  'not-heavy-tail',
+] as const;
+export type PhaseRule = (typeof PHASE_RULES)[number];
+
 export interface Phase {
   readonly name: PhaseName;
+  /** The classifier's branch that fired (stable code; `reason` is its English). */
+  readonly rule: PhaseRule;
   /** One line naming the numbers that decided the phase. */
   readonly reason: string;
 }
