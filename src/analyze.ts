@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import type { LoadedModel, TensorRef } from './types.js';
-import type { LayerResult, SkippedLayer } from './schema/index.js';
+import type { LayerResult, SkipCode, SkippedLayer } from './schema/index.js';
 import { openModel } from './load/index.js';
 import { UsageError, WorkerCrash } from './errors.js';
 import { DEFAULT_TRAP_SEED } from './traps.js';
@@ -231,15 +231,15 @@ async function analyzeModel(
       dtype: tensor.dtype,
     });
     const settle = (layers: LayerResult[]) => perTensor.push(Promise.resolve(finished(layers, tensor.name)));
-    const skipAll = (reason: string) => settle(plans.map((plan) => skipped(identity(plan), reason)));
+    const skipAll = (code: SkipCode, reason: string) => settle(plans.map((plan) => skipped(identity(plan), code, reason)));
 
     if (plans.every((p) => p.status === 'skipped')) {
-      settle(plans.map((plan) => skipped(identity(plan), plan.status === 'skipped' ? plan.reason : '')));
+      settle(plans.map((plan) => (plan.status === 'skipped' ? skipped(identity(plan), plan.code, plan.reason) : skipped(identity(plan), 'vector', ''))));
       continue;
     }
     const sameStorage = seenStorage.get(tensor.storageKey);
     if (sameStorage !== undefined) {
-      skipAll(`same stored tensor as '${sameStorage}' (analysed once)`);
+      skipAll('shared-storage', `same stored tensor as '${sameStorage}' (analysed once)`);
       continue;
     }
     seenStorage.set(tensor.storageKey, tensor.name);
@@ -251,14 +251,14 @@ async function analyzeModel(
       const values = await tensor.read();
       const problem = valueProblem(values);
       if (problem !== undefined) {
-        skipAll(problem);
+        skipAll(problem.code, problem.reason);
         continue;
       }
       const digest = contentDigest(values, tensor.shape);
       shard?.addDigest(modelIndex, t, plans.length, digest);
       const sameContent = seenContent.get(digest);
       if (sameContent !== undefined) {
-        skipAll(tiedWeightsReason(sameContent));
+        skipAll('tied', tiedWeightsReason(sameContent));
         continue;
       }
       seenContent.set(digest, tensor.name);
@@ -280,7 +280,7 @@ async function analyzeModel(
         try {
           const out: LayerResult[] = [];
           for (const plan of plans) {
-            if (plan.status === 'skipped') out.push(skipped(identity(plan), plan.reason));
+            if (plan.status === 'skipped') out.push(skipped(identity(plan), plan.code, plan.reason));
             else out.push(await analyzeOrFail(values, plan, identity(plan), layerOptions));
           }
           return finished(out, tensor.name);
@@ -328,12 +328,12 @@ class LayerFailure extends Error {
   }
 }
 
-export function skipped(identity: LayerIdentity, reason: string): SkippedLayer {
-  return { ...identity, status: 'skipped', skipReason: reason };
+export function skipped(identity: LayerIdentity, code: SkipCode, reason: string): SkippedLayer {
+  return { ...identity, status: 'skipped', skipCode: code, skipReason: reason };
 }
 
 /** Weights no spectrum can be computed from: non-finite values, or all zeros. */
-function valueProblem(values: Float64Array): string | undefined {
+function valueProblem(values: Float64Array): { code: SkipCode; reason: string } | undefined {
   let nonFinite = 0;
   let nonZero = 0;
   let maxAbs = 0;
@@ -345,10 +345,10 @@ function valueProblem(values: Float64Array): string | undefined {
       maxAbs = Math.max(maxAbs, Math.abs(v));
     }
   }
-  if (nonFinite > 0) return `contains ${nonFinite} non-finite value${nonFinite === 1 ? '' : 's'} (NaN or Inf)`;
-  if (nonZero === 0) return 'all entries are zero';
+  if (nonFinite > 0) return { code: 'non-finite', reason: `contains ${nonFinite} non-finite value${nonFinite === 1 ? '' : 's'} (NaN or Inf)` };
+  if (nonZero === 0) return { code: 'all-zero', reason: 'all entries are zero' };
   // The spectrum squares the entries (Gram product, Σλ = Σw²): past this they overflow float64.
-  if (maxAbs * maxAbs * values.length > Number.MAX_VALUE) return `entries too large for float64 spectra (max |w| = ${maxAbs.toExponential(2)})`;
+  if (maxAbs * maxAbs * values.length > Number.MAX_VALUE) return { code: 'overflow', reason: `entries too large for float64 spectra (max |w| = ${maxAbs.toExponential(2)})` };
   return undefined;
 }
 

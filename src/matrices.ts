@@ -4,6 +4,7 @@
  * any data is read, so skipped tensors cost nothing.
  */
 import type { LayerKind, TensorRef } from './types.js';
+import type { SkipCode } from './schema/index.js';
 
 /** Default --min-evals: a layer is analysed when M·slices ≥ this. */
 export const DEFAULT_MIN_EVALS = 10;
@@ -34,6 +35,7 @@ export interface SkipPlan {
   readonly status: 'skipped';
   readonly idSuffix: string;
   readonly kind: LayerKind;
+  readonly code: SkipCode;
   readonly reason: string;
 }
 
@@ -69,26 +71,26 @@ export function planLayers(t: TensorRef, minEvals: number = DEFAULT_MIN_EVALS): 
   const kind = layerKind(t);
   const shape = t.shape;
   const rank = shape.length;
-  const skip = (reason: string, idSuffix = ''): SkipPlan => ({ status: 'skipped', idSuffix, kind, reason });
+  const skip = (code: SkipCode, reason: string, idSuffix = ''): SkipPlan => ({ status: 'skipped', idSuffix, kind, code, reason });
 
-  if (t.dtype === 'OTHER') return [skip('stored in a format rmt-analyze cannot decode')];
+  if (t.dtype === 'OTHER') return [skip('unsupported-dtype', 'stored in a format rmt-analyze cannot decode')];
   const count = shape.reduce((a, b) => a * b, 1);
-  if (count === 0) return [skip(`empty tensor (shape [${shape.join(', ')}])`)];
-  if (rank === 0) return [skip('scalar')];
+  if (count === 0) return [skip('empty', `empty tensor (shape [${shape.join(', ')}])`)];
+  if (rank === 0) return [skip('scalar', 'scalar')];
   if (rank === 1) {
-    if (kind === 'bias') return [skip('bias vector')];
-    if (kind === 'norm') return [skip('normalization parameters (1-D)')];
-    return [skip('1-D tensor')];
+    if (kind === 'bias') return [skip('bias', 'bias vector')];
+    if (kind === 'norm') return [skip('norm', 'normalization parameters (1-D)')];
+    return [skip('vector', '1-D tensor')];
   }
 
   const checked = (plan: MatrixPlan): LayerPlan => {
     const M = Math.min(plan.rows, plan.cols);
     if (M === 1) {
       const what = plan.slices > 1 ? `each of its ${plan.slices} kernel slices is ${plan.rows}×${plan.cols}` : `${plan.rows}×${plan.cols} matrix`;
-      return skip(`${what} (M = 1, no spectrum)`, plan.idSuffix);
+      return skip(plan.slices > 1 ? 'depthwise' : 'no-spectrum', `${what} (M = 1, no spectrum)`, plan.idSuffix);
     }
     if (M * plan.slices < minEvals) {
-      return skip(`${M * plan.slices} eigenvalues (M·slices), fewer than --min-evals ${minEvals}`, plan.idSuffix);
+      return skip('too-few-eigenvalues', `${M * plan.slices} eigenvalues (M·slices), fewer than --min-evals ${minEvals}`, plan.idSuffix);
     }
     return plan;
   };
@@ -133,7 +135,7 @@ export function planLayers(t: TensorRef, minEvals: number = DEFAULT_MIN_EVALS): 
     }
     return plans;
   }
-  return [skip(`rank-${rank} tensor [${shape.join(', ')}] is neither a matrix nor a convolution kernel`)];
+  return [skip('unsupported-rank', `rank-${rank} tensor [${shape.join(', ')}] is neither a matrix nor a convolution kernel`)];
 }
 
 function matrixPlan(

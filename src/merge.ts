@@ -93,7 +93,7 @@ function redoTiedWeights(layers: LayerResult[], parts: readonly Part[]): void {
     }
     for (let i = d.position; i < d.position + d.layers; i++) {
       const l = layers[i]!;
-      layers[i] = skipped({ id: l.id, model: l.model, name: l.name, kind: l.kind, shape: l.shape, dtype: l.dtype }, tiedWeightsReason(original));
+      layers[i] = skipped({ id: l.id, model: l.model, name: l.name, kind: l.kind, shape: l.shape, dtype: l.dtype }, 'tied', tiedWeightsReason(original));
     }
   }
 }

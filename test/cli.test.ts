@@ -63,7 +63,7 @@ describe('JSON output', () => {
     expect(doc.layers).toHaveLength(9);
     expect(doc.summary).toMatchObject({ layers: 9, analyzed: 6, skipped: 3 });
     const bias = doc.layers.find((l) => l.name === 'dense.f32.bias');
-    expect(bias).toMatchObject({ status: 'skipped', kind: 'bias', skipReason: 'bias vector', shape: [12], dtype: 'F32' });
+    expect(bias).toMatchObject({ status: 'skipped', kind: 'bias', skipCode: 'bias', skipReason: 'bias vector', shape: [12], dtype: 'F32' });
     expect(doc.layers.every((l) => l.status !== 'analyzed' || l.eigenvalues === undefined)).toBe(true);
   });
 
@@ -93,7 +93,7 @@ describe('JSON output', () => {
       ['embed.weight', 'analyzed'],
       ['lm_head.weight', 'skipped'],
     ]);
-    expect(doc.layers[1]).toMatchObject({ skipReason: "same values as 'embed.weight' (tied weights, analysed once)" });
+    expect(doc.layers[1]).toMatchObject({ skipCode: 'tied', skipReason: "same values as 'embed.weight' (tied weights, analysed once)" });
   });
 
   it('several models in one call are reported together, each layer naming its model', () => {

@@ -65,7 +65,7 @@ export function analyzedLayer(s: LayerSpec): AnalyzedLayer {
 }
 
 export function skippedLayer(id: string, reason = 'bias vector', model = 0): SkippedLayer {
-  return { id, model, name: id, kind: 'bias', shape: [64], dtype: 'F32', status: 'skipped', skipReason: reason };
+  return { id, model, name: id, kind: 'bias', shape: [64], dtype: 'F32', status: 'skipped', skipCode: 'bias', skipReason: reason };
 }
 
 export function failedLayer(id: string, code: FailedLayer['failure']['code'] = 'solver', model = 0): FailedLayer {

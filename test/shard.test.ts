@@ -35,7 +35,7 @@ const plan = (rows: number, cols: number, slices = 1): LayerPlan => ({
   eigenScale: 1,
   extract: (v) => v,
 });
-const skip: LayerPlan = { status: 'skipped', idSuffix: '', kind: 'bias', reason: 'bias vector' };
+const skip: LayerPlan = { status: 'skipped', idSuffix: '', kind: 'bias', code: 'bias', reason: 'bias vector' };
 
 describe('--shard i/n', () => {
   it('parses i/n with 1 ≤ i ≤ n', () => {
@@ -126,6 +126,7 @@ describe('shard 1..n + merge = single run (in-process, the realistic sharded che
       shape: [512, 64],
       dtype: 'F16',
       status: 'skipped',
+      skipCode: 'tied',
       skipReason: "same values as 'model.embed_tokens.weight' (tied weights, analysed once)",
     });
   });

@@ -266,8 +266,36 @@ export interface LayerIdentity {
   readonly dtype: DType;
 }
 
+/**
+ * Why a layer was not analysed, as a stable code beside `skipReason` (its English):
+ * unsupported-dtype (stored in a format not decoded), empty, scalar, bias, norm, vector (other
+ * 1-D), depthwise (kernel slices with M = 1), no-spectrum (an n×1 matrix), too-few-eigenvalues
+ * (M·slices < --min-evals), unsupported-rank, shared-storage (the same stored tensor reached
+ * twice), tied (the same values as an earlier tensor), non-finite, all-zero, overflow (entries
+ * whose squares overflow float64).
+ */
+export const SKIP_CODES = [
+  'unsupported-dtype',
+  'empty',
+  'scalar',
+  'bias',
+  'norm',
+  'vector',
+  'depthwise',
+  'no-spectrum',
+  'too-few-eigenvalues',
+  'unsupported-rank',
+  'shared-storage',
+  'tied',
+  'non-finite',
+  'all-zero',
+  'overflow',
+] as const;
+export type SkipCode = (typeof SKIP_CODES)[number];
+
 export interface SkippedLayer extends LayerIdentity {
   readonly status: 'skipped';
+  readonly skipCode: SkipCode;
   readonly skipReason: string;
 }
 
