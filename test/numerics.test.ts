@@ -25,7 +25,7 @@ it('degenerate layers are reported individually and the healthy one is analysed'
   expect(constant.metrics.lambdaMax).toBeCloseTo(7.5, 12);
   expect(constant.metrics.rank).toBe(1);
   expect(constant.metrics.rankLoss).toBe(9);
-  expect(constant.powerLaw).toEqual({ status: 'failed', reason: 'only 1 eigenvalue(s) above 0.00001' });
+  expect(constant.powerLaw).toEqual({ status: 'failed', code: 'too-few-eigenvalues', reason: 'only 1 eigenvalue(s) above 0.00001' });
   expect(constant.metrics.alphaWeighted).toBeNull();
 
   const healthy = byName.get('healthy.weight') as AnalyzedLayer;

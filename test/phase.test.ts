@@ -221,12 +221,12 @@ describe('the decision table', () => {
     expect(rule({}, { outliers: 12, near: 8, far: 4 })).toBe('outlier-continuum');
     expect(rule({ alpha: 2.5 }, { outliers: 12, near: 8, far: 4, bulkKS: 0.4, bulkFitsMp: false })).toBe('power-law-tail');
     expect(rule({ alpha: 5.5 }, { outliers: 12, near: 8, far: 4, bulkKS: 0.4, bulkFitsMp: false })).toBe('not-heavy-tail');
-    const failed = { status: 'failed', reason: 'too few' } as const;
+    const failed = { status: 'failed', code: 'too-few-eigenvalues', reason: 'too few' } as const;
     expect(decide({ ...base, alpha: 1.5 }, { dtype: 'F32', mp: failed }).rule).toBe('mp-failed-power-law');
   });
 
   it('is total: a failed MP fit still gets a phase', () => {
-    const failed = { status: 'failed', reason: 'only 3 eigenvalues (need 10)' } as const;
+    const failed = { status: 'failed', code: 'too-few-eigenvalues', reason: 'only 3 eigenvalues (need 10)' } as const;
     expect(decide({ ...base }, { dtype: 'F32', mp: failed })).toEqual({
       name: 'random-like',
       rule: 'mp-failed',

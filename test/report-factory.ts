@@ -57,9 +57,9 @@ export function analyzedLayer(s: LayerSpec): AnalyzedLayer {
     },
     powerLaw:
       alpha === null
-        ? { status: 'failed', reason: 'only 1 eigenvalue(s) above 0.00001' }
+        ? { status: 'failed', code: 'too-few-eigenvalues', reason: 'only 1 eigenvalue(s) above 0.00001' }
         : { status: 'ok', alpha, xmin: 1.5, xmax: lambdaMax, D: 0.08, sigma: (alpha - 1) / 4, numTail: 16, bestFit: 'PL' },
-    mp: { status: 'failed', reason: 'not implemented' },
+    mp: { status: 'failed', code: 'invalid-shape', reason: 'not implemented' },
     phase: { name: s.phase ?? 'heavy-tailed', rule: RULE_OF[s.phase ?? 'heavy-tailed'], reason: 'set by the test' },
   };
 }

@@ -13,7 +13,7 @@
  * result exact and cuts the work several-fold.
  */
 
-import type { PowerLawOk } from '../schema/index.js';
+import type { FitFailure, PowerLawOk } from '../schema/index.js';
 
 /** Eigenvalues at or below this are treated as zero by the fit (WeightWatcher's EVALS_THRESH). */
 export const POWER_LAW_MIN_EVAL = 1e-5;
@@ -27,7 +27,7 @@ export interface PowerLawFit extends Omit<PowerLawOk, 'status' | 'bestFit' | 'al
   readonly tail: Float64Array;
 }
 
-export type PowerLawFitResult = ({ status: 'ok' } & PowerLawFit) | { status: 'failed'; reason: string };
+export type PowerLawFitResult = ({ status: 'ok' } & PowerLawFit) | FitFailure;
 
 /** Fits a power law to the tail of ascending eigenvalues `evals`. */
 export function fitPowerLaw(evals: Float64Array): PowerLawFitResult {
@@ -36,10 +36,10 @@ export function fitPowerLaw(evals: Float64Array): PowerLawFitResult {
   const x = evals.subarray(start);
   const n = x.length;
   if (n < MIN_TAIL + 1) {
-    return { status: 'failed', reason: `only ${n} eigenvalue(s) above ${POWER_LAW_MIN_EVAL}` };
+    return { status: 'failed', code: 'too-few-eigenvalues', reason: `only ${n} eigenvalue(s) above ${POWER_LAW_MIN_EVAL}` };
   }
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(x[i]!)) return { status: 'failed', reason: 'eigenvalues are not finite' };
+    if (!Number.isFinite(x[i]!)) return { status: 'failed', code: 'non-finite', reason: 'eigenvalues are not finite' };
   }
   const logs = new Float64Array(n);
   for (let i = 0; i < n; i++) logs[i] = Math.log(x[i]!);
@@ -78,7 +78,7 @@ export function fitPowerLaw(evals: Float64Array): PowerLawFitResult {
     }
   }
   if (best < 0 || !Number.isFinite(bestAlpha)) {
-    return { status: 'failed', reason: 'no xmin candidate gives a finite α' };
+    return { status: 'failed', code: 'no-finite-alpha', reason: 'no xmin candidate gives a finite α' };
   }
   const numTail = n - best;
   return {

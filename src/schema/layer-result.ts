@@ -106,7 +106,18 @@ export interface PowerLawOk {
    */
   readonly alternatives?: TailModels | { readonly status: 'failed'; readonly reason: string };
 }
-export type PowerLawResult = PowerLawOk | { readonly status: 'failed'; readonly reason: string };
+/**
+ * Why a fit failed, as a stable code beside its `reason`: too-few-eigenvalues, non-finite,
+ * no-finite-alpha (power law: no xmin candidate gives a finite α), invalid-shape and all-zero (MP).
+ */
+export type FitFailureCode = 'too-few-eigenvalues' | 'non-finite' | 'no-finite-alpha' | 'invalid-shape' | 'all-zero';
+export interface FitFailure {
+  readonly status: 'failed';
+  readonly code: FitFailureCode;
+  readonly reason: string;
+}
+
+export type PowerLawResult = PowerLawOk | FitFailure;
 
 export interface MpOk {
   readonly status: 'ok';
@@ -134,7 +145,7 @@ export interface MpOk {
    */
   readonly atBound?: 'lower' | 'upper';
 }
-export type MpResult = MpOk | { readonly status: 'failed'; readonly reason: string };
+export type MpResult = MpOk | FitFailure;
 
 /**
  * Correlation traps (issue 8, `--randomize`): every element of W shuffled (each slice on its

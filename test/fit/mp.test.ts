@@ -127,10 +127,10 @@ describe('robustness: never throws, fails with a reason', () => {
 
   it('fails on too few, non-finite or all-zero eigenvalues', () => {
     const few = fitMarchenkoPastur(new Float64Array([1, 2, 3]), ctx(6, 3));
-    expect(few).toMatchObject({ status: 'failed' });
+    expect(few).toMatchObject({ status: 'failed', code: 'too-few-eigenvalues' });
     const nan = fitMarchenkoPastur(Float64Array.from({ length: 20 }, (_, i) => (i === 5 ? NaN : i + 1)), ctx(40, 20));
-    expect(nan).toEqual({ status: 'failed', reason: 'eigenvalues are not finite' });
-    expect(fitMarchenkoPastur(new Float64Array(20), ctx(40, 20))).toEqual({ status: 'failed', reason: 'all eigenvalues are zero' });
+    expect(nan).toEqual({ status: 'failed', code: 'non-finite', reason: 'eigenvalues are not finite' });
+    expect(fitMarchenkoPastur(new Float64Array(20), ctx(40, 20))).toEqual({ status: 'failed', code: 'all-zero', reason: 'all eigenvalues are zero' });
   });
 
   it('handles Q = 1, tiny M, constant spectra, heavy tails and rank deficiency', () => {

@@ -46,7 +46,7 @@ describe('log-log ESD', () => {
   it('names the numerical zeros it leaves out, and a failed fit', () => {
     const l = layerNamed(plain, 'd_rank50_1000x500');
     expect(logLogEsdPlot(l, evals(l)).notes).toEqual(['450 eigenvalues ≤ 10⁻¹²·λmax (numerically zero) not shown']);
-    const failed: AnalyzedLayer = { ...l, powerLaw: { status: 'failed', reason: 'only 2 eigenvalue(s) above 1e-5' } };
+    const failed: AnalyzedLayer = { ...l, powerLaw: { status: 'failed', code: 'too-few-eigenvalues', reason: 'only 2 eigenvalue(s) above 1e-5' } };
     const f = logLogEsdPlot(failed, evals(l));
     expect(f.notes[0]).toBe('power-law fit failed: only 2 eigenvalue(s) above 1e-5');
     expect(f.svg).not.toContain('class="pl"');
@@ -112,7 +112,7 @@ describe('summary plots', () => {
     const base = withMp.layers.find((l) => l.status === 'analyzed') as AnalyzedLayer;
     const make = (alpha: number | null): LayerResult =>
       alpha === null
-        ? { ...base, powerLaw: { status: 'failed', reason: 'x' } }
+        ? { ...base, powerLaw: { status: 'failed', code: 'no-finite-alpha', reason: 'x' } }
         : { ...base, powerLaw: { status: 'ok', alpha, xmin: 1, xmax: 2, D: 0.1, sigma: 0.1, numTail: 10, bestFit: 'PL' } };
     const { svg, notes } = alphaHistogram([make(3), make(35), make(null)]);
     expect(svg).toContain('&gt;20');
