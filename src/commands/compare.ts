@@ -5,6 +5,7 @@
 import { open, stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { analyze } from '../analyze.js';
+import { sniffFormat } from '../load/index.js';
 import { InputError, UsageError } from '../errors.js';
 import { compareReports } from '../compare.js';
 import { parseAlphaRange } from '../gate.js';
@@ -80,15 +81,17 @@ async function loadSide(path: string, opts: CompareCliOptions): Promise<Analysis
 
 async function startsWithBrace(path: string): Promise<boolean> {
   try {
-    if (!(await stat(path)).isFile()) return false;
+    const st = await stat(path);
+    if (!st.isFile()) return false;
     const fh = await open(path, 'r');
     try {
       const head = new Uint8Array(64);
       const { bytesRead } = await fh.read(head, 0, 64, 0);
-      // A safetensors file's u64 header length can start with 0x7b ('{') but then has NUL bytes.
+      // Binary (NUL bytes) is never a report, even when the loader would not know it either.
       if (head.subarray(0, bytesRead).includes(0)) return false;
-      const s = Buffer.from(head.subarray(0, bytesRead)).toString('utf8').replace(/^\uFEFF/, '').trimStart();
-      return s.startsWith('{');
+      // The model loader's own sniffing: JSON opening an object that is not a safetensors
+      // header (whose u64 length can start with '{') is what the loader calls an index.
+      return sniffFormat(head.subarray(0, bytesRead), path, st.size)?.name === 'safetensors-index';
     } catch {
       return false;
     } finally {

@@ -1,18 +1,17 @@
 /**
- * safetensors reader: a single file, a sharded `*.safetensors.index.json`, and a Hugging
- * Face model directory. Format (huggingface/safetensors README): u64 little-endian header
+ * safetensors reader: a single file, and several shard files read as one model (used by
+ * safetensors-index.ts and directory.ts). Format (huggingface/safetensors README): u64 little-endian header
  * length N, N bytes of UTF-8 JSON {name: {dtype, shape, data_offsets: [begin, end]}, …,
  * "__metadata__": {string: string}}, then the byte buffer the offsets index, which must be
  * covered exactly, with no holes or overlaps.
  * Every number taken from the header is checked before it is used (DESIGN.md §5).
  */
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename } from 'node:path';
 import type { DType, LoadedModel, TensorRef } from '../types.js';
 import { FormatError, InputError } from '../errors.js';
 import { FileSource } from './file.js';
 import { bytesPerElement, isWidenable, widen } from './dtype.js';
-import { openOnnx } from './onnx/index.js';
+import type { ModelFormatModule } from './format.js';
 
 /** Header size cap: real headers are kilobytes to a few megabytes. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -208,65 +207,8 @@ export async function openSafetensors(path: string): Promise<LoadedModel> {
   };
 }
 
-/**
- * Resolves a file named inside a model (shard, external data) against the model's folder,
- * refusing anything that could read outside it: absolute paths, `..`, and symlinks that
- * resolve elsewhere. Checked before the file is opened.
- */
-export async function resolveInside(folder: string, name: string, what: string): Promise<string> {
-  if (name.length === 0) throw new FormatError(`${what} has an empty file name`);
-  if (name.includes('\0')) throw new FormatError(`${what} file name contains a NUL byte`);
-  if (isAbsolute(name) || /^[a-zA-Z]:[\\/]/.test(name) || name.startsWith('\\')) {
-    throw new FormatError(`${what} refers to an absolute path '${name}': refused`);
-  }
-  if (name.split(/[\\/]/).includes('..')) throw new FormatError(`${what} refers to '${name}', outside the model's folder: refused`);
-  const candidate = resolve(folder, name);
-  let real: string;
-  let realFolder: string;
-  try {
-    realFolder = await realpath(folder);
-    real = await realpath(candidate);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new FormatError(`${what} file '${name}' does not exist`);
-    throw e;
-  }
-  const rel = relative(realFolder, real);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep)[0] === '..') {
-    throw new FormatError(`${what} '${name}' resolves outside the model's folder: refused`);
-  }
-  return candidate;
-}
-
-export async function openShardedIndex(path: string): Promise<LoadedModel> {
-  const st = await stat(path);
-  if (st.size > MAX_HEADER_BYTES) throw new FormatError(`index file is ${st.size} bytes, above the cap`);
-  let index: unknown;
-  try {
-    index = JSON.parse(await readFile(path, 'utf8'));
-  } catch {
-    throw new FormatError('not valid JSON (expected a *.safetensors.index.json)');
-  }
-  const map = (index as { weight_map?: unknown } | null)?.weight_map;
-  if (typeof map !== 'object' || map === null || Array.isArray(map)) {
-    throw new FormatError('index has no "weight_map" object');
-  }
-  const folder = dirname(path);
-  const shardNames: string[] = [];
-  for (const [tensor, shard] of Object.entries(map as Record<string, unknown>)) {
-    if (typeof shard !== 'string') throw new FormatError(`weight_map entry for '${tensor}' is not a file name`);
-    if (!shardNames.includes(shard)) shardNames.push(shard);
-  }
-  if (shardNames.length === 0) throw new FormatError('weight_map is empty: no weights');
-  shardNames.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  return openShards(
-    path,
-    await Promise.all(shardNames.map((s) => resolveInside(folder, s, 'shard'))),
-    map as Record<string, string>,
-  );
-}
-
 /** Opens several safetensors files as one model; with `weightMap`, checks it against them. */
-async function openShards(path: string, shardPaths: string[], weightMap?: Record<string, string>): Promise<LoadedModel> {
+export async function openShards(path: string, shardPaths: string[], weightMap?: Record<string, string>): Promise<LoadedModel> {
   const opened: { source: FileSource; entries: HeaderEntry[]; dataStart: number }[] = [];
   try {
     const refs: TensorRef[] = [];
@@ -310,34 +252,19 @@ async function openShards(path: string, shardPaths: string[], weightMap?: Record
 }
 
 /**
- * A Hugging Face model directory: its sharded index if there is one, else its
- * safetensors file(s), else a single ONNX file (HF repos keep them in onnx/).
+ * safetensors starts with a u64 little-endian header length and then the JSON header: '{'
+ * at byte 8 is decisive; other JSON starts count only when the length fits the file.
  */
-export async function openModelDirectory(path: string): Promise<LoadedModel> {
-  const names = (await readdir(path)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  const indexes = names.filter((n) => n.endsWith('.safetensors.index.json'));
-  const preferred = indexes.find((n) => n === 'model.safetensors.index.json') ?? (indexes.length === 1 ? indexes[0] : undefined);
-  if (preferred !== undefined) {
-    const model = await openShardedIndex(join(path, preferred));
-    return { ...model, path };
-  }
-  if (indexes.length > 1) {
-    throw new FormatError(`several sharded indexes (${indexes.join(', ')}): name the one to analyse`);
-  }
-  const shards = names.filter((n) => n.endsWith('.safetensors'));
-  if (shards.length > 0) {
-    return openShards(
-      path,
-      await Promise.all(shards.map((s) => resolveInside(path, s, 'weights file'))),
-    );
-  }
-  const onnx = names.filter((n) => n.endsWith('.onnx'));
-  if (onnx.length === 0 && names.includes('onnx')) {
-    const sub = (await readdir(join(path, 'onnx'))).filter((n) => n.endsWith('.onnx'));
-    if (sub.length === 1) return { ...(await openOnnx(join(path, 'onnx', sub[0]!))), path };
-    if (sub.length > 1) throw new FormatError(`several ONNX files in ${join(path, 'onnx')} (${sub.join(', ')}): name the one to analyse`);
-  }
-  if (onnx.length === 1) return { ...(await openOnnx(join(path, onnx[0]!))), path };
-  if (onnx.length > 1) throw new FormatError(`several ONNX files (${onnx.join(', ')}): name the one to analyse`);
-  throw new FormatError('directory holds no model weights (*.safetensors, *.safetensors.index.json or *.onnx)');
+function sniff(head: Uint8Array, _path: string, size: number): boolean {
+  if (head.length < 9) return false;
+  const headerLength = new DataView(head.buffer, head.byteOffset, head.byteLength).getBigUint64(0, true);
+  const jsonStart = head[8] === 0x7b || head[8] === 0x5b || head[8] === 0x20 || head[8] === 0x22;
+  return head[8] === 0x7b || (jsonStart && headerLength <= BigInt(size - 8));
 }
+
+export const safetensorsFormat: ModelFormatModule = {
+  name: 'safetensors',
+  sniff,
+  extension: /\.safetensors$/i,
+  open: openSafetensors,
+};

@@ -16,7 +16,7 @@ import { FormatError } from '../../errors.js';
 import type { DType } from '../../types.js';
 import { bf16ToNumber, f16ToNumber, f8e4m3ToNumber, f8e5m2ToNumber, widen } from '../dtype.js';
 import { FileSource } from '../file.js';
-import { resolveInside } from '../safetensors.js';
+import { resolveInside } from '../paths.js';
 import { ELEMENT_TYPES, packedBytes, packedWidth, type OnnxElementType } from './schema.js';
 import { readVarint, type DataPiece, type WalkedMessage } from './wire.js';
 

@@ -6,9 +6,11 @@
 import type { LoadedModel, QuantInfo, TensorRef } from '../../types.js';
 import { FormatError } from '../../errors.js';
 import { FileSource } from '../file.js';
+import type { ModelFormatModule } from '../format.js';
 import { describeTensor, readValues, toSafeInt, type SizeCache, type TensorInfo } from './decode.js';
 import { dequantize, quantLayout, QUANTIZED_DTYPES } from './quant.js';
 import { ModelProto } from './schema.js';
+import { looksLikeProtobufModel } from './sniff.js';
 import { discover, elementType, summarizeUses, type FoundTensor, type Use } from './tensors.js';
 import { walkFile } from './wire.js';
 
@@ -205,3 +207,10 @@ function sparseEntry(t: FoundTensor, path: string): Entry {
     }),
   };
 }
+
+export const onnxFormat: ModelFormatModule = {
+  name: 'onnx',
+  sniff: (head) => looksLikeProtobufModel(head),
+  extension: /\.onnx$/i,
+  open: openOnnx,
+};
