@@ -3,9 +3,8 @@ import { Command, Option } from 'commander';
 import { analyze } from '../analyze.js';
 import type { GateRule } from '../gate.js';
 import { NEEDS_EIGENVALUES, REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
-import { DEFAULT_MIN_EVALS } from '../matrices.js';
 import { DEFAULT_TRAP_SEED } from '../traps.js';
-import { collect, nonNegativeInteger, positiveInteger } from './options.js';
+import { addOptions, colorOption, explainOption, formatOptions, jobsOption, nonNegativeInteger, selectionOptions } from './options.js';
 import { progressBar } from './progress.js';
 import { useColor, type CliIO } from './context.js';
 import { withoutEigenvalues, writeHtmlReport } from './report-file.js';
@@ -34,27 +33,22 @@ interface AnalyzeCliOptions extends GateCliOptions {
 export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
   const cmd = new Command('analyze')
     .description('analyse every weight matrix of the given models (the default command)')
-    .argument('<model...>', 'ONNX file, safetensors file, *.safetensors.index.json, or Hugging Face model directory')
-    .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('table'))
-    .option('--json', 'same as --format json: one JSON document (schema v1)')
+    .argument('<model...>', 'ONNX file, safetensors file, *.safetensors.index.json, or Hugging Face model directory');
+  addOptions(cmd, formatOptions(REPORT_FORMATS, 'same as --format json: one JSON document (schema v1)'));
+  cmd
     .option('--eigenvalues', 'include every layer’s eigenvalues in the JSON output')
-    .option('--explain', 'print the reason for each layer’s phase under its row')
+    .addOption(explainOption())
     .option('--plot', 'print a compact ESD histogram (log λ) under each layer’s row')
-    .option('--report <file>', 'also write a self-contained HTML report with ESD plots to <file>')
-    .option('--layers <glob>', 'analyse only tensors whose name matches (repeatable; * also crosses . and /)', collect)
-    .option('--exclude <glob>', 'leave out tensors whose name matches (repeatable)', collect)
-    .addOption(
-      new Option('--min-evals <n>', 'analyse a layer only when M·slices ≥ n')
-        .default(DEFAULT_MIN_EVALS)
-        .argParser(positiveInteger('--min-evals')),
-    )
+    .option('--report <file>', 'also write a self-contained HTML report with ESD plots to <file>');
+  addOptions(cmd, selectionOptions());
+  cmd
     .option('--randomize', 'look for correlation traps: shuffle each weight matrix and count eigenvalues above its MP edge')
     .addOption(
       new Option('--seed <n>', 'seed of the --randomize shuffle').default(DEFAULT_TRAP_SEED).argParser(nonNegativeInteger('--seed')),
     )
     .option('--vectors', 'eigenvector localization of the tail and bulk (O(M³) per layer: slow for large layers)')
-    .addOption(new Option('--jobs <n>', 'cores to use (default: all)').argParser(positiveInteger('--jobs')))
-    .option('--no-color', 'no colours in the table (also: NO_COLOR=1)')
+    .addOption(jobsOption())
+    .addOption(colorOption())
     .option('--shard <i/n>', 'analyse only part i of n (balanced by estimated cost); combine the JSON parts with `rmt-analyze merge`', parseShardSpec);
   const gateRules = addGateOptions(cmd);
   return cmd.action((paths: string[], opts: AnalyzeCliOptions) => done(runAnalyze(paths, opts, io, gateRules)));

@@ -3,16 +3,15 @@
  * earlier with --json; the comparison is src/compare.ts.
  */
 import { open, stat } from 'node:fs/promises';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { analyze } from '../analyze.js';
 import { sniffFormat } from '../load/index.js';
 import { InputError, UsageError } from '../errors.js';
 import { compareReports } from '../compare.js';
 import { parseAlphaRange } from '../gate.js';
-import { DEFAULT_MIN_EVALS } from '../matrices.js';
 import { SCHEMA_VERSION, type AnalysisReport } from '../schema/index.js';
 import { COMPARE_FORMATS, renderCompare, type CompareFormat } from '../report/compare.js';
-import { collect, positiveInteger } from './options.js';
+import { addOptions, colorOption, formatOptions, selectionOptions } from './options.js';
 import { useColor, type CliIO } from './context.js';
 import { reportGate } from './gate.js';
 import { readJsonReport } from './read-report.js';
@@ -29,23 +28,16 @@ interface CompareCliOptions {
 }
 
 export function compareCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
-  return new Command('compare')
+  const cmd = new Command('compare')
     .description('compare two checkpoints layer by layer: phase change, Δα, Δ log norm, Δ stable rank')
     .argument('<old>', 'a model, or a JSON report written with --json')
-    .argument('<new>', 'a model, or a JSON report written with --json')
-    .addOption(new Option('--format <format>', 'output format').choices(COMPARE_FORMATS).default('table'))
-    .option('--json', 'same as --format json')
+    .argument('<new>', 'a model, or a JSON report written with --json');
+  addOptions(cmd, formatOptions(COMPARE_FORMATS));
+  cmd
     .option('--fail-on-regression', 'exit 1 when a layer moves to a lighter phase (or into rank-collapse), or its α leaves --alpha-range')
-    .option('--alpha-range <min:max>', 'the α range a layer must not leave (2:6, 2: or :6)', (v: string) => parseAlphaRange(v, '--alpha-range'))
-    .option('--layers <glob>', 'models only: analyse only tensors whose name matches (repeatable)', collect)
-    .option('--exclude <glob>', 'models only: leave out tensors whose name matches (repeatable)', collect)
-    .addOption(
-      new Option('--min-evals <n>', 'models only: analyse a layer only when M·slices ≥ n')
-        .default(DEFAULT_MIN_EVALS)
-        .argParser(positiveInteger('--min-evals')),
-    )
-    .option('--no-color', 'no colours in the table (also: NO_COLOR=1)')
-    .action((oldPath: string, newPath: string, opts: CompareCliOptions) => done(runCompare(oldPath, newPath, opts, io)));
+    .option('--alpha-range <min:max>', 'the α range a layer must not leave (2:6, 2: or :6)', (v: string) => parseAlphaRange(v, '--alpha-range'));
+  addOptions(cmd, selectionOptions('models only: '), colorOption());
+  return cmd.action((oldPath: string, newPath: string, opts: CompareCliOptions) => done(runCompare(oldPath, newPath, opts, io)));
 }
 
 async function runCompare(oldPath: string, newPath: string, opts: CompareCliOptions, io: CliIO): Promise<number> {

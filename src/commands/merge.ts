@@ -1,5 +1,6 @@
 /** `rmt-analyze merge <part.json...>`: shard parts → the single-run report (src/merge.ts). */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
+import { addOptions, colorOption, explainOption, formatOptions } from './options.js';
 import { mergeShards, type ShardPart } from '../merge.js';
 import type { GateRule } from '../gate.js';
 import { REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
@@ -17,11 +18,8 @@ interface MergeCliOptions extends GateCliOptions {
 export function mergeCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
   const cmd = new Command('merge')
     .description('combine the JSON parts of `--shard 1/n … n/n` into the report a single run gives (gate flags apply to the whole)')
-    .argument('<part...>', 'JSON files written with --shard i/n --json, in any order')
-    .addOption(new Option('--format <format>', 'output format').choices(REPORT_FORMATS).default('table'))
-    .option('--json', 'same as --format json')
-    .option('--explain', 'print the reason for each layer’s phase under its row')
-    .option('--no-color', 'no colours in the table (also: NO_COLOR=1)');
+    .argument('<part...>', 'JSON files written with --shard i/n --json, in any order');
+  addOptions(cmd, formatOptions(REPORT_FORMATS), explainOption(), colorOption());
   const gateRules = addGateOptions(cmd);
   return cmd.action((files: string[], opts: MergeCliOptions) => done(runMerge(files, opts, io, gateRules)));
 }

@@ -1,5 +1,7 @@
 /** Argument parsers shared by subcommands; they throw commander's InvalidArgumentError (exit 2). */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { AnalyzeOptions } from '../analyze.js';
+import { DEFAULT_MIN_EVALS } from '../matrices.js';
 
 export function positiveInteger(name: string) {
   return (value: string): number => {
@@ -24,4 +26,54 @@ export function nonNegativeInteger(name: string) {
 /** For repeatable options: `--layers a --layers b` → ['a', 'b']. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+// ── Option groups, each flag declared once and reused by every subcommand that takes it ──
+
+/**
+ * An option whose parsed value fills `AnalyzeOptions[key]`: commander's attribute name for the
+ * flag must be the key, so a renamed flag or field fails at the first run of any command.
+ */
+function analysisFlag<K extends keyof AnalyzeOptions>(key: K, option: Option): Option {
+  if (option.attributeName() !== key) throw new Error(`option ${option.flags} fills '${option.attributeName()}', not AnalyzeOptions.${key}`);
+  return option;
+}
+
+/** Which tensors are analysed: --layers, --exclude, --min-evals. `prefix` qualifies the help (e.g. "models only: "). */
+export function selectionOptions(prefix = ''): Option[] {
+  return [
+    analysisFlag('layers', new Option('--layers <glob>', `${prefix}analyse only tensors whose name matches (repeatable; * also crosses . and /)`).argParser(collect)),
+    analysisFlag('exclude', new Option('--exclude <glob>', `${prefix}leave out tensors whose name matches (repeatable)`).argParser(collect)),
+    minEvalsOption(prefix),
+  ];
+}
+
+export function minEvalsOption(prefix = ''): Option {
+  return analysisFlag(
+    'minEvals',
+    new Option('--min-evals <n>', `${prefix}analyse a layer only when M·slices ≥ n`).default(DEFAULT_MIN_EVALS).argParser(positiveInteger('--min-evals')),
+  );
+}
+
+export function jobsOption(): Option {
+  return analysisFlag('jobs', new Option('--jobs <n>', 'cores to use (default: all)').argParser(positiveInteger('--jobs')));
+}
+
+/** --format (from `formats`) and its --json shorthand. */
+export function formatOptions(formats: readonly string[], jsonHelp = 'same as --format json'): Option[] {
+  return [new Option('--format <format>', 'output format').choices(formats).default('table'), new Option('--json', jsonHelp)];
+}
+
+export function explainOption(): Option {
+  return new Option('--explain', 'print the reason for each layer’s phase under its row');
+}
+
+export function colorOption(): Option {
+  return new Option('--no-color', 'no colours in the table (also: NO_COLOR=1)');
+}
+
+/** Adds each option of the groups to `cmd`, in order. */
+export function addOptions(cmd: Command, ...groups: (Option | Option[])[]): Command {
+  for (const option of groups.flat()) cmd.addOption(option);
+  return cmd;
 }

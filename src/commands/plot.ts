@@ -5,13 +5,13 @@
  */
 import { Command, Option } from 'commander';
 import { openModel } from '../load/index.js';
-import { DEFAULT_MIN_EVALS, planLayers, type LayerPlan } from '../matrices.js';
+import { planLayers, type LayerPlan } from '../matrices.js';
 import { analyze } from '../analyze.js';
 import { printable, UsageError } from '../errors.js';
 import type { TensorRef } from '../types.js';
 import { fullHistogram } from '../report/terminal-histogram.js';
 import { terminalStyle } from '../report/table.js';
-import { positiveInteger } from './options.js';
+import { colorOption, minEvalsOption, positiveInteger } from './options.js';
 import { progressBar } from './progress.js';
 import { useColor, type CliIO } from './context.js';
 
@@ -33,12 +33,8 @@ export function plotCommand(io: CliIO, done: (code: Promise<number>) => void): C
     .requiredOption('--layer <name>', 'the layer: its id or tensor name (or a unique part of one)')
     .addOption(new Option('--width <n>', 'width in characters (default: the terminal’s, else 80)').argParser(positiveInteger('--width')))
     .addOption(new Option('--height <n>', 'rows of bars').default(12).argParser(positiveInteger('--height')))
-    .addOption(
-      new Option('--min-evals <n>', 'a layer is analysable when M·slices ≥ n')
-        .default(DEFAULT_MIN_EVALS)
-        .argParser(positiveInteger('--min-evals')),
-    )
-    .option('--no-color', 'no colours (also: NO_COLOR=1)')
+    .addOption(minEvalsOption())
+    .addOption(colorOption())
     .action((paths: string[], opts: PlotCliOptions) => done(runPlot(paths, opts, io)));
 }
 
