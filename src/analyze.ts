@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
-import type { LoadedModel, TensorRef } from './types.js';
+import type { TensorRef } from './types.js';
 import type { LayerResult, SkipCode, SkippedLayer } from './schema/index.js';
 import { openModel } from './load/index.js';
 import { UsageError, WorkerCrash } from './errors.js';
@@ -73,7 +73,7 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
           throw new UsageError(`--layers/--exclude leave none of the ${model.tensors.length} weight tensors of ${path}`);
         }
         models.push({ path: model.path, format: model.format, tensors: model.tensors.length, bytes: model.bytes });
-        layers.push(...(await analyzeModel(model, tensors, index, options, compute, paths.length, shard)));
+        layers.push(...(await analyzeModel(tensors, index, options, compute, paths.length, shard)));
       } finally {
         await model.close();
       }
@@ -190,7 +190,6 @@ function tensorFilter(options: AnalyzeOptions): (name: string) => boolean {
 }
 
 async function analyzeModel(
-  model: LoadedModel,
   tensors: readonly TensorRef[],
   modelIndex: number,
   options: AnalyzeOptions,

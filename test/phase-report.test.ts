@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main, type CliIO } from '../src/cli.js';
 import type { AnalysisReport } from '../src/schema/index.js';
-import { PHASE_NAMES } from '../src/schema/index.js';
+import { PHASE_NAMES, PHASE_RULES } from '../src/schema/index.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/reference/synthetic.safetensors', import.meta.url));
 
@@ -24,14 +24,15 @@ async function run(args: string[], { tty = false, env = {} as NodeJS.ProcessEnv 
 }
 
 describe('phase in the reports', () => {
-  it('JSON: phase { name, reason } and mp { … } on every analysed layer, summary counts per phase', async () => {
+  it('JSON: phase { name, rule, reason } and mp { … } on every analysed layer, summary counts per phase', async () => {
     const { code, out } = await run([FIXTURE, '--json']);
     expect(code).toBe(0);
     const report = JSON.parse(out) as AnalysisReport;
     const analysed = report.layers.filter((l) => l.status === 'analyzed');
     expect(analysed).toHaveLength(12);
     for (const l of analysed) {
-      expect(Object.keys(l.phase).sort()).toEqual(['name', 'reason']);
+      expect(Object.keys(l.phase).sort()).toEqual(['name', 'reason', 'rule']);
+      expect(PHASE_RULES).toContain(l.phase.rule);
       expect(PHASE_NAMES).toContain(l.phase.name);
       expect(l.mp.status).toBe('ok');
       if (l.mp.status === 'ok') {

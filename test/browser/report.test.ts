@@ -16,8 +16,7 @@ import { REFERENCE, runCli } from '../helpers.js';
 import { writeSafetensors } from '../../scripts/fixtures/safetensors-writer.js';
 import { mulberry32 } from '../../scripts/fixtures/seeded.js';
 
-/** The real model the report is made of. Switch to the ONNX model once its loader lands: */
-// const MODEL = join(SILERO, 'silero_vad.onnx');
+/** The model the report is made of: a small synthetic safetensors reference (fast, deterministic; the ONNX loader is covered elsewhere). */
 const MODEL = join(REFERENCE, 'synthetic.safetensors');
 
 const HOSTILE = '<img src=x onerror=alert(1)>';

@@ -24,6 +24,6 @@ export function referenceReports(): Promise<{ plain: AnalysisReport; withMp: Ana
 
 export function layerNamed(report: AnalysisReport, name: string): AnalyzedLayer {
   const l = report.layers.find((x) => x.name === name);
-  if (!l || l.status !== 'analyzed') throw new Error(`no analysed layer ${name}`);
+  if (l?.status !== 'analyzed') throw new Error(`no analysed layer ${name}`);
   return l;
 }
