@@ -18,25 +18,23 @@
  * nesting depth. Encoding reference: https://protobuf.dev/programming-guides/encoding/
  */
 import protobuf from 'protobufjs';
-import { FormatError } from '../../errors.js';
+import type { FormatError } from '../../errors.js';
 import type { FileSource } from '../file.js';
+import { Ctx, WINDOW_BYTES, Window } from './context.js';
+import { MAX_DEPTH, allowed, decodeGathered, scanVarint, scanned, validateMessage, wireName } from './protobuf.js';
 import {
   TENSOR_DATA_FIELDS,
   TensorProto,
   UNUSED_FIELDS,
   WALKED_TYPES,
   WIRE,
-  allowedWireTypes,
 } from './schema.js';
 
-/** Messages nested deeper than this are refused (subgraphs of subgraphs …; real models use < 20). */
-export const MAX_DEPTH = 64;
+export { MAX_DEPTH, readVarint } from './protobuf.js';
 /** Cap on the small fields gathered from one walked message (names, attributes, shapes). */
 export const MAX_GATHERED_BYTES = 64 * 1024 * 1024;
 /** Highest field number protobuf allows (2^29 − 1). */
 const MAX_FIELD_NUMBER = 536_870_911;
-/** Bytes read at a time while walking; messages up to this size are walked without awaiting. */
-const WINDOW_BYTES = 64 * 1024;
 /** A field's tag and length prefix take at most 10 + 10 bytes. */
 const MAX_HEADER_BYTES = 20;
 
@@ -75,28 +73,6 @@ export async function walkFile(source: FileSource, type: protobuf.Type): Promise
   return walk(new Window(source), type, 0, source.size, 1, undefined);
 }
 
-/** The bytes of the file currently in memory: at most a window, or one gathered field. */
-class Window {
-  buf: Uint8Array = new Uint8Array(0);
-  start = 0;
-
-  constructor(readonly source: FileSource) {}
-
-  get fileSize(): number {
-    return this.source.size;
-  }
-
-  covers(from: number, to: number): boolean {
-    return from >= this.start && to <= this.start + this.buf.length;
-  }
-
-  /** Loads [pos, pos + want) (clipped to the file) and more, up to a window. */
-  async load(pos: number, want: number): Promise<void> {
-    const length = Math.min(Math.max(want, WINDOW_BYTES), this.source.size - pos);
-    this.buf = await this.source.read(pos, Math.max(0, length), 'ONNX model');
-    this.start = pos;
-  }
-}
 
 /** What a paused walk needs before it can continue. */
 type Need =
@@ -124,13 +100,6 @@ const EMPTY_CHILDREN: ReadonlyMap<string, readonly WalkedMessage[]> = new Map();
 const EMPTY_DATA: ReadonlyMap<string, DataField> = new Map();
 const EMPTY_FIELDS: Record<string, unknown> = Object.freeze({});
 
-/** allowedWireTypes per field, computed once (the walker asks for every field it meets). */
-const ALLOWED = new Map<protobuf.Field, readonly number[]>();
-function allowed(field: protobuf.Field): readonly number[] {
-  let a = ALLOWED.get(field);
-  if (a === undefined) ALLOWED.set(field, (a = allowedWireTypes(field)));
-  return a;
-}
 
 /** The state of one message being walked; `run` resumes where the last call stopped. */
 class MessageWalk {
@@ -332,177 +301,3 @@ class MessageWalk {
  */
 const PENDING: number[] = [];
 
-/** Value of the last varint decoded by scanVarint (a module-level slot: no allocation per varint). */
-let scanned = 0;
-
-/**
- * Decodes the varint at `pos` in `bytes`, which must end before `end`, into `scanned`.
- * Returns the position after it, −1 if it runs past `end`, −2 if malformed (more than 10
- * bytes, or above 2^64). Values above 2^53 are stored as Infinity.
- */
-function scanVarint(bytes: Uint8Array, pos: number, end: number): number {
-  let value = 0;
-  let scale = 1;
-  const stop = Math.min(end, bytes.length);
-  for (let i = 0; i < 10; i++) {
-    if (pos + i >= stop) return -1;
-    const b = bytes[pos + i]!;
-    // The tenth byte may only carry bit 63.
-    if (i === 9 && b > 1) return -2;
-    value += (b & 0x7f) * scale;
-    scale *= 128;
-    if ((b & 0x80) === 0) {
-      scanned = value > Number.MAX_SAFE_INTEGER ? Infinity : value;
-      return pos + i + 1;
-    }
-  }
-  return -2;
-}
-
-/**
- * Decodes the varint at `pos` in `bytes`, which must end before `end`.
- * next = −1: ran past `end`; next = −2: malformed (more than 10 bytes, or above 2^64).
- * Values above 2^53 come back as Infinity.
- */
-export function readVarint(bytes: Uint8Array, pos: number, end: number): { value: number; next: number } {
-  const next = scanVarint(bytes, pos, end);
-  return { value: next < 0 ? 0 : scanned, next };
-}
-
-/** Error context: which message is being read, named when its name is known. */
-class Ctx {
-  private name: string | undefined;
-  private nameStart = -1;
-  private nameEnd = -1;
-  readonly fileSize: number;
-  constructor(
-    readonly type: protobuf.Type,
-    private readonly w: Window,
-    readonly parent: Ctx | undefined,
-  ) {
-    this.fileSize = w.fileSize;
-  }
-
-  /** Where the message's name is: decoded only if an error needs it (most never do). */
-  nameAt(start: number, end: number): void {
-    this.nameStart = start;
-    this.nameEnd = end;
-    this.name = undefined;
-  }
-
-  /** Decodes the name while the window still holds it (called before the window moves). */
-  keepName(): void {
-    this.name = this.currentName();
-  }
-
-  private currentName(): string | undefined {
-    if (this.name !== undefined || this.nameStart < 0) return this.name;
-    if (!this.w.covers(this.nameStart, this.nameEnd)) return undefined;
-    return decodeName(this.w.buf.subarray(this.nameStart - this.w.start, this.nameEnd - this.w.start));
-  }
-
-  error(problem: string): FormatError {
-    return new FormatError(`${this.describe()}: ${problem}`);
-  }
-
-  /** "tensor 'w'", or for an unnamed message, where it is: "tensor in node 'Constant_3'". */
-  private describe(): string {
-    const what = LABELS.get(this.type) ?? this.type.name;
-    const name = this.currentName();
-    if (name !== undefined && name !== '') return `${what} '${name}'`;
-    for (let p = this.parent; p !== undefined; p = p.parent) {
-      const n = p.currentName();
-      if (n !== undefined && n !== '') return `${what} in ${p.describe()}`;
-    }
-    return what;
-  }
-
-  limitName(limit: number): string {
-    return limit >= this.fileSize ? 'the end of the file (truncated?)' : `the end of its enclosing ${this.type.name}`;
-  }
-}
-
-const LABELS = new Map<protobuf.Type, string>([[TensorProto, 'tensor']]);
-for (const t of WALKED_TYPES) {
-  if (t.name === 'NodeProto') LABELS.set(t, 'node');
-  if (t.name === 'GraphProto') LABELS.set(t, 'graph');
-  if (t.name === 'AttributeProto') LABELS.set(t, 'attribute');
-  if (t.name === 'FunctionProto') LABELS.set(t, 'function');
-  if (t.name === 'ModelProto') LABELS.set(t, 'ONNX model');
-}
-
-function wireName(wt: number): string {
-  return ['varint', 'i64', 'length-delimited', 'group start', 'group end', 'i32'][wt] ?? `invalid (${wt})`;
-}
-
-const UTF8 = new TextDecoder();
-function decodeName(bytes: Uint8Array): string {
-  return UTF8.decode(bytes.subarray(0, 200));
-}
-
-function decodeGathered(type: protobuf.Type, parts: Uint8Array[], ctx: Ctx): Record<string, unknown> {
-  let all = parts[0]!;
-  if (parts.length > 1) {
-    all = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      all.set(p, o);
-      o += p.length;
-    }
-  }
-  try {
-    // Keep unknown values of closed enums (proto2 data_location …) in $unknowns, so that
-    // they are refused rather than silently read as the default.
-    const reader = protobuf.Reader.create(all);
-    reader.discardUnknown = false;
-    const msg = type.decode(reader);
-    // A plain object of the fields present only (no empty arrays for every repeated field):
-    // a large graph keeps one per node. int64s stay Long (no silent rounding).
-    const plain = type.toObject(msg) as Record<string, unknown>;
-    const unknowns = (msg as { $unknowns?: unknown }).$unknowns;
-    if (unknowns !== undefined) plain.$unknowns = unknowns;
-    return plain;
-  } catch (e) {
-    // validateMessage has checked the structure; this is a last line of defence.
-    throw ctx.error(`malformed ${type.name}: ${(e as Error).message}`);
-  }
-}
-
-/**
- * Checks an in-memory message before protobufjs decodes it: wire types of known fields,
- * lengths within the message, no groups, nesting depth (protobufjs would otherwise
- * recurse as deep as the file says).
- */
-function validateMessage(type: protobuf.Type, bytes: Uint8Array, start: number, end: number, depth: number, ctx: Ctx): void {
-  if (depth > MAX_DEPTH) throw ctx.error(`messages nested more than ${MAX_DEPTH} levels deep`);
-  let pos = start;
-  while (pos < end) {
-    const t = scanVarint(bytes, pos, end);
-    if (t < 0 || !Number.isSafeInteger(scanned) || scanned > 0xffffffff) throw ctx.error(`malformed ${type.name} (bad field tag)`);
-    const wt = scanned & 7;
-    const fieldNo = Math.floor(scanned / 8);
-    if (fieldNo === 0) throw ctx.error(`malformed ${type.name} (field number 0)`);
-    if (wt === WIRE.SGROUP || wt === WIRE.EGROUP) throw ctx.error(`${type.name} uses the deprecated group encoding`);
-    if (wt > WIRE.I32) throw ctx.error(`malformed ${type.name} (invalid wire type ${wt})`);
-    const field = type.fieldsById[fieldNo];
-    if (field !== undefined && !allowed(field).includes(wt)) {
-      throw ctx.error(`field '${field.name}' of ${type.name} has wire type ${wireName(wt)}`);
-    }
-    pos = t;
-    if (wt === WIRE.VARINT) {
-      pos = scanVarint(bytes, pos, end);
-      if (pos < 0) throw ctx.error(`malformed ${type.name} (bad varint)`);
-    } else if (wt === WIRE.I64 || wt === WIRE.I32) {
-      pos += wt === WIRE.I64 ? 8 : 4;
-      if (pos > end) throw ctx.error(`malformed ${type.name} (field ${fieldNo} runs past its message)`);
-    } else {
-      const l = scanVarint(bytes, pos, end);
-      if (l < 0 || !Number.isSafeInteger(scanned) || l + scanned > end) {
-        throw ctx.error(`malformed ${type.name} (field ${fieldNo} runs past its message)`);
-      }
-      const payloadEnd = l + scanned;
-      if (field?.resolvedType instanceof protobuf.Type) validateMessage(field.resolvedType, bytes, l, payloadEnd, depth + 1, ctx);
-      pos = payloadEnd;
-    }
-  }
-}
