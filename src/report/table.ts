@@ -1,6 +1,6 @@
 /**
  * The terminal table: one row per layer, the numbers an engineer reads at a glance.
- * The only module that imports chalk (DESIGN.md §2); colour is decided by the caller.
+ * Colour (chalk) is decided by the caller: the CLI passes `color` from the terminal and NO_COLOR.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { AnalyzedLayer, LayerResult, PhaseName } from '../schema/index.js';
