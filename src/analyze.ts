@@ -233,7 +233,7 @@ async function analyzeModel(
     const skipAll = (code: SkipCode, reason: string) => settle(plans.map((plan) => skipped(identity(plan), code, reason)));
 
     if (plans.every((p) => p.status === 'skipped')) {
-      settle(plans.map((plan) => (plan.status === 'skipped' ? skipped(identity(plan), plan.code, plan.reason) : skipped(identity(plan), 'vector', ''))));
+      settle(plans.flatMap((plan) => (plan.status === 'skipped' ? [skipped(identity(plan), plan.code, plan.reason)] : [])));
       continue;
     }
     const sameStorage = seenStorage.get(tensor.storageKey);
