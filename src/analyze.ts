@@ -312,8 +312,7 @@ async function analyzeOrFail(
     return await analyzeLayer(values, plan, identity, options);
   } catch (e) {
     const failure = e instanceof LayerFailure ? e : new LayerFailure(e instanceof WorkerCrash ? 'worker' : 'solver', e);
-    const reason = failure.cause instanceof Error ? failure.cause.message : String(failure.cause);
-    return { ...identity, status: 'failed', failure: { code: failure.code, reason: reason || 'unknown error' } } satisfies FailedLayer;
+    return { ...identity, status: 'failed', failure: { code: failure.code, reason: failure.message || 'unknown error' } } satisfies FailedLayer;
   }
 }
 
