@@ -78,11 +78,31 @@ function main(): void {
   const dir = mkdtempSync(join(tmpdir(), 'rmt-bench-'));
   const numpy = !flag('--no-numpy') && hasNumpy();
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`rmt-analyze eigen-path benchmark — ${cpu}, ${availableParallelism()} cores, --jobs ${jobs}, best of ${reps}`);
-  console.log(`numpy: ${numpy ? 'python3 numpy (OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset for it)' : flag('--no-numpy') ? 'skipped (--no-numpy)' : 'not found, rmt-analyze side only'}`);
-  console.log(`load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `rmt-analyze eigen-path benchmark — ${cpu}, ${availableParallelism()} cores, --jobs ${jobs}, best of ${reps}`,
+  );
+  console.log(
+    `numpy: ${numpy ? 'python3 numpy (OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset for it)' : flag('--no-numpy') ? 'skipped (--no-numpy)' : 'not found, rmt-analyze side only'}`,
+  );
+  console.log(
+    `load average before: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   const rows: string[][] = [
-    ['case', 'rmt-analyze s', '(1st run)', 'numpy s', 'ratio', '2× target', '(numpy w/o read)', 'peak RSS MB', 'RSS budget MB', 'max |Δλ|/λmax', 'backend'],
+    [
+      'case',
+      'rmt-analyze s',
+      '(1st run)',
+      'numpy s',
+      'ratio',
+      '2× target',
+      '(numpy w/o read)',
+      'peak RSS MB',
+      'RSS budget MB',
+      'max |Δλ|/λmax',
+      'backend',
+    ],
   ];
   try {
     for (const [r, c] of cases) {
@@ -96,7 +116,11 @@ function main(): void {
         maxBuffer: 1 << 24,
       });
       if (res.status !== 0) throw new Error(`case ${name} failed:\n${res.stderr}`);
-      const mine = JSON.parse(res.stdout.trim().split('\n').pop()!) as { times: number[]; maxRssMB: number; backend: { backend: string } };
+      const mine = JSON.parse(res.stdout.trim().split('\n').pop()!) as {
+        times: number[];
+        maxRssMB: number;
+        backend: { backend: string };
+      };
       const tOurs = Math.min(...mine.times);
       let tNumpy = NaN;
       let tNumpyEigen = NaN;
@@ -106,7 +130,10 @@ function main(): void {
         const env = { ...process.env };
         delete env.OPENBLAS_CORETYPE;
         delete env.OPENBLAS_L2_SIZE;
-        const py = spawnSync('python3', [join(here, 'numpy_case.py'), file, String(reps), theirs], { encoding: 'utf8', env });
+        const py = spawnSync('python3', [join(here, 'numpy_case.py'), file, String(reps), theirs], {
+          encoding: 'utf8',
+          env,
+        });
         if (py.status !== 0) throw new Error(`numpy case ${name} failed:\n${py.stderr}`);
         const np = JSON.parse(py.stdout.trim()) as { times: number[]; eigenOnly: number[] };
         tNumpy = Math.min(...np.times);
@@ -139,8 +166,13 @@ function main(): void {
     rmSync(dir, { recursive: true, force: true });
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  for (const row of rows) console.log(row.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  '));
-  console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  for (const row of rows)
+    console.log(row.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  '));
+  console.log(
+    `load average after: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 main();

@@ -12,10 +12,22 @@
  *   npm run calibrate -- --features out.tsv # write every matrix's decision features (TSV)
  */
 import { writeFileSync } from 'node:fs';
-import { EVALUATION_SEEDS, TUNING_SEEDS, confusionTable, featureRow, runCalibration } from '../test/generators/index.js';
+import {
+  EVALUATION_SEEDS,
+  TUNING_SEEDS,
+  confusionTable,
+  featureRow,
+  runCalibration,
+} from '../test/generators/index.js';
 
 function parseArgs(argv: readonly string[]) {
-  const args = { tuning: false, count: 100, first: undefined as number | undefined, errors: false, features: undefined as string | undefined };
+  const args = {
+    tuning: false,
+    count: 100,
+    first: undefined as number | undefined,
+    errors: false,
+    features: undefined as string | undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--tuning') args.tuning = true;
@@ -43,13 +55,18 @@ async function main(): Promise<void> {
   if (args.errors) {
     for (const o of outcomes.filter((x) => x.truth !== x.predicted)) {
       const p = o.matrix.params;
-      console.log(`${o.truth} seed ${o.matrix.seed} (${o.matrix.variant}, ${p.N}×${p.M}) → ${o.predicted}: ${o.reason}`);
+      console.log(
+        `${o.truth} seed ${o.matrix.seed} (${o.matrix.variant}, ${p.N}×${p.M}) → ${o.predicted}: ${o.reason}`,
+      );
     }
   }
   if (args.features) {
     const rows = outcomes.map(featureRow);
     const cols = Object.keys(rows[0] ?? {});
-    writeFileSync(args.features, [cols.join('\t'), ...rows.map((r) => cols.map((c) => String(r[c])).join('\t'))].join('\n') + '\n');
+    writeFileSync(
+      args.features,
+      [cols.join('\t'), ...rows.map((r) => cols.map((c) => String(r[c])).join('\t'))].join('\n') + '\n',
+    );
     console.log(`features written to ${args.features}`);
   }
 }

@@ -16,7 +16,14 @@ import protobuf from 'protobufjs';
 // Side effect: adds Root.fromDescriptor (the shim protobufjs/ext/descriptor has no types).
 import 'protobufjs/ext/descriptor.js';
 
-export const SCHEMA_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'load', 'onnx', 'onnx.schema.json');
+export const SCHEMA_PATH = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'src',
+  'load',
+  'onnx',
+  'onnx.schema.json',
+);
 
 /** The schema JSON text, exactly as committed. */
 export function generateOnnxSchema(): string {

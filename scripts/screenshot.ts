@@ -14,7 +14,9 @@ const value = (flag: string) => {
   const i = args.indexOf(flag);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const [file, prefix = '/tmp/report'] = args.filter((a, i) => !a.startsWith('--') && !['--width', '--select'].includes(args[i - 1] ?? ''));
+const [file, prefix = '/tmp/report'] = args.filter(
+  (a, i) => !a.startsWith('--') && !['--width', '--select'].includes(args[i - 1] ?? ''),
+);
 if (!file) throw new Error('usage: screenshot.ts report.html out-prefix [--open] [--width N]');
 const width = Number(value('--width') ?? 1280);
 const select = value('--select');

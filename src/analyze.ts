@@ -70,7 +70,9 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
       try {
         const tensors = model.tensors.filter((t) => select(t.name));
         if (tensors.length === 0) {
-          throw new UsageError(`--layers/--exclude leave none of the ${model.tensors.length} weight tensors of ${path}`);
+          throw new UsageError(
+            `--layers/--exclude leave none of the ${model.tensors.length} weight tensors of ${path}`,
+          );
         }
         models.push({ path: model.path, format: model.format, tensors: model.tensors.length, bytes: model.bytes });
         layers.push(...(await analyzeModel(tensors, index, options, compute, paths.length, shard)));
@@ -112,7 +114,8 @@ class Compute {
 
   /** Starts the engine early (workers, onnxruntime) when a model has matrices that need it. */
   warmUpFor(plans: readonly LayerPlan[]): void {
-    if (!this.options.solve && plans.some((p) => p.status === 'analyze' && Math.min(p.rows, p.cols) >= TWO_STAGE_MIN_N)) void this.solve;
+    if (!this.options.solve && plans.some((p) => p.status === 'analyze' && Math.min(p.rows, p.cols) >= TWO_STAGE_MIN_N))
+      void this.solve;
   }
 
   /** Cores a tensor's layers occupy: all of them for a large matrix, else one. */
@@ -147,13 +150,22 @@ class Compute {
  * The split of a sharded run, decided from every model's layer plans (headers only, no
  * weights read), so that each shard computes the same split on its own.
  */
-async function planShard(paths: readonly string[], select: (name: string) => boolean, spec: ShardSpec, options: AnalyzeOptions): Promise<ShardRun> {
+async function planShard(
+  paths: readonly string[],
+  select: (name: string) => boolean,
+  spec: ShardSpec,
+  options: AnalyzeOptions,
+): Promise<ShardRun> {
   const minEvals = options.minEvals ?? DEFAULT_MIN_EVALS;
   const models = [];
   for (const path of paths) {
     const model = await openModel(path);
     try {
-      models.push(model.tensors.filter((t) => select(t.name)).map((t) => ({ storageKey: t.storageKey, plans: planLayers(t, minEvals) })));
+      models.push(
+        model.tensors
+          .filter((t) => select(t.name))
+          .map((t) => ({ storageKey: t.storageKey, plans: planLayers(t, minEvals) })),
+      );
     } finally {
       await model.close();
     }
@@ -186,7 +198,9 @@ function tensorFilter(options: AnalyzeOptions): (name: string) => boolean {
   const exclude = glob(options.exclude);
   const exact = options.tensors ? new Set(options.tensors) : undefined;
   return (name) =>
-    (include === undefined || include(name)) && (exclude === undefined || !exclude(name)) && (exact === undefined || exact.has(name));
+    (include === undefined || include(name)) &&
+    (exclude === undefined || !exclude(name)) &&
+    (exact === undefined || exact.has(name));
 }
 
 async function analyzeModel(
@@ -205,7 +219,8 @@ async function analyzeModel(
   const perTensor: Promise<LayerResult[]>[] = [];
   let done = 0;
   const finished = (layers: LayerResult[], name: string) => {
-    for (const _ of layers) options.onProgress?.({ done: ++done, total, layer: name, model: modelIndex, models: modelCount });
+    for (const _ of layers)
+      options.onProgress?.({ done: ++done, total, layer: name, model: modelIndex, models: modelCount });
     return layers;
   };
   // Same stored bytes (loader-level) or same values (tied weights saved twice): analysed once.
@@ -217,7 +232,8 @@ async function analyzeModel(
     if (shard && !shard.owns(modelIndex, t)) {
       // Another shard's tensor: never read, but its storage is noted as below so that the
       // duplicate checks of this shard's tensors decide exactly as in a single run.
-      if (!plans.every((p) => p.status === 'skipped') && !seenStorage.has(tensor.storageKey)) seenStorage.set(tensor.storageKey, tensor.name);
+      if (!plans.every((p) => p.status === 'skipped') && !seenStorage.has(tensor.storageKey))
+        seenStorage.set(tensor.storageKey, tensor.name);
       continue;
     }
     shard?.addTensor(modelIndex, t, plans.length);
@@ -230,10 +246,13 @@ async function analyzeModel(
       dtype: tensor.dtype,
     });
     const settle = (layers: LayerResult[]) => perTensor.push(Promise.resolve(finished(layers, tensor.name)));
-    const skipAll = (code: SkipCode, reason: string) => settle(plans.map((plan) => skipped(identity(plan), code, reason)));
+    const skipAll = (code: SkipCode, reason: string) =>
+      settle(plans.map((plan) => skipped(identity(plan), code, reason)));
 
     if (plans.every((p) => p.status === 'skipped')) {
-      settle(plans.flatMap((plan) => (plan.status === 'skipped' ? [skipped(identity(plan), plan.code, plan.reason)] : [])));
+      settle(
+        plans.flatMap((plan) => (plan.status === 'skipped' ? [skipped(identity(plan), plan.code, plan.reason)] : [])),
+      );
       continue;
     }
     const sameStorage = seenStorage.get(tensor.storageKey);
@@ -312,7 +331,11 @@ async function analyzeOrFail(
     return await analyzeLayer(values, plan, identity, options);
   } catch (e) {
     const failure = e instanceof LayerFailure ? e : new LayerFailure(e instanceof WorkerCrash ? 'worker' : 'solver', e);
-    return { ...identity, status: 'failed', failure: { code: failure.code, reason: failure.message || 'unknown error' } } satisfies FailedLayer;
+    return {
+      ...identity,
+      status: 'failed',
+      failure: { code: failure.code, reason: failure.message || 'unknown error' },
+    } satisfies FailedLayer;
   }
 }
 
@@ -343,10 +366,15 @@ function valueProblem(values: Float64Array): { code: SkipCode; reason: string } 
       maxAbs = Math.max(maxAbs, Math.abs(v));
     }
   }
-  if (nonFinite > 0) return { code: 'non-finite', reason: `contains ${nonFinite} non-finite value${nonFinite === 1 ? '' : 's'} (NaN or Inf)` };
+  if (nonFinite > 0)
+    return {
+      code: 'non-finite',
+      reason: `contains ${nonFinite} non-finite value${nonFinite === 1 ? '' : 's'} (NaN or Inf)`,
+    };
   if (nonZero === 0) return { code: 'all-zero', reason: 'all entries are zero' };
   // The spectrum squares the entries (Gram product, Σλ = Σw²): past this they overflow float64.
-  if (maxAbs * maxAbs * values.length > Number.MAX_VALUE) return { code: 'overflow', reason: `entries too large for float64 spectra (max |w| = ${maxAbs.toExponential(2)})` };
+  if (maxAbs * maxAbs * values.length > Number.MAX_VALUE)
+    return { code: 'overflow', reason: `entries too large for float64 spectra (max |w| = ${maxAbs.toExponential(2)})` };
   return undefined;
 }
 

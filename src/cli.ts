@@ -77,7 +77,9 @@ function reportError(e: unknown, io: CliIO, debug: boolean): number {
     return e.exitCode;
   }
   const err = e instanceof Error ? e : new Error(String(e));
-  io.stderr.write(`rmt-analyze: internal error: ${printable(err.message)}${debug ? '' : ' (run with --debug for details)'}\n`);
+  io.stderr.write(
+    `rmt-analyze: internal error: ${printable(err.message)}${debug ? '' : ' (run with --debug for details)'}\n`,
+  );
   if (debug && err.stack) io.stderr.write(err.stack + '\n');
   return 2;
 }

@@ -51,7 +51,11 @@ export interface LayerComparison {
   /** Only when the layer is analysed on both sides. */
   readonly phaseChange: PhaseChange | null;
   /** NEW − OLD, where both sides have the value. */
-  readonly delta: { readonly alpha: number | null; readonly logNorm: number | null; readonly stableRank: number | null };
+  readonly delta: {
+    readonly alpha: number | null;
+    readonly logNorm: number | null;
+    readonly stableRank: number | null;
+  };
   readonly regressions: readonly Regression[];
 }
 
@@ -92,7 +96,11 @@ export interface CompareOptions {
   readonly names?: readonly [string, string];
 }
 
-export function compareReports(oldReport: AnalysisReport, newReport: AnalysisReport, options: CompareOptions = {}): CompareReport {
+export function compareReports(
+  oldReport: AnalysisReport,
+  newReport: AnalysisReport,
+  options: CompareOptions = {},
+): CompareReport {
   const [oldName, newName] = options.names ?? ['OLD', 'NEW'];
   const oldLayers = layersById(oldReport, oldName);
   const newLayers = layersById(newReport, newName);
@@ -104,7 +112,8 @@ export function compareReports(oldReport: AnalysisReport, newReport: AnalysisRep
 
   const phaseChanges: Record<PhaseChange, number> = { same: 0, heavier: 0, lighter: 0, collapsed: 0, recovered: 0 };
   for (const c of layers) if (c.phaseChange) phaseChanges[c.phaseChange]++;
-  const deltas = (k: keyof LayerComparison['delta']) => layers.map((c) => c.delta[k]).filter((x): x is number => x !== null);
+  const deltas = (k: keyof LayerComparison['delta']) =>
+    layers.map((c) => c.delta[k]).filter((x): x is number => x !== null);
   const summary: CompareSummary = {
     matched: layers.filter((c) => c.presence === 'both').length,
     compared: layers.filter((c) => c.phaseChange !== null).length,
@@ -127,7 +136,9 @@ export function compareReports(oldReport: AnalysisReport, newReport: AnalysisRep
     summary,
   };
   if (!options.failOnRegression) return report;
-  const failures: GateFailure[] = layers.flatMap((c) => c.regressions.map((r) => ({ layer: c.layer, model: 0, rule: r.rule, value: r.value })));
+  const failures: GateFailure[] = layers.flatMap((c) =>
+    c.regressions.map((r) => ({ layer: c.layer, model: 0, rule: r.rule, value: r.value })),
+  );
   return { ...report, gate: { passed: failures.length === 0, failures } };
 }
 

@@ -39,7 +39,9 @@ export async function loadGateConfig(path: string | false | undefined, cwd: stri
     const code = (e as NodeJS.ErrnoException).code;
     if (path === undefined && code === 'ENOENT') return [];
     const shown = path ?? CONFIG_FILE_NAME;
-    throw new UsageError(`${shown}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'cannot be read'}`);
+    throw new UsageError(
+      `${shown}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'cannot be read'}`,
+    );
   }
   return parseGateConfig(text, path ?? CONFIG_FILE_NAME);
 }
@@ -68,9 +70,12 @@ export function parseGateConfig(text: string, file: string): GateRule[] {
     checkKeys(entry, ENTRY_KEYS, at, fail);
     const scope = parseScope(entry.layers, `${at}.layers`, fail);
     if (!RULE_KEYS.some((k) => k in entry)) return fail(at, `no rule in it (give ${RULE_KEYS.join(', ')})`);
-    if ('failOnPhase' in entry) rules.push({ kind: 'fail-on-phase', scope, phases: parsePhases(entry.failOnPhase, `${at}.failOnPhase`, fail) });
-    if ('expectPhase' in entry) rules.push({ kind: 'expect-phase', scope, phases: parsePhases(entry.expectPhase, `${at}.expectPhase`, fail) });
-    if ('alphaRange' in entry) rules.push({ kind: 'alpha-range', scope, ...parseRange(entry.alphaRange, `${at}.alphaRange`, fail) });
+    if ('failOnPhase' in entry)
+      rules.push({ kind: 'fail-on-phase', scope, phases: parsePhases(entry.failOnPhase, `${at}.failOnPhase`, fail) });
+    if ('expectPhase' in entry)
+      rules.push({ kind: 'expect-phase', scope, phases: parsePhases(entry.expectPhase, `${at}.expectPhase`, fail) });
+    if ('alphaRange' in entry)
+      rules.push({ kind: 'alpha-range', scope, ...parseRange(entry.alphaRange, `${at}.alphaRange`, fail) });
   });
   return rules;
 }
@@ -80,9 +85,11 @@ type Fail = (path: string, problem: string) => never;
 function parseScope(value: unknown, at: string, fail: Fail): string[] {
   if (value === undefined) return [];
   const globs = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(globs) || globs.length === 0) return fail(at, `expected a glob or a non-empty array of globs, got ${typeOf(value)}`);
+  if (!Array.isArray(globs) || globs.length === 0)
+    return fail(at, `expected a glob or a non-empty array of globs, got ${typeOf(value)}`);
   return globs.map((g: unknown, i) => {
-    if (typeof g !== 'string' || g.trim() === '') return fail(Array.isArray(value) ? `${at}[${i}]` : at, `expected a non-empty glob string, got ${typeOf(g)}`);
+    if (typeof g !== 'string' || g.trim() === '')
+      return fail(Array.isArray(value) ? `${at}[${i}]` : at, `expected a non-empty glob string, got ${typeOf(g)}`);
     return g;
   });
 }
@@ -97,7 +104,8 @@ function parsePhases(value: unknown, at: string, fail: Fail): PhaseName[] {
     }
     return [...new Set(names)] as PhaseName[];
   }
-  if (!Array.isArray(value) || value.length === 0) return fail(at, `expected a non-empty array of phase names, got ${typeOf(value)}`);
+  if (!Array.isArray(value) || value.length === 0)
+    return fail(at, `expected a non-empty array of phase names, got ${typeOf(value)}`);
   value.forEach((n: unknown, i) => {
     if (typeof n !== 'string') fail(`${at}[${i}]`, `expected a phase name, got ${typeOf(n)}`);
     else if (!checkPhase(n)) fail(`${at}[${i}]`, unknownPhaseMessage(n));
@@ -119,7 +127,8 @@ function parseRange(value: unknown, at: string, fail: Fail): { min: number | nul
   const bound = (key: 'min' | 'max') => {
     const x = value[key];
     if (x === undefined || x === null) return null;
-    if (typeof x !== 'number' || !Number.isFinite(x)) return fail(`${at}.${key}`, `expected a number, got ${typeOf(x)}`);
+    if (typeof x !== 'number' || !Number.isFinite(x))
+      return fail(`${at}.${key}`, `expected a number, got ${typeOf(x)}`);
     return x;
   };
   const min = bound('min');

@@ -20,7 +20,12 @@ export type GateRule =
   /** Fail if a layer is in none of `phases`. */
   | { readonly kind: 'expect-phase'; readonly scope: GateScope; readonly phases: readonly PhaseName[] }
   /** Fail if a fitted α lies outside [min, max] (null: unbounded on that side). */
-  | { readonly kind: 'alpha-range'; readonly scope: GateScope; readonly min: number | null; readonly max: number | null };
+  | {
+      readonly kind: 'alpha-range';
+      readonly scope: GateScope;
+      readonly min: number | null;
+      readonly max: number | null;
+    };
 
 export type GateRuleKind = GateRule['kind'];
 
@@ -43,7 +48,8 @@ export function evaluateGate(report: Pick<AnalysisReport, 'layers'>, rules: read
     if (layer.status === 'failed') {
       // A layer that could not be computed has no phase: it cannot meet an expected one.
       for (const { rule, description, inScope } of compiled) {
-        if (rule.kind === 'expect-phase' && inScope(layer)) failures.push({ layer: layer.id, model: layer.model, rule: description, value: 'failed' });
+        if (rule.kind === 'expect-phase' && inScope(layer))
+          failures.push({ layer: layer.id, model: layer.model, rule: description, value: 'failed' });
       }
       continue;
     }
@@ -97,7 +103,8 @@ export function unknownPhaseMessage(name: string): string {
 /** `random-like,bulk+spikes` → phases; throws UsageError naming `what` on an unknown or empty name. */
 export function parsePhaseList(text: string, what: string): PhaseName[] {
   const names = text.split(',').map((s) => s.trim());
-  if (names.some((n) => n === '')) throw new UsageError(`${what}: expected a comma-separated list of phases, got '${text}'`);
+  if (names.some((n) => n === ''))
+    throw new UsageError(`${what}: expected a comma-separated list of phases, got '${text}'`);
   for (const n of names) if (!checkPhase(n)) throw new UsageError(`${what}: ${unknownPhaseMessage(n)}`);
   return [...new Set(names)] as PhaseName[];
 }

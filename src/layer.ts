@@ -8,7 +8,12 @@ import { computeEsd, type EigenSolver } from './esd.js';
 import { fitPowerLaw, type PowerLawFitResult } from './fit/powerlaw.js';
 import { compareTailModels, type TailComparison } from './fit/best-fit.js';
 import { findCorrelationTraps } from './traps.js';
-import { eigenvectorLocalization, estimateVectorSeconds, VECTORS_SLOW_SECONDS, type VectorSplit } from './vectors/index.js';
+import {
+  eigenvectorLocalization,
+  estimateVectorSeconds,
+  VECTORS_SLOW_SECONDS,
+  type VectorSplit,
+} from './vectors/index.js';
 import { computeMetrics } from './fit/metrics.js';
 import { fitMarchenkoPastur } from './fit/mp.js';
 import { classifyPhase, robustEntryRms } from './phase.js';
@@ -58,16 +63,25 @@ export async function analyzeLayer(
   const mp = fitMarchenkoPastur(evals, { N, M, Q, slices });
   const phase = classifyPhase({ evals, N, M, Q, slices, dtype: identity.dtype, metrics, powerLaw: pl, mp, entryRms });
   const traps = options.randomize
-    ? await findCorrelationTraps(values, plan, evals, { seed: options.seed, solve: options.solve, eigenvalues: options.eigenvalues })
+    ? await findCorrelationTraps(values, plan, evals, {
+        seed: options.seed,
+        solve: options.solve,
+        eigenvalues: options.eigenvalues,
+      })
     : undefined;
   let vectors;
   if (options.vectors) {
     const seconds = estimateVectorSeconds(plan);
     if (seconds > (options.slowVectorsSeconds ?? VECTORS_SLOW_SECONDS)) {
       const what = `${slices > 1 ? `${slices} × ` : ''}${M}×${M}`;
-      options.onWarning?.(`${identity.id}: eigenvectors of ${what} Gram matri${slices > 1 ? 'ces' : 'x'} (--vectors) will take about ${Math.round(seconds)} s`);
+      options.onWarning?.(
+        `${identity.id}: eigenvectors of ${what} Gram matri${slices > 1 ? 'ces' : 'x'} (--vectors) will take about ${Math.round(seconds)} s`,
+      );
     }
-    vectors = eigenvectorLocalization(values, plan, { split: vectorSplit(evals, pl, mp), perVector: options.eigenvalues });
+    vectors = eigenvectorLocalization(values, plan, {
+      split: vectorSplit(evals, pl, mp),
+      perVector: options.eigenvalues,
+    });
   }
   return {
     ...identity,

@@ -48,11 +48,13 @@ export function layerKind(t: Pick<TensorRef, 'name' | 'shape' | 'kindHint'>): La
   const name = t.name.toLowerCase();
   if (rank <= 1) {
     if (/(^|[._/])bias(_[a-z]+)?$|_bias$|\.b$/.test(name)) return 'bias';
-    if (/norm|(^|[._/])ln(_?\d+|_f)?([._/]|$)|layer_?norm|rms_?norm|batch_?norm|(^|[._/])bn\d*([._/]|$)/.test(name)) return 'norm';
+    if (/norm|(^|[._/])ln(_?\d+|_f)?([._/]|$)|layer_?norm|rms_?norm|batch_?norm|(^|[._/])bn\d*([._/]|$)/.test(name))
+      return 'norm';
     return 'other';
   }
   if (rank === 2) {
-    if (/embed|(^|[._/])(wte|wpe)([._/]|$)|word_embeddings|position_embeddings|shared\.weight/.test(name)) return 'embedding';
+    if (/embed|(^|[._/])(wte|wpe)([._/]|$)|word_embeddings|position_embeddings|shared\.weight/.test(name))
+      return 'embedding';
     return 'dense';
   }
   // [out, in, k] conv1d kernels vs stacks of matrices ([experts, out, in]): kernels are
@@ -71,7 +73,13 @@ export function planLayers(t: TensorRef, minEvals: number = DEFAULT_MIN_EVALS): 
   const kind = layerKind(t);
   const shape = t.shape;
   const rank = shape.length;
-  const skip = (code: SkipCode, reason: string, idSuffix = ''): SkipPlan => ({ status: 'skipped', idSuffix, kind, code, reason });
+  const skip = (code: SkipCode, reason: string, idSuffix = ''): SkipPlan => ({
+    status: 'skipped',
+    idSuffix,
+    kind,
+    code,
+    reason,
+  });
 
   if (t.dtype === 'OTHER') return [skip('unsupported-dtype', 'stored in a format rmt-analyze cannot decode')];
   const count = shape.reduce((a, b) => a * b, 1);
@@ -86,11 +94,18 @@ export function planLayers(t: TensorRef, minEvals: number = DEFAULT_MIN_EVALS): 
   const checked = (plan: MatrixPlan): LayerPlan => {
     const M = Math.min(plan.rows, plan.cols);
     if (M === 1) {
-      const what = plan.slices > 1 ? `each of its ${plan.slices} kernel slices is ${plan.rows}×${plan.cols}` : `${plan.rows}×${plan.cols} matrix`;
+      const what =
+        plan.slices > 1
+          ? `each of its ${plan.slices} kernel slices is ${plan.rows}×${plan.cols}`
+          : `${plan.rows}×${plan.cols} matrix`;
       return skip(plan.slices > 1 ? 'depthwise' : 'no-spectrum', `${what} (M = 1, no spectrum)`, plan.idSuffix);
     }
     if (M * plan.slices < minEvals) {
-      return skip('too-few-eigenvalues', `${M * plan.slices} eigenvalues (M·slices), fewer than --min-evals ${minEvals}`, plan.idSuffix);
+      return skip(
+        'too-few-eigenvalues',
+        `${M * plan.slices} eigenvalues (M·slices), fewer than --min-evals ${minEvals}`,
+        plan.idSuffix,
+      );
     }
     return plan;
   };
@@ -135,7 +150,9 @@ export function planLayers(t: TensorRef, minEvals: number = DEFAULT_MIN_EVALS): 
     }
     return plans;
   }
-  return [skip('unsupported-rank', `rank-${rank} tensor [${shape.join(', ')}] is neither a matrix nor a convolution kernel`)];
+  return [
+    skip('unsupported-rank', `rank-${rank} tensor [${shape.join(', ')}] is neither a matrix nor a convolution kernel`),
+  ];
 }
 
 function matrixPlan(

@@ -31,19 +31,27 @@ export function mergeShards(parts: readonly ShardPart[]): AnalysisReport {
   for (const p of checked) {
     const { name, version } = p.report.tool;
     if (name !== TOOL_NAME || version !== TOOL_VERSION) {
-      throw new UsageError(`${p.file}: written by ${name} ${version}; this is ${TOOL_NAME} ${TOOL_VERSION} (merge with the version that wrote the parts)`);
+      throw new UsageError(
+        `${p.file}: written by ${name} ${version}; this is ${TOOL_NAME} ${TOOL_VERSION} (merge with the version that wrote the parts)`,
+      );
     }
   }
   for (const p of checked.slice(1)) {
     const both = `${first.file} and ${p.file}`;
     if (!same(p.report.models, first.report.models)) {
-      throw new UsageError(`${both} are parts of runs on different models (${describeModels(first.report)} vs ${describeModels(p.report)})`);
+      throw new UsageError(
+        `${both} are parts of runs on different models (${describeModels(first.report)} vs ${describeModels(p.report)})`,
+      );
     }
     if (!same(p.shard.options, first.shard.options)) {
-      throw new UsageError(`${both} were made with different options (${JSON.stringify(first.shard.options)} vs ${JSON.stringify(p.shard.options)})`);
+      throw new UsageError(
+        `${both} were made with different options (${JSON.stringify(first.shard.options)} vs ${JSON.stringify(p.shard.options)})`,
+      );
     }
     if (p.shard.count !== first.shard.count || p.shard.totalLayers !== first.shard.totalLayers) {
-      throw new UsageError(`${both} are parts of different splits (${first.shard.index}/${first.shard.count} vs ${p.shard.index}/${p.shard.count})`);
+      throw new UsageError(
+        `${both} are parts of different splits (${first.shard.index}/${first.shard.count} vs ${p.shard.index}/${p.shard.count})`,
+      );
     }
   }
 
@@ -55,19 +63,24 @@ export function mergeShards(parts: readonly ShardPart[]): AnalysisReport {
     byIndex.set(p.shard.index, p);
   }
   const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !byIndex.has(i));
-  if (missing.length > 0) throw new UsageError(`merge: missing part${missing.length === 1 ? '' : 's'} ${missing.map((i) => `${i}/${count}`).join(', ')}`);
+  if (missing.length > 0)
+    throw new UsageError(
+      `merge: missing part${missing.length === 1 ? '' : 's'} ${missing.map((i) => `${i}/${count}`).join(', ')}`,
+    );
 
   const total = first.shard.totalLayers;
   const slots: (LayerResult | undefined)[] = new Array(total).fill(undefined);
   for (const p of checked) {
     p.report.layers.forEach((layer, k) => {
       const at = p.shard.positions[k]!;
-      if (slots[at] !== undefined) throw new UsageError(`${p.file}: layer '${layer.id}' overlaps another part (position ${at})`);
+      if (slots[at] !== undefined)
+        throw new UsageError(`${p.file}: layer '${layer.id}' overlaps another part (position ${at})`);
       slots[at] = layer;
     });
   }
   const empty = slots.indexOf(undefined);
-  if (empty >= 0) throw new UsageError(`merge: no part holds layer ${empty + 1} of ${total} (the parts are inconsistent)`);
+  if (empty >= 0)
+    throw new UsageError(`merge: no part holds layer ${empty + 1} of ${total} (the parts are inconsistent)`);
   const layers = slots as LayerResult[];
   redoTiedWeights(layers, checked);
 
@@ -93,7 +106,11 @@ function redoTiedWeights(layers: LayerResult[], parts: readonly Part[]): void {
     }
     for (let i = d.position; i < d.position + d.layers; i++) {
       const l = layers[i]!;
-      layers[i] = skipped({ id: l.id, model: l.model, name: l.name, kind: l.kind, shape: l.shape, dtype: l.dtype }, 'tied', tiedWeightsReason(original));
+      layers[i] = skipped(
+        { id: l.id, model: l.model, name: l.name, kind: l.kind, shape: l.shape, dtype: l.dtype },
+        'tied',
+        tiedWeightsReason(original),
+      );
     }
   }
 }
@@ -105,21 +122,37 @@ function checkShape(doc: AnalysisReport, file: string): void {
   };
   const d = doc as unknown as Record<string, unknown>;
   if (typeof d !== 'object' || d === null || Array.isArray(d)) bad('not an rmt-analyze JSON report');
-  if (d.schemaVersion !== SCHEMA_VERSION) bad(`schemaVersion ${JSON.stringify(d.schemaVersion)}, expected ${SCHEMA_VERSION}`);
-  if (!Array.isArray(d.layers) || !Array.isArray(d.models) || typeof d.tool !== 'object' || d.tool === null) bad('not an rmt-analyze JSON report');
+  if (d.schemaVersion !== SCHEMA_VERSION)
+    bad(`schemaVersion ${JSON.stringify(d.schemaVersion)}, expected ${SCHEMA_VERSION}`);
+  if (!Array.isArray(d.layers) || !Array.isArray(d.models) || typeof d.tool !== 'object' || d.tool === null)
+    bad('not an rmt-analyze JSON report');
   const s = d.shard as Record<string, unknown> | undefined;
   if (s === undefined) bad('not a shard part (no "shard" field): write the parts with --shard i/n --json');
   const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
-  if (!isInt(s!.index) || !isInt(s!.count) || !isInt(s!.totalLayers) || s!.index < 1 || s!.index > s!.count) bad('malformed "shard" field');
+  if (!isInt(s!.index) || !isInt(s!.count) || !isInt(s!.totalLayers) || s!.index < 1 || s!.index > s!.count)
+    bad('malformed "shard" field');
   const total = s!.totalLayers as number;
   const positions = s!.positions;
-  if (!Array.isArray(positions) || positions.length !== (d.layers as unknown[]).length || !positions.every((p) => isInt(p) && p >= 0 && p < total)) {
+  if (
+    !Array.isArray(positions) ||
+    positions.length !== (d.layers as unknown[]).length ||
+    !positions.every((p) => isInt(p) && p >= 0 && p < total)
+  ) {
     bad('malformed "shard.positions"');
   }
   const digests = s!.digests;
   const okDigest = (x: unknown) => {
     const g = x as Record<string, unknown>;
-    return typeof g === 'object' && g !== null && isInt(g.position) && isInt(g.layers) && typeof g.sha1 === 'string' && g.position >= 0 && g.layers >= 1 && g.position + g.layers <= total;
+    return (
+      typeof g === 'object' &&
+      g !== null &&
+      isInt(g.position) &&
+      isInt(g.layers) &&
+      typeof g.sha1 === 'string' &&
+      g.position >= 0 &&
+      g.layers >= 1 &&
+      g.position + g.layers <= total
+    );
   };
   if (!Array.isArray(digests) || !digests.every(okDigest)) bad('malformed "shard.digests"');
   if (typeof s!.options !== 'object' || s!.options === null) bad('malformed "shard.options"');

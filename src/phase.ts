@@ -225,8 +225,13 @@ export function classifyPhase(input: PhaseInput): Phase {
 
 /** The decision table, first match wins (see the module comment). */
 export function decide(f: PhaseFeatures, input: Pick<PhaseInput, 'dtype' | 'mp'>): Phase {
-  const phase = (name: PhaseName, rule: PhaseRule, ...parts: string[]): Phase => ({ name, rule, reason: parts.filter((p) => p !== '').join('; ') });
-  const alphaText = f.alpha === undefined ? 'no power-law fit' : `α ${fmt(f.alpha)} (D ${fmt(f.D!, 2)}, ${f.numTail} in tail)`;
+  const phase = (name: PhaseName, rule: PhaseRule, ...parts: string[]): Phase => ({
+    name,
+    rule,
+    reason: parts.filter((p) => p !== '').join('; '),
+  });
+  const alphaText =
+    f.alpha === undefined ? 'no power-law fit' : `α ${fmt(f.alpha)} (D ${fmt(f.D!, 2)}, ${f.numTail} in tail)`;
 
   if (f.zeroFraction - f.expectedZeroFraction >= RANK_COLLAPSE_MIN_ZERO_FRACTION) {
     return phase(
@@ -241,15 +246,17 @@ export function decide(f: PhaseFeatures, input: Pick<PhaseInput, 'dtype' | 'mp'>
   const e = f.edge;
   if (e === undefined) {
     const why = input.mp.status === 'failed' ? input.mp.reason : 'no MP fit';
-    if (f.alpha !== undefined && f.alpha < HEAVY_ALPHA) return phase('heavy-tailed', 'mp-failed-power-law', `MP fit failed (${why})`, `power law ${alphaText}`);
+    if (f.alpha !== undefined && f.alpha < HEAVY_ALPHA)
+      return phase('heavy-tailed', 'mp-failed-power-law', `MP fit failed (${why})`, `power law ${alphaText}`);
     return phase('random-like', 'mp-failed', `MP fit failed (${why}), no evidence of structure`, alphaText);
   }
 
-  const fitText = e.atBound === 'lower'
-    ? 'no MP bulk at any admissible scale (σ at the fit’s lower bound)'
-    : e.bulkFitsMp
-      ? `bulk fits MP (KS ${fmt(e.bulkKS, 2)})`
-      : `bulk does not fit MP (KS ${fmt(e.bulkKS, 2)} ≥ ${fmt(e.ksLimit, 2)})`;
+  const fitText =
+    e.atBound === 'lower'
+      ? 'no MP bulk at any admissible scale (σ at the fit’s lower bound)'
+      : e.bulkFitsMp
+        ? `bulk fits MP (KS ${fmt(e.bulkKS, 2)})`
+        : `bulk does not fit MP (KS ${fmt(e.bulkKS, 2)} ≥ ${fmt(e.ksLimit, 2)})`;
   const top = `largest ${fmt(e.topRatio)}× λ₊`;
 
   if (e.outliers === 0) {
@@ -271,7 +278,12 @@ export function decide(f: PhaseFeatures, input: Pick<PhaseInput, 'dtype' | 'mp'>
     );
   }
   if (mpDescribes && e.outliers <= e.few) {
-    return phase('bulk+spikes', 'separated-spikes', `${count} (${e.far} separated, ${top}, ${fmt(e.topStrength)}× the BBP threshold)`, fitText);
+    return phase(
+      'bulk+spikes',
+      'separated-spikes',
+      `${count} (${e.far} separated, ${top}, ${fmt(e.topStrength)}× the BBP threshold)`,
+      fitText,
+    );
   }
   if (mpDescribes) {
     return phase(
@@ -282,22 +294,38 @@ export function decide(f: PhaseFeatures, input: Pick<PhaseInput, 'dtype' | 'mp'>
       alphaText,
     );
   }
-  const notMp = e.scaleFree && e.bulkFitsMp ? `${count} spanning ${fmt(e.topRatio)}× λ₊: scale-free, not an MP edge` : fitText;
+  const notMp =
+    e.scaleFree && e.bulkFitsMp ? `${count} spanning ${fmt(e.topRatio)}× λ₊: scale-free, not an MP edge` : fitText;
   // A heavy tail is a continuum of many eigenvalues: many outliers, or a power-law tail
   // holding a large share of the spectrum, or one so heavy that no MP scale fits at all. A
   // poor bulk fit with a few outliers and a short power-law tail is a smeared edge.
   const longTail = f.numTail !== undefined && f.numTail >= HEAVY_TAIL_MIN_FRACTION * f.numEvals;
   if (f.alpha !== undefined && f.alpha < HEAVY_ALPHA && (e.atBound === 'lower' || e.outliers > e.few || longTail)) {
     const heavy = f.alpha < VERY_HEAVY_ALPHA ? 'very heavy power-law tail' : 'power-law tail';
-    return phase('heavy-tailed', 'power-law-tail', `${heavy} ${alphaText}`, notMp, e.scaleFree && e.bulkFitsMp ? '' : `${count}, ${top}`);
+    return phase(
+      'heavy-tailed',
+      'power-law-tail',
+      `${heavy} ${alphaText}`,
+      notMp,
+      e.scaleFree && e.bulkFitsMp ? '' : `${count}, ${top}`,
+    );
   }
   const notHeavy =
-    f.alpha !== undefined && f.alpha < HEAVY_ALPHA ? `only ${e.outliers} outlier${e.outliers === 1 ? '' : 's'}, not a heavy tail (${alphaText})` : `too steep for a heavy tail (${alphaText})`;
+    f.alpha !== undefined && f.alpha < HEAVY_ALPHA
+      ? `only ${e.outliers} outlier${e.outliers === 1 ? '' : 's'}, not a heavy tail (${alphaText})`
+      : `too steep for a heavy tail (${alphaText})`;
   return phase('bulk-decay', 'not-heavy-tail', notMp, `${count}, ${top}`, notHeavy);
 }
 
 function precisionName(dtype: DType): string {
-  const names: Partial<Record<DType, string>> = { F64: 'float64', F32: 'float32', F16: 'float16', BF16: 'bfloat16', I8: 'int8', U8: 'uint8' };
+  const names: Partial<Record<DType, string>> = {
+    F64: 'float64',
+    F32: 'float32',
+    F16: 'float16',
+    BF16: 'bfloat16',
+    I8: 'int8',
+    U8: 'uint8',
+  };
   return names[dtype] ?? dtype;
 }
 

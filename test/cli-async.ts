@@ -6,7 +6,10 @@
 import { execFile } from 'node:child_process';
 import { CLI, ROOT, type CliRun } from './helpers.js';
 
-export function runCliAsync(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliRun> {
+export function runCliAsync(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,

@@ -107,9 +107,18 @@ describe('rmt-analyze plot MODEL --layer NAME', () => {
   });
 
   it.each([
-    [['gauss'], /^rmt-analyze: --layer 'gauss' matches 4 layers; give one of them exactly:\n {2}a_gauss_1000x500\n(.*\n){3}$/],
-    [['nothing-like-this'], /^rmt-analyze: --layer 'nothing-like-this' matches no layer; the analysable layers are:\n {2}a_gauss_1000x500\n(.*\n){11}$/],
-    [['h_tiny_8x5'], /^rmt-analyze: layer 'h_tiny_8x5' is not analysed: 5 eigenvalues \(M·slices\), fewer than --min-evals 10\n$/],
+    [
+      ['gauss'],
+      /^rmt-analyze: --layer 'gauss' matches 4 layers; give one of them exactly:\n {2}a_gauss_1000x500\n(.*\n){3}$/,
+    ],
+    [
+      ['nothing-like-this'],
+      /^rmt-analyze: --layer 'nothing-like-this' matches no layer; the analysable layers are:\n {2}a_gauss_1000x500\n(.*\n){11}$/,
+    ],
+    [
+      ['h_tiny_8x5'],
+      /^rmt-analyze: layer 'h_tiny_8x5' is not analysed: 5 eigenvalues \(M·slices\), fewer than --min-evals 10\n$/,
+    ],
   ])('--layer %j: exit 2, the candidates listed', ([layer], message) => {
     const r = runCli(['plot', SYNTHETIC, '--layer', layer!]);
     expect(r.code).toBe(2);
@@ -136,7 +145,11 @@ describe('rmt-analyze plot MODEL --layer NAME', () => {
         { isTTY: true, columns: 50 },
       );
       const stderr = new Writable({ write: (_c, _e, cb) => cb() });
-      const code = await main(['node', 'rmt-analyze', 'plot', DTYPES, '--layer', 'conv.weight', ...args], { stdout, stderr, env });
+      const code = await main(['node', 'rmt-analyze', 'plot', DTYPES, '--layer', 'conv.weight', ...args], {
+        stdout,
+        stderr,
+        env,
+      });
       return { code, out };
     };
     const coloured = await run([], {});

@@ -23,9 +23,13 @@ describe('table output', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).not.toMatch(ANSI);
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toMatch(/^layer\s+kind\s+shape\s+N×M\s+Q\s+λmax\s+stable rank\s+entropy\s+α\s+D\s+xmin\s+fit\s+phase$/);
+    expect(lines[0]).toMatch(
+      /^layer\s+kind\s+shape\s+N×M\s+Q\s+λmax\s+stable rank\s+entropy\s+α\s+D\s+xmin\s+fit\s+phase$/,
+    );
     expect(lines.find((l) => l.startsWith('conv.weight'))).toMatch(/conv2d\s+8×4×3×3\s+8×4·9\s+2\s+72\s/);
-    expect(lines.find((l) => l.startsWith('tiny.weight'))).toMatch(/skipped: 5 eigenvalues \(M·slices\), fewer than --min-evals 10/);
+    expect(lines.find((l) => l.startsWith('tiny.weight'))).toMatch(
+      /skipped: 5 eigenvalues \(M·slices\), fewer than --min-evals 10/,
+    );
     expect(r.stdout).toMatch(/^6 of 9 layers analysed, 3 skipped/m);
   });
 
@@ -63,14 +67,27 @@ describe('JSON output', () => {
     expect(doc.layers).toHaveLength(9);
     expect(doc.summary).toMatchObject({ layers: 9, analyzed: 6, skipped: 3 });
     const bias = doc.layers.find((l) => l.name === 'dense.f32.bias');
-    expect(bias).toMatchObject({ status: 'skipped', kind: 'bias', skipCode: 'bias', skipReason: 'bias vector', shape: [12], dtype: 'F32' });
+    expect(bias).toMatchObject({
+      status: 'skipped',
+      kind: 'bias',
+      skipCode: 'bias',
+      skipReason: 'bias vector',
+      shape: [12],
+      dtype: 'F32',
+    });
     expect(doc.layers.every((l) => l.status !== 'analyzed' || l.eigenvalues === undefined)).toBe(true);
   });
 
   it('--eigenvalues gives the exact spectra of the fixtures', () => {
     const doc = json(runCli([DTYPES, '--json', '--eigenvalues']).stdout);
     const dense = DENSE_SV.map((s) => s * s);
-    for (const name of ['dense.f32.weight', 'dense.f16.weight', 'dense.bf16.weight', 'dense.f64.weight', 'embed_tokens.weight']) {
+    for (const name of [
+      'dense.f32.weight',
+      'dense.f16.weight',
+      'dense.bf16.weight',
+      'dense.f64.weight',
+      'embed_tokens.weight',
+    ]) {
       const l = doc.layers.find((x) => x.name === name) as AnalyzedLayer;
       expect(l.eigenvalues!.length).toBe(10);
       l.eigenvalues!.forEach((v, i) => expect(Math.abs(v - dense[i]!)).toBeLessThanOrEqual(1e-12 * 100));
@@ -93,7 +110,10 @@ describe('JSON output', () => {
       ['embed.weight', 'analyzed'],
       ['lm_head.weight', 'skipped'],
     ]);
-    expect(doc.layers[1]).toMatchObject({ skipCode: 'tied', skipReason: "same values as 'embed.weight' (tied weights, analysed once)" });
+    expect(doc.layers[1]).toMatchObject({
+      skipCode: 'tied',
+      skipReason: "same values as 'embed.weight' (tied weights, analysed once)",
+    });
   });
 
   it('several models in one call are reported together, each layer naming its model', () => {
@@ -107,7 +127,9 @@ describe('JSON output', () => {
 
 describe('options', () => {
   it('--layers and --exclude select tensors by glob; * crosses dots', () => {
-    const doc = json(runCli([DTYPES, '--json', '--layers', 'dense.*', '--exclude', '*.bias', '--exclude', '*f64*']).stdout);
+    const doc = json(
+      runCli([DTYPES, '--json', '--layers', 'dense.*', '--exclude', '*.bias', '--exclude', '*f64*']).stdout,
+    );
     expect(doc.layers.map((l) => l.name)).toEqual(['dense.f32.weight', 'dense.f16.weight', 'dense.bf16.weight']);
   });
 
@@ -136,9 +158,11 @@ describe('options', () => {
       expect(l.traps).toMatchObject({ seed: 5, numTraps: 0 });
       expect(l.vectors?.bulk.participationRatio).toBeGreaterThan(0.25);
     }
-    expect(json(runCli([...args, '--json', '--randomize', '--seed', '5']).stdout).layers.map((l) => (l as AnalyzedLayer).traps)).toEqual(
-      doc.layers.map((l) => (l as AnalyzedLayer).traps),
-    );
+    expect(
+      json(runCli([...args, '--json', '--randomize', '--seed', '5']).stdout).layers.map(
+        (l) => (l as AnalyzedLayer).traps,
+      ),
+    ).toEqual(doc.layers.map((l) => (l as AnalyzedLayer).traps));
     const table = runCli([...args, '--randomize', '--vectors', '--explain']).stdout;
     expect(table.split('\n')[0]).toMatch(/\sfit\s+traps\s+PR tail\/bulk\s+phase$/);
     expect(table).toMatch(/↳ tail fit (PL|TPL|EXP): /);
@@ -170,7 +194,10 @@ describe('options', () => {
 describe('errors: exit 2, one line on stderr naming the file, nothing on stdout', () => {
   it.each([
     [['missing.onnx'], /^rmt-analyze: missing\.onnx: no such file or directory\n$/],
-    [[join(REFERENCE, 'README.md')], /^rmt-analyze: .*README\.md: neither ONNX nor safetensors \(unrecognised content\)\n$/],
+    [
+      [join(REFERENCE, 'README.md')],
+      /^rmt-analyze: .*README\.md: neither ONNX nor safetensors \(unrecognised content\)\n$/,
+    ],
     [[DTYPES, '--min-evals', '0'], /^rmt-analyze: .*--min-evals must be a positive integer, got '0'\n$/],
     [[DTYPES, '--format', 'xml'], /^rmt-analyze: .*Allowed choices are table, json/],
     [[DTYPES, '--bogus'], /^rmt-analyze: unknown option '--bogus'/],

@@ -112,12 +112,25 @@ describe('csv', () => {
   });
 
   it('with gate rules: gate and gateFailures columns per analysed layer', () => {
-    const r = runCli([DTYPES, '--format', 'csv', '--gate-layers', 'conv.*', '--fail-on-phase', ALL, '--alpha-range', ':0.5']);
+    const r = runCli([
+      DTYPES,
+      '--format',
+      'csv',
+      '--gate-layers',
+      'conv.*',
+      '--fail-on-phase',
+      ALL,
+      '--alpha-range',
+      ':0.5',
+    ]);
     expect(r.code).toBe(1);
     const [head, ...rows] = parseCsv(r.stdout);
     expect(head!.slice(-2)).toEqual(['gate', 'gateFailures']);
     const byId = new Map(rows.map((row) => [row[1], row]));
-    expect(byId.get('conv.weight')!.slice(-2)).toEqual(['fail', `fail-on-phase ${ALL} for conv.*; alpha-range :0.5 for conv.*`]);
+    expect(byId.get('conv.weight')!.slice(-2)).toEqual([
+      'fail',
+      `fail-on-phase ${ALL} for conv.*; alpha-range :0.5 for conv.*`,
+    ]);
     expect(byId.get('dense.f32.weight')!.slice(-2)).toEqual(['pass', '']);
     expect(byId.get('dense.f32.bias')!.slice(-2)).toEqual(['', '']);
   });
@@ -141,12 +154,19 @@ describe('markdown', () => {
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe(`### rmt-analyze: \`${DTYPES}\``);
     expect(lines[2]).toMatch(/^6 of 9 layers analysed, 3 skipped · /);
-    const table = gfmTable(lines, lines.indexOf('| layer | kind | shape | N×M | α | D | log norm | stable rank | phase |'));
+    const table = gfmTable(
+      lines,
+      lines.indexOf('| layer | kind | shape | N×M | α | D | log norm | stable rank | phase |'),
+    );
     const analyzed = doc.layers.filter((l): l is AnalyzedLayer => l.status === 'analyzed');
     expect(table.slice(2).map((row) => [row[0], row[8]])).toEqual(analyzed.map((l) => [`\`${l.id}\``, l.phase.name]));
     expect(r.stdout).toContain('<details><summary>3 skipped layers</summary>');
     const skipped = gfmTable(lines, lines.indexOf('| layer | shape | reason |'));
-    expect(skipped.slice(2).map((row) => row[2])).toEqual(['bias vector', 'normalization parameters (1-D)', '5 eigenvalues (M·slices), fewer than --min-evals 10']);
+    expect(skipped.slice(2).map((row) => row[2])).toEqual([
+      'bias vector',
+      'normalization parameters (1-D)',
+      '5 eigenvalues (M·slices), fewer than --min-evals 10',
+    ]);
     expect(r.stdout).not.toMatch(/Gate/);
   });
 
@@ -164,8 +184,14 @@ describe('markdown', () => {
   });
 
   it('escapes pipes and HTML so a layer name cannot break the table', () => {
-    const report = reportOf([analyzedLayer({ id: 'a|b<script>', phase: 'random-like' }), skippedLayer('c`d', 'x | y <b>')]);
-    const md = renderMarkdown({ ...report, gate: evaluateGate(report, [{ kind: 'fail-on-phase', scope: [], phases: ['random-like'] }]) });
+    const report = reportOf([
+      analyzedLayer({ id: 'a|b<script>', phase: 'random-like' }),
+      skippedLayer('c`d', 'x | y <b>'),
+    ]);
+    const md = renderMarkdown({
+      ...report,
+      gate: evaluateGate(report, [{ kind: 'fail-on-phase', scope: [], phases: ['random-like'] }]),
+    });
     expect(md).toContain('| `a\\|b<script>` |');
     expect(md).toContain('| ``c`d`` |');
     expect(md).toContain('| x \\| y &lt;b&gt; |');
@@ -187,10 +213,21 @@ describe('github', () => {
     const commands = lines.filter((l) => l.startsWith('::'));
     const errors = commands.filter((l) => l.startsWith('::error '));
     expect(errors).toHaveLength(4);
-    for (const [i, name] of ['dense.f32.weight', 'dense.f16.weight', 'dense.bf16.weight', 'dense.f64.weight'].entries()) {
-      expect(errors[i]).toMatch(new RegExp(`^::error title=rmt-analyze gate%3A ${name.replace(/\./g, '\\.')}::fail-on-phase ${ALL.replace(/\+/g, '\\+')} for dense\\.\\* \\(phase [a-z+-]+\\)$`));
+    for (const [i, name] of [
+      'dense.f32.weight',
+      'dense.f16.weight',
+      'dense.bf16.weight',
+      'dense.f64.weight',
+    ].entries()) {
+      expect(errors[i]).toMatch(
+        new RegExp(
+          `^::error title=rmt-analyze gate%3A ${name.replace(/\./g, '\\.')}::fail-on-phase ${ALL.replace(/\+/g, '\\+')} for dense\\.\\* \\(phase [a-z+-]+\\)$`,
+        ),
+      );
     }
-    expect(commands.at(-1)).toMatch(/^::notice title=rmt-analyze::6 of 9 layers analysed, 3 skipped \(.*\); mean α [\d.]+; gate failed: 4 violations in 4 layers$/);
+    expect(commands.at(-1)).toMatch(
+      /^::notice title=rmt-analyze::6 of 9 layers analysed, 3 skipped \(.*\); mean α [\d.]+; gate failed: 4 violations in 4 layers$/,
+    );
     // the group holds the plain table
     expect(lines[1]).toMatch(/^layer\s+kind\s+shape/);
   });
@@ -207,10 +244,22 @@ describe('github', () => {
 
   it('escapes %, newlines, and : , in titles', () => {
     const report = reportOf([analyzedLayer({ id: 'enc:0,attn%\nq', phase: 'bulk-decay' })]);
-    const out = renderGithub({ ...report, gate: evaluateGate(report, [{ kind: 'fail-on-phase', scope: [], phases: ['bulk-decay'] }]) });
+    const out = renderGithub({
+      ...report,
+      gate: evaluateGate(report, [{ kind: 'fail-on-phase', scope: [], phases: ['bulk-decay'] }]),
+    });
     const error = out.split('\n').find((l) => l.startsWith('::error'))!;
-    expect(error).toBe('::error title=rmt-analyze gate%3A enc%3A0%2Cattn%25%0Aq::fail-on-phase bulk-decay (phase bulk-decay)');
-    const esc = renderGithub({ ...report, layers: [analyzedLayer({ id: 'a\u001bb', phase: 'bulk-decay' })], gate: { passed: false, failures: [{ layer: 'a\u001bb', model: 0, rule: 'fail-on-phase bulk-decay', value: 'bulk-decay' }] } });
+    expect(error).toBe(
+      '::error title=rmt-analyze gate%3A enc%3A0%2Cattn%25%0Aq::fail-on-phase bulk-decay (phase bulk-decay)',
+    );
+    const esc = renderGithub({
+      ...report,
+      layers: [analyzedLayer({ id: 'a\u001bb', phase: 'bulk-decay' })],
+      gate: {
+        passed: false,
+        failures: [{ layer: 'a\u001bb', model: 0, rule: 'fail-on-phase bulk-decay', value: 'bulk-decay' }],
+      },
+    });
     expect(esc).toContain('::error title=rmt-analyze gate%3A a\\x1bb::');
     expect(esc).not.toContain('\u001b');
   });

@@ -9,7 +9,9 @@ import { runFuzz, TARGETS } from '../scripts/fuzz/run.js';
 
 it('2,000 mutated model files keep the bad-input contract', { timeout: 600_000 }, async () => {
   const summary = await runFuzz({ cases: 2000, seed: 20261126, workers: 2 });
-  const report = summary.failures.map((f) => `case ${f.id} [${f.target}] ${f.mutations}: ${f.problem}\n${f.stderr}`).join('\n');
+  const report = summary.failures
+    .map((f) => `case ${f.id} [${f.target}] ${f.mutations}: ${f.problem}\n${f.stderr}`)
+    .join('\n');
   expect(summary.failures, report).toEqual([]);
   expect(summary.exit0 + summary.exit2).toBe(2000);
   // Every target was exercised, and mutants both pass and fail reading.

@@ -33,11 +33,18 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Runs the CLI in `cwd` (for the config file found in the working directory). */
 function runIn(cwd: string, args: readonly string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined } });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const alphas = () => analyzed.filter((l) => l.powerLaw.status === 'ok').map((l) => ({ id: l.id, alpha: (l.powerLaw as { alpha: number }).alpha }));
+const alphas = () =>
+  analyzed
+    .filter((l) => l.powerLaw.status === 'ok')
+    .map((l) => ({ id: l.id, alpha: (l.powerLaw as { alpha: number }).alpha }));
 
 /** stderr lines naming violating layers (without the closing summary line). */
 const layerLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('rmt-analyze: gate: '));
@@ -56,12 +63,18 @@ describe('--fail-on-phase', () => {
     const doc = json(r.stdout);
     expect(doc.gate?.passed).toBe(false);
     expect(doc.gate?.failures.map((f) => f.layer)).toEqual(analyzed.map((l) => l.id));
-    expect(doc.gate?.failures.every((f) => f.rule === `fail-on-phase ${ALL}` && PHASE_NAMES.includes(f.value as PhaseName))).toBe(true);
+    expect(
+      doc.gate?.failures.every((f) => f.rule === `fail-on-phase ${ALL}` && PHASE_NAMES.includes(f.value as PhaseName)),
+    ).toBe(true);
     // everything but the gate is the plain report
     const { gate: _gate, ...rest } = doc;
     expect(rest).toEqual(baseline);
-    expect(layerLines(r.stderr)).toEqual(analyzed.map((l) => `rmt-analyze: gate: ${l.id}: fail-on-phase ${ALL} (phase ${l.phase.name})`));
-    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(`rmt-analyze: gate failed: ${analyzed.length} violations in ${analyzed.length} layers`);
+    expect(layerLines(r.stderr)).toEqual(
+      analyzed.map((l) => `rmt-analyze: gate: ${l.id}: fail-on-phase ${ALL} (phase ${l.phase.name})`),
+    );
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `rmt-analyze: gate failed: ${analyzed.length} violations in ${analyzed.length} layers`,
+    );
   });
 
   it('each phase the run reports fails exactly the layers in it; the phases it does not report pass', () => {
@@ -69,7 +82,9 @@ describe('--fail-on-phase', () => {
     for (const phase of present) {
       const r = runCli([DTYPES, '--json', '--fail-on-phase', phase]);
       expect(r.code).toBe(1);
-      expect(json(r.stdout).gate!.failures.map((f) => f.layer)).toEqual(analyzed.filter((l) => l.phase.name === phase).map((l) => l.id));
+      expect(json(r.stdout).gate!.failures.map((f) => f.layer)).toEqual(
+        analyzed.filter((l) => l.phase.name === phase).map((l) => l.id),
+      );
     }
     const absent = PHASE_NAMES.filter((p) => !present.includes(p));
     if (absent.length > 0) {
@@ -95,7 +110,9 @@ describe('--expect-phase', () => {
     const r = runCli([DTYPES, '--json', '--expect-phase', others.join(',')]);
     expect(r.code).toBe(1);
     const failed = json(r.stdout).gate!.failures;
-    expect(failed.map((f) => f.layer)).toEqual(analyzed.filter((l) => l.phase.name === target.phase.name).map((l) => l.id));
+    expect(failed.map((f) => f.layer)).toEqual(
+      analyzed.filter((l) => l.phase.name === target.phase.name).map((l) => l.id),
+    );
     expect(failed[0]!.value).toBe(target.phase.name);
   });
 });
@@ -115,11 +132,19 @@ describe('--alpha-range', () => {
     const above = runCli([DTYPES, '--json', '--alpha-range', `:${cut}`]);
     expect(above.code).toBe(1);
     const failures = json(above.stdout).gate!.failures;
-    expect(failures.map((f) => [f.layer, f.value])).toEqual(alphas().filter((x) => x.alpha > cut).map((x) => [x.id, x.alpha]));
+    expect(failures.map((f) => [f.layer, f.value])).toEqual(
+      alphas()
+        .filter((x) => x.alpha > cut)
+        .map((x) => [x.id, x.alpha]),
+    );
     expect(failures[0]!.rule).toBe(`alpha-range :${cut}`);
     const below = runCli([DTYPES, '--json', '--alpha-range', `${cut}:`]);
     expect(below.code).toBe(1);
-    expect(json(below.stdout).gate!.failures.map((f) => f.layer)).toEqual(alphas().filter((x) => x.alpha < cut).map((x) => x.id));
+    expect(json(below.stdout).gate!.failures.map((f) => f.layer)).toEqual(
+      alphas()
+        .filter((x) => x.alpha < cut)
+        .map((x) => x.id),
+    );
     expect(layerLines(below.stderr)[0]).toMatch(/^rmt-analyze: gate: \S+: alpha-range [\d.]+: \(α [\d.]+\)$/);
   });
 });
@@ -132,7 +157,22 @@ describe('--gate-layers', () => {
     expect(json(r.stdout).gate!.failures.map((f) => f.layer)).toEqual(dense);
     expect(json(r.stdout).gate!.failures[0]!.rule).toBe(`fail-on-phase ${ALL} for dense.*`);
 
-    const mixed = runCli([DTYPES, '--json', '--expect-phase', ALL, '--gate-layers', 'conv.*', '--gate-layers', '*embed*', '--fail-on-phase', ALL, '--gate-layers', 'nothing*', '--fail-on-phase', ALL]);
+    const mixed = runCli([
+      DTYPES,
+      '--json',
+      '--expect-phase',
+      ALL,
+      '--gate-layers',
+      'conv.*',
+      '--gate-layers',
+      '*embed*',
+      '--fail-on-phase',
+      ALL,
+      '--gate-layers',
+      'nothing*',
+      '--fail-on-phase',
+      ALL,
+    ]);
     expect(mixed.code).toBe(1);
     expect(json(mixed.stdout).gate!.failures.map((f) => [f.layer, f.rule])).toEqual([
       ['conv.weight', `fail-on-phase ${ALL} for conv.* *embed*`],
@@ -149,13 +189,22 @@ describe('--gate-layers', () => {
 
 describe('usage errors: exit 2, one line on stderr, nothing on stdout', () => {
   it.each([
-    [['--fail-on-phase', 'heavy'], /^rmt-analyze: --fail-on-phase: unknown phase 'heavy' \(phases: random-like, bleeding-out, bulk\+spikes, bulk-decay, heavy-tailed, rank-collapse\)\n$/],
+    [
+      ['--fail-on-phase', 'heavy'],
+      /^rmt-analyze: --fail-on-phase: unknown phase 'heavy' \(phases: random-like, bleeding-out, bulk\+spikes, bulk-decay, heavy-tailed, rank-collapse\)\n$/,
+    ],
     [['--expect-phase', 'random-like,Heavy-Tailed'], /^rmt-analyze: --expect-phase: unknown phase 'Heavy-Tailed'/],
     [['--fail-on-phase', ''], /^rmt-analyze: --fail-on-phase: expected a comma-separated list of phases, got ''\n$/],
-    [['--alpha-range', '2-6'], /^rmt-analyze: --alpha-range: malformed range, got '2-6' \(expected MIN:MAX, e\.g\. 2:6, 2: or :6\)\n$/],
+    [
+      ['--alpha-range', '2-6'],
+      /^rmt-analyze: --alpha-range: malformed range, got '2-6' \(expected MIN:MAX, e\.g\. 2:6, 2: or :6\)\n$/,
+    ],
     [['--alpha-range', '6:2'], /^rmt-analyze: --alpha-range: MIN 6 is greater than MAX 2/],
     [['--alpha-range', 'x:2'], /^rmt-analyze: --alpha-range: 'x' is not a number/],
-    [['--alpha-range', '2:6', '--gate-layers', '*attn*'], /^rmt-analyze: --gate-layers '\*attn\*' is not followed by a rule to scope: put it before the rules it applies to/],
+    [
+      ['--alpha-range', '2:6', '--gate-layers', '*attn*'],
+      /^rmt-analyze: --gate-layers '\*attn\*' is not followed by a rule to scope: put it before the rules it applies to/,
+    ],
     [['--gate-layers', 'a', '--gate-layers', 'b'], /^rmt-analyze: --gate-layers 'a' 'b' is not followed by a rule/],
     [['--gate-layers', ' ', '--alpha-range', '2:6'], /^rmt-analyze: --gate-layers: empty glob\n$/],
     [['--config', 'no-such-config.json'], /^rmt-analyze: no-such-config\.json: no such file\n$/],
@@ -196,9 +245,14 @@ describe('config file', () => {
     const cfg = write(tmp, 'both.json', { gate: [{ layers: 'conv.*', alphaRange: { max: 0.5 } }] });
     const r = runCli([DTYPES, '--json', '--config', cfg, '--gate-layers', 'conv.*', '--fail-on-phase', ALL]);
     expect(r.code).toBe(1);
-    expect(json(r.stdout).gate!.failures.map((f) => f.rule)).toEqual(['alpha-range :0.5 for conv.*', `fail-on-phase ${ALL} for conv.*`]);
+    expect(json(r.stdout).gate!.failures.map((f) => f.rule)).toEqual([
+      'alpha-range :0.5 for conv.*',
+      `fail-on-phase ${ALL} for conv.*`,
+    ]);
     expect(layerLines(r.stderr)).toHaveLength(1); // one line per violating layer
-    expect(layerLines(r.stderr)[0]).toMatch(/^rmt-analyze: gate: conv\.weight: alpha-range :0\.5 for conv\.\* \(α [\d.]+\); fail-on-phase .* \(phase [a-z+-]+\)$/);
+    expect(layerLines(r.stderr)[0]).toMatch(
+      /^rmt-analyze: gate: conv\.weight: alpha-range :0\.5 for conv\.\* \(α [\d.]+\); fail-on-phase .* \(phase [a-z+-]+\)$/,
+    );
   });
 
   it('an invalid config is a usage error naming the file, the JSON path and the problem, before any analysis', () => {
@@ -206,7 +260,9 @@ describe('config file', () => {
     const r = runCli([DTYPES, '--json', '--config', bad]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`rmt-analyze: ${bad}: $.gate[0].expectPhase[1]: unknown phase 'heavy' (phases: ${PHASE_NAMES.join(', ')})\n`);
+    expect(r.stderr).toBe(
+      `rmt-analyze: ${bad}: $.gate[0].expectPhase[1]: unknown phase 'heavy' (phases: ${PHASE_NAMES.join(', ')})\n`,
+    );
 
     const dir = mkdtempSync(join(tmp, 'cwd-'));
     write(dir, 'rmt-analyze.config.json', '{ "gate": [ }');
@@ -221,7 +277,11 @@ describe('gate in the table', () => {
     const failed = runCli([DTYPES, '--gate-layers', 'conv.*', '--fail-on-phase', ALL]);
     expect(failed.code).toBe(1);
     const conv = analyzed.find((l) => l.id === 'conv.weight')!;
-    expect(failed.stdout).toMatch(new RegExp(`\\ngate failed: 1 violation in 1 layer\\n  conv\\.weight: fail-on-phase .* for conv\\.\\* \\(phase ${conv.phase.name.replace('+', '\\+')}\\)\\n$`));
+    expect(failed.stdout).toMatch(
+      new RegExp(
+        `\\ngate failed: 1 violation in 1 layer\\n  conv\\.weight: fail-on-phase .* for conv\\.\\* \\(phase ${conv.phase.name.replace('+', '\\+')}\\)\\n$`,
+      ),
+    );
     const passed = runCli([DTYPES, '--expect-phase', ALL]);
     expect(passed.code).toBe(0);
     expect(passed.stdout).toMatch(/\ngate passed\n$/);
@@ -233,7 +293,14 @@ describe('hostile layer names', () => {
   it('control characters in a violating layer name are shown escaped on stderr and in the table', async () => {
     const file = join(tmp, 'hostile.safetensors');
     const name = 'evil\u001b[2J\nname.weight';
-    await writeSafetensors(file, [{ name, dtype: 'F32', shape: [12, 10], values: signedPermutedDiagonal(12, 10, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 3) }]);
+    await writeSafetensors(file, [
+      {
+        name,
+        dtype: 'F32',
+        shape: [12, 10],
+        values: signedPermutedDiagonal(12, 10, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 3),
+      },
+    ]);
     const r = runCli([file, '--fail-on-phase', ALL]);
     expect(r.code).toBe(1);
     expect(r.stderr).not.toContain('\u001b');

@@ -51,8 +51,12 @@ describe('evaluateGate', () => {
       { layer: 'rnn.W[1]', model: 0, rule: 'alpha-range 2:6', value: 1.5 },
     ]);
     expect(evaluateGate(report, [{ kind: 'alpha-range', ...all, min: 1.5, max: 9 }]).passed).toBe(true);
-    expect(evaluateGate(report, [{ kind: 'alpha-range', ...all, min: null, max: 4.2 }]).failures.map((f) => f.layer)).toEqual(['attn.q.weight']);
-    expect(evaluateGate(report, [{ kind: 'alpha-range', ...all, min: 2.5, max: null }]).failures.map((f) => f.layer)).toEqual(['rnn.W[1]']);
+    expect(
+      evaluateGate(report, [{ kind: 'alpha-range', ...all, min: null, max: 4.2 }]).failures.map((f) => f.layer),
+    ).toEqual(['attn.q.weight']);
+    expect(
+      evaluateGate(report, [{ kind: 'alpha-range', ...all, min: 2.5, max: null }]).failures.map((f) => f.layer),
+    ).toEqual(['rnn.W[1]']);
   });
 
   it('skipped layers are never gated', () => {
@@ -66,14 +70,24 @@ describe('evaluateGate', () => {
     expect(evaluateGate(report, [{ ...attn, scope: ['*.weight'] }]).failures).toHaveLength(4);
     // by tensor name (all directions) or by id (one direction)
     expect(evaluateGate(report, [{ ...attn, scope: ['rnn.W'] }]).failures.map((f) => f.layer)).toEqual(['rnn.W[1]']);
-    expect(evaluateGate(report, [{ ...attn, scope: ['rnn.W\\[1\\]'] }]).failures.map((f) => f.layer)).toEqual(['rnn.W[1]']);
-    expect(evaluateGate(report, [{ ...attn, scope: ['*embed*', 'mlp.*'] }]).failures.map((f) => f.layer)).toEqual(['embed.weight', 'mlp.up.weight']);
-    expect(describeRule({ ...attn, scope: ['*embed*', 'mlp.*'] })).toBe(`fail-on-phase ${PHASE_NAMES.join(',')} for *embed* mlp.*`);
+    expect(evaluateGate(report, [{ ...attn, scope: ['rnn.W\\[1\\]'] }]).failures.map((f) => f.layer)).toEqual([
+      'rnn.W[1]',
+    ]);
+    expect(evaluateGate(report, [{ ...attn, scope: ['*embed*', 'mlp.*'] }]).failures.map((f) => f.layer)).toEqual([
+      'embed.weight',
+      'mlp.up.weight',
+    ]);
+    expect(describeRule({ ...attn, scope: ['*embed*', 'mlp.*'] })).toBe(
+      `fail-on-phase ${PHASE_NAMES.join(',')} for *embed* mlp.*`,
+    );
   });
 
   it('failures come in layer order, then rule order, and carry the model index', () => {
     const two = reportOf(
-      [analyzedLayer({ id: 'w', phase: 'random-like', alpha: 9 }), analyzedLayer({ id: 'w', model: 1, phase: 'random-like', alpha: 1.2 })],
+      [
+        analyzedLayer({ id: 'w', phase: 'random-like', alpha: 9 }),
+        analyzedLayer({ id: 'w', model: 1, phase: 'random-like', alpha: 1.2 }),
+      ],
       [
         { path: 'a.onnx', format: 'onnx', tensors: 1, bytes: 1 },
         { path: 'b.onnx', format: 'onnx', tensors: 1, bytes: 1 },
@@ -97,7 +111,9 @@ describe('rule parameters', () => {
     expect(parsePhaseList('random-like,bulk+spikes', '--x')).toEqual(['random-like', 'bulk+spikes']);
     expect(parsePhaseList(' heavy-tailed , heavy-tailed ', '--x')).toEqual(['heavy-tailed']);
     expect(() => parsePhaseList('heavy', '--fail-on-phase')).toThrow(UsageError);
-    expect(() => parsePhaseList('heavy', '--fail-on-phase')).toThrow(/^--fail-on-phase: unknown phase 'heavy' \(phases: random-like, bleeding-out, bulk\+spikes, bulk-decay, heavy-tailed, rank-collapse\)$/);
+    expect(() => parsePhaseList('heavy', '--fail-on-phase')).toThrow(
+      /^--fail-on-phase: unknown phase 'heavy' \(phases: random-like, bleeding-out, bulk\+spikes, bulk-decay, heavy-tailed, rank-collapse\)$/,
+    );
     expect(() => parsePhaseList('Heavy-Tailed', '--x')).toThrow(/unknown phase/);
     expect(() => parsePhaseList('random-like,', '--x')).toThrow(/comma-separated list/);
     expect(() => parsePhaseList('', '--x')).toThrow(UsageError);
@@ -122,7 +138,12 @@ describe('config file', () => {
       $schema: './x.json',
       gate: [
         { failOnPhase: ['rank-collapse'] },
-        { layers: ['*attn*', '*mlp*'], alphaRange: { min: 2, max: 6 }, expectPhase: 'heavy-tailed, bulk-decay', failOnPhase: ['random-like'] },
+        {
+          layers: ['*attn*', '*mlp*'],
+          alphaRange: { min: 2, max: 6 },
+          expectPhase: 'heavy-tailed, bulk-decay',
+          failOnPhase: ['random-like'],
+        },
         { layers: 'embed*', alphaRange: '2:' },
       ],
     });
@@ -134,7 +155,9 @@ describe('config file', () => {
       { kind: 'alpha-range', scope: ['embed*'], min: 2, max: null },
     ]);
     expect(parse({ gate: [] })).toEqual([]);
-    expect(parse({ gate: [{ alphaRange: { max: 6 } }] })).toEqual([{ kind: 'alpha-range', scope: [], min: null, max: 6 }]);
+    expect(parse({ gate: [{ alphaRange: { max: 6 } }] })).toEqual([
+      { kind: 'alpha-range', scope: [], min: null, max: 6 },
+    ]);
   });
 
   it.each([
@@ -144,20 +167,53 @@ describe('config file', () => {
     [{ gate: [], rules: [] }, /^ci\.json: \$: unknown key 'rules' \(allowed: \$schema, gate\)$/],
     [{ gate: {} }, /^ci\.json: \$\.gate: expected an array of rules, got an object$/],
     [{ gate: ['x'] }, /^ci\.json: \$\.gate\[0\]: expected an object, got the string "x"$/],
-    [{ gate: [{ layers: '*' }] }, /^ci\.json: \$\.gate\[0\]: no rule in it \(give failOnPhase, expectPhase, alphaRange\)$/],
-    [{ gate: [{ failOnPhase: ['random-like'], alpha: 2 }] }, /^ci\.json: \$\.gate\[0\]: unknown key 'alpha' \(allowed: layers, failOnPhase, expectPhase, alphaRange\)$/],
-    [{ gate: [{ failOnPhase: ['random-like'] }, { expectPhase: ['heavy-tailed', 'heavy'] }] }, /^ci\.json: \$\.gate\[1\]\.expectPhase\[1\]: unknown phase 'heavy' \(phases: random-like, /],
+    [
+      { gate: [{ layers: '*' }] },
+      /^ci\.json: \$\.gate\[0\]: no rule in it \(give failOnPhase, expectPhase, alphaRange\)$/,
+    ],
+    [
+      { gate: [{ failOnPhase: ['random-like'], alpha: 2 }] },
+      /^ci\.json: \$\.gate\[0\]: unknown key 'alpha' \(allowed: layers, failOnPhase, expectPhase, alphaRange\)$/,
+    ],
+    [
+      { gate: [{ failOnPhase: ['random-like'] }, { expectPhase: ['heavy-tailed', 'heavy'] }] },
+      /^ci\.json: \$\.gate\[1\]\.expectPhase\[1\]: unknown phase 'heavy' \(phases: random-like, /,
+    ],
     [{ gate: [{ expectPhase: 'heavy-tailed,heavy' }] }, /^ci\.json: \$\.gate\[0\]\.expectPhase: unknown phase 'heavy'/],
-    [{ gate: [{ failOnPhase: [] }] }, /^ci\.json: \$\.gate\[0\]\.failOnPhase: expected a non-empty array of phase names, got an array$/],
-    [{ gate: [{ failOnPhase: [3] }] }, /^ci\.json: \$\.gate\[0\]\.failOnPhase\[0\]: expected a phase name, got number 3$/],
-    [{ gate: [{ alphaRange: { min: 6, max: 2 } }] }, /^ci\.json: \$\.gate\[0\]\.alphaRange: min 6 is greater than max 2$/],
-    [{ gate: [{ alphaRange: { min: '2' } }] }, /^ci\.json: \$\.gate\[0\]\.alphaRange\.min: expected a number, got the string "2"$/],
+    [
+      { gate: [{ failOnPhase: [] }] },
+      /^ci\.json: \$\.gate\[0\]\.failOnPhase: expected a non-empty array of phase names, got an array$/,
+    ],
+    [
+      { gate: [{ failOnPhase: [3] }] },
+      /^ci\.json: \$\.gate\[0\]\.failOnPhase\[0\]: expected a phase name, got number 3$/,
+    ],
+    [
+      { gate: [{ alphaRange: { min: 6, max: 2 } }] },
+      /^ci\.json: \$\.gate\[0\]\.alphaRange: min 6 is greater than max 2$/,
+    ],
+    [
+      { gate: [{ alphaRange: { min: '2' } }] },
+      /^ci\.json: \$\.gate\[0\]\.alphaRange\.min: expected a number, got the string "2"$/,
+    ],
     [{ gate: [{ alphaRange: {} }] }, /^ci\.json: \$\.gate\[0\]\.alphaRange: give "min", "max" or both$/],
-    [{ gate: [{ alphaRange: { min: 1, mx: 2 } }] }, /^ci\.json: \$\.gate\[0\]\.alphaRange: unknown key 'mx' \(allowed: min, max\)$/],
+    [
+      { gate: [{ alphaRange: { min: 1, mx: 2 } }] },
+      /^ci\.json: \$\.gate\[0\]\.alphaRange: unknown key 'mx' \(allowed: min, max\)$/,
+    ],
     [{ gate: [{ alphaRange: '2-6' }] }, /^ci\.json: \$\.gate\[0\]\.alphaRange: malformed range, got '2-6'/],
-    [{ gate: [{ alphaRange: [2, 6] }] }, /^ci\.json: \$\.gate\[0\]\.alphaRange: expected \{ "min": …, "max": … \} or "MIN:MAX", got an array$/],
-    [{ gate: [{ layers: [], failOnPhase: ['random-like'] }] }, /^ci\.json: \$\.gate\[0\]\.layers: expected a glob or a non-empty array of globs, got an array$/],
-    [{ gate: [{ layers: ['a', ''], failOnPhase: ['random-like'] }] }, /^ci\.json: \$\.gate\[0\]\.layers\[1\]: expected a non-empty glob string, got the string ""$/],
+    [
+      { gate: [{ alphaRange: [2, 6] }] },
+      /^ci\.json: \$\.gate\[0\]\.alphaRange: expected \{ "min": …, "max": … \} or "MIN:MAX", got an array$/,
+    ],
+    [
+      { gate: [{ layers: [], failOnPhase: ['random-like'] }] },
+      /^ci\.json: \$\.gate\[0\]\.layers: expected a glob or a non-empty array of globs, got an array$/,
+    ],
+    [
+      { gate: [{ layers: ['a', ''], failOnPhase: ['random-like'] }] },
+      /^ci\.json: \$\.gate\[0\]\.layers\[1\]: expected a non-empty glob string, got the string ""$/,
+    ],
   ])('%j is refused with file, path and problem', (doc, message) => {
     expect(() => parse(doc)).toThrow(UsageError);
     expect(() => parse(doc)).toThrow(message);

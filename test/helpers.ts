@@ -18,7 +18,11 @@ export interface CliRun {
 }
 
 /** Runs the built CLI (npm test builds first) with a clean colour environment. */
-export function runCli(args: readonly string[], env: Record<string, string | undefined> = {}, timeoutMs = 120_000): CliRun {
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 120_000,
+): CliRun {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: ROOT,
     encoding: 'utf8',

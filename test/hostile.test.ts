@@ -50,7 +50,12 @@ function put(name: string, bytes: Uint8Array | string): string {
   return p;
 }
 
-const weights = (n = 4) => ({ name: 'w', dtype: 'F32' as const, shape: [n, n], values: Array.from({ length: n * n }, (_, i) => i % 7) });
+const weights = (n = 4) => ({
+  name: 'w',
+  dtype: 'F32' as const,
+  shape: [n, n],
+  values: Array.from({ length: n * n }, (_, i) => i % 7),
+});
 const st = (header: unknown, dataBytes: number, lenOverride?: bigint) => {
   const json = Buffer.from(JSON.stringify(header));
   const out = new Uint8Array(8 + json.length + dataBytes);
@@ -90,25 +95,87 @@ function nested(depth: number): Uint8Array {
 
 /** Each case: what the issue names, the file to give the CLI, and the cause the error must state. */
 const CASES: [string, () => string, RegExp][] = [
-  ['truncated: safetensors header', () => put('m.safetensors', goodSt.subarray(0, 20)), /larger than the file .*truncated/],
-  ['truncated: safetensors length field', () => put('m.safetensors', goodSt.subarray(0, 5)), /too short for a safetensors header/],
-  ['truncated: safetensors tensor data', () => put('m.safetensors', goodSt.subarray(0, goodSt.length - 3)), /points past the end of the file/],
-  ['safetensors: length field larger than the file', () => put('m.safetensors', st(f32([2], [0, 8]), 8, 10_000n)), /header length 10000 is larger than the file/],
-  ['safetensors: length field above the 100 MB cap', () => put('m.safetensors', st(f32([2], [0, 8]), 8, 2n ** 40n)), /above the 100000000-byte cap/],
+  [
+    'truncated: safetensors header',
+    () => put('m.safetensors', goodSt.subarray(0, 20)),
+    /larger than the file .*truncated/,
+  ],
+  [
+    'truncated: safetensors length field',
+    () => put('m.safetensors', goodSt.subarray(0, 5)),
+    /too short for a safetensors header/,
+  ],
+  [
+    'truncated: safetensors tensor data',
+    () => put('m.safetensors', goodSt.subarray(0, goodSt.length - 3)),
+    /points past the end of the file/,
+  ],
+  [
+    'safetensors: length field larger than the file',
+    () => put('m.safetensors', st(f32([2], [0, 8]), 8, 10_000n)),
+    /header length 10000 is larger than the file/,
+  ],
+  [
+    'safetensors: length field above the 100 MB cap',
+    () => put('m.safetensors', st(f32([2], [0, 8]), 8, 2n ** 40n)),
+    /above the 100000000-byte cap/,
+  ],
   ['safetensors: header not JSON', () => put('m.safetensors', st('x', 0).fill(0x41, 8)), /not valid UTF-8 JSON/],
-  ['safetensors: header not an object', () => put('m.safetensors', st([f32([2], [0, 8])], 8)), /header is not a JSON object/],
-  ['safetensors: wrong types in the header', () => put('m.safetensors', st({ w: { dtype: 'F32', shape: [2], data_offsets: ['0', '8'] } }, 8)), /data_offsets are not integers/],
-  ['safetensors: unknown dtype', () => put('m.safetensors', st({ w: { dtype: 'F128', shape: [2], data_offsets: [0, 8] } }, 8)), /unknown dtype 'F128'/],
-  ['safetensors: negative data_offsets', () => put('m.safetensors', st(f32([2], [-8, 0]), 8)), /data_offsets are negative/],
+  [
+    'safetensors: header not an object',
+    () => put('m.safetensors', st([f32([2], [0, 8])], 8)),
+    /header is not a JSON object/,
+  ],
+  [
+    'safetensors: wrong types in the header',
+    () => put('m.safetensors', st({ w: { dtype: 'F32', shape: [2], data_offsets: ['0', '8'] } }, 8)),
+    /data_offsets are not integers/,
+  ],
+  [
+    'safetensors: unknown dtype',
+    () => put('m.safetensors', st({ w: { dtype: 'F128', shape: [2], data_offsets: [0, 8] } }, 8)),
+    /unknown dtype 'F128'/,
+  ],
+  [
+    'safetensors: negative data_offsets',
+    () => put('m.safetensors', st(f32([2], [-8, 0]), 8)),
+    /data_offsets are negative/,
+  ],
   [
     'safetensors: overlapping data_offsets',
-    () => put('m.safetensors', st({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12)),
+    () =>
+      put(
+        'm.safetensors',
+        st(
+          {
+            a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+            b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+          },
+          12,
+        ),
+      ),
     /overlaps the previous tensor/,
   ],
-  ['safetensors: unsorted data_offsets (end before begin)', () => put('m.safetensors', st(f32([0], [8, 0]), 8)), /end 0 is before begin 8/],
-  ['safetensors: out-of-range data_offsets', () => put('m.safetensors', st(f32([4], [0, 16]), 8)), /points past the end of the file/],
-  ['safetensors: shape × dtype size ≠ byte length', () => put('m.safetensors', st(f32([3], [0, 8]), 8)), /needs 12 bytes but data_offsets span 8/],
-  ['an empty model (no weights)', () => put('m.safetensors', st({ __metadata__: { format: 'pt' } }, 0)), /no weight tensors/],
+  [
+    'safetensors: unsorted data_offsets (end before begin)',
+    () => put('m.safetensors', st(f32([0], [8, 0]), 8)),
+    /end 0 is before begin 8/,
+  ],
+  [
+    'safetensors: out-of-range data_offsets',
+    () => put('m.safetensors', st(f32([4], [0, 16]), 8)),
+    /points past the end of the file/,
+  ],
+  [
+    'safetensors: shape × dtype size ≠ byte length',
+    () => put('m.safetensors', st(f32([3], [0, 8]), 8)),
+    /needs 12 bytes but data_offsets span 8/,
+  ],
+  [
+    'an empty model (no weights)',
+    () => put('m.safetensors', st({ __metadata__: { format: 'pt' } }, 0)),
+    /no weight tensors/,
+  ],
   [
     'a model with only integer tensors',
     () => put('m.safetensors', encodeSafetensors([{ name: 'ids', dtype: 'I64', shape: [3], values: [1, 2, 3] }])),
@@ -122,25 +189,50 @@ const CASES: [string, () => string, RegExp][] = [
     },
     /directory holds no model weights/,
   ],
-  ['a file that is neither format', () => put('notes.txt', 'just some text, not weights'), /neither ONNX nor safetensors/],
+  [
+    'a file that is neither format',
+    () => put('notes.txt', 'just some text, not weights'),
+    /neither ONNX nor safetensors/,
+  ],
   ['an empty file', () => put('m.onnx', ''), /the file is empty/],
   ['a missing file', () => join(tmp, 'nope', 'model.safetensors'), /no such file or directory/],
-  ['truncated: ONNX protobuf', () => put('m.onnx', goodOnnx.subarray(0, Math.floor(goodOnnx.length / 2))), /past the end|truncated|ends/],
+  [
+    'truncated: ONNX protobuf',
+    () => put('m.onnx', goodOnnx.subarray(0, Math.floor(goodOnnx.length / 2))),
+    /past the end|truncated|ends/,
+  ],
   ['truncated: ONNX tensor data', () => put('m.onnx', goodOnnx.subarray(0, rawAt + 10)), /past the end|truncated|ends/],
   [
     'truncated: external data file',
-    () => onnxWith(w16({ external: { location: 'w.bin', offset: 0, length: 64 } }), { 'w.bin': good16.subarray(0, 40) }),
+    () =>
+      onnxWith(w16({ external: { location: 'w.bin', offset: 0, length: 64 } }), { 'w.bin': good16.subarray(0, 40) }),
     /past the end/,
   ],
-  ['ONNX: protobuf garbage', () => put('m.onnx', new Uint8Array([0x08, 0x07, 0x3a, 0x05, 0xff, 0xfe, 0x00, 0x13, 0x99, 0x42])), /.+/],
+  [
+    'ONNX: protobuf garbage',
+    () => put('m.onnx', new Uint8Array([0x08, 0x07, 0x3a, 0x05, 0xff, 0xfe, 0x00, 0x13, 0x99, 0x42])),
+    /.+/,
+  ],
   ['ONNX: wrong wire type', () => put('m.onnx', new Uint8Array([0x08, 0x0a, 0x38, 0x05])), /wire type/],
   ['ONNX: varint overflow', () => put('m.onnx', new Uint8Array([0x08, ...new Array(11).fill(0xff), 0x01])), /varint/],
   ['ONNX: absurd nesting', () => put('m.onnx', nested(80)), /nest/],
   ['ONNX: negative dims', () => onnxWith(w16({ raw: good16 }, [-4, -4])), /negative|invalid dim/],
-  ['ONNX: dims that multiply beyond the data (2^30 × 2^30, 64 bytes)', () => onnxWith(w16({ raw: good16 }, [2 ** 30, 2 ** 30])), /2\^?30|1073741824|elements|bytes/],
+  [
+    'ONNX: dims that multiply beyond the data (2^30 × 2^30, 64 bytes)',
+    () => onnxWith(w16({ raw: good16 }, [2 ** 30, 2 ** 30])),
+    /2\^?30|1073741824|elements|bytes/,
+  ],
   ['ONNX: raw_data of the wrong length', () => onnxWith(w16({ raw: good16.subarray(0, 60) })), /60 bytes|raw_data/],
-  ['external data: absolute location', () => onnxWith(w16({ external: { location: '/etc/passwd' } })), /absolute path '\/etc\/passwd': refused/],
-  ['external data: location with ..', () => onnxWith(w16({ external: { location: '../w.bin' } })), /outside the model's folder: refused/],
+  [
+    'external data: absolute location',
+    () => onnxWith(w16({ external: { location: '/etc/passwd' } })),
+    /absolute path '\/etc\/passwd': refused/,
+  ],
+  [
+    'external data: location with ..',
+    () => onnxWith(w16({ external: { location: '../w.bin' } })),
+    /outside the model's folder: refused/,
+  ],
   [
     'external data: symlink resolving outside the folder',
     () => {
@@ -150,10 +242,26 @@ const CASES: [string, () => string, RegExp][] = [
     },
     /resolves outside the model's folder: refused/,
   ],
-  ['external data: missing file', () => onnxWith(w16({ external: { location: 'absent.bin' } })), /'absent.bin' does not exist/],
-  ['external data: offset past the end', () => onnxWith(w16({ external: { location: 'w.bin', offset: 4096, length: 64 } }), { 'w.bin': good16 }), /past the end/],
-  ['external data: length past the end', () => onnxWith(w16({ external: { location: 'w.bin', offset: 32, length: 64 } }), { 'w.bin': good16 }), /past the end/],
-  ['an empty ONNX model (no weights)', () => put('m.onnx', model(graph('g', [node('Relu', ['x'], ['y'])], [], ['x'], ['y']))), /no weight tensors/],
+  [
+    'external data: missing file',
+    () => onnxWith(w16({ external: { location: 'absent.bin' } })),
+    /'absent.bin' does not exist/,
+  ],
+  [
+    'external data: offset past the end',
+    () => onnxWith(w16({ external: { location: 'w.bin', offset: 4096, length: 64 } }), { 'w.bin': good16 }),
+    /past the end/,
+  ],
+  [
+    'external data: length past the end',
+    () => onnxWith(w16({ external: { location: 'w.bin', offset: 32, length: 64 } }), { 'w.bin': good16 }),
+    /past the end/,
+  ],
+  [
+    'an empty ONNX model (no weights)',
+    () => put('m.onnx', model(graph('g', [node('Relu', ['x'], ['y'])], [], ['x'], ['y']))),
+    /no weight tensors/,
+  ],
 ];
 
 describe('bad input: exit 2, one line naming the file and the cause', () => {

@@ -21,7 +21,11 @@ function sourceFiles(dir: string): string[] {
 /** Relative specifiers of static imports, re-exports and dynamic imports. */
 function importSpecifiers(text: string): string[] {
   const out: string[] = [];
-  const patterns = [/\b(?:import|export)\s[^'"`;]*?\sfrom\s*['"](\.[^'"]+)['"]/g, /\bimport\s*['"](\.[^'"]+)['"]/g, /\bimport\(\s*['"](\.[^'"]+)['"]\s*\)/g];
+  const patterns = [
+    /\b(?:import|export)\s[^'"`;]*?\sfrom\s*['"](\.[^'"]+)['"]/g,
+    /\bimport\s*['"](\.[^'"]+)['"]/g,
+    /\bimport\(\s*['"](\.[^'"]+)['"]\s*\)/g,
+  ];
   for (const re of patterns) for (const m of text.matchAll(re)) out.push(m[1]!);
   return out;
 }
@@ -35,7 +39,9 @@ function importGraph(): Map<string, string[]> {
     const edges: string[] = [];
     for (const spec of importSpecifiers(readFileSync(file, 'utf8'))) {
       const target = resolve(dirname(file), spec);
-      const candidates = [target.replace(/\.js$/, '.ts'), `${target}.ts`, join(target, 'index.ts')].map((c) => relative(SRC, c));
+      const candidates = [target.replace(/\.js$/, '.ts'), `${target}.ts`, join(target, 'index.ts')].map((c) =>
+        relative(SRC, c),
+      );
       const hit = candidates.find((c) => known.has(c));
       if (hit !== undefined) edges.push(hit);
     }
@@ -104,17 +110,33 @@ describe('import graph of src/', () => {
 
   it('only cli.ts and commands/ write to the console or the process streams', () => {
     const talk = /\bconsole\.|\bprocess\.std(?:out|err)\b/;
-    const wrong = [...graph.keys()].filter((f) => !isCommand(f) && f !== 'cli.ts' && talk.test(readFileSync(join(SRC, f), 'utf8')));
+    const wrong = [...graph.keys()].filter(
+      (f) => !isCommand(f) && f !== 'cli.ts' && talk.test(readFileSync(join(SRC, f), 'utf8')),
+    );
     expect(wrong).toEqual([]);
   });
 
   it('the checks can fail: a planted cycle and a planted upward import are found', () => {
-    expect(findCycle(new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']], ['d.ts', []]]))).toEqual(['a.ts', 'b.ts', 'c.ts', 'a.ts']);
-    expect(findCycle(new Map([['a.ts', ['b.ts']], ['b.ts', []]]))).toBeUndefined();
-    expect(importSpecifiers("import type { A } from '../report/json.js';\nexport * from './x.js';\nawait import('./y.js');")).toEqual([
-      '../report/json.js',
-      './x.js',
-      './y.js',
-    ]);
+    expect(
+      findCycle(
+        new Map([
+          ['a.ts', ['b.ts']],
+          ['b.ts', ['c.ts']],
+          ['c.ts', ['a.ts']],
+          ['d.ts', []],
+        ]),
+      ),
+    ).toEqual(['a.ts', 'b.ts', 'c.ts', 'a.ts']);
+    expect(
+      findCycle(
+        new Map([
+          ['a.ts', ['b.ts']],
+          ['b.ts', []],
+        ]),
+      ),
+    ).toBeUndefined();
+    expect(
+      importSpecifiers("import type { A } from '../report/json.js';\nexport * from './x.js';\nawait import('./y.js');"),
+    ).toEqual(['../report/json.js', './x.js', './y.js']);
   });
 });

@@ -27,7 +27,17 @@ async function threeLayers(): Promise<string> {
   const sv = Array.from({ length: 10 }, (_, i) => i + 1);
   await writeSafetensors(
     file,
-    [1, 2, 3].map((k) => ({ name: `l${k}.weight`, dtype: 'F64' as const, shape: [12, 10], values: signedPermutedDiagonal(12, 10, sv.map((s) => s * k), k) })),
+    [1, 2, 3].map((k) => ({
+      name: `l${k}.weight`,
+      dtype: 'F64' as const,
+      shape: [12, 10],
+      values: signedPermutedDiagonal(
+        12,
+        10,
+        sv.map((s) => s * k),
+        k,
+      ),
+    })),
   );
   return file;
 }
@@ -49,7 +59,11 @@ describe('a failure on one layer is that layer’s result', () => {
     const good = await analyze([file], { solve: eigenvaluesTs });
     const report = await analyze([file], { solve: failingOn(20, error) });
     expect(report.layers.map((l) => l.status)).toEqual(['analyzed', 'failed', 'analyzed']);
-    expect(report.layers[1]).toMatchObject({ id: 'l2.weight', status: 'failed', failure: { code, reason: error().message } });
+    expect(report.layers[1]).toMatchObject({
+      id: 'l2.weight',
+      status: 'failed',
+      failure: { code, reason: error().message },
+    });
     expect(report.layers[0]).toEqual(good.layers[0]);
     expect(report.layers[2]).toEqual(good.layers[2]);
     expect(report.summary).toMatchObject({ layers: 3, analyzed: 2, skipped: 0, failed: 1 });
@@ -68,9 +82,15 @@ describe('a failure on one layer is that layer’s result', () => {
   it('a failed layer cannot meet an expected phase; other rules pass over it', async () => {
     const report = await analyze([await threeLayers()], { solve: failingOn(20, () => new Error('boom')) });
     const gate = evaluateGate(report, [
-      { kind: 'expect-phase', phases: ['random-like', 'bleeding-out', 'bulk+spikes', 'bulk-decay', 'heavy-tailed', 'rank-collapse'], scope: [] },
+      {
+        kind: 'expect-phase',
+        phases: ['random-like', 'bleeding-out', 'bulk+spikes', 'bulk-decay', 'heavy-tailed', 'rank-collapse'],
+        scope: [],
+      },
       { kind: 'fail-on-phase', phases: ['heavy-tailed'], scope: ['nothing'] },
     ]);
-    expect(gate.failures).toEqual([{ layer: 'l2.weight', model: 0, rule: expect.stringContaining('expect-phase'), value: 'failed' }]);
+    expect(gate.failures).toEqual([
+      { layer: 'l2.weight', model: 0, rule: expect.stringContaining('expect-phase'), value: 'failed' },
+    ]);
   });
 });

@@ -53,7 +53,10 @@ describe('plans', () => {
     expect([p.rows, p.cols, p.slices, p.eigenScale]).toEqual([4, 3, 4, 0.5]);
     // values[o, c, i, j] = 1000·o + 100·c + 10·i + j
     const v = new Float64Array(48);
-    for (let o = 0; o < 4; o++) for (let c = 0; c < 3; c++) for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) v[((o * 3 + c) * 2 + i) * 2 + j] = 1000 * o + 100 * c + 10 * i + j;
+    for (let o = 0; o < 4; o++)
+      for (let c = 0; c < 3; c++)
+        for (let i = 0; i < 2; i++)
+          for (let j = 0; j < 2; j++) v[((o * 3 + c) * 2 + i) * 2 + j] = 1000 * o + 100 * c + 10 * i + j;
     const slice3 = p.extract(v, 3); // i = 1, j = 1
     expect(Array.from(slice3)).toEqual([11, 111, 211, 1011, 1111, 1211, 2011, 2111, 2211, 3011, 3111, 3211]);
   });
@@ -79,18 +82,20 @@ describe('plans', () => {
     expect(plans.every((p) => p.status === 'analyze' && p.rows === 64 && p.cols === 200)).toBe(true);
   });
 
-  it.each([
-    [ref('fc.bias', [10]), /bias vector/],
-    [ref('ln.weight', [10]), /normalization parameters/],
-    [ref('scale', []), /scalar/],
-    [ref('v', [100]), /1-D tensor/],
-    [ref('dw.weight', [32, 1, 3, 3]), /each of its 9 kernel slices is 32×1 \(M = 1/],
-    [ref('row.weight', [1, 500]), /1×500 matrix \(M = 1/],
-    [ref('tiny.weight', [8, 5]), /5 eigenvalues \(M·slices\), fewer than --min-evals 10/],
-    [ref('empty.weight', [0, 5]), /empty tensor/],
-    [ref('q', [4, 4], { dtype: 'OTHER' }), /cannot decode/],
-    [ref('big6d', [2, 2, 2, 2, 2, 2]), /neither a matrix nor a convolution kernel/],
-  ].map(([t, reason]) => [(t as TensorRef).name, t as TensorRef, reason as RegExp] as const))('%s is skipped: %s', (_name, t, reason) => {
+  it.each(
+    [
+      [ref('fc.bias', [10]), /bias vector/],
+      [ref('ln.weight', [10]), /normalization parameters/],
+      [ref('scale', []), /scalar/],
+      [ref('v', [100]), /1-D tensor/],
+      [ref('dw.weight', [32, 1, 3, 3]), /each of its 9 kernel slices is 32×1 \(M = 1/],
+      [ref('row.weight', [1, 500]), /1×500 matrix \(M = 1/],
+      [ref('tiny.weight', [8, 5]), /5 eigenvalues \(M·slices\), fewer than --min-evals 10/],
+      [ref('empty.weight', [0, 5]), /empty tensor/],
+      [ref('q', [4, 4], { dtype: 'OTHER' }), /cannot decode/],
+      [ref('big6d', [2, 2, 2, 2, 2, 2]), /neither a matrix nor a convolution kernel/],
+    ].map(([t, reason]) => [(t as TensorRef).name, t as TensorRef, reason as RegExp] as const),
+  )('%s is skipped: %s', (_name, t, reason) => {
     const p = only(t) as SkipPlan;
     expect(p.status).toBe('skipped');
     expect(p.reason).toMatch(reason);

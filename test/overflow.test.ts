@@ -23,7 +23,11 @@ it('a layer with entries too large to square is skipped; the others are analysed
     { name: 'large.weight', dtype: 'F64', shape: [12, 10], values: large },
   ]);
   const report = await analyze([file]);
-  expect(report.layers[0]).toMatchObject({ status: 'skipped', skipCode: 'overflow', skipReason: 'entries too large for float64 spectra (max |w| = 1.00e+301)' });
+  expect(report.layers[0]).toMatchObject({
+    status: 'skipped',
+    skipCode: 'overflow',
+    skipReason: 'entries too large for float64 spectra (max |w| = 1.00e+301)',
+  });
   const ok = report.layers[1]!;
   expect(ok.status).toBe('analyzed');
   if (ok.status === 'analyzed') expect(ok.metrics.lambdaMax / 1e200).toBeCloseTo(100, 8);

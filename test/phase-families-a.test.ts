@@ -7,5 +7,6 @@ import { describe } from 'vitest';
 import { familyAccuracyTest } from './phase-families.js';
 
 describe('phase families on evaluation seeds (1 of 2)', () => {
-  for (const phase of ['random-like', 'bleeding-out', 'bulk+spikes', 'rank-collapse'] as const) familyAccuracyTest(phase);
+  for (const phase of ['random-like', 'bleeding-out', 'bulk+spikes', 'rank-collapse'] as const)
+    familyAccuracyTest(phase);
 });

@@ -19,7 +19,11 @@ export const REQUIRED_ACCURACY: Readonly<Record<PhaseName, number>> = {
 export function familyAccuracyTest(phase: PhaseName): void {
   it(`${phase}: ≥ ${REQUIRED_ACCURACY[phase] * 100} % of ${FAMILY_TEST_COUNT} fresh matrices`, async () => {
     const outcomes = await runCalibration(EVALUATION_SEEDS.first, FAMILY_TEST_COUNT, [phase]);
-    const wrong = outcomes.filter((o) => o.predicted !== phase).map((o) => `seed ${o.matrix.seed} → ${o.predicted}: ${o.reason}`);
-    expect(accuracy(outcomes, phase), `${confusionTable(outcomes)}\n${wrong.join('\n')}`).toBeGreaterThanOrEqual(REQUIRED_ACCURACY[phase]);
+    const wrong = outcomes
+      .filter((o) => o.predicted !== phase)
+      .map((o) => `seed ${o.matrix.seed} → ${o.predicted}: ${o.reason}`);
+    expect(accuracy(outcomes, phase), `${confusionTable(outcomes)}\n${wrong.join('\n')}`).toBeGreaterThanOrEqual(
+      REQUIRED_ACCURACY[phase],
+    );
   });
 }

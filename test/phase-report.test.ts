@@ -15,8 +15,14 @@ async function run(args: string[], { tty = false, env = {} as NodeJS.ProcessEnv 
   let out = '';
   let err = '';
   const io: CliIO = {
-    stdout: Object.assign(new (await import('node:stream')).Writable({ write: (c, _e, cb) => ((out += String(c)), cb()) }), { isTTY: tty }),
-    stderr: Object.assign(new (await import('node:stream')).Writable({ write: (c, _e, cb) => ((err += String(c)), cb()) }), { isTTY: false }),
+    stdout: Object.assign(
+      new (await import('node:stream')).Writable({ write: (c, _e, cb) => ((out += String(c)), cb()) }),
+      { isTTY: tty },
+    ),
+    stderr: Object.assign(
+      new (await import('node:stream')).Writable({ write: (c, _e, cb) => ((err += String(c)), cb()) }),
+      { isTTY: false },
+    ),
     env,
   };
   const code = await main(['node', 'rmt-analyze', ...args], io);
@@ -44,7 +50,8 @@ describe('phase in the reports', () => {
     const counts = Object.fromEntries(PHASE_NAMES.map((p) => [p, analysed.filter((l) => l.phase.name === p).length]));
     expect(report.summary.phases).toEqual(counts);
     expect(report.summary.phases['rank-collapse']).toBe(1);
-    for (const k of ['meanAlpha', 'meanAlphaWeighted', 'meanLogNorm', 'meanStableRank'] as const) expect(typeof report.summary[k]).toBe('number');
+    for (const k of ['meanAlpha', 'meanAlphaWeighted', 'meanLogNorm', 'meanStableRank'] as const)
+      expect(typeof report.summary[k]).toBe('number');
   });
 
   it('--explain prints each reason under its row; the phase column is coloured on a terminal', async () => {

@@ -43,7 +43,12 @@ describe('the reference tensors', () => {
   });
 
   it('classifies Gaussian matrices (every shape, both orientations, conv slices) as random-like', () => {
-    for (const name of ['a_gauss_1000x500', 'e_gauss_square_500x500', 'i_gauss_transposed_500x1000', 'f_conv2d_64x32x3x3']) {
+    for (const name of [
+      'a_gauss_1000x500',
+      'e_gauss_square_500x500',
+      'i_gauss_transposed_500x1000',
+      'f_conv2d_64x32x3x3',
+    ]) {
       expect(phaseOf(name), name).toBe('random-like');
     }
   });
@@ -61,7 +66,12 @@ describe('the reference tensors', () => {
   });
 
   it('does not call μ = 3 or 5 entrywise tails heavy-tailed, whatever their α', () => {
-    for (const name of ['c_pareto_mu3_1500x500', 'c_pareto_mu5_1500x500', 'c_student_t_nu3_1500x500', 'c_student_t_nu5_1500x500']) {
+    for (const name of [
+      'c_pareto_mu3_1500x500',
+      'c_pareto_mu5_1500x500',
+      'c_student_t_nu3_1500x500',
+      'c_student_t_nu5_1500x500',
+    ]) {
       expect(['random-like', 'bleeding-out', 'bulk-decay']).toContain(phaseOf(name));
     }
   });
@@ -88,12 +98,15 @@ describe('rank collapse is precision-aware', () => {
     return Float64Array.from({ length: N * M }, () => rng.normal() * 0.05);
   }
 
-  it.each<DType>(['F32', 'F16', 'BF16'])('a rank-30 product of size 240×150 stored as %s is rank-collapse', async (dtype) => {
-    const values = storeAs(lowRank(11, 240, 150, 30), dtype);
-    const layer = await analyseMatrix(values, 240, 150, dtype);
-    expect(layer.phase.name).toBe('rank-collapse');
-    expect(layer.phase.reason).toMatch(/^120 of 150 eigenvalues \(80%\)/);
-  });
+  it.each<DType>(['F32', 'F16', 'BF16'])(
+    'a rank-30 product of size 240×150 stored as %s is rank-collapse',
+    async (dtype) => {
+      const values = storeAs(lowRank(11, 240, 150, 30), dtype);
+      const layer = await analyseMatrix(values, 240, 150, dtype);
+      expect(layer.phase.name).toBe('rank-collapse');
+      expect(layer.phase.reason).toMatch(/^120 of 150 eigenvalues \(80%\)/);
+    },
+  );
 
   it('counts float32 rounding as zero: rank loss 0 at float64 precision, yet collapse', async () => {
     const values = storeAs(lowRank(12, 300, 200, 40), 'F32');
@@ -102,13 +115,16 @@ describe('rank collapse is precision-aware', () => {
     expect(layer.phase.name).toBe('rank-collapse');
   });
 
-  it.each<DType>(['F16', 'BF16'])('a full-rank square Gaussian stored as %s is not rank-collapse (Q = 1 has small σ by nature)', async (dtype) => {
-    for (const seed of [1, 2, 3]) {
-      const values = storeAs(gaussian(seed, 200, 200), dtype);
-      const layer = await analyseMatrix(values, 200, 200, dtype);
-      expect(layer.phase.name).toBe('random-like');
-    }
-  });
+  it.each<DType>(['F16', 'BF16'])(
+    'a full-rank square Gaussian stored as %s is not rank-collapse (Q = 1 has small σ by nature)',
+    async (dtype) => {
+      for (const seed of [1, 2, 3]) {
+        const values = storeAs(gaussian(seed, 200, 200), dtype);
+        const layer = await analyseMatrix(values, 200, 200, dtype);
+        expect(layer.phase.name).toBe('random-like');
+      }
+    },
+  );
 
   it('8-bit formats: a square Gaussian is not collapsed (MP predicts its small σ), a rank-30 product is', async () => {
     const fp8 = gaussian(31, 200, 200).map((x) => roundSignificand(x, 4));
@@ -123,7 +139,10 @@ describe('rank collapse is precision-aware', () => {
 
   it('does not let a few huge entries raise the floor (μ = 0.5 entrywise tails are heavy-tailed, not collapsed)', async () => {
     const rng = new Rng(5);
-    const values = storeAs(Float64Array.from({ length: 250 * 250 }, () => rng.sign() * rng.pareto(0.5)), 'F32');
+    const values = storeAs(
+      Float64Array.from({ length: 250 * 250 }, () => rng.sign() * rng.pareto(0.5)),
+      'F32',
+    );
     const layer = await analyseMatrix(values, 250, 250, 'F32');
     expect(layer.phase.name).toBe('heavy-tailed');
   });
@@ -176,7 +195,18 @@ describe('BBP inversion', () => {
 });
 
 describe('the decision table', () => {
-  const base: PhaseFeatures = { numEvals: 200, zeroFloor: 1e-6, zeroCount: 0, zeroFraction: 0, expectedZeroFraction: 0, rankLoss: 0, lambdaMax: 10, alpha: 5, D: 0.1, numTail: 20 };
+  const base: PhaseFeatures = {
+    numEvals: 200,
+    zeroFloor: 1e-6,
+    zeroCount: 0,
+    zeroFraction: 0,
+    expectedZeroFraction: 0,
+    rankLoss: 0,
+    lambdaMax: 10,
+    alpha: 5,
+    D: 0.1,
+    numTail: 20,
+  };
   const edge: EdgeFeatures = {
     threshold: 3,
     outliers: 0,
@@ -202,25 +232,38 @@ describe('the decision table', () => {
     expect(name({}, { outliers: 2, near: 2 })).toBe('bleeding-out');
     expect(name({}, { outliers: 3, near: 1, far: 2 })).toBe('bulk+spikes');
     expect(name({}, { outliers: 12, near: 8, far: 4 })).toBe('bulk-decay');
-    expect(name({ alpha: 2.5 }, { outliers: 12, near: 8, far: 4, bulkKS: 0.4, bulkFitsMp: false })).toBe('heavy-tailed');
-    expect(name({ alpha: 2.5 }, { outliers: 30, near: 8, far: 22, topRatio: 50, scaleFree: true })).toBe('heavy-tailed');
+    expect(name({ alpha: 2.5 }, { outliers: 12, near: 8, far: 4, bulkKS: 0.4, bulkFitsMp: false })).toBe(
+      'heavy-tailed',
+    );
+    expect(name({ alpha: 2.5 }, { outliers: 30, near: 8, far: 22, topRatio: 50, scaleFree: true })).toBe(
+      'heavy-tailed',
+    );
     expect(name({ alpha: 5.5 }, { outliers: 12, near: 8, far: 4, bulkKS: 0.4, bulkFitsMp: false })).toBe('bulk-decay');
     // A poor fit with a few outliers is a smeared edge; with no MP scale at all it is heavy.
     expect(name({ alpha: 2.5 }, { outliers: 3, near: 2, far: 1, bulkKS: 0.4, bulkFitsMp: false })).toBe('bulk-decay');
-    expect(name({ alpha: 3.3, numTail: 150 }, { outliers: 3, near: 2, far: 1, bulkKS: 0.5, bulkFitsMp: false })).toBe('heavy-tailed');
-    expect(name({ alpha: 1.5 }, { outliers: 3, far: 3, topRatio: 400, bulkKS: 0.9, bulkFitsMp: false, atBound: 'lower' })).toBe('heavy-tailed');
+    expect(name({ alpha: 3.3, numTail: 150 }, { outliers: 3, near: 2, far: 1, bulkKS: 0.5, bulkFitsMp: false })).toBe(
+      'heavy-tailed',
+    );
+    expect(
+      name({ alpha: 1.5 }, { outliers: 3, far: 3, topRatio: 400, bulkKS: 0.9, bulkFitsMp: false, atBound: 'lower' }),
+    ).toBe('heavy-tailed');
     expect(name({ alpha: 5 }, { outliers: 0, bulkKS: 0.4, bulkFitsMp: false })).toBe('random-like');
   });
 
   it('names the branch that fired as phase.rule', () => {
-    const rule = (f: Partial<PhaseFeatures>, e: Partial<EdgeFeatures> = {}) => decide({ ...base, ...f, edge: { ...edge, ...e } }, { dtype: 'F32', mp }).rule;
+    const rule = (f: Partial<PhaseFeatures>, e: Partial<EdgeFeatures> = {}) =>
+      decide({ ...base, ...f, edge: { ...edge, ...e } }, { dtype: 'F32', mp }).rule;
     expect(rule({ zeroCount: 40, zeroFraction: 0.2 }, { outliers: 3, far: 3 })).toBe('excess-zero-mass');
     expect(rule({})).toBe('no-outliers');
     expect(rule({}, { outliers: 2, near: 2 })).toBe('outliers-not-separated');
     expect(rule({}, { outliers: 3, near: 1, far: 2 })).toBe('separated-spikes');
     expect(rule({}, { outliers: 12, near: 8, far: 4 })).toBe('outlier-continuum');
-    expect(rule({ alpha: 2.5 }, { outliers: 12, near: 8, far: 4, bulkKS: 0.4, bulkFitsMp: false })).toBe('power-law-tail');
-    expect(rule({ alpha: 5.5 }, { outliers: 12, near: 8, far: 4, bulkKS: 0.4, bulkFitsMp: false })).toBe('not-heavy-tail');
+    expect(rule({ alpha: 2.5 }, { outliers: 12, near: 8, far: 4, bulkKS: 0.4, bulkFitsMp: false })).toBe(
+      'power-law-tail',
+    );
+    expect(rule({ alpha: 5.5 }, { outliers: 12, near: 8, far: 4, bulkKS: 0.4, bulkFitsMp: false })).toBe(
+      'not-heavy-tail',
+    );
     const failed = { status: 'failed', code: 'too-few-eigenvalues', reason: 'too few' } as const;
     expect(decide({ ...base, alpha: 1.5 }, { dtype: 'F32', mp: failed }).rule).toBe('mp-failed-power-law');
   });
@@ -236,11 +279,26 @@ describe('the decision table', () => {
   });
 
   it('classifyPhase never throws on degenerate spectra', () => {
-    const spectra = [new Float64Array(12), Float64Array.from({ length: 12 }, (_, i) => i), new Float64Array(12).fill(3)];
+    const spectra = [
+      new Float64Array(12),
+      Float64Array.from({ length: 12 }, (_, i) => i),
+      new Float64Array(12).fill(3),
+    ];
     for (const evals of spectra) {
-      const metrics = computeMetrics(evals, { rank: evals.filter((x) => x > 0).length, totalEvals: evals.length, alpha: null });
+      const metrics = computeMetrics(evals, {
+        rank: evals.filter((x) => x > 0).length,
+        totalEvals: evals.length,
+        alpha: null,
+      });
       const ctx = { N: 24, M: 12, Q: 2, slices: 1 };
-      const p = classifyPhase({ evals, ...ctx, dtype: 'F32', metrics, powerLaw: fitPowerLaw(evals), mp: fitMarchenkoPastur(evals, ctx) });
+      const p = classifyPhase({
+        evals,
+        ...ctx,
+        dtype: 'F32',
+        metrics,
+        powerLaw: fitPowerLaw(evals),
+        mp: fitMarchenkoPastur(evals, ctx),
+      });
       expect(PHASE_NAMES).toContain(p.name);
       expect(p.reason.length).toBeGreaterThan(0);
     }

@@ -37,7 +37,13 @@ describe('reference matrices vs WeightWatcher', () => {
       const l = layer(name) as AnalyzedLayer;
       expect(l.status).toBe('analyzed');
       const num = (k: string) => ref[k] as number;
-      expect([l.N, l.M, l.Q, l.slices, l.numEvals]).toEqual([num('N'), num('M'), num('Q'), num('rf'), num('num_evals')]);
+      expect([l.N, l.M, l.Q, l.slices, l.numEvals]).toEqual([
+        num('N'),
+        num('M'),
+        num('Q'),
+        num('rf'),
+        num('num_evals'),
+      ]);
       const m = l.metrics;
       expectRelClose(m.lambdaMax, num('lambda_max'), REL, 'lambda_max');
       expectRelClose(m.lambdaMax, num('spectral_norm'), REL, 'spectral_norm');

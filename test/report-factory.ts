@@ -1,7 +1,14 @@
 /** Synthetic v1 reports whose phases and α the test controls (the phase classifier is not ours to depend on). */
 import { makeReport } from '../src/schema/index.js';
 import type { AnalysisReport, ModelInfo } from '../src/schema/index.js';
-import type { AnalyzedLayer, LayerResult, PhaseName, SkippedLayer, FailedLayer, PhaseRule } from '../src/schema/index.js';
+import type {
+  AnalyzedLayer,
+  LayerResult,
+  PhaseName,
+  SkippedLayer,
+  FailedLayer,
+  PhaseRule,
+} from '../src/schema/index.js';
 
 export interface LayerSpec {
   readonly id: string;
@@ -58,20 +65,53 @@ export function analyzedLayer(s: LayerSpec): AnalyzedLayer {
     powerLaw:
       alpha === null
         ? { status: 'failed', code: 'too-few-eigenvalues', reason: 'only 1 eigenvalue(s) above 0.00001' }
-        : { status: 'ok', alpha, xmin: 1.5, xmax: lambdaMax, D: 0.08, sigma: (alpha - 1) / 4, numTail: 16, bestFit: 'PL' },
+        : {
+            status: 'ok',
+            alpha,
+            xmin: 1.5,
+            xmax: lambdaMax,
+            D: 0.08,
+            sigma: (alpha - 1) / 4,
+            numTail: 16,
+            bestFit: 'PL',
+          },
     mp: { status: 'failed', code: 'invalid-shape', reason: 'not implemented' },
     phase: { name: s.phase ?? 'heavy-tailed', rule: RULE_OF[s.phase ?? 'heavy-tailed'], reason: 'set by the test' },
   };
 }
 
 export function skippedLayer(id: string, reason = 'bias vector', model = 0): SkippedLayer {
-  return { id, model, name: id, kind: 'bias', shape: [64], dtype: 'F32', status: 'skipped', skipCode: 'bias', skipReason: reason };
+  return {
+    id,
+    model,
+    name: id,
+    kind: 'bias',
+    shape: [64],
+    dtype: 'F32',
+    status: 'skipped',
+    skipCode: 'bias',
+    skipReason: reason,
+  };
 }
 
 export function failedLayer(id: string, code: FailedLayer['failure']['code'] = 'solver', model = 0): FailedLayer {
-  return { id, model, name: id, kind: 'dense', shape: [12, 10], dtype: 'F32', status: 'failed', failure: { code, reason: 'QL did not converge' } };
+  return {
+    id,
+    model,
+    name: id,
+    kind: 'dense',
+    shape: [12, 10],
+    dtype: 'F32',
+    status: 'failed',
+    failure: { code, reason: 'QL did not converge' },
+  };
 }
 
-export function reportOf(layers: readonly LayerResult[], models: readonly ModelInfo[] = [{ path: 'model.safetensors', format: 'safetensors', tensors: layers.length, bytes: 1000 }]): AnalysisReport {
+export function reportOf(
+  layers: readonly LayerResult[],
+  models: readonly ModelInfo[] = [
+    { path: 'model.safetensors', format: 'safetensors', tensors: layers.length, bytes: 1000 },
+  ],
+): AnalysisReport {
   return makeReport(models, layers);
 }

@@ -66,8 +66,12 @@ describe('the hand-written schema matches the TypeScript type', () => {
     ]) {
       expect(fromType.get(path)?.object, `${path} in the generated schema`).toBeDefined();
     }
-    expect(fromType.get('$.layers[](status=analyzed).mp(status=ok).atBound')?.literals).toEqual(new Set(['"lower"', '"upper"']));
-    expect(fromType.get('$.layers[](status=analyzed).metrics.alphaWeighted')?.types).toEqual(new Set(['number', 'null']));
+    expect(fromType.get('$.layers[](status=analyzed).mp(status=ok).atBound')?.literals).toEqual(
+      new Set(['"lower"', '"upper"']),
+    );
+    expect(fromType.get('$.layers[](status=analyzed).metrics.alphaWeighted')?.types).toEqual(
+      new Set(['number', 'null']),
+    );
   });
 });
 
@@ -79,13 +83,42 @@ describe('the drift check fails on drift', () => {
     return shapeDifferences(fromType, schemaShape(copy));
   };
   it.each([
-    ['a field missing', (s: any) => delete s.$defs.mpOk.properties.scale, '$.layers[](status=analyzed).mp(status=ok): properties in the type only: scale'],
-    ['a field the type does not have', (s: any) => (s.$defs.phase.properties.score = { type: 'number' }), '$.layers[](status=analyzed).phase: properties in the schema only: score'],
-    ['a required field made optional', (s: any) => (s.$defs.correlationTraps.required = s.$defs.correlationTraps.required.filter((r: string) => r !== 'numTraps')), '$.layers[](status=analyzed).traps: required in the type, optional in the schema: numTraps'],
-    ['an optional field made required', (s: any) => s.$defs.mpOk.required.push('atBound'), '$.layers[](status=analyzed).mp(status=ok): required in the schema, optional in the type: atBound'],
-    ['a literal missing', (s: any) => (s.$defs.fitComparison.properties.test.enum = ['vuong', 'nested']), 'values "nested" | "nested-boundary" | "vuong" in the type, "nested" | "vuong" in the schema'],
-    ['a nullable number made non-null', (s: any) => (s.$defs.vectorGroupStats.properties.entropy = { type: 'number' }), '$.layers[](status=analyzed).vectors.bulk.entropy: JSON types null | number in the type, number in the schema'],
-    ['a union branch missing', (s: any) => (s.$defs.powerLawOk.properties.alternatives = { $ref: '#/$defs/tailModels' }), '$.layers[](status=analyzed).powerLaw(status=ok).alternatives(status=failed): in the type only'],
+    [
+      'a field missing',
+      (s: any) => delete s.$defs.mpOk.properties.scale,
+      '$.layers[](status=analyzed).mp(status=ok): properties in the type only: scale',
+    ],
+    [
+      'a field the type does not have',
+      (s: any) => (s.$defs.phase.properties.score = { type: 'number' }),
+      '$.layers[](status=analyzed).phase: properties in the schema only: score',
+    ],
+    [
+      'a required field made optional',
+      (s: any) =>
+        (s.$defs.correlationTraps.required = s.$defs.correlationTraps.required.filter((r: string) => r !== 'numTraps')),
+      '$.layers[](status=analyzed).traps: required in the type, optional in the schema: numTraps',
+    ],
+    [
+      'an optional field made required',
+      (s: any) => s.$defs.mpOk.required.push('atBound'),
+      '$.layers[](status=analyzed).mp(status=ok): required in the schema, optional in the type: atBound',
+    ],
+    [
+      'a literal missing',
+      (s: any) => (s.$defs.fitComparison.properties.test.enum = ['vuong', 'nested']),
+      'values "nested" | "nested-boundary" | "vuong" in the type, "nested" | "vuong" in the schema',
+    ],
+    [
+      'a nullable number made non-null',
+      (s: any) => (s.$defs.vectorGroupStats.properties.entropy = { type: 'number' }),
+      '$.layers[](status=analyzed).vectors.bulk.entropy: JSON types null | number in the type, number in the schema',
+    ],
+    [
+      'a union branch missing',
+      (s: any) => (s.$defs.powerLawOk.properties.alternatives = { $ref: '#/$defs/tailModels' }),
+      '$.layers[](status=analyzed).powerLaw(status=ok).alternatives(status=failed): in the type only',
+    ],
   ])('%s', (_what, f, expected) => {
     const diffs = damaged(f);
     expect(diffs.join('\n')).toContain(expected);

@@ -59,11 +59,14 @@ class Walker {
   constructor(private readonly root: JsonSchema) {}
 
   visit(alternatives: readonly Conj[], path: string, depth: number, out: Map<string, PathShape>): void {
-    if (depth > MAX_DEPTH) throw new Error(`schema-shape: ${path} is nested deeper than ${MAX_DEPTH} levels (a recursive type?)`);
+    if (depth > MAX_DEPTH)
+      throw new Error(`schema-shape: ${path} is nested deeper than ${MAX_DEPTH} levels (a recursive type?)`);
     const flat = alternatives.flatMap((c) => this.expand(c));
     const types = unionTypes(flat.map(conjTypes));
     const literalSets = flat.map(conjLiterals);
-    const literals = literalSets.every((s): s is Set<string> => s !== undefined) ? new Set(literalSets.flatMap((s) => [...s])) : undefined;
+    const literals = literalSets.every((s): s is Set<string> => s !== undefined)
+      ? new Set(literalSets.flatMap((s) => [...s]))
+      : undefined;
 
     const objects = flat.filter((c) => conjTypes(c)?.has('object') ?? c.some((n) => 'properties' in n));
     const arrays = flat.filter((c) => conjTypes(c)?.has('array') ?? c.some((n) => 'items' in n));
@@ -103,7 +106,12 @@ class Walker {
   }
 
   private expandNode(node: Node, seen: readonly string[]): Conj[] {
-    const { $ref, allOf, oneOf, anyOf, ...own } = node as Node & { $ref?: string; allOf?: JsonSchema[]; oneOf?: JsonSchema[]; anyOf?: JsonSchema[] };
+    const { $ref, allOf, oneOf, anyOf, ...own } = node as Node & {
+      $ref?: string;
+      allOf?: JsonSchema[];
+      oneOf?: JsonSchema[];
+      anyOf?: JsonSchema[];
+    };
     let result: Conj[] = [[own]];
     const conjoin = (options: Conj[]) => {
       result = result.flatMap((prefix) => options.map((o) => [...prefix, ...o]));
@@ -125,7 +133,8 @@ class Walker {
     let at: unknown = this.root;
     for (const raw of pointer.split('/').slice(1)) {
       const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-      if (typeof at !== 'object' || at === null || !(key in at)) throw new Error(`schema-shape: $ref ${ref} does not resolve`);
+      if (typeof at !== 'object' || at === null || !(key in at))
+        throw new Error(`schema-shape: $ref ${ref} does not resolve`);
       at = (at as Record<string, unknown>)[key];
     }
     return at as JsonSchema;
@@ -207,7 +216,9 @@ function propertyNames(conj: Conj): string[] {
 function groupByDiscriminator(objects: readonly Conj[]): { label: string; members: Conj[] }[] {
   if (objects.length === 0) return [];
   if (objects.length > 1) {
-    const candidates = propertyNames(objects[0]!).sort((a, b) => (a === 'status' ? -1 : b === 'status' ? 1 : a.localeCompare(b)));
+    const candidates = propertyNames(objects[0]!).sort((a, b) =>
+      a === 'status' ? -1 : b === 'status' ? 1 : a.localeCompare(b),
+    );
     for (const name of candidates) {
       const tags = objects.map((c) => {
         const lit = conjLiterals(propertyConj(c, name));
@@ -223,9 +234,13 @@ function groupByDiscriminator(objects: readonly Conj[]): { label: string; member
 
 function objectOf(members: readonly Conj[]): NonNullable<PathShape['object']> {
   const properties = new Set(members.flatMap(propertyNames));
-  const requiredEach = members.map((c) => new Set(c.flatMap((n) => (Array.isArray(n.required) ? (n.required as string[]) : []))));
+  const requiredEach = members.map(
+    (c) => new Set(c.flatMap((n) => (Array.isArray(n.required) ? (n.required as string[]) : []))),
+  );
   const required = new Set([...properties].filter((p) => requiredEach.every((r) => r.has(p))));
-  const closed = members.every((c) => c.some((n) => n.additionalProperties === false || n.unevaluatedProperties === false));
+  const closed = members.every((c) =>
+    c.some((n) => n.additionalProperties === false || n.unevaluatedProperties === false),
+  );
   return { properties, required, closed };
 }
 
@@ -243,7 +258,9 @@ export function shapeDifferences(expected: SchemaShape, actual: SchemaShape): st
     if (a === undefined) {
       if (missing.includes(path) || under(path)) continue;
       missing.push(path);
-      diffs.push(`${path}: in the type only${e.object ? ` (an object with ${list(e.object.properties) || 'no properties'})` : ''}`);
+      diffs.push(
+        `${path}: in the type only${e.object ? ` (an object with ${list(e.object.properties) || 'no properties'})` : ''}`,
+      );
       continue;
     }
     if (e.object && a.object) {
@@ -261,16 +278,21 @@ export function shapeDifferences(expected: SchemaShape, actual: SchemaShape): st
     } else if (!e.object && a.object) {
       diffs.push(`${path}: an object in the schema, not in the type`);
     }
-    if (typesText(e.types) !== typesText(a.types)) diffs.push(`${path}: JSON types ${typesText(e.types)} in the type, ${typesText(a.types)} in the schema`);
+    if (typesText(e.types) !== typesText(a.types))
+      diffs.push(`${path}: JSON types ${typesText(e.types)} in the type, ${typesText(a.types)} in the schema`);
     if (e.literals !== undefined) {
-      const values = (s: ReadonlySet<string> | undefined) => (s === undefined ? 'not a literal union' : [...s].sort().join(' | '));
-      if (values(e.literals) !== values(a.literals)) diffs.push(`${path}: values ${values(e.literals)} in the type, ${values(a.literals)} in the schema`);
+      const values = (s: ReadonlySet<string> | undefined) =>
+        s === undefined ? 'not a literal union' : [...s].sort().join(' | ');
+      if (values(e.literals) !== values(a.literals))
+        diffs.push(`${path}: values ${values(e.literals)} in the type, ${values(a.literals)} in the schema`);
     }
   }
   for (const [path, a] of actual) {
     if (expected.has(path) || missing.includes(path) || under(path)) continue;
     missing.push(path);
-    diffs.push(`${path}: in the schema only${a.object ? ` (an object with ${list(a.object.properties) || 'no properties'})` : ''}`);
+    diffs.push(
+      `${path}: in the schema only${a.object ? ` (an object with ${list(a.object.properties) || 'no properties'})` : ''}`,
+    );
   }
   return diffs;
 }
@@ -285,7 +307,12 @@ export function openObjects(shape: SchemaShape): string[] {
  * (a tagged union's branch is the one its discriminator names): to check that sample
  * documents reach every field and every branch.
  */
-export function instancePaths(shape: SchemaShape, value: unknown, out: Map<string, Set<string>> = new Map(), path: string = ROOT_PATH): Map<string, Set<string>> {
+export function instancePaths(
+  shape: SchemaShape,
+  value: unknown,
+  out: Map<string, Set<string>> = new Map(),
+  path: string = ROOT_PATH,
+): Map<string, Set<string>> {
   const note = (at: string) => {
     const seen = out.get(at) ?? new Set<string>();
     seen.add(jsonType(value));

@@ -59,17 +59,36 @@ describe('real outputs validate', () => {
     'shard part 1/2': [join(ST, 'sharded-lm', 'model.safetensors.index.json'), '--shard', '1/2', '--eigenvalues'],
     'shard part 2/2': [join(ST, 'sharded-lm', 'model.safetensors.index.json'), '--shard', '2/2', '--eigenvalues'],
     'traps and vectors': [join(ST, 'dtypes.safetensors'), '--randomize', '--vectors'],
-    'traps, vectors and eigenvalues': [join(ST, 'dtypes.safetensors'), '--randomize', '--vectors', '--eigenvalues', '--seed', '7'],
+    'traps, vectors and eigenvalues': [
+      join(ST, 'dtypes.safetensors'),
+      '--randomize',
+      '--vectors',
+      '--eigenvalues',
+      '--seed',
+      '7',
+    ],
     'ONNX: traps, vectors and eigenvalues': [...ONNX, '--randomize', '--vectors', '--eigenvalues'],
     // A flat eigenvector: its participation ratio computes to 1.0000000000000002.
-    'degenerate weights: traps, vectors and eigenvalues': [join(ST, 'numerics.safetensors'), '--randomize', '--vectors', '--eigenvalues'],
+    'degenerate weights: traps, vectors and eigenvalues': [
+      join(ST, 'numerics.safetensors'),
+      '--randomize',
+      '--vectors',
+      '--eigenvalues',
+    ],
     'reference model, every phase': [join(REFERENCE, 'synthetic.safetensors'), '--eigenvalues'],
     'silero VAD': [join(SILERO, 'silero_vad.onnx')],
-    'silero VAD: traps, vectors and eigenvalues': [join(SILERO, 'silero_vad.onnx'), '--randomize', '--vectors', '--eigenvalues'],
+    'silero VAD: traps, vectors and eigenvalues': [
+      join(SILERO, 'silero_vad.onnx'),
+      '--randomize',
+      '--vectors',
+      '--eigenvalues',
+    ],
   };
   const outputs = new Map<string, { code: number | null; stdout: string }>();
   beforeAll(async () => {
-    const done = await Promise.all(Object.entries(runs).map(async ([name, args]) => [name, await runCliAsync([...args, '--json'])] as const));
+    const done = await Promise.all(
+      Object.entries(runs).map(async ([name, args]) => [name, await runCliAsync([...args, '--json'])] as const),
+    );
     for (const [name, r] of done) outputs.set(name, r);
   });
 
@@ -108,9 +127,15 @@ describe('real outputs validate', () => {
     expect(silero.some((l) => l.mp.status === 'ok' && l.mp.atBound !== undefined)).toBe(true);
     const onnx = analyzed('ONNX: traps, vectors and eigenvalues');
     expect(new Set(onnx.map((l) => l.vectors!.split.by))).toEqual(new Set(['mp-spikes', 'power-law-tail']));
-    expect(new Set(onnx.map((l) => (l.powerLaw.status === 'ok' ? l.powerLaw.alternatives?.status : undefined)))).toEqual(new Set(['ok', 'failed']));
+    expect(
+      new Set(onnx.map((l) => (l.powerLaw.status === 'ok' ? l.powerLaw.alternatives?.status : undefined))),
+    ).toEqual(new Set(['ok', 'failed']));
     const degenerate = analyzed('degenerate weights: traps, vectors and eigenvalues');
-    expect(degenerate.some((l) => l.vectors!.tail.participationRatio === null || l.vectors!.bulk.participationRatio === null)).toBe(true);
+    expect(
+      degenerate.some(
+        (l) => l.vectors!.tail.participationRatio === null || l.vectors!.bulk.participationRatio === null,
+      ),
+    ).toBe(true);
     const reference = JSON.parse(outputs.get('reference model, every phase')!.stdout) as AnalysisReport;
     for (const phase of PHASE_NAMES) expect(reference.summary.phases[phase], phase).toBeGreaterThan(0);
   });
@@ -141,8 +166,29 @@ const tailModels: TailModels = {
   significance: 0.05,
   reason: 'TPL significantly better than PL (p = 0.023) and EXP (p = 4.3e-8)',
 };
-const powerLawOk: PowerLawOk = { status: 'ok', alpha: 3.1, xmin: 2, xmax: 40, D: 0.05, sigma: 0.3, numTail: 20, bestFit: 'TPL', alternatives: tailModels };
-const mpOk: MpOk = { status: 'ok', sigma: 1.02, lambdaPlus: 3.9, lambdaMinus: 0.1, twWidth: 0.05, numSpikes: 2, softRank: 0.1, bulkKS: 0.03, scale: 0.25, bulkSize: 30 };
+const powerLawOk: PowerLawOk = {
+  status: 'ok',
+  alpha: 3.1,
+  xmin: 2,
+  xmax: 40,
+  D: 0.05,
+  sigma: 0.3,
+  numTail: 20,
+  bestFit: 'TPL',
+  alternatives: tailModels,
+};
+const mpOk: MpOk = {
+  status: 'ok',
+  sigma: 1.02,
+  lambdaPlus: 3.9,
+  lambdaMinus: 0.1,
+  twWidth: 0.05,
+  numSpikes: 2,
+  softRank: 0.1,
+  bulkKS: 0.03,
+  scale: 0.25,
+  bulkSize: 30,
+};
 const traps: CorrelationTraps = {
   seed: 3,
   numTraps: 2,
@@ -167,31 +213,71 @@ const vectors: EigenvectorLocalization = {
   bulk: group(30, 30),
   numNull: 0,
   random,
-  perVector: { eigenvalue: [1, 5, 9], participationRatio: [0.3, 0.1, 0.02], localizationRatio: [0.3, 0.2, 0.05], entropy: [0.8, 0.5, 0.1] },
+  perVector: {
+    eigenvalue: [1, 5, 9],
+    participationRatio: [0.3, 0.1, 0.02],
+    localizationRatio: [0.3, 0.2, 0.05],
+    entropy: [0.8, 0.5, 0.1],
+  },
 };
 
 /** Every optional part present: alternatives fitted, traps with their MP fit and ESD, vectors per vector. */
-const everything: AnalyzedLayer = { ...analyzedLayer({ id: 'everything' }), powerLaw: powerLawOk, mp: mpOk, eigenvalues: [0.5, 1, 40], traps, vectors };
+const everything: AnalyzedLayer = {
+  ...analyzedLayer({ id: 'everything' }),
+  powerLaw: powerLawOk,
+  mp: mpOk,
+  eigenvalues: [0.5, 1, 40],
+  traps,
+  vectors,
+};
 /** The other branches: MP fit at its lower bound, alternatives failed, traps without an MP fit, nothing computed for vectors. */
 const lowerBound: AnalyzedLayer = {
   ...analyzedLayer({ id: 'lower-bound', phase: 'rank-collapse' }),
-  powerLaw: { ...powerLawOk, bestFit: 'PL', alternatives: { status: 'failed', reason: 'tail of 3 point(s), fewer than 5: no test has power' } },
+  powerLaw: {
+    ...powerLawOk,
+    bestFit: 'PL',
+    alternatives: { status: 'failed', reason: 'tail of 3 point(s), fewer than 5: no test has power' },
+  },
   mp: { ...mpOk, atBound: 'lower' },
-  traps: { seed: 0, numTraps: 0, lambdaMaxRandom: 0.2, lambdaPlusRandom: 0.3, threshold: 0.35, distance: 0, ksDistance: 0, trapEigenvalues: [] },
-  vectors: { dimension: 32, split: { by: 'none', threshold: null }, tail: group(0, 0), bulk: group(0, 0), numNull: 32, random },
+  traps: {
+    seed: 0,
+    numTraps: 0,
+    lambdaMaxRandom: 0.2,
+    lambdaPlusRandom: 0.3,
+    threshold: 0.35,
+    distance: 0,
+    ksDistance: 0,
+    trapEigenvalues: [],
+  },
+  vectors: {
+    dimension: 32,
+    split: { by: 'none', threshold: null },
+    tail: group(0, 0),
+    bulk: group(0, 0),
+    numNull: 32,
+    random,
+  },
 };
 /** A hand-made result without alternatives (optional in the type), the MP fit at its upper bound, an EXP tail split by the power law. */
 const upperBound: AnalyzedLayer = {
   ...analyzedLayer({ id: 'upper-bound', phase: 'heavy-tailed' }),
   powerLaw: { status: 'ok', alpha: 2.2, xmin: 3, xmax: 30, D: 0.04, sigma: 0.2, numTail: 36, bestFit: 'EXP' },
   mp: { ...mpOk, atBound: 'upper' },
-  vectors: { ...vectors, split: { by: 'power-law-tail', threshold: 3 }, tail: group(36, 0), perVector: { eigenvalue: [], participationRatio: [], localizationRatio: [], entropy: [] } },
+  vectors: {
+    ...vectors,
+    split: { by: 'power-law-tail', threshold: 3 },
+    tail: group(36, 0),
+    perVector: { eigenvalue: [], participationRatio: [], localizationRatio: [], entropy: [] },
+  },
 };
 
 describe('typed synthetic reports reach every branch', () => {
   const phases = PHASE_NAMES.map((p, i) => analyzedLayer({ id: `l${i}`, phase: p, alpha: i === 0 ? null : 2 + i }));
   const main = reportOf([...phases, everything, lowerBound, upperBound, skippedLayer('b'), failedLayer('f')]);
-  const gated: AnalysisReport = { ...main, gate: evaluateGate(main, [{ kind: 'alpha-range', scope: [], min: 2, max: 5 }]) };
+  const gated: AnalysisReport = {
+    ...main,
+    gate: evaluateGate(main, [{ kind: 'alpha-range', scope: [], min: 2, max: 5 }]),
+  };
   const passed: AnalysisReport = { ...main, gate: evaluateGate(main, []) };
   const part: AnalysisReport = {
     ...reportOf([everything, skippedLayer('b')]),
@@ -201,11 +287,22 @@ describe('typed synthetic reports reach every branch', () => {
       totalLayers: 7,
       positions: [4, 6],
       digests: [{ position: 4, layers: 1, sha1: '0123456789abcdef0123456789abcdef01234567' }],
-      options: { layers: ['*attn*'], exclude: ['*.bias'], minEvals: 10, eigenvalues: true, randomize: true, seed: 7, vectors: false },
+      options: {
+        layers: ['*attn*'],
+        exclude: ['*.bias'],
+        minEvals: 10,
+        eigenvalues: true,
+        randomize: true,
+        seed: 7,
+        vectors: false,
+      },
       cost: { part: 1e6, total: 3e6 },
     },
   };
-  const plainPart: AnalysisReport = { ...part, shard: { ...part.shard!, options: { ...part.shard!.options, randomize: false, seed: null } } };
+  const plainPart: AnalysisReport = {
+    ...part,
+    shard: { ...part.shard!, options: { ...part.shard!.options, randomize: false, seed: null } },
+  };
   const reports: Record<string, AnalysisReport> = {
     'every branch': main,
     'gate failed': gated,
@@ -229,12 +326,20 @@ describe('typed synthetic reports reach every branch', () => {
     const shape = schemaShape(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
     const seen = new Map<string, Set<string>>();
     for (const r of Object.values(reports)) instancePaths(shape, r, seen);
-    expect([...shape.keys()].filter((p) => !seen.has(p)), 'paths no sample reaches').toEqual([]);
+    expect(
+      [...shape.keys()].filter((p) => !seen.has(p)),
+      'paths no sample reaches',
+    ).toEqual([]);
     const nullable = [...shape].filter(([, s]) => s.types?.has('null') && s.types.size > 1).map(([p]) => p);
     expect(nullable.length).toBeGreaterThan(10);
-    expect(nullable.filter((p) => seen.get(p)!.size < 2), 'nullable paths seen with only null or only a value').toEqual([]);
+    expect(
+      nullable.filter((p) => seen.get(p)!.size < 2),
+      'nullable paths seen with only null or only a value',
+    ).toEqual([]);
     // Optional literal unions: absent and each value.
-    const atBounds = main.layers.map((l) => (l.status === 'analyzed' && l.mp.status === 'ok' ? (l.mp.atBound ?? 'absent') : 'no fit'));
+    const atBounds = main.layers.map((l) =>
+      l.status === 'analyzed' && l.mp.status === 'ok' ? (l.mp.atBound ?? 'absent') : 'no fit',
+    );
     expect(new Set(atBounds)).toEqual(new Set(['lower', 'upper', 'absent', 'no fit']));
     const splits = main.layers.flatMap((l) => (l.status === 'analyzed' && l.vectors ? [l.vectors.split.by] : []));
     expect(new Set(splits)).toEqual(new Set(['mp-spikes', 'power-law-tail', 'none']));
@@ -272,7 +377,10 @@ describe('what is not v1 is rejected', () => {
     ['an unknown likelihood-ratio test', (d: any) => (d.layers[2].powerLaw.alternatives.plVsExp.test = 'wilks')],
     ['a comparison without normalizedR', (d: any) => delete d.layers[2].powerLaw.alternatives.expVsTpl.normalizedR],
     ['alternatives without expVsTpl', (d: any) => delete d.layers[2].powerLaw.alternatives.expVsTpl],
-    ['a truncated power law without boundary', (d: any) => delete d.layers[2].powerLaw.alternatives.truncatedPowerLaw.boundary],
+    [
+      'a truncated power law without boundary',
+      (d: any) => delete d.layers[2].powerLaw.alternatives.truncatedPowerLaw.boundary,
+    ],
     ['a significance level of 1', (d: any) => (d.layers[2].powerLaw.alternatives.significance = 1)],
     ['failed alternatives without a reason', (d: any) => delete d.layers[3].powerLaw.alternatives.reason],
     ['alternatives with an unknown status', (d: any) => (d.layers[3].powerLaw.alternatives.status = 'skipped')],
@@ -311,10 +419,31 @@ describe('what is not v1 is rejected', () => {
     ['vectors without the random reference', (d: any) => delete d.layers[2].vectors.random],
     ['a zero dimension', (d: any) => (d.layers[2].vectors.dimension = 0)],
     // Gate and shard.
-    ['a gate that passed with failures', (d: any) => (d.gate = { passed: true, failures: [{ layer: 'w', model: 0, rule: 'fail-on-phase heavy-tailed', value: 'heavy-tailed' }] })],
+    [
+      'a gate that passed with failures',
+      (d: any) =>
+        (d.gate = {
+          passed: true,
+          failures: [{ layer: 'w', model: 0, rule: 'fail-on-phase heavy-tailed', value: 'heavy-tailed' }],
+        }),
+    ],
     ['a gate that failed without failures', (d: any) => (d.gate = { passed: false, failures: [] })],
-    ['a gate failure with an unknown rule', (d: any) => (d.gate = { passed: false, failures: [{ layer: 'w', model: 0, rule: 'max-alpha 6', value: 7 }] })],
-    ['a shard without positions', (d: any) => (d.shard = { index: 1, count: 2, totalLayers: 2, digests: [], options: { layers: [], exclude: [], minEvals: 10, eigenvalues: false }, cost: { part: 0, total: 0 } })],
+    [
+      'a gate failure with an unknown rule',
+      (d: any) => (d.gate = { passed: false, failures: [{ layer: 'w', model: 0, rule: 'max-alpha 6', value: 7 }] }),
+    ],
+    [
+      'a shard without positions',
+      (d: any) =>
+        (d.shard = {
+          index: 1,
+          count: 2,
+          totalLayers: 2,
+          digests: [],
+          options: { layers: [], exclude: [], minEvals: 10, eigenvalues: false },
+          cost: { part: 0, total: 0 },
+        }),
+    ],
   ])('%s', (_what, f) => {
     expect(validate(good), errors()).toBe(true);
     expect(validate(mutate(f))).toBe(false);
@@ -326,7 +455,13 @@ describe('shipped in the package', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     expect(pkg.files).toContain('schema/');
     expect(pkg.exports['./schema/report.v1.schema.json']).toBe('./schema/report.v1.schema.json');
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    );
     expect(packed[0].files.map((f: { path: string }) => f.path)).toContain('schema/report.v1.schema.json');
   });
 });

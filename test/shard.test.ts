@@ -41,7 +41,8 @@ describe('--shard i/n', () => {
   it('parses i/n with 1 ≤ i ≤ n', () => {
     expect(parseShardSpec('2/4')).toEqual({ index: 2, count: 4 });
     expect(parseShardSpec(' 1 / 1 ')).toEqual({ index: 1, count: 1 });
-    for (const bad of ['0/4', '5/4', '1/0', '2', '1/2/3', 'a/b', '-1/2', '1.5/2', '']) expect(() => parseShardSpec(bad), bad).toThrow(/^--shard: expected i\/n/);
+    for (const bad of ['0/4', '5/4', '1/0', '2', '1/2/3', 'a/b', '-1/2', '1.5/2', ''])
+      expect(() => parseShardSpec(bad), bad).toThrow(/^--shard: expected i\/n/);
   });
 });
 
@@ -79,7 +80,8 @@ describe('cost and assignment', () => {
       const costs = Array.from({ length: 3 + Math.floor(rnd() * 7) }, () => Math.floor(rnd() ** 3 * 1000));
       const shards = assignShards(costs, n);
       expect(assignShards(costs, n)).toEqual(shards);
-      const load = (s: number[]) => Math.max(...Array.from({ length: n }, (_, k) => s.reduce((a, sh, i) => a + (sh === k ? costs[i]! : 0), 0)));
+      const load = (s: number[]) =>
+        Math.max(...Array.from({ length: n }, (_, k) => s.reduce((a, sh, i) => a + (sh === k ? costs[i]! : 0), 0)));
       let best = Infinity;
       for (let code = 0; code < n ** costs.length; code++) {
         const s = costs.map((_, i) => Math.floor(code / n ** i) % n);
@@ -97,17 +99,25 @@ describe('shard 1..n + merge = single run (in-process, the realistic sharded che
   });
 
   it.each([1, 2, 3, 4, 5, 7, 16, 64])('n = %i', async (n) => {
-    const parts = await Promise.all(Array.from({ length: n }, (_, i) => analyze([LM], { eigenvalues: true, shard: { index: i + 1, count: n } })));
+    const parts = await Promise.all(
+      Array.from({ length: n }, (_, i) => analyze([LM], { eigenvalues: true, shard: { index: i + 1, count: n } })),
+    );
     // every layer, skipped or not, in exactly one part
     const positions = parts.flatMap((p) => p.shard!.positions).sort((a, b) => a - b);
     expect(positions).toEqual(single.layers.map((_, i) => i));
     // balanced: no part above the LPT bound (average + the largest tensor)
     const total = parts[0]!.shard!.cost.total;
     expect(parts.reduce((s, p) => s + p.shard!.cost.part, 0)).toBe(total);
-    const largest = Math.max(...single.layers.map((l) => (l.status === 'analyzed' ? l.slices * l.M * l.M * (l.N + l.M) : 0)));
+    const largest = Math.max(
+      ...single.layers.map((l) => (l.status === 'analyzed' ? l.slices * l.M * l.M * (l.N + l.M) : 0)),
+    );
     for (const p of parts) expect(p.shard!.cost.part).toBeLessThanOrEqual(total / n + largest);
     // no part carries a gate; the merge in any order is exactly the single run
-    const merged = mergeShards(parts.reverse().map((report, i) => ({ file: `part${i}.json`, report: JSON.parse(renderJson(report)) as AnalysisReport })));
+    const merged = mergeShards(
+      parts
+        .reverse()
+        .map((report, i) => ({ file: `part${i}.json`, report: JSON.parse(renderJson(report)) as AnalysisReport })),
+    );
     expect(renderJson(merged)).toBe(renderJson(single));
   });
 
@@ -133,7 +143,15 @@ describe('shard 1..n + merge = single run (in-process, the realistic sharded che
 
   it('several models in one run, ONNX ones too (recurrent directions, conv kernels, quantized), are split together', async () => {
     const onnx = (f: string) => join(GENERATED, 'onnx', f);
-    const paths = [SMALL, LM, DTYPES, onnx('lstm.onnx'), onnx('conv.onnx'), onnx('quant-dql.onnx'), onnx('constants-if.onnx')];
+    const paths = [
+      SMALL,
+      LM,
+      DTYPES,
+      onnx('lstm.onnx'),
+      onnx('conv.onnx'),
+      onnx('quant-dql.onnx'),
+      onnx('constants-if.onnx'),
+    ];
     const whole = await analyze(paths);
     const parts = await Promise.all([1, 2, 3].map((i) => analyze(paths, { shard: { index: i, count: 3 } })));
     expect(parts.every((p) => p.models.length === paths.length)).toBe(true);
@@ -150,7 +168,10 @@ describe('CLI: shard 1..n + merge is byte for byte the single run', () => {
         const r = await runCliAsync([model, '--json', '--shard', `${i + 1}/${n}`, ...extra]);
         expect(r.code).toBe(0);
         expect(r.stderr).toBe('');
-        const file = join(tmp, `${model.includes('sharded-lm') ? 'lm' : 'small'}-${i + 1}-of-${n}${extra.join('')}.json`);
+        const file = join(
+          tmp,
+          `${model.includes('sharded-lm') ? 'lm' : 'small'}-${i + 1}-of-${n}${extra.join('')}.json`,
+        );
         writeFileSync(file, r.stdout);
         return file;
       }),
@@ -210,7 +231,11 @@ describe('CLI: shard 1..n + merge is byte for byte the single run', () => {
     let three: string[];
     let otherOptions: string[];
     beforeAll(async () => {
-      [two, three, otherOptions] = await Promise.all([shardFiles(SMALL, 2), shardFiles(SMALL, 3), shardFiles(SMALL, 2, ['--min-evals', '5'])]);
+      [two, three, otherOptions] = await Promise.all([
+        shardFiles(SMALL, 2),
+        shardFiles(SMALL, 3),
+        shardFiles(SMALL, 2, ['--min-evals', '5']),
+      ]);
       writeFileSync(join(tmp, 'single.json'), smallSingle);
       writeFileSync(join(tmp, 'garbage.json'), '{ "schemaVersion": 1,');
     });
@@ -224,14 +249,46 @@ describe('CLI: shard 1..n + merge is byte for byte the single run', () => {
     };
     it.each([
       ['a missing part', () => [two[0]!], /^rmt-analyze: merge: missing part 2\/2\n$/],
-      ['a part given twice', () => [two[0]!, two[0]!], /^rmt-analyze: .*small-1-of-2\.json and .*small-1-of-2\.json are both part 1\/2\n$/],
-      ['parts of different splits', () => [two[0]!, three[1]!], /^rmt-analyze: .* are parts of different splits \(1\/2 vs 2\/3\)\n$/],
-      ['parts of different models', () => [two[0]!, edit(two[1]!, (d) => (d.models[0].bytes += 1))], /^rmt-analyze: .* are parts of runs on different models \(/],
-      ['parts made with different options', () => [two[0]!, otherOptions[1]!], /^rmt-analyze: .* were made with different options \(\{"layers":\[\],"exclude":\[\],"minEvals":10,"eigenvalues":false,"randomize":false,"seed":null,"vectors":false\} vs \{.*"minEvals":5/],
-      ['another version of the tool', () => [two[0]!, edit(two[1]!, (d) => (d.tool.version = '0.0.1'))], /^rmt-analyze: .*: written by rmt-analyze 0\.0\.1; this is rmt-analyze \d+\.\d+\.\d+ \(merge with the version that wrote the parts\)\n$/],
-      ['a single-run report', () => [join(tmp, 'single.json')], /^rmt-analyze: .*single\.json: not a shard part \(no "shard" field\): write the parts with --shard i\/n --json\n$/],
-      ['overlapping parts', () => [two[0]!, edit(two[1]!, (d) => (d.shard.positions = d.shard.positions.map(() => 0)))], /^rmt-analyze: .*: layer '.*' overlaps another part \(position 0\)\n$/],
-      ['a malformed shard field', () => [edit(two[0]!, (d) => (d.shard.positions = ['x'])), two[1]!], /^rmt-analyze: .*: malformed "shard\.positions"\n$/],
+      [
+        'a part given twice',
+        () => [two[0]!, two[0]!],
+        /^rmt-analyze: .*small-1-of-2\.json and .*small-1-of-2\.json are both part 1\/2\n$/,
+      ],
+      [
+        'parts of different splits',
+        () => [two[0]!, three[1]!],
+        /^rmt-analyze: .* are parts of different splits \(1\/2 vs 2\/3\)\n$/,
+      ],
+      [
+        'parts of different models',
+        () => [two[0]!, edit(two[1]!, (d) => (d.models[0].bytes += 1))],
+        /^rmt-analyze: .* are parts of runs on different models \(/,
+      ],
+      [
+        'parts made with different options',
+        () => [two[0]!, otherOptions[1]!],
+        /^rmt-analyze: .* were made with different options \(\{"layers":\[\],"exclude":\[\],"minEvals":10,"eigenvalues":false,"randomize":false,"seed":null,"vectors":false\} vs \{.*"minEvals":5/,
+      ],
+      [
+        'another version of the tool',
+        () => [two[0]!, edit(two[1]!, (d) => (d.tool.version = '0.0.1'))],
+        /^rmt-analyze: .*: written by rmt-analyze 0\.0\.1; this is rmt-analyze \d+\.\d+\.\d+ \(merge with the version that wrote the parts\)\n$/,
+      ],
+      [
+        'a single-run report',
+        () => [join(tmp, 'single.json')],
+        /^rmt-analyze: .*single\.json: not a shard part \(no "shard" field\): write the parts with --shard i\/n --json\n$/,
+      ],
+      [
+        'overlapping parts',
+        () => [two[0]!, edit(two[1]!, (d) => (d.shard.positions = d.shard.positions.map(() => 0)))],
+        /^rmt-analyze: .*: layer '.*' overlaps another part \(position 0\)\n$/,
+      ],
+      [
+        'a malformed shard field',
+        () => [edit(two[0]!, (d) => (d.shard.positions = ['x'])), two[1]!],
+        /^rmt-analyze: .*: malformed "shard\.positions"\n$/,
+      ],
       ['not JSON', () => [join(tmp, 'garbage.json')], /^rmt-analyze: .*garbage\.json: not valid JSON \(/],
       ['no such file', () => [join(tmp, 'nope.json')], /^rmt-analyze: .*nope\.json: no such file or directory\n$/],
     ] as const)('%s', async (_what, files, message) => {

@@ -42,7 +42,10 @@ async function digests(path: string): Promise<Map<string, string>> {
 }
 
 const summary = (layers: readonly LayerResult[]) =>
-  layers.map((l) => `${l.name.replace(/^If_0_(then|else)_branch__Inline_0__/, '$1:')} ${l.status === 'analyzed' ? `${l.kind} ${l.N}×${l.M}·${l.slices}` : l.status === 'skipped' ? `skipped: ${l.skipReason}` : `failed: ${l.failure.reason}`}`);
+  layers.map(
+    (l) =>
+      `${l.name.replace(/^If_0_(then|else)_branch__Inline_0__/, '$1:')} ${l.status === 'analyzed' ? `${l.kind} ${l.N}×${l.M}·${l.slices}` : l.status === 'skipped' ? `skipped: ${l.skipReason}` : `failed: ${l.failure.reason}`}`,
+  );
 
 describe('Silero VAD through the built CLI', () => {
   it('silero_vad.onnx: the weights of both If branches, analysed and skipped as expected', () => {
@@ -106,9 +109,12 @@ describe('Silero VAD through the built CLI', () => {
     // The 15 tensors of the 16 kHz model (then branch), plus the 8 kHz STFT basis, which
     // the two versions share; the other 8 kHz weights differ between them.
     // (Scalar constants such as the STFT's 0.5 exponent also match each other; checked below too.)
-    expect(pairs.filter(([a, b]) => a.startsWith('If_0_then_branch') && b.startsWith('model.')).map(([, b]) => b).sort()).toEqual(
-      [...db.keys()].filter((n) => n.startsWith('model.')).sort(),
-    );
+    expect(
+      pairs
+        .filter(([a, b]) => a.startsWith('If_0_then_branch') && b.startsWith('model.'))
+        .map(([, b]) => b)
+        .sort(),
+    ).toEqual([...db.keys()].filter((n) => n.startsWith('model.')).sort());
     const strip = (l: LayerResult) => {
       const { id: _i, name: _n, model: _m, ...rest } = l;
       return rest;

@@ -96,7 +96,8 @@ describe('correlation traps', () => {
     const nu = Math.hypot(...u);
     const nv = Math.hypot(...v);
     const theta = 100;
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) W[i * cols + j]! += (theta * u[i]! * v[j]!) / (nu * nv);
+    for (let i = 0; i < rows; i++)
+      for (let j = 0; j < cols; j++) W[i * cols + j]! += (theta * u[i]! * v[j]!) / (nu * nv);
     const esd = await computeEsd(W, dense(rows, cols));
     const t = await findCorrelationTraps(W, dense(rows, cols), esd.evals, { seed: 0 });
     expect(esd.evals[esd.evals.length - 1]!).toBeGreaterThan(2 * t.threshold);
@@ -160,7 +161,11 @@ describe('--randomize through the pipeline', () => {
     const file = join(REFERENCE, 'synthetic.safetensors');
     const plain = await analyze([file], { layers: ['a_gauss*'] });
     expect((plain.layers[0] as AnalyzedLayer).traps).toBeUndefined();
-    const report = await analyze([file], { randomize: true, seed: 3, layers: ['a_gauss*', 'b_gauss*', 'c_pareto_mu3*'] });
+    const report = await analyze([file], {
+      randomize: true,
+      seed: 3,
+      layers: ['a_gauss*', 'b_gauss*', 'c_pareto_mu3*'],
+    });
     const by = (name: string) => report.layers.find((l) => l.name.startsWith(name)) as AnalyzedLayer;
     expect(by('a_gauss').traps?.numTraps).toBe(0);
     expect(by('b_gauss').traps?.numTraps).toBe(0);

@@ -85,16 +85,34 @@ describe('symmetric eigen-decomposition with vectors', () => {
     const basis = symmetricEigen(symmetric(n, 3), n).vectors;
     const lam = Array.from({ length: n }, (_, i) => (i < 20 ? 0 : i < 40 ? 1 : i < 50 ? 2.5 : 3 + i * 1e-9));
     const A = new Float64Array(n * n);
-    for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) A[i * n + j]! += lam[k]! * basis[k * n + i]! * basis[k * n + j]!;
+    for (let k = 0; k < n; k++)
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) A[i * n + j]! += lam[k]! * basis[k * n + i]! * basis[k * n + j]!;
     checkEigen(A, n, symmetricEigen(A.slice(), n));
-    checkEigen(A, n, symmetricEigenSelected(A.slice(), n, (v) => Array.from(v, (_, i) => i)));
-    checkEigen(A, n, symmetricEigenSelected(A.slice(), n, () => [0, 5, 19, 20, 21, 39, 45, 50, 51, 59]));
+    checkEigen(
+      A,
+      n,
+      symmetricEigenSelected(A.slice(), n, (v) => Array.from(v, (_, i) => i)),
+    );
+    checkEigen(
+      A,
+      n,
+      symmetricEigenSelected(A.slice(), n, () => [0, 5, 19, 20, 21, 39, 45, 50, 51, 59]),
+    );
   });
 
   it('diagonal, identity and zero matrices', () => {
-    for (const A of [Float64Array.from([2, 0, 0, 0, 1, 0, 0, 0, 3]), Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]), new Float64Array(9)]) {
+    for (const A of [
+      Float64Array.from([2, 0, 0, 0, 1, 0, 0, 0, 3]),
+      Float64Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]),
+      new Float64Array(9),
+    ]) {
       checkEigen(A, 3, symmetricEigen(A.slice(), 3));
-      checkEigen(A, 3, symmetricEigenSelected(A.slice(), 3, () => [0, 1, 2]));
+      checkEigen(
+        A,
+        3,
+        symmetricEigenSelected(A.slice(), 3, () => [0, 1, 2]),
+      );
     }
   });
 });
@@ -133,7 +151,10 @@ describe('localization metrics', () => {
 describe('eigenvector localization of a layer', () => {
   it('Gaussian W (400×200): tail and bulk delocalized like random vectors', () => {
     const W = gaussian(400 * 200, 1);
-    const v = eigenvectorLocalization(W, dense(400, 200), { split: { by: 'power-law-tail', threshold: 1000 }, perVector: true });
+    const v = eigenvectorLocalization(W, dense(400, 200), {
+      split: { by: 'power-law-tail', threshold: 1000 },
+      perVector: true,
+    });
     expect(v.dimension).toBe(200);
     expect(v.numNull).toBe(0);
     expect(v.tail.count + v.bulk.count).toBe(200);
@@ -158,7 +179,10 @@ describe('eigenvector localization of a layer', () => {
     const theta = 200; // BBP threshold (NM)^¼ ≈ 17: far above
     for (let i = 0; i < rows; i++) for (const j of support) W[i * cols + j]! += (theta * u[i]! * 0.5) / nu;
     const evalsTop = 1e4; // the spike's eigenvalue ≈ θ² = 40,000; the bulk edge ≈ 1166
-    const v = eigenvectorLocalization(W, dense(rows, cols), { split: { by: 'mp-spikes', threshold: evalsTop }, perVector: true });
+    const v = eigenvectorLocalization(W, dense(rows, cols), {
+      split: { by: 'mp-spikes', threshold: evalsTop },
+      perVector: true,
+    });
     expect(v.tail.count).toBe(1);
     expect(v.tail.participationRatio!).toBeLessThan(0.05);
     expect(v.tail.entropy!).toBeLessThan(0.5);
@@ -182,7 +206,8 @@ describe('eigenvector localization of a layer', () => {
     const A = gaussian(200 * 30, 4);
     const B = gaussian(30 * 100, 5);
     const W = new Float64Array(200 * 100);
-    for (let i = 0; i < 200; i++) for (let k = 0; k < 30; k++) for (let j = 0; j < 100; j++) W[i * 100 + j]! += A[i * 30 + k]! * B[k * 100 + j]!;
+    for (let i = 0; i < 200; i++)
+      for (let k = 0; k < 30; k++) for (let j = 0; j < 100; j++) W[i * 100 + j]! += A[i * 30 + k]! * B[k * 100 + j]!;
     const v = eigenvectorLocalization(W, dense(200, 100), { split: { by: 'none', threshold: null } });
     expect(v.numNull).toBe(70);
     expect(v.bulk.count).toBe(30);
@@ -196,18 +221,28 @@ describe('eigenvector localization of a layer', () => {
     expect(estimateVectorSeconds(dense(256, 128))).toBeLessThan(1);
     const warnings: string[] = [];
     const W = gaussian(256 * 128, 6);
-    const layer = await analyzeLayer(W, dense(256, 128), { id: 'w', model: 0, name: 'w', kind: 'dense', shape: [256, 128], dtype: 'F32' }, {
-      vectors: true,
-      onWarning: (m) => warnings.push(m),
-    });
+    const layer = await analyzeLayer(
+      W,
+      dense(256, 128),
+      { id: 'w', model: 0, name: 'w', kind: 'dense', shape: [256, 128], dtype: 'F32' },
+      {
+        vectors: true,
+        onWarning: (m) => warnings.push(m),
+      },
+    );
     expect(warnings).toEqual([]);
     expect(layer.vectors?.dimension).toBe(128);
     expect(layer.vectors?.split.by).toBe('power-law-tail');
-    await analyzeLayer(W, dense(256, 128), { id: 'w', model: 0, name: 'w', kind: 'dense', shape: [256, 128], dtype: 'F32' }, {
-      vectors: true,
-      onWarning: (m) => warnings.push(m),
-      slowVectorsSeconds: 0,
-    });
+    await analyzeLayer(
+      W,
+      dense(256, 128),
+      { id: 'w', model: 0, name: 'w', kind: 'dense', shape: [256, 128], dtype: 'F32' },
+      {
+        vectors: true,
+        onWarning: (m) => warnings.push(m),
+        slowVectorsSeconds: 0,
+      },
+    );
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^w: eigenvectors of 128×128 Gram matrix \(--vectors\) will take about \d+ s$/);
   });

@@ -30,7 +30,16 @@ function tensorsOf(model: Obj): Obj[] {
   return out;
 }
 
-const ESCAPES = ['../outside.bin', '../../../../etc/passwd', '/etc/passwd', 'missing.bin', 'ext-data/../../x', '', 'a\u0000b', 'ext-data'];
+const ESCAPES = [
+  '../outside.bin',
+  '../../../../etc/passwd',
+  '/etc/passwd',
+  'missing.bin',
+  'ext-data/../../x',
+  '',
+  'a\u0000b',
+  'ext-data',
+];
 
 export function mutateOnnx(r: Rng, input: Uint8Array): Mutation {
   let model: Obj;
@@ -40,7 +49,10 @@ export function mutateOnnx(r: Rng, input: Uint8Array): Mutation {
     return { name: 'onnx-undecodable', bytes: input };
   }
   const tensors = tensorsOf(model);
-  const kind = tensors.length === 0 ? 'nest' : pick(r, ['dims', 'dims', 'dtype', 'raw', 'typed', 'external', 'location', 'nest', 'duplicate']);
+  const kind =
+    tensors.length === 0
+      ? 'nest'
+      : pick(r, ['dims', 'dims', 'dtype', 'raw', 'typed', 'external', 'location', 'nest', 'duplicate']);
   let name = `onnx-${kind}`;
   const t = tensors.length > 0 ? pick(r, tensors) : undefined;
   if (t && kind === 'dims') {
@@ -57,7 +69,11 @@ export function mutateOnnx(r: Rng, input: Uint8Array): Mutation {
     name += `=${t.dataType}`;
   } else if (t && kind === 'raw') {
     const raw: Buffer = t.rawData ?? Buffer.alloc(0);
-    t.rawData = pick(r, [raw.subarray(0, int(r, 0, raw.length)), Buffer.concat([raw, Buffer.alloc(int(r, 1, 9))]), Buffer.alloc(0)]);
+    t.rawData = pick(r, [
+      raw.subarray(0, int(r, 0, raw.length)),
+      Buffer.concat([raw, Buffer.alloc(int(r, 1, 9))]),
+      Buffer.alloc(0),
+    ]);
   } else if (t && kind === 'typed') {
     const field = pick(r, ['floatData', 'int32Data', 'int64Data', 'doubleData']);
     t[field] = Array.from({ length: int(r, 0, 40) }, () => nastyInt(r, 3));
@@ -84,7 +100,8 @@ export function mutateOnnx(r: Rng, input: Uint8Array): Mutation {
     // Deeply nested If subgraphs around the graph.
     let g: Obj = (model.graph as Obj) ?? { node: [] };
     const depth = pick(r, [10, 63, 65, 200, 2000]);
-    for (let i = 0; i < depth; i++) g = { name: `g${i}`, node: [{ opType: 'If', attribute: [{ name: 'then_branch', type: 5, g }] }] };
+    for (let i = 0; i < depth; i++)
+      g = { name: `g${i}`, node: [{ opType: 'If', attribute: [{ name: 'then_branch', type: 5, g }] }] };
     model.graph = g;
     name += `×${depth}`;
   }

@@ -43,7 +43,17 @@ export interface Mutation {
 export function mutateBytes(r: Rng, input: Uint8Array, donors: readonly Uint8Array[]): Mutation {
   const b = new Uint8Array(input);
   const n = b.length;
-  const kind = pick(r, ['bitflip', 'bitflip', 'truncate', 'truncate-header', 'splice', 'insert', 'delete', 'overwrite', 'duplicate']);
+  const kind = pick(r, [
+    'bitflip',
+    'bitflip',
+    'truncate',
+    'truncate-header',
+    'splice',
+    'insert',
+    'delete',
+    'overwrite',
+    'duplicate',
+  ]);
   switch (kind) {
     case 'bitflip': {
       const flips = int(r, 1, 8);
@@ -93,7 +103,10 @@ export function mutateBytes(r: Rng, input: Uint8Array, donors: readonly Uint8Arr
       // Repeat a chunk: duplicated protobuf fields / JSON fragments.
       const at = int(r, 0, Math.max(0, n - 1));
       const len = Math.min(int(r, 1, 128), n - at);
-      return { name: 'duplicate', bytes: new Uint8Array([...b.subarray(0, at + len), ...b.subarray(at, at + len), ...b.subarray(at + len)]) };
+      return {
+        name: 'duplicate',
+        bytes: new Uint8Array([...b.subarray(0, at + len), ...b.subarray(at, at + len), ...b.subarray(at + len)]),
+      };
     }
   }
 }
@@ -111,12 +124,23 @@ export function mutateSafetensors(r: Rng, input: Uint8Array): Mutation {
   } catch {
     return { name: 'st-unparsable', bytes: input };
   }
-  const names = Object.keys(header).filter((k) => k !== '__metadata__' && typeof header[k] === 'object' && header[k] !== null && !Array.isArray(header[k]));
+  const names = Object.keys(header).filter(
+    (k) => k !== '__metadata__' && typeof header[k] === 'object' && header[k] !== null && !Array.isArray(header[k]),
+  );
   const kind = pick(r, ['length', 'dtype', 'shape', 'offsets', 'entry', 'metadata', 'drop-data']);
   let name = `st-${kind}`;
   if (kind === 'length') {
     const out = new Uint8Array(input);
-    const v = pick(r, [0n, 1n, BigInt(headerLen - 1), BigInt(headerLen + 1), 2n ** 63n, 2n ** 64n - 1n, 100_000_001n, BigInt(input.length)]);
+    const v = pick(r, [
+      0n,
+      1n,
+      BigInt(headerLen - 1),
+      BigInt(headerLen + 1),
+      2n ** 63n,
+      2n ** 64n - 1n,
+      100_000_001n,
+      BigInt(input.length),
+    ]);
     new DataView(out.buffer).setBigUint64(0, v & (2n ** 64n - 1n), true);
     return { name: `st-length=${v}`, bytes: out };
   }
@@ -125,11 +149,30 @@ export function mutateSafetensors(r: Rng, input: Uint8Array): Mutation {
   }
   // An earlier mutation of the same file may have replaced an entry by null, a number or a string.
   const picked: unknown = names.length > 0 ? header[pick(r, names)] : undefined;
-  const target = typeof picked === 'object' && picked !== null && !Array.isArray(picked) ? (picked as Record<string, unknown>) : undefined;
+  const target =
+    typeof picked === 'object' && picked !== null && !Array.isArray(picked)
+      ? (picked as Record<string, unknown>)
+      : undefined;
   if (target === undefined || kind === 'metadata') {
     header.__metadata__ = pick(r, [[1], 'x', { a: 1 }, null, { format: 'pt' }]) as never;
   } else if (kind === 'dtype') {
-    target.dtype = pick(r, ['F32', 'F16', 'BF16', 'F64', 'I8', 'U8', 'I64', 'BOOL', 'F8_E4M3', 'F8_E5M2', 'F4', 'Q4', '', 5, null]);
+    target.dtype = pick(r, [
+      'F32',
+      'F16',
+      'BF16',
+      'F64',
+      'I8',
+      'U8',
+      'I64',
+      'BOOL',
+      'F8_E4M3',
+      'F8_E5M2',
+      'F4',
+      'Q4',
+      '',
+      5,
+      null,
+    ]);
     name += `=${String(target.dtype)}`;
   } else if (kind === 'shape') {
     const shape = Array.isArray(target.shape) ? [...(target.shape as number[])] : [];

@@ -32,15 +32,31 @@ export interface Target {
 }
 
 /** Format-aware mutators registered by format (ONNX adds its own). */
-export const FORMAT_MUTATORS: Partial<Record<Target['files'][number]['format'], (r: Rng, b: Uint8Array) => Mutation>> = {
-  safetensors: mutateSafetensors,
-  onnx: mutateOnnx,
-};
+export const FORMAT_MUTATORS: Partial<Record<Target['files'][number]['format'], (r: Rng, b: Uint8Array) => Mutation>> =
+  {
+    safetensors: mutateSafetensors,
+    onnx: mutateOnnx,
+  };
 
 export const TARGETS: Target[] = [
-  { label: 'st-dtypes', dir: 'safetensors', entry: 'dtypes.safetensors', files: [{ path: 'dtypes.safetensors', format: 'safetensors' }] },
-  { label: 'st-numerics', dir: 'safetensors', entry: 'numerics.safetensors', files: [{ path: 'numerics.safetensors', format: 'safetensors' }] },
-  { label: 'st-tied', dir: 'safetensors', entry: 'tied.safetensors', files: [{ path: 'tied.safetensors', format: 'safetensors' }] },
+  {
+    label: 'st-dtypes',
+    dir: 'safetensors',
+    entry: 'dtypes.safetensors',
+    files: [{ path: 'dtypes.safetensors', format: 'safetensors' }],
+  },
+  {
+    label: 'st-numerics',
+    dir: 'safetensors',
+    entry: 'numerics.safetensors',
+    files: [{ path: 'numerics.safetensors', format: 'safetensors' }],
+  },
+  {
+    label: 'st-tied',
+    dir: 'safetensors',
+    entry: 'tied.safetensors',
+    files: [{ path: 'tied.safetensors', format: 'safetensors' }],
+  },
   {
     label: 'st-sharded',
     dir: 'safetensors/sharded',
@@ -51,9 +67,31 @@ export const TARGETS: Target[] = [
       { path: 'model-00002-of-00002.safetensors', format: 'safetensors' },
     ],
   },
-  { label: 'st-hf-dir', dir: 'safetensors/hf-model', entry: '.', files: [{ path: 'model.safetensors', format: 'safetensors' }] },
-  ...['dense-raw', 'encodings', 'conv', 'constants-if', 'lstm', 'quant-dql', 'quant-dynamic', 'quant-more', 'tied-embedding', 'unpacked', 'function'].map(
-    (name): Target => ({ label: `onnx-${name}`, dir: 'onnx', entry: `${name}.onnx`, files: [{ path: `${name}.onnx`, format: 'onnx' }] }),
+  {
+    label: 'st-hf-dir',
+    dir: 'safetensors/hf-model',
+    entry: '.',
+    files: [{ path: 'model.safetensors', format: 'safetensors' }],
+  },
+  ...[
+    'dense-raw',
+    'encodings',
+    'conv',
+    'constants-if',
+    'lstm',
+    'quant-dql',
+    'quant-dynamic',
+    'quant-more',
+    'tied-embedding',
+    'unpacked',
+    'function',
+  ].map(
+    (name): Target => ({
+      label: `onnx-${name}`,
+      dir: 'onnx',
+      entry: `${name}.onnx`,
+      files: [{ path: `${name}.onnx`, format: 'onnx' }],
+    }),
   ),
   {
     label: 'onnx-external-shared',
@@ -97,7 +135,12 @@ export interface FuzzSummary {
 }
 
 /** Builds case `id`: copies the target's folder into `caseDir` and damages one file in it. */
-function buildCase(id: number, seed: number, caseDir: string, donors: Uint8Array[]): { target: Target; entry: string; mutations: string } {
+function buildCase(
+  id: number,
+  seed: number,
+  caseDir: string,
+  donors: Uint8Array[],
+): { target: Target; entry: string; mutations: string } {
   const r = rng((seed * 1_000_003 + id) >>> 0);
   const target = pick(r, TARGETS);
   rmSync(caseDir, { recursive: true, force: true });
@@ -117,7 +160,12 @@ function buildCase(id: number, seed: number, caseDir: string, donors: Uint8Array
 }
 
 /** Checks one case's outcome against the bad-input contract; returns the problem or undefined. */
-export function checkOutcome(code: number | 'threw', stdout: string, stderr: string, caseDir: string): string | undefined {
+export function checkOutcome(
+  code: number | 'threw',
+  stdout: string,
+  stderr: string,
+  caseDir: string,
+): string | undefined {
   if (code === 'threw') return 'main() threw';
   if (code !== 0 && code !== 2) return `exit code ${code}`;
   if (/\n\s+at .+:\d+/.test(stderr) || /^\s+at /m.test(stderr)) return 'stack trace on stderr';
@@ -146,10 +194,16 @@ class Worker {
     this.spawn();
   }
   private spawn() {
-    this.child = fork(join(HERE, 'worker.mjs'), [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'], execArgv: ['--max-old-space-size=1024'] });
+    this.child = fork(join(HERE, 'worker.mjs'), [], {
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      execArgv: ['--max-old-space-size=1024'],
+    });
     this.ready = new Promise((resolve) => this.child.once('message', () => resolve()));
   }
-  async run(id: number, args: string[]): Promise<{ code: number | 'threw' | 'timeout'; stdout: string; stderr: string; ms: number; maxRssMB: number }> {
+  async run(
+    id: number,
+    args: string[],
+  ): Promise<{ code: number | 'threw' | 'timeout'; stdout: string; stderr: string; ms: number; maxRssMB: number }> {
     await this.ready;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -158,10 +212,13 @@ class Worker {
         this.spawn();
         resolve({ code: 'timeout', stdout: '', stderr: '', ms: CASE_TIMEOUT_MS, maxRssMB: 0 });
       }, CASE_TIMEOUT_MS);
-      this.child.once('message', (m: { code: number | 'threw'; stdout: string; stderr: string; ms: number; maxRssMB: number }) => {
-        clearTimeout(timer);
-        resolve(m);
-      });
+      this.child.once(
+        'message',
+        (m: { code: number | 'threw'; stdout: string; stderr: string; ms: number; maxRssMB: number }) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      );
       this.child.send({ id, args });
     });
   }
@@ -184,7 +241,12 @@ function allFiles(dir: string): string[] {
   });
 }
 
-export async function runFuzz(opts: { cases: number; seed: number; workers: number; onProgress?: (done: number) => void }): Promise<FuzzSummary> {
+export async function runFuzz(opts: {
+  cases: number;
+  seed: number;
+  workers: number;
+  onProgress?: (done: number) => void;
+}): Promise<FuzzSummary> {
   const donors = allFiles(GENERATED).map((p) => new Uint8Array(readFileSync(p)));
   const root = mkdtempSync(join(tmpdir(), 'rmt-fuzz-'));
   const workers = Array.from({ length: opts.workers }, () => new Worker());
@@ -257,15 +319,24 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const summary = await runFuzz({
     ...opts,
     onProgress: (n) => {
-      if (n % 1000 === 0) process.stderr.write(`${n}/${opts.cases} cases, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+      if (n % 1000 === 0)
+        process.stderr.write(`${n}/${opts.cases} cases, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     },
   });
   const secs = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`fuzz: ${summary.cases} cases (seed ${opts.seed}) in ${secs} s: exit 0 ×${summary.exit0}, exit 2 ×${summary.exit2}, failures ${summary.failures.length}`);
+  console.log(
+    `fuzz: ${summary.cases} cases (seed ${opts.seed}) in ${secs} s: exit 0 ×${summary.exit0}, exit 2 ×${summary.exit2}, failures ${summary.failures.length}`,
+  );
   console.log(`slowest case ${summary.maxMs.toFixed(0)} ms, peak worker RSS ${summary.maxRssMB.toFixed(0)} MB`);
-  console.log(`cases per target: ${Object.entries(summary.byTarget).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(
+    `cases per target: ${Object.entries(summary.byTarget)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   for (const f of summary.failures.slice(0, 20)) {
-    console.log(`  case ${f.id} [${f.target}] ${f.mutations}: ${f.problem} (exit ${f.code})\n    ${f.stderr?.split('\n').slice(0, 3).join('\n    ')}`);
+    console.log(
+      `  case ${f.id} [${f.target}] ${f.mutations}: ${f.problem} (exit ${f.code})\n    ${f.stderr?.split('\n').slice(0, 3).join('\n    ')}`,
+    );
   }
   if (summary.failures.length > 0) {
     console.log(`kept failing inputs under ${tmpdir()}/rmt-fuzz-*`);

@@ -4,7 +4,15 @@ import { analyze } from '../analyze.js';
 import type { GateRule } from '../gate.js';
 import { NEEDS_EIGENVALUES, REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
 import { DEFAULT_TRAP_SEED } from '../traps.js';
-import { addOptions, colorOption, explainOption, formatOptions, jobsOption, nonNegativeInteger, selectionOptions } from './options.js';
+import {
+  addOptions,
+  colorOption,
+  explainOption,
+  formatOptions,
+  jobsOption,
+  nonNegativeInteger,
+  selectionOptions,
+} from './options.js';
 import { progressBar } from './progress.js';
 import { useColor, type CliIO } from './context.js';
 import { withoutEigenvalues, writeHtmlReport } from './report-file.js';
@@ -42,26 +50,41 @@ export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void)
     .option('--report <file>', 'also write a self-contained HTML report with ESD plots to <file>');
   addOptions(cmd, selectionOptions());
   cmd
-    .option('--randomize', 'look for correlation traps: shuffle each weight matrix and count eigenvalues above its MP edge')
+    .option(
+      '--randomize',
+      'look for correlation traps: shuffle each weight matrix and count eigenvalues above its MP edge',
+    )
     .addOption(
-      new Option('--seed <n>', 'seed of the --randomize shuffle').default(DEFAULT_TRAP_SEED).argParser(nonNegativeInteger('--seed')),
+      new Option('--seed <n>', 'seed of the --randomize shuffle')
+        .default(DEFAULT_TRAP_SEED)
+        .argParser(nonNegativeInteger('--seed')),
     )
     .option('--vectors', 'eigenvector localization of the tail and bulk (O(M³) per layer: slow for large layers)')
     .addOption(jobsOption())
     .addOption(colorOption())
-    .option('--shard <i/n>', 'analyse only part i of n (balanced by estimated cost); combine the JSON parts with `rmt-analyze merge`', parseShardSpec);
+    .option(
+      '--shard <i/n>',
+      'analyse only part i of n (balanced by estimated cost); combine the JSON parts with `rmt-analyze merge`',
+      parseShardSpec,
+    );
   const gateRules = addGateOptions(cmd);
   return cmd.action((paths: string[], opts: AnalyzeCliOptions) => done(runAnalyze(paths, opts, io, gateRules)));
 }
 
-async function runAnalyze(paths: string[], opts: AnalyzeCliOptions, io: CliIO, gateRules: () => GateRule[]): Promise<number> {
+async function runAnalyze(
+  paths: string[],
+  opts: AnalyzeCliOptions,
+  io: CliIO,
+  gateRules: () => GateRule[],
+): Promise<number> {
   const format: ReportFormat = opts.json ? 'json' : (opts.format ?? 'table');
   // Rules first: a bad rule or config file is a usage error before any work is done.
   const rules = await resolveGateRules(gateRules, opts);
   const progress = progressBar(io.stderr);
   // Plots are drawn from the eigenvalues: keep them when any output plots, and print them
   // only where they were asked for (--eigenvalues) or are the output (html).
-  const printEigenvalues = opts.eigenvalues === true || NEEDS_EIGENVALUES.has(format) || (opts.plot === true && format === 'table');
+  const printEigenvalues =
+    opts.eigenvalues === true || NEEDS_EIGENVALUES.has(format) || (opts.plot === true && format === 'table');
   let report;
   try {
     report = await analyze(paths, {
@@ -84,15 +107,22 @@ async function runAnalyze(paths: string[], opts: AnalyzeCliOptions, io: CliIO, g
     progress?.clear();
   }
   report = applyGate(report, rules);
-  if (opts.eigenvalues && format !== 'json') io.stderr.write('rmt-analyze: note: --eigenvalues only affects JSON output\n');
+  if (opts.eigenvalues && format !== 'json')
+    io.stderr.write('rmt-analyze: note: --eigenvalues only affects JSON output\n');
   if (opts.plot && format !== 'table') io.stderr.write('rmt-analyze: note: --plot only affects table output\n');
   if (opts.shard && format !== 'json') io.stderr.write('rmt-analyze: note: only --json shard parts can be merged\n');
   if (opts.report !== undefined) await writeHtmlReport(opts.report, report, io);
   if (!printEigenvalues) report = withoutEigenvalues(report);
   // A part records whether its layers carry eigenvalues as printed (not as computed for
   // --report or --plot), so parts merge by what they hold.
-  if (report.shard) report = { ...report, shard: { ...report.shard, options: { ...report.shard.options, eigenvalues: printEigenvalues } } };
-  io.stdout.write(REPORTERS[format](report, { color: useColor(io, opts.color), explain: opts.explain, plot: opts.plot }));
+  if (report.shard)
+    report = {
+      ...report,
+      shard: { ...report.shard, options: { ...report.shard.options, eigenvalues: printEigenvalues } },
+    };
+  io.stdout.write(
+    REPORTERS[format](report, { color: useColor(io, opts.color), explain: opts.explain, plot: opts.plot }),
+  );
   const gateCode = reportGate(report.gate, report.models, io);
   // A layer that could not be computed is reported in place; the run is then incomplete: exit 2.
   let failed = 0;
@@ -100,7 +130,9 @@ async function runAnalyze(paths: string[], opts: AnalyzeCliOptions, io: CliIO, g
     if (l.status !== 'failed') continue;
     failed++;
     const path = printable(report.models[l.model]?.path ?? '', 200);
-    io.stderr.write(`rmt-analyze: ${path}: layer '${printable(l.id, 200)}' failed (${l.failure.code}): ${printable(l.failure.reason)}\n`);
+    io.stderr.write(
+      `rmt-analyze: ${path}: layer '${printable(l.id, 200)}' failed (${l.failure.code}): ${printable(l.failure.reason)}\n`,
+    );
   }
   return failed > 0 ? 2 : gateCode;
 }

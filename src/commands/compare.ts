@@ -34,10 +34,17 @@ export function compareCommand(io: CliIO, done: (code: Promise<number>) => void)
     .argument('<new>', 'a model, or a JSON report written with --json');
   addOptions(cmd, formatOptions(COMPARE_FORMATS));
   cmd
-    .option('--fail-on-regression', 'exit 1 when a layer moves to a lighter phase (or into rank-collapse), or its α leaves --alpha-range')
-    .option('--alpha-range <min:max>', 'the α range a layer must not leave (2:6, 2: or :6)', (v: string) => parseAlphaRange(v, '--alpha-range'));
+    .option(
+      '--fail-on-regression',
+      'exit 1 when a layer moves to a lighter phase (or into rank-collapse), or its α leaves --alpha-range',
+    )
+    .option('--alpha-range <min:max>', 'the α range a layer must not leave (2:6, 2: or :6)', (v: string) =>
+      parseAlphaRange(v, '--alpha-range'),
+    );
   addOptions(cmd, selectionOptions('models only: '), colorOption());
-  return cmd.action((oldPath: string, newPath: string, opts: CompareCliOptions) => done(runCompare(oldPath, newPath, opts, io)));
+  return cmd.action((oldPath: string, newPath: string, opts: CompareCliOptions) =>
+    done(runCompare(oldPath, newPath, opts, io)),
+  );
 }
 
 async function runCompare(oldPath: string, newPath: string, opts: CompareCliOptions, io: CliIO): Promise<number> {
@@ -60,11 +67,17 @@ async function loadSide(path: string, opts: CompareCliOptions): Promise<Analysis
     const doc = await readJsonReport(path);
     if (typeof doc === 'object' && doc !== null && 'schemaVersion' in doc) {
       if (doc.schemaVersion !== SCHEMA_VERSION || !Array.isArray(doc.layers) || !Array.isArray(doc.models)) {
-        throw new InputError(path, `not an rmt-analyze v${SCHEMA_VERSION} report (schemaVersion ${JSON.stringify(doc.schemaVersion)})`);
+        throw new InputError(
+          path,
+          `not an rmt-analyze v${SCHEMA_VERSION} report (schemaVersion ${JSON.stringify(doc.schemaVersion)})`,
+        );
       }
       // A part written with --shard i/n holds only some layers.
       const shard = (doc as { shard?: { index: number; count: number } }).shard;
-      if (shard) throw new UsageError(`${path} is part ${shard.index}/${shard.count} of a sharded run: merge the parts first (rmt-analyze merge)`);
+      if (shard)
+        throw new UsageError(
+          `${path} is part ${shard.index}/${shard.count} of a sharded run: merge the parts first (rmt-analyze merge)`,
+        );
       return doc;
     }
   }

@@ -20,7 +20,9 @@ export interface GateCliOptions {
   readonly config?: string | false;
 }
 
-type Item = { readonly type: 'scope'; readonly glob: string } | { readonly type: 'rule'; readonly make: (scope: string[]) => GateRule };
+type Item =
+  | { readonly type: 'scope'; readonly glob: string }
+  | { readonly type: 'rule'; readonly make: (scope: string[]) => GateRule };
 
 /** Adds the gate flags to `cmd`; the returned function gives the rules they spell, in order. */
 export function addGateOptions(cmd: Command): () => GateRule[] {
@@ -33,9 +35,10 @@ export function addGateOptions(cmd: Command): () => GateRule[] {
   };
   cmd
     .addOption(
-      new Option('--fail-on-phase <phases>', `gate: fail if a layer is in one of these phases (comma-separated: ${PHASE_NAMES.join(', ')})`).argParser(
-        rule((v, scope) => ({ kind: 'fail-on-phase', scope, phases: parsePhaseList(v, '--fail-on-phase') })),
-      ),
+      new Option(
+        '--fail-on-phase <phases>',
+        `gate: fail if a layer is in one of these phases (comma-separated: ${PHASE_NAMES.join(', ')})`,
+      ).argParser(rule((v, scope) => ({ kind: 'fail-on-phase', scope, phases: parsePhaseList(v, '--fail-on-phase') }))),
     )
     .addOption(
       new Option('--expect-phase <phases>', 'gate: fail if a layer is in none of these phases').argParser(
@@ -48,7 +51,10 @@ export function addGateOptions(cmd: Command): () => GateRule[] {
       ),
     )
     .addOption(
-      new Option('--gate-layers <glob>', 'gate: the rule flags after this apply only to layers matching the glob (repeatable)').argParser((glob: string) => {
+      new Option(
+        '--gate-layers <glob>',
+        'gate: the rule flags after this apply only to layers matching the glob (repeatable)',
+      ).argParser((glob: string) => {
         if (glob.trim() === '') throw new UsageError('--gate-layers: empty glob');
         items.push({ type: 'scope', glob });
         return glob;
@@ -73,7 +79,9 @@ export function addGateOptions(cmd: Command): () => GateRule[] {
     }
     if (!scopeUsed) {
       const g = scope.map((s) => `'${s}'`).join(' ');
-      throw new UsageError(`--gate-layers ${g} is not followed by a rule to scope: put it before the rules it applies to (e.g. --gate-layers ${g.split(' ')[0]} --alpha-range 2:6)`);
+      throw new UsageError(
+        `--gate-layers ${g} is not followed by a rule to scope: put it before the rules it applies to (e.g. --gate-layers ${g.split(' ')[0]} --alpha-range 2:6)`,
+      );
     }
     return rules;
   };
@@ -94,7 +102,12 @@ export function applyGate(report: AnalysisReport, rules: readonly GateRule[]): A
 }
 
 /** Prints the failures on stderr, one line per violating layer, and returns the exit code. `label`: `gate`, or `compare` for regressions. */
-export function reportGate(gate: GateResult | undefined, models: readonly ModelInfo[], io: CliIO, label = 'gate'): number {
+export function reportGate(
+  gate: GateResult | undefined,
+  models: readonly ModelInfo[],
+  io: CliIO,
+  label = 'gate',
+): number {
   if (gate === undefined || gate.passed) return 0;
   const byLayer = new Map<string, { layer: string; model: number; text: string[] }>();
   for (const f of gate.failures) {

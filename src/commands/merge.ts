@@ -17,14 +17,21 @@ interface MergeCliOptions extends GateCliOptions {
 
 export function mergeCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
   const cmd = new Command('merge')
-    .description('combine the JSON parts of `--shard 1/n … n/n` into the report a single run gives (gate flags apply to the whole)')
+    .description(
+      'combine the JSON parts of `--shard 1/n … n/n` into the report a single run gives (gate flags apply to the whole)',
+    )
     .argument('<part...>', 'JSON files written with --shard i/n --json, in any order');
   addOptions(cmd, formatOptions(REPORT_FORMATS), explainOption(), colorOption());
   const gateRules = addGateOptions(cmd);
   return cmd.action((files: string[], opts: MergeCliOptions) => done(runMerge(files, opts, io, gateRules)));
 }
 
-async function runMerge(files: string[], opts: MergeCliOptions, io: CliIO, gateRules: () => GateRule[]): Promise<number> {
+async function runMerge(
+  files: string[],
+  opts: MergeCliOptions,
+  io: CliIO,
+  gateRules: () => GateRule[],
+): Promise<number> {
   const format: ReportFormat = opts.json ? 'json' : (opts.format ?? 'table');
   const rules = await resolveGateRules(gateRules, opts);
   const parts: ShardPart[] = [];

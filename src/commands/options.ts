@@ -35,15 +35,25 @@ export function collect(value: string, previous: string[] = []): string[] {
  * flag must be the key, so a renamed flag or field fails at the first run of any command.
  */
 function analysisFlag<K extends keyof AnalyzeOptions>(key: K, option: Option): Option {
-  if (option.attributeName() !== key) throw new Error(`option ${option.flags} fills '${option.attributeName()}', not AnalyzeOptions.${key}`);
+  if (option.attributeName() !== key)
+    throw new Error(`option ${option.flags} fills '${option.attributeName()}', not AnalyzeOptions.${key}`);
   return option;
 }
 
 /** Which tensors are analysed: --layers, --exclude, --min-evals. `prefix` qualifies the help (e.g. "models only: "). */
 export function selectionOptions(prefix = ''): Option[] {
   return [
-    analysisFlag('layers', new Option('--layers <glob>', `${prefix}analyse only tensors whose name matches (repeatable; * also crosses . and /)`).argParser(collect)),
-    analysisFlag('exclude', new Option('--exclude <glob>', `${prefix}leave out tensors whose name matches (repeatable)`).argParser(collect)),
+    analysisFlag(
+      'layers',
+      new Option(
+        '--layers <glob>',
+        `${prefix}analyse only tensors whose name matches (repeatable; * also crosses . and /)`,
+      ).argParser(collect),
+    ),
+    analysisFlag(
+      'exclude',
+      new Option('--exclude <glob>', `${prefix}leave out tensors whose name matches (repeatable)`).argParser(collect),
+    ),
     minEvalsOption(prefix),
   ];
 }
@@ -51,17 +61,25 @@ export function selectionOptions(prefix = ''): Option[] {
 export function minEvalsOption(prefix = ''): Option {
   return analysisFlag(
     'minEvals',
-    new Option('--min-evals <n>', `${prefix}analyse a layer only when M·slices ≥ n`).default(DEFAULT_MIN_EVALS).argParser(positiveInteger('--min-evals')),
+    new Option('--min-evals <n>', `${prefix}analyse a layer only when M·slices ≥ n`)
+      .default(DEFAULT_MIN_EVALS)
+      .argParser(positiveInteger('--min-evals')),
   );
 }
 
 export function jobsOption(): Option {
-  return analysisFlag('jobs', new Option('--jobs <n>', 'cores to use (default: all)').argParser(positiveInteger('--jobs')));
+  return analysisFlag(
+    'jobs',
+    new Option('--jobs <n>', 'cores to use (default: all)').argParser(positiveInteger('--jobs')),
+  );
 }
 
 /** --format (from `formats`) and its --json shorthand. */
 export function formatOptions(formats: readonly string[], jsonHelp = 'same as --format json'): Option[] {
-  return [new Option('--format <format>', 'output format').choices(formats).default('table'), new Option('--json', jsonHelp)];
+  return [
+    new Option('--format <format>', 'output format').choices(formats).default('table'),
+    new Option('--json', jsonHelp),
+  ];
 }
 
 export function explainOption(): Option {

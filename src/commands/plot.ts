@@ -31,7 +31,11 @@ export function plotCommand(io: CliIO, done: (code: Promise<number>) => void): C
     .description('draw one layer’s eigenvalue histogram (log λ) in the terminal, with xmin and the MP edge')
     .argument('<model...>', 'ONNX file, safetensors file, *.safetensors.index.json, or Hugging Face model directory')
     .requiredOption('--layer <name>', 'the layer: its id or tensor name (or a unique part of one)')
-    .addOption(new Option('--width <n>', 'width in characters (default: the terminal’s, else 80)').argParser(positiveInteger('--width')))
+    .addOption(
+      new Option('--width <n>', 'width in characters (default: the terminal’s, else 80)').argParser(
+        positiveInteger('--width'),
+      ),
+    )
     .addOption(new Option('--height <n>', 'rows of bars').default(12).argParser(positiveInteger('--height')))
     .addOption(minEvalsOption())
     .addOption(colorOption())
@@ -69,13 +73,20 @@ async function runPlot(paths: string[], opts: PlotCliOptions, io: CliIO): Promis
   progress?.update({ done: 0, total: 1, layer: chosen.id, model: 0, models: 1 });
   let report;
   try {
-    report = await analyze([chosen.path], { tensors: [chosen.tensor.name], minEvals: opts.minEvals, eigenvalues: true });
+    report = await analyze([chosen.path], {
+      tensors: [chosen.tensor.name],
+      minEvals: opts.minEvals,
+      eigenvalues: true,
+    });
   } finally {
     progress?.clear();
   }
   const layer = report.layers.find((l) => l.id === chosen.id);
   if (layer === undefined) throw new Error(`plot: the pipeline returned no layer '${chosen.id}'`);
-  if (layer.status !== 'analyzed') throw new UsageError(`layer '${printable(chosen.id)}' is not analysed: ${printable(layer.status === 'skipped' ? layer.skipReason : layer.failure.reason)}`);
+  if (layer.status !== 'analyzed')
+    throw new UsageError(
+      `layer '${printable(chosen.id)}' is not analysed: ${printable(layer.status === 'skipped' ? layer.skipReason : layer.failure.reason)}`,
+    );
   const width = opts.width ?? (io.stdout.isTTY === true && (io.stdout as { columns?: number }).columns) ?? 80;
   const lines = fullHistogram(layer, layer.eigenvalues ?? [], {
     width: Math.max(30, width || 80),
@@ -109,5 +120,7 @@ export function pickLayer<C extends Pick<Candidate, 'id' | 'tensor' | 'plan' | '
       `--layer '${printable(query)}' matches no layer; the analysable layers are:\n${analysable.length > 0 ? list(analysable) : '  (none)'}`,
     );
   }
-  throw new UsageError(`--layer '${printable(query)}' matches ${matches.length} layers; give one of them exactly:\n${list(matches)}`);
+  throw new UsageError(
+    `--layer '${printable(query)}' matches ${matches.length} layers; give one of them exactly:\n${list(matches)}`,
+  );
 }

@@ -38,7 +38,10 @@ export const PROGRESS_DELAY_MS = 1000;
 const MIN_REDRAW_MS = 100;
 const BAR_WIDTH = 24;
 
-export function progressBar(stream: ProgressStream, clock: ProgressClock | (() => number) = SYSTEM_CLOCK): Progress | undefined {
+export function progressBar(
+  stream: ProgressStream,
+  clock: ProgressClock | (() => number) = SYSTEM_CLOCK,
+): Progress | undefined {
   if (stream.isTTY !== true) return undefined;
   const c: ProgressClock = typeof clock === 'function' ? { now: clock, every: () => () => {} } : clock;
   const started = c.now();

@@ -10,7 +10,10 @@ export async function readJsonReport(file: string): Promise<AnalysisReport> {
     text = await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(file, code === 'ENOENT' ? 'no such file or directory' : code === 'EISDIR' ? 'is a directory' : 'cannot be read');
+    throw new InputError(
+      file,
+      code === 'ENOENT' ? 'no such file or directory' : code === 'EISDIR' ? 'is a directory' : 'cannot be read',
+    );
   }
   try {
     return JSON.parse(text.replace(/^\uFEFF/, '')) as AnalysisReport;

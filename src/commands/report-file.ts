@@ -14,7 +14,8 @@ export async function writeHtmlReport(file: string, report: AnalysisReport, io: 
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(`${file}: cannot write the report (${code ?? (e as Error).message})`);
   }
-  if (io.stderr.isTTY === true) io.stderr.write(`rmt-analyze: wrote ${file} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KB)\n`);
+  if (io.stderr.isTTY === true)
+    io.stderr.write(`rmt-analyze: wrote ${file} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KB)\n`);
 }
 
 /** The report without eigenvalues, for output that did not ask for them. */

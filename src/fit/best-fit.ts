@@ -25,7 +25,10 @@ export const BEST_FIT_SIGNIFICANCE = 0.05;
 /** Fewer tail points than this: no test has power, the PL is kept without fitting the others. */
 export const MIN_TAIL_FOR_COMPARISON = 5;
 
-export type TailComparison = { readonly bestFit: BestFit; readonly models: TailModels | { status: 'failed'; reason: string } };
+export type TailComparison = {
+  readonly bestFit: BestFit;
+  readonly models: TailModels | { status: 'failed'; reason: string };
+};
 
 /** Pointwise log-likelihoods of the continuous power law ln((α−1)/xmin) − α ln(x/xmin). */
 export function powerLawLogLikelihoods(tail: Float64Array, xmin: number, alpha: number): Float64Array {

@@ -39,7 +39,8 @@ export function vuongTest(ll1: Float64Array, ll2: Float64Array): LikelihoodRatio
     v += d * d;
   }
   const sd = Math.sqrt(v / n);
-  if (!(sd > 0)) return { R, normalizedR: R === 0 ? 0 : Math.sign(R) * Number.MAX_VALUE, p: R === 0 ? 1 : 0, test: 'vuong' };
+  if (!(sd > 0))
+    return { R, normalizedR: R === 0 ? 0 : Math.sign(R) * Number.MAX_VALUE, p: R === 0 ? 1 : 0, test: 'vuong' };
   const z = R / (sd * Math.sqrt(n));
   return { R, normalizedR: z, p: erfc(Math.abs(z) / Math.SQRT2), test: 'vuong' };
 }

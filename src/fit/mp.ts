@@ -137,7 +137,8 @@ export function fitMarchenkoPastur(evals: Float64Array, ctx: MpContext): MpResul
   if (!(Q >= 1) || !Number.isFinite(Q) || !(M >= 1)) {
     return { status: 'failed', code: 'invalid-shape', reason: `invalid shape (M = ${M}, Q = ${Q})` };
   }
-  if (n < MP_MIN_EVALS) return { status: 'failed', code: 'too-few-eigenvalues', reason: `only ${n} eigenvalues (need ${MP_MIN_EVALS})` };
+  if (n < MP_MIN_EVALS)
+    return { status: 'failed', code: 'too-few-eigenvalues', reason: `only ${n} eigenvalues (need ${MP_MIN_EVALS})` };
   let sum = 0;
   for (let i = 0; i < n; i++) {
     const v = evals[i]!;

@@ -36,7 +36,11 @@ export function fitPowerLaw(evals: Float64Array): PowerLawFitResult {
   const x = evals.subarray(start);
   const n = x.length;
   if (n < MIN_TAIL + 1) {
-    return { status: 'failed', code: 'too-few-eigenvalues', reason: `only ${n} eigenvalue(s) above ${POWER_LAW_MIN_EVAL}` };
+    return {
+      status: 'failed',
+      code: 'too-few-eigenvalues',
+      reason: `only ${n} eigenvalue(s) above ${POWER_LAW_MIN_EVAL}`,
+    };
   }
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(x[i]!)) return { status: 'failed', code: 'non-finite', reason: 'eigenvalues are not finite' };

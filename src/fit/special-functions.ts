@@ -96,6 +96,7 @@ export function digamma(x: number): number {
   }
   const f = 1 / (x * x);
   // ψ(x) ~ ln x − 1/(2x) − Σ B₂ₖ/(2k x^{2k})
-  const series = f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f * (1 / 132 - f * (691 / 32760 - f / 12))))));
+  const series =
+    f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f * (1 / 132 - f * (691 / 32760 - f / 12))))));
   return result + Math.log(x) - 0.5 / x - series;
 }

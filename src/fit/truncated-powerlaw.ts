@@ -257,7 +257,11 @@ function alphaIsPl(alpha: number): boolean {
 }
 
 /** Pointwise log-likelihoods of the fitted TPL, in eigenvalue units. */
-export function truncatedPowerLawLogLikelihoods(tail: Float64Array, xmin: number, fit: TruncatedPowerLawFit): Float64Array {
+export function truncatedPowerLawLogLikelihoods(
+  tail: Float64Array,
+  xmin: number,
+  fit: TruncatedPowerLawFit,
+): Float64Array {
   const out = new Float64Array(tail.length);
   const lambdaScaled = fit.lambda * xmin;
   const logK = fit.boundary ? -Math.log(fit.alpha - 1) : tplMoments(fit.alpha, lambdaScaled, true).logK;

@@ -19,7 +19,8 @@ import { openShardedIndex } from './safetensors-index.js';
 export async function openModelDirectory(path: string): Promise<LoadedModel> {
   const names = (await readdir(path)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const indexes = names.filter((n) => n.endsWith('.safetensors.index.json'));
-  const preferred = indexes.find((n) => n === 'model.safetensors.index.json') ?? (indexes.length === 1 ? indexes[0] : undefined);
+  const preferred =
+    indexes.find((n) => n === 'model.safetensors.index.json') ?? (indexes.length === 1 ? indexes[0] : undefined);
   if (preferred !== undefined) {
     const model = await openShardedIndex(join(path, preferred));
     return { ...model, path };
@@ -29,16 +30,14 @@ export async function openModelDirectory(path: string): Promise<LoadedModel> {
   }
   const shards = names.filter((n) => n.endsWith('.safetensors'));
   if (shards.length > 0) {
-    return openShards(
-      path,
-      await Promise.all(shards.map((s) => resolveInside(path, s, 'weights file'))),
-    );
+    return openShards(path, await Promise.all(shards.map((s) => resolveInside(path, s, 'weights file'))));
   }
   const onnx = names.filter((n) => n.endsWith('.onnx'));
   if (onnx.length === 0 && names.includes('onnx')) {
     const sub = (await readdir(join(path, 'onnx'))).filter((n) => n.endsWith('.onnx'));
     if (sub.length === 1) return { ...(await openOnnx(join(path, 'onnx', sub[0]!))), path };
-    if (sub.length > 1) throw new FormatError(`several ONNX files in ${join(path, 'onnx')} (${sub.join(', ')}): name the one to analyse`);
+    if (sub.length > 1)
+      throw new FormatError(`several ONNX files in ${join(path, 'onnx')} (${sub.join(', ')}): name the one to analyse`);
   }
   if (onnx.length === 1) return { ...(await openOnnx(join(path, onnx[0]!))), path };
   if (onnx.length > 1) throw new FormatError(`several ONNX files (${onnx.join(', ')}): name the one to analyse`);

@@ -19,7 +19,8 @@ export async function resolveInside(folder: string, name: string, what: string):
   if (isAbsolute(name) || /^[a-zA-Z]:[\\/]/.test(name) || name.startsWith('\\')) {
     throw new FormatError(`${what} refers to an absolute path '${name}': refused`);
   }
-  if (name.split(/[\\/]/).includes('..')) throw new FormatError(`${what} refers to '${name}', outside the model's folder: refused`);
+  if (name.split(/[\\/]/).includes('..'))
+    throw new FormatError(`${what} refers to '${name}', outside the model's folder: refused`);
   const candidate = resolve(folder, name);
   let real: string;
   let realFolder: string;

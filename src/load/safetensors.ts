@@ -67,9 +67,12 @@ export function parseHeader(json: unknown, dataBytes: number): HeaderEntry[] {
   let cursor = 0;
   for (const e of sorted) {
     if (e.begin < cursor) throw new FormatError(`tensor '${e.name}' overlaps the previous tensor's data`);
-    if (e.begin > cursor) throw new FormatError(`tensor '${e.name}' starts at byte ${e.begin}, leaving a hole after byte ${cursor}`);
+    if (e.begin > cursor)
+      throw new FormatError(`tensor '${e.name}' starts at byte ${e.begin}, leaving a hole after byte ${cursor}`);
     if (e.end > dataBytes) {
-      throw new FormatError(`tensor '${e.name}' points past the end of the file (byte ${e.end} of ${dataBytes} data bytes)`);
+      throw new FormatError(
+        `tensor '${e.name}' points past the end of the file (byte ${e.end} of ${dataBytes} data bytes)`,
+      );
     }
     cursor = e.end;
   }
@@ -98,12 +101,19 @@ function parseEntry(name: string, value: unknown): HeaderEntry {
     }
     shape.push(d);
     count *= d;
-    if (!Number.isSafeInteger(count)) throw new FormatError(`${where}: shape ${shape.join('×')}… has too many elements`);
+    if (!Number.isSafeInteger(count))
+      throw new FormatError(`${where}: shape ${shape.join('×')}… has too many elements`);
   }
   const offs = v.data_offsets;
-  if (!Array.isArray(offs) || offs.length !== 2) throw new FormatError(`${where}: data_offsets is not a [begin, end] pair`);
+  if (!Array.isArray(offs) || offs.length !== 2)
+    throw new FormatError(`${where}: data_offsets is not a [begin, end] pair`);
   const [begin, end] = offs as unknown[];
-  if (typeof begin !== 'number' || typeof end !== 'number' || !Number.isSafeInteger(begin) || !Number.isSafeInteger(end)) {
+  if (
+    typeof begin !== 'number' ||
+    typeof end !== 'number' ||
+    !Number.isSafeInteger(begin) ||
+    !Number.isSafeInteger(end)
+  ) {
     throw new FormatError(`${where}: data_offsets are not integers`);
   }
   if (begin < 0 || end < 0) throw new FormatError(`${where}: data_offsets are negative`);
@@ -118,13 +128,17 @@ function parseEntry(name: string, value: unknown): HeaderEntry {
 }
 
 /** One safetensors file: header read and validated, tensors read on demand. */
-async function openFile(path: string, displayPath: string): Promise<{ source: FileSource; entries: HeaderEntry[]; dataStart: number }> {
+async function openFile(
+  path: string,
+  displayPath: string,
+): Promise<{ source: FileSource; entries: HeaderEntry[]; dataStart: number }> {
   const source = await FileSource.open(path);
   try {
     if (source.size < 8) throw new FormatError(`file is ${source.size} bytes, too short for a safetensors header`);
     const lenBytes = await source.read(0, 8, 'header length');
     const headerLen = Number(new DataView(lenBytes.buffer).getBigUint64(0, true));
-    if (headerLen > MAX_HEADER_BYTES) throw new FormatError(`header length ${headerLen} is above the ${MAX_HEADER_BYTES}-byte cap`);
+    if (headerLen > MAX_HEADER_BYTES)
+      throw new FormatError(`header length ${headerLen} is above the ${MAX_HEADER_BYTES}-byte cap`);
     if (8 + headerLen > source.size) {
       throw new FormatError(`header length ${headerLen} is larger than the file (${source.size} bytes): truncated?`);
     }
@@ -208,7 +222,11 @@ export async function openSafetensors(path: string): Promise<LoadedModel> {
 }
 
 /** Opens several safetensors files as one model; with `weightMap`, checks it against them. */
-export async function openShards(path: string, shardPaths: string[], weightMap?: Record<string, string>): Promise<LoadedModel> {
+export async function openShards(
+  path: string,
+  shardPaths: string[],
+  weightMap?: Record<string, string>,
+): Promise<LoadedModel> {
   const opened: { source: FileSource; entries: HeaderEntry[]; dataStart: number }[] = [];
   try {
     const refs: TensorRef[] = [];
@@ -232,7 +250,8 @@ export async function openShards(path: string, shardPaths: string[], weightMap?:
       for (const [tensor, shard] of Object.entries(weightMap)) {
         const where = seen.get(tensor);
         if (where === undefined) throw new FormatError(`weight_map lists '${tensor}' but ${shard} does not contain it`);
-        if (basename(where) !== basename(shard)) throw new FormatError(`weight_map puts '${tensor}' in ${shard} but it is in ${basename(where)}`);
+        if (basename(where) !== basename(shard))
+          throw new FormatError(`weight_map puts '${tensor}' in ${shard} but it is in ${basename(where)}`);
       }
     }
     return {

@@ -70,7 +70,9 @@ function summaryText(report: CompareReport): string {
     `${s.compared} layers compared${changes.length > 0 ? ` (${changes.join(', ')}, ${s.phaseChanges.same} same phase)` : ', no phase changed'}`,
   ];
   if (s.added > 0 || s.removed > 0) parts.push(`${s.added} added, ${s.removed} removed`);
-  parts.push(`mean Δα ${signed(s.meanDeltaAlpha)}, mean Δ log norm ${signed(s.meanDeltaLogNorm)}, mean Δ stable rank ${signed(s.meanDeltaStableRank)}`);
+  parts.push(
+    `mean Δα ${signed(s.meanDeltaAlpha)}, mean Δ log norm ${signed(s.meanDeltaLogNorm)}, mean Δ stable rank ${signed(s.meanDeltaStableRank)}`,
+  );
   if (s.regressed > 0) parts.push(`${s.regressed} layer${s.regressed === 1 ? '' : 's'} regressed`);
   return parts.join('; ');
 }
@@ -93,7 +95,11 @@ export function renderCompareTable(report: CompareReport, options: { color: bool
   out.push('', summaryText(report));
   if (report.gate) {
     if (report.gate.passed) out.push(c.green('no regression'));
-    else out.push(c.red.bold(`regressions: ${failureCount(report.gate)}`), ...report.gate.failures.map((f) => c.red(`  ${printable(describeFailure(f), 1000)}`)));
+    else
+      out.push(
+        c.red.bold(`regressions: ${failureCount(report.gate)}`),
+        ...report.gate.failures.map((f) => c.red(`  ${printable(describeFailure(f), 1000)}`)),
+      );
   }
   return out.join('\n') + '\n';
 }
@@ -105,14 +111,28 @@ export function renderCompareMarkdown(report: CompareReport): string {
   out.push(row(HEAD), row(HEAD.map((_, i) => (i >= 3 && i <= 7 ? '---:' : ':---'))));
   for (const l of report.layers) {
     const r = cells(l);
-    out.push(row([code(r[0]!), ...r.slice(1, -1).map(text), l.regressions.length > 0 ? `**${text(r.at(-1)!)}**` : text(r.at(-1)!)]));
+    out.push(
+      row([
+        code(r[0]!),
+        ...r.slice(1, -1).map(text),
+        l.regressions.length > 0 ? `**${text(r.at(-1)!)}**` : text(r.at(-1)!),
+      ]),
+    );
   }
   if (report.gate) {
     out.push('');
     if (report.gate.passed) out.push('**Regressions: ✅ none**');
     else {
-      out.push(`**Regressions: ❌ ${failureCount(report.gate)}**`, '', row(['layer', 'rule', 'value']), row([':---', ':---', ':---']));
-      for (const f of report.gate.failures) out.push(row([code(f.layer), text(f.rule), text(typeof f.value === 'number' ? formatNumber(f.value, 4) : f.value)]));
+      out.push(
+        `**Regressions: ❌ ${failureCount(report.gate)}**`,
+        '',
+        row(['layer', 'rule', 'value']),
+        row([':---', ':---', ':---']),
+      );
+      for (const f of report.gate.failures)
+        out.push(
+          row([code(f.layer), text(f.rule), text(typeof f.value === 'number' ? formatNumber(f.value, 4) : f.value)]),
+        );
     }
   }
   return out.join('\n') + '\n';

@@ -17,7 +17,8 @@ interface Column {
 const analyzed = (f: (l: AnalyzedLayer) => Cell) => (l: LayerResult) => (l.status === 'analyzed' ? f(l) : null);
 const pl = (f: (p: Extract<AnalyzedLayer['powerLaw'], { status: 'ok' }>) => Cell) =>
   analyzed((l) => (l.powerLaw.status === 'ok' ? f(l.powerLaw) : null));
-const mp = (f: (p: Extract<AnalyzedLayer['mp'], { status: 'ok' }>) => Cell) => analyzed((l) => (l.mp.status === 'ok' ? f(l.mp) : null));
+const mp = (f: (p: Extract<AnalyzedLayer['mp'], { status: 'ok' }>) => Cell) =>
+  analyzed((l) => (l.mp.status === 'ok' ? f(l.mp) : null));
 
 /** Column names follow the JSON field names; fit fields are prefixed where they would clash. */
 export const CSV_COLUMNS: readonly Column[] = [

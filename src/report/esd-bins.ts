@@ -23,7 +23,9 @@ export function binCount(n: number, min = 10, max = 80): number {
 }
 
 /** The eigenvalues a log axis can show: above LOG_PLOT_FLOOR·λ_max (input ascending). */
-export function positiveRange(evals: ArrayLike<number>): { lo: number; hi: number; shown: number; hidden: number } | undefined {
+export function positiveRange(
+  evals: ArrayLike<number>,
+): { lo: number; hi: number; shown: number; hidden: number } | undefined {
   const n = evals.length;
   const hi = n > 0 ? evals[n - 1]! : 0;
   if (!(hi > 0) || !Number.isFinite(hi)) return undefined;

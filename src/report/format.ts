@@ -17,5 +17,7 @@ export function formatShape(shape: readonly number[]): string {
 
 /** The phase cell of a layer that has no phase: `skipped: bias` or `failed (solver): …`, unescaped. */
 export function notAnalysed(layer: SkippedLayer | FailedLayer): string {
-  return layer.status === 'skipped' ? `skipped: ${layer.skipReason}` : `failed (${layer.failure.code}): ${layer.failure.reason}`;
+  return layer.status === 'skipped'
+    ? `skipped: ${layer.skipReason}`
+    : `failed (${layer.failure.code}): ${layer.failure.reason}`;
 }

@@ -15,7 +15,12 @@ export function renderGithub(report: AnalysisReport): string {
   const models = report.models.map((m) => m.path).join(', ');
   out.push(`::group::rmt-analyze: ${escapeData(models)} (${report.summary.layers} layers)`);
   // A line starting with "::" would be read as a command; the table never starts one, but be safe.
-  out.push(...renderTable(report, { color: false }).trimEnd().split('\n').map((l) => (l.startsWith('::') ? ' ' + l : l)));
+  out.push(
+    ...renderTable(report, { color: false })
+      .trimEnd()
+      .split('\n')
+      .map((l) => (l.startsWith('::') ? ' ' + l : l)),
+  );
   out.push('::endgroup::');
   const multiModel = report.models.length > 1;
   for (const f of report.gate?.failures ?? []) {

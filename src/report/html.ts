@@ -204,7 +204,8 @@ function gate(g: GateResult, layers: readonly LayerResult[]): string {
   out += '<table><thead><tr><th>layer</th><th>rule</th><th class="n">value</th></tr></thead><tbody>';
   for (const f of g.failures) {
     const i = anchor.get(f.layer);
-    const name = i !== undefined && layers[i]?.status === 'analyzed' ? `<a href="#L${i}">${esc(f.layer)}</a>` : esc(f.layer);
+    const name =
+      i !== undefined && layers[i]?.status === 'analyzed' ? `<a href="#L${i}">${esc(f.layer)}</a>` : esc(f.layer);
     const value = typeof f.value === 'number' ? fmt(f.value) : esc(f.value);
     out += `<tr><td class="name mono">${name}</td><td>${esc(f.rule)}</td><td class="n">${value}</td></tr>`;
   }
@@ -214,7 +215,8 @@ function gate(g: GateResult, layers: readonly LayerResult[]): string {
 function index(report: AnalysisReport): string {
   const multi = report.models.length > 1;
   let out = '<section id="index"><h2>Layer index</h2><div class="card idx"><table><thead><tr>';
-  out += '<th class="n">#</th><th>layer</th><th>kind</th><th>shape</th><th class="n">N×M</th><th class="n">α</th><th class="n">λmax</th><th class="n">λ₊</th><th class="n">spikes</th><th>phase</th>';
+  out +=
+    '<th class="n">#</th><th>layer</th><th>kind</th><th>shape</th><th class="n">N×M</th><th class="n">α</th><th class="n">λmax</th><th class="n">λ₊</th><th class="n">spikes</th><th>phase</th>';
   out += '</tr></thead><tbody>';
   let lastModel = -1;
   report.layers.forEach((l, i) => {
@@ -319,7 +321,10 @@ function numbers(l: AnalyzedLayer): string {
     const stats = (pr: number | null, lr: number | null, h: number | null) =>
       `participation ratio ${fmt(pr, 3)} · localization ratio ${fmt(lr, 3)} · entropy ${fmt(h, 3)}`;
     const group = (name: string, g: typeof v.tail) =>
-      wide(`${name}, ${g.count} vectors${g.computed < g.count ? ` (${g.computed} computed)` : ''}`, g.computed > 0 ? stats(g.participationRatio, g.localizationRatio, g.entropy) : '—');
+      wide(
+        `${name}, ${g.count} vectors${g.computed < g.count ? ` (${g.computed} computed)` : ''}`,
+        g.computed > 0 ? stats(g.participationRatio, g.localizationRatio, g.entropy) : '—',
+      );
     out += group('tail', v.tail);
     out += group('bulk', v.bulk);
     out += wide('random vectors', stats(v.random.participationRatio, v.random.localizationRatio, v.random.entropy));

@@ -17,8 +17,30 @@ export function renderMarkdown(report: AnalysisReport): string {
 
   const analyzed = report.layers.filter((l) => l.status === 'analyzed');
   if (analyzed.length > 0) {
-    const head = [...(multiModel ? ['model'] : []), 'layer', 'kind', 'shape', 'N×M', 'α', 'D', 'log norm', 'stable rank', 'phase'];
-    const align = [...(multiModel ? ['---:'] : []), ':---', ':---', ':---', '---:', '---:', '---:', '---:', '---:', ':---'];
+    const head = [
+      ...(multiModel ? ['model'] : []),
+      'layer',
+      'kind',
+      'shape',
+      'N×M',
+      'α',
+      'D',
+      'log norm',
+      'stable rank',
+      'phase',
+    ];
+    const align = [
+      ...(multiModel ? ['---:'] : []),
+      ':---',
+      ':---',
+      ':---',
+      '---:',
+      '---:',
+      '---:',
+      '---:',
+      '---:',
+      ':---',
+    ];
     out.push(row(head), row(align));
     for (const l of analyzed) {
       if (l.status !== 'analyzed') continue;
@@ -44,8 +66,14 @@ export function renderMarkdown(report: AnalysisReport): string {
   const skipped = report.layers.filter((l): l is Extract<LayerResult, { status: 'skipped' }> => l.status === 'skipped');
   if (skipped.length > 0) {
     out.push(`<details><summary>${skipped.length} skipped layer${skipped.length === 1 ? '' : 's'}</summary>`, '');
-    out.push(row([...(multiModel ? ['model'] : []), 'layer', 'shape', 'reason']), row([...(multiModel ? ['---:'] : []), ':---', ':---', ':---']));
-    for (const l of skipped) out.push(row([...(multiModel ? [String(l.model + 1)] : []), code(l.id), formatShape(l.shape), text(l.skipReason)]));
+    out.push(
+      row([...(multiModel ? ['model'] : []), 'layer', 'shape', 'reason']),
+      row([...(multiModel ? ['---:'] : []), ':---', ':---', ':---']),
+    );
+    for (const l of skipped)
+      out.push(
+        row([...(multiModel ? [String(l.model + 1)] : []), code(l.id), formatShape(l.shape), text(l.skipReason)]),
+      );
     out.push('', '</details>', '');
   }
 
@@ -61,7 +89,11 @@ function summaryLine(report: AnalysisReport): string {
     .map(([p, n]) => `${p} ${n}`);
   if (phases.length > 0) parts.push(phases.join(', '));
   if (s.analyzed > 0) {
-    parts.push(`mean α ${formatNumber(s.meanAlpha, 3)}`, `mean log norm ${formatNumber(s.meanLogNorm, 3)}`, `mean stable rank ${formatNumber(s.meanStableRank, 3)}`);
+    parts.push(
+      `mean α ${formatNumber(s.meanAlpha, 3)}`,
+      `mean log norm ${formatNumber(s.meanLogNorm, 3)}`,
+      `mean stable rank ${formatNumber(s.meanStableRank, 3)}`,
+    );
   }
   return parts.join(' · ');
 }
@@ -69,8 +101,14 @@ function summaryLine(report: AnalysisReport): string {
 function gateSection(gate: GateResult, multiModel: boolean): string[] {
   if (gate.passed) return ['**Gate: ✅ passed**'];
   const out = [`**Gate: ❌ failed** (${failureCount(gate)})`, ''];
-  out.push(row([...(multiModel ? ['model'] : []), 'layer', 'rule', 'value']), row([...(multiModel ? ['---:'] : []), ':---', ':---', ':---']));
-  for (const f of gate.failures) out.push(row([...(multiModel ? [String(f.model + 1)] : []), code(f.layer), text(f.rule), text(formatValue(f.value))]));
+  out.push(
+    row([...(multiModel ? ['model'] : []), 'layer', 'rule', 'value']),
+    row([...(multiModel ? ['---:'] : []), ':---', ':---', ':---']),
+  );
+  for (const f of gate.failures)
+    out.push(
+      row([...(multiModel ? [String(f.model + 1)] : []), code(f.layer), text(f.rule), text(formatValue(f.value))]),
+    );
   return out;
 }
 

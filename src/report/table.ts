@@ -37,16 +37,49 @@ const COLUMNS: readonly Column[] = [
   { title: 'layer', align: 'left', cell: (l) => printable(l.id, 120) },
   { title: 'kind', align: 'left', cell: (l) => l.kind },
   { title: 'shape', align: 'left', cell: (l) => formatShape(l.shape) },
-  { title: 'N×M', align: 'right', cell: (l) => (l.status === 'analyzed' ? `${l.N}×${l.M}${l.slices > 1 ? `·${l.slices}` : ''}` : '') },
+  {
+    title: 'N×M',
+    align: 'right',
+    cell: (l) => (l.status === 'analyzed' ? `${l.N}×${l.M}${l.slices > 1 ? `·${l.slices}` : ''}` : ''),
+  },
   { title: 'Q', align: 'right', cell: (l) => (l.status === 'analyzed' ? formatNumber(l.Q, 3) : '') },
   { title: 'λmax', align: 'right', cell: (l) => (l.status === 'analyzed' ? formatNumber(l.metrics.lambdaMax) : '') },
-  { title: 'stable rank', align: 'right', cell: (l) => (l.status === 'analyzed' ? formatNumber(l.metrics.stableRank) : '') },
-  { title: 'entropy', align: 'right', cell: (l) => (l.status === 'analyzed' ? formatNumber(l.metrics.entropy, 3) : '') },
-  { title: 'α', align: 'right', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? formatNumber(l.powerLaw.alpha, 3) : l.status === 'analyzed' ? '—' : '') },
-  { title: 'D', align: 'right', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? formatNumber(l.powerLaw.D, 2) : '') },
-  { title: 'xmin', align: 'right', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? formatNumber(l.powerLaw.xmin, 3) : '') },
+  {
+    title: 'stable rank',
+    align: 'right',
+    cell: (l) => (l.status === 'analyzed' ? formatNumber(l.metrics.stableRank) : ''),
+  },
+  {
+    title: 'entropy',
+    align: 'right',
+    cell: (l) => (l.status === 'analyzed' ? formatNumber(l.metrics.entropy, 3) : ''),
+  },
+  {
+    title: 'α',
+    align: 'right',
+    cell: (l) =>
+      l.status === 'analyzed' && l.powerLaw.status === 'ok'
+        ? formatNumber(l.powerLaw.alpha, 3)
+        : l.status === 'analyzed'
+          ? '—'
+          : '',
+  },
+  {
+    title: 'D',
+    align: 'right',
+    cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? formatNumber(l.powerLaw.D, 2) : ''),
+  },
+  {
+    title: 'xmin',
+    align: 'right',
+    cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? formatNumber(l.powerLaw.xmin, 3) : ''),
+  },
   // Which tail model fits best (issue 8): PL, TPL (power law with exponential cutoff) or EXP.
-  { title: 'fit', align: 'left', cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? l.powerLaw.bestFit : '') },
+  {
+    title: 'fit',
+    align: 'left',
+    cell: (l) => (l.status === 'analyzed' && l.powerLaw.status === 'ok' ? l.powerLaw.bestFit : ''),
+  },
   { title: 'phase', align: 'left', cell: (l) => (l.status === 'analyzed' ? l.phase.name : printable(notAnalysed(l))) },
 ];
 
@@ -104,7 +137,8 @@ export function renderTable(report: AnalysisReport, options: TableOptions): stri
       out.push(c.dim(`    ↳ ${printable(layer.phase.reason)}`));
       for (const line of explainExtras(layer)) out.push(c.dim(`    ↳ ${line}`));
     }
-    if (options.plot && layer.eigenvalues) out.push(...sparkHistogram(layer, layer.eigenvalues, { style: terminalStyle(options.color) }));
+    if (options.plot && layer.eigenvalues)
+      out.push(...sparkHistogram(layer, layer.eigenvalues, { style: terminalStyle(options.color) }));
   });
   out.push('');
   out.push(...summaryLines(report, c));
@@ -133,8 +167,12 @@ function summaryLines(report: AnalysisReport, c: ChalkInstance): string[] {
 function gateLines(report: AnalysisReport, c: ChalkInstance): string[] {
   const gate = report.gate!;
   if (gate.passed) return [c.green('gate passed')];
-  const where = (model: number) => (report.models.length > 1 ? ` [${printable(report.models[model]?.path ?? String(model))}]` : '');
-  return [c.red.bold(`gate failed: ${failureCount(gate)}`), ...gate.failures.map((f) => c.red(`  ${printable(describeFailure(f), 1000)}${where(f.model)}`))];
+  const where = (model: number) =>
+    report.models.length > 1 ? ` [${printable(report.models[model]?.path ?? String(model))}]` : '';
+  return [
+    c.red.bold(`gate failed: ${failureCount(gate)}`),
+    ...gate.failures.map((f) => c.red(`  ${printable(describeFailure(f), 1000)}${where(f.model)}`)),
+  ];
 }
 
 /** --explain lines for the issue-8 diagnostics: the best-fit decision, traps, localization. */

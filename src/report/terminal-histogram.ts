@@ -172,7 +172,9 @@ export function fullHistogram(layer: AnalyzedLayer, evals: ArrayLike<number>, op
   const style = options.style ?? PLAIN_STYLE;
   const rows = Math.max(3, options.height ?? 12);
   const out: string[] = [];
-  out.push(`${style.bold(printable(layer.id))}  ${formatShape(layer.shape)}  ${layer.N}×${layer.M}${layer.slices > 1 ? `·${layer.slices}` : ''}  Q ${formatNumber(layer.Q, 3)}  ${style.phase(layer.phase.name, layer.phase.name)}`);
+  out.push(
+    `${style.bold(printable(layer.id))}  ${formatShape(layer.shape)}  ${layer.N}×${layer.M}${layer.slices > 1 ? `·${layer.slices}` : ''}  Q ${formatNumber(layer.Q, 3)}  ${style.phase(layer.phase.name, layer.phase.name)}`,
+  );
   const pl = layer.powerLaw;
   const mp = layer.mp;
   out.push(
@@ -245,7 +247,9 @@ export function fullHistogram(layer: AnalyzedLayer, evals: ArrayLike<number>, op
   const notes = [`λ on a log axis, ${bins} bins`];
   if (pl.status === 'ok') notes.push('the fitted tail (λ ≥ xmin) in the phase colour');
   if (c.hidden > 0) notes.push(`${c.hidden} eigenvalue${c.hidden === 1 ? '' : 's'} ≈ 0 not shown`);
-  out.push(...wrap(notes.join('; '), Math.max(20, options.width - gutter)).map((l) => style.dim(' '.repeat(gutter) + l)));
+  out.push(
+    ...wrap(notes.join('; '), Math.max(20, options.width - gutter)).map((l) => style.dim(' '.repeat(gutter) + l)),
+  );
   return out;
 }
 

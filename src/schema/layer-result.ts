@@ -225,7 +225,11 @@ export interface EigenvectorLocalization {
   /** Eigenvalues at numerical zero, left out of both groups (their basis is arbitrary). */
   readonly numNull: number;
   /** The same metrics for random (delocalized) unit vectors of length M: the reference. */
-  readonly random: { readonly participationRatio: number; readonly localizationRatio: number; readonly entropy: number };
+  readonly random: {
+    readonly participationRatio: number;
+    readonly localizationRatio: number;
+    readonly entropy: number;
+  };
   /** Each computed eigenvector, ascending by eigenvalue, with --eigenvalues. */
   readonly perVector?: {
     readonly eigenvalue: readonly number[];

@@ -60,7 +60,8 @@ export async function reduceToBand(ort: OrtBackend, A: Float64Array, n: number, 
   const R = mem.subarray(n * b, n * b + b * b);
   const T = mem.subarray(n * b + b * b, n * b + 2 * b * b);
   const qr = kernels
-    ? (m: number) => kernels.panelQR(0, m, b, R.byteOffset, T.byteOffset, T.byteOffset + b * b * 8, T.byteOffset + b * b * 8 + b * 8)
+    ? (m: number) =>
+        kernels.panelQR(0, m, b, R.byteOffset, T.byteOffset, T.byteOffset + b * b * 8, T.byteOffset + b * b * 8 + b * 8)
     : (m: number) => panelQR(Pc, m, b, R, T);
   let base = 0;
   let w = n;
@@ -213,11 +214,26 @@ function bandGraph(lazy: boolean): GraphSpec {
     { op: 'MatMul', inputs: [y0, 'T'], outputs: ['Y'] },
     { op: 'MatMul', inputs: ['VT', 'Y'], outputs: ['Wm'] },
     { op: 'Gemm', inputs: ['T', 'Wm'], outputs: ['U'], attributes: { transA: 1 } },
-    { op: 'Gemm', inputs: ['VT', 'U', 'Y'], outputs: ['Z'], attributes: { transA: 1, alpha: { float: -0.5 }, beta: { float: 1 } } },
+    {
+      op: 'Gemm',
+      inputs: ['VT', 'U', 'Y'],
+      outputs: ['Z'],
+      attributes: { transA: 1, alpha: { float: -0.5 }, beta: { float: 1 } },
+    },
     { op: 'Slice', inputs: ['Z', 'k0', 'kbf', 'ax0'], outputs: ['Z0'] },
     { op: 'Slice', inputs: ['VT', 'k0', 'kbf', 'ax1'], outputs: ['V0T'] },
-    { op: 'Gemm', inputs: ['VT', 'Z0', f0], outputs: ['F1'], attributes: { transA: 1, transB: 1, alpha: { float: -1 }, beta: { float: 1 } } },
-    { op: 'Gemm', inputs: ['Z', 'V0T', 'F1'], outputs: ['F'], attributes: { alpha: { float: -1 }, beta: { float: 1 } } },
+    {
+      op: 'Gemm',
+      inputs: ['VT', 'Z0', f0],
+      outputs: ['F1'],
+      attributes: { transA: 1, transB: 1, alpha: { float: -1 }, beta: { float: 1 } },
+    },
+    {
+      op: 'Gemm',
+      inputs: ['Z', 'V0T', 'F1'],
+      outputs: ['F'],
+      attributes: { alpha: { float: -1 }, beta: { float: 1 } },
+    },
     { op: 'Transpose', inputs: ['Z'], outputs: ['ZT'], attributes: { perm: [1, 0] } },
   );
   const f = (name: string, dims: (number | string)[]) => ({ name, dims });

@@ -114,7 +114,15 @@ function reflector(band: Float64Array, off: number, len: number, v: Float64Array
 const BETA = { beta: 0 };
 
 /** D ← H·D·H for the symmetric len×len diagonal block at (s, s), H = I − τ·v·vᵀ. */
-function twoSided(band: Float64Array, ld: number, s: number, len: number, v: Float64Array, tau: number, w: Float64Array): void {
+function twoSided(
+  band: Float64Array,
+  ld: number,
+  s: number,
+  len: number,
+  v: Float64Array,
+  tau: number,
+  w: Float64Array,
+): void {
   w.fill(0, 0, len);
   for (let q = 0; q < len; q++) {
     const col = (s + q) * ld - q;

@@ -73,7 +73,8 @@ export async function eigenvaluesOwned(
   const take = () => {
     const W = box.W;
     box.W = undefined;
-    if (W === undefined || W.length !== rows * cols) throw new RangeError(`eigenvalues: ${W?.length} values for ${rows}×${cols}`);
+    if (W === undefined || W.length !== rows * cols)
+      throw new RangeError(`eigenvalues: ${W?.length} values for ${rows}×${cols}`);
     return W;
   };
   if (ort === undefined || n < (options.minTwoStage ?? TWO_STAGE_MIN_N)) return eigenvaluesTs(take(), rows, cols);

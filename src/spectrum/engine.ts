@@ -159,7 +159,8 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       return;
     }
     const msg: JobMessage = { type: 'job', id, W, rows: p.rows, cols: p.cols, threads: p.weight, useOrt };
-    const whole = !(W.buffer instanceof SharedArrayBuffer) && W.byteOffset === 0 && W.byteLength === W.buffer.byteLength;
+    const whole =
+      !(W.buffer instanceof SharedArrayBuffer) && W.byteOffset === 0 && W.byteLength === W.buffer.byteLength;
     slot.worker.postMessage(msg, whole ? [W.buffer as ArrayBuffer] : []);
     // Reading a large matrix left its raw bytes (half of W for float32) as garbage on this
     // thread; free them before the worker allocates the Gram matrix, not at V8's leisure
@@ -167,7 +168,11 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     if (W.byteLength === 0 && p.rows * p.cols * 8 >= GC_ABOVE_BYTES) fullGc();
   };
 
-  const schedule = (rows: number, cols: number, load: () => Promise<Float64Array> | Float64Array): Promise<Float64Array> => {
+  const schedule = (
+    rows: number,
+    cols: number,
+    load: () => Promise<Float64Array> | Float64Array,
+  ): Promise<Float64Array> => {
     if (closed) return Promise.reject(new Error('spectrum engine is closed'));
     if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || rows < 0 || cols < 0) {
       return Promise.reject(new RangeError(`eigenvalues: invalid shape ${rows}×${cols}`));

@@ -36,7 +36,8 @@ export class OrtBackend {
     try {
       const require = createRequire(import.meta.url);
       const ort = require('onnxruntime-node') as OrtModule;
-      if (typeof ort?.InferenceSession?.create !== 'function') return { unavailable: 'onnxruntime-node has no InferenceSession' };
+      if (typeof ort?.InferenceSession?.create !== 'function')
+        return { unavailable: 'onnxruntime-node has no InferenceSession' };
       return new OrtBackend(ort, Math.max(1, Math.floor(threads)));
     } catch (e) {
       return { unavailable: `onnxruntime-node failed to load: ${(e as Error).message.split('\n')[0]}` };
@@ -57,7 +58,11 @@ export class OrtBackend {
   }
 
   /** Runs the graph built by `build` (built and compiled once per key) on `feeds`. */
-  async run(key: string, build: () => GraphSpec, feeds: Record<string, OrtTensor>): Promise<Record<string, Float64Array>> {
+  async run(
+    key: string,
+    build: () => GraphSpec,
+    feeds: Record<string, OrtTensor>,
+  ): Promise<Record<string, Float64Array>> {
     const out = await (await this.session(key, build)).run(feeds);
     const result: Record<string, Float64Array> = {};
     for (const [k, v] of Object.entries(out)) result[k] = v.data as Float64Array;

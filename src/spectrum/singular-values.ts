@@ -57,7 +57,16 @@ export function accurateSquaredSingularValues(W: Float64Array, rows: number, col
  *  - right (row k, columns c..M−1 with c = k+1): A[k:, c:] ← A[k:, c:]·(I − τvvᵀ).
  * Rows are traversed contiguously in both cases.
  */
-function reflect(A: Float64Array, M: number, k: number, end: number, c: number, left: boolean, v: Float64Array, w: Float64Array): number {
+function reflect(
+  A: Float64Array,
+  M: number,
+  k: number,
+  end: number,
+  c: number,
+  left: boolean,
+  v: Float64Array,
+  w: Float64Array,
+): number {
   const N = A.length / M;
   // x: the entries to reduce.
   const at = (i: number) => (left ? i * M + k : k * M + i);

@@ -16,7 +16,8 @@ export function tridiagonalEigenvalues(d: Float64Array, e: Float64Array): Float6
   if (n === 0) return d;
   let scale = 0;
   for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(d[i]!), i < n - 1 ? Math.abs(e[i]!) : 0);
-  if (!Number.isFinite(scale)) throw new RangeError('the matrix has non-finite values (NaN or ±Infinity in W, or its Gram matrix overflows)');
+  if (!Number.isFinite(scale))
+    throw new RangeError('the matrix has non-finite values (NaN or ±Infinity in W, or its Gram matrix overflows)');
   if (scale === 0) return d.sort();
   const inv = 1 / scale;
   // E[i] = (e[i]/scale)², E[n−1] = 0 ends every search for a negligible coupling.

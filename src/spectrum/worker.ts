@@ -36,7 +36,13 @@ export interface CloseMessage {
 }
 
 export type ResultMessage =
-  | { readonly id: number; readonly ok: true; readonly values: Float64Array; readonly backend: 'onnxruntime' | 'typescript'; readonly note?: string }
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly values: Float64Array;
+      readonly backend: 'onnxruntime' | 'typescript';
+      readonly note?: string;
+    }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
 const workspace = new Workspace();
@@ -90,24 +96,26 @@ parentPort?.on('message', (message: JobMessage | WarmMessage | CloseMessage) => 
   const collect = message.W.byteLength >= COLLECT_ABOVE_BYTES ? fullGc : () => {};
   const box: { W?: Float64Array | undefined } = { W: message.W };
   (message as { W?: Float64Array }).W = undefined;
-  void track((async () => {
-    try {
-      const b = job.useOrt ? backendFor(job.threads) : { unavailable: 'not requested' };
-      const ort = b instanceof OrtBackend ? b : undefined;
-      // The worker owns W now; eigenvaluesOwned drops it once the Gram matrix exists.
-      const values = await eigenvaluesOwned(ort, box, job.rows, job.cols, { workspace, afterGram: collect });
-      const msg: ResultMessage = {
-        id: job.id,
-        ok: true,
-        values,
-        backend: ort ? 'onnxruntime' : 'typescript',
-        ...(b instanceof OrtBackend ? {} : { note: b.unavailable }),
-      };
-      parentPort!.postMessage(msg, [values.buffer as ArrayBuffer]);
-    } catch (e) {
-      const msg: ResultMessage = { id: job.id, ok: false, error: (e as Error).message ?? String(e) };
-      parentPort!.postMessage(msg);
-    }
-    collect();
-  })());
+  void track(
+    (async () => {
+      try {
+        const b = job.useOrt ? backendFor(job.threads) : { unavailable: 'not requested' };
+        const ort = b instanceof OrtBackend ? b : undefined;
+        // The worker owns W now; eigenvaluesOwned drops it once the Gram matrix exists.
+        const values = await eigenvaluesOwned(ort, box, job.rows, job.cols, { workspace, afterGram: collect });
+        const msg: ResultMessage = {
+          id: job.id,
+          ok: true,
+          values,
+          backend: ort ? 'onnxruntime' : 'typescript',
+          ...(b instanceof OrtBackend ? {} : { note: b.unavailable }),
+        };
+        parentPort!.postMessage(msg, [values.buffer as ArrayBuffer]);
+      } catch (e) {
+        const msg: ResultMessage = { id: job.id, ok: false, error: (e as Error).message ?? String(e) };
+        parentPort!.postMessage(msg);
+      }
+      collect();
+    })(),
+  );
 });

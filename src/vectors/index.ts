@@ -57,18 +57,28 @@ export interface VectorOptions {
 export function estimateVectorSeconds(plan: MatrixPlan, maxVectorsPerSlice = MAX_VECTORS_PER_SLICE): number {
   const M = Math.min(plan.rows, plan.cols);
   const k = Math.min(M, maxVectorsPerSlice);
-  const ns = plan.rows * plan.cols * M * NS_PER_GRAM_FLOP + M ** 3 * NS_PER_REDUCTION_FLOP + k * M * M * NS_PER_VECTOR_FLOP;
+  const ns =
+    plan.rows * plan.cols * M * NS_PER_GRAM_FLOP + M ** 3 * NS_PER_REDUCTION_FLOP + k * M * M * NS_PER_VECTOR_FLOP;
   return (plan.slices * ns) / 1e9;
 }
 
-export function eigenvectorLocalization(values: Float64Array, plan: MatrixPlan, options: VectorOptions): EigenvectorLocalization {
+export function eigenvectorLocalization(
+  values: Float64Array,
+  plan: MatrixPlan,
+  options: VectorOptions,
+): EigenvectorLocalization {
   const { rows, cols, slices, eigenScale } = plan;
   const M = Math.min(rows, cols);
   const maxVectors = options.maxVectorsPerSlice ?? MAX_VECTORS_PER_SLICE;
   const threshold = options.split.threshold;
   const tail = new GroupAccumulator();
   const bulk = new GroupAccumulator();
-  const perVector: { eigenvalue: number[]; participationRatio: number[]; localizationRatio: number[]; entropy: number[] } = {
+  const perVector: {
+    eigenvalue: number[];
+    participationRatio: number[];
+    localizationRatio: number[];
+    entropy: number[];
+  } = {
     eigenvalue: [],
     participationRatio: [],
     localizationRatio: [],

@@ -256,10 +256,17 @@ const INVERSE_ITERATIONS = 3;
  * one cluster are orthogonalised against each other (modified Gram–Schmidt) after each
  * solve; an eigenvalue equal to the previous one is nudged by 10ε‖T‖ so the solves differ.
  */
-function inverseIteration(t: Tridiagonal, values: Float64Array, indices: readonly number[], n: number, seed: number): Float64Array {
+function inverseIteration(
+  t: Tridiagonal,
+  values: Float64Array,
+  indices: readonly number[],
+  n: number,
+  seed: number,
+): Float64Array {
   const { d, e } = t;
   let norm = 0;
-  for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(d[i]!) + Math.abs(e[i]!) + (i > 0 ? Math.abs(e[i - 1]!) : 0));
+  for (let i = 0; i < n; i++)
+    norm = Math.max(norm, Math.abs(d[i]!) + Math.abs(e[i]!) + (i > 0 ? Math.abs(e[i - 1]!) : 0));
   const out = new Float64Array(indices.length * n);
   if (!(norm > 0)) {
     // T = 0: every vector is an eigenvector; the standard basis is as good as any.
@@ -273,7 +280,7 @@ function inverseIteration(t: Tridiagonal, values: Float64Array, indices: readonl
   const u2 = new Float64Array(n);
   const l = new Float64Array(n);
   const piv = new Uint8Array(n);
-  let state = (seed >>> 0) || 1;
+  let state = seed >>> 0 || 1;
   const rand = () => {
     state ^= state << 13;
     state ^= state >>> 17;

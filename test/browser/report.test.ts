@@ -123,7 +123,10 @@ describe('HTML report in headless Chromium', () => {
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.locator('script').count()).toBe(1);
     // The names are shown, as text.
-    expect(await page.locator('details.layer .lname').allTextContents()).toEqual([HOSTILE, '"><script>alert(2)</script>']);
+    expect(await page.locator('details.layer .lname').allTextContents()).toEqual([
+      HOSTILE,
+      '"><script>alert(2)</script>',
+    ]);
     await page.close();
   });
 

@@ -44,7 +44,13 @@ function fakeClock() {
   };
 }
 
-const event = (done: number, total = 10, layer = 'model.layers.3.mlp.weight', model = 0, models = 1) => ({ done, total, layer, model, models });
+const event = (done: number, total = 10, layer = 'model.layers.3.mlp.weight', model = 0, models = 1) => ({
+  done,
+  total,
+  layer,
+  model,
+  models,
+});
 
 describe('progress bar', () => {
   it('is absent when stderr is not a terminal (piped, redirected)', () => {

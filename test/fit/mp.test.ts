@@ -13,7 +13,9 @@ import type { AnalyzedLayer, MpOk, MpResult } from '../../src/schema/index.js';
 import { Rng, addLowRank, orthonormalColumns } from '../generators/index.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/reference/synthetic.safetensors', import.meta.url));
-const REFERENCE = JSON.parse(readFileSync(new URL('../../fixtures/reference/synthetic.ww.json', import.meta.url), 'utf8')) as {
+const REFERENCE = JSON.parse(
+  readFileSync(new URL('../../fixtures/reference/synthetic.ww.json', import.meta.url), 'utf8'),
+) as {
   layers: Record<string, Record<string, number | boolean | string>>;
 };
 
@@ -28,7 +30,15 @@ function noiseEvals(seed: number, N: number, M: number, thetas: readonly number[
   const X = new Float64Array(N * M);
   for (let i = 0; i < X.length; i++) X[i] = rng.normal() / Math.sqrt(N);
   if (thetas.length > 0) {
-    addLowRank(X, N, M, orthonormalColumns(rng, N, thetas.length), thetas, orthonormalColumns(rng, M, thetas.length), thetas.length);
+    addLowRank(
+      X,
+      N,
+      M,
+      orthonormalColumns(rng, N, thetas.length),
+      thetas,
+      orthonormalColumns(rng, M, thetas.length),
+      thetas.length,
+    );
   }
   return gramEigenvalues(X, N, M);
 }
@@ -41,11 +51,18 @@ describe('agreement with the reference tool (synthetic.ww.json mp.*)', () => {
   });
 
   it('analyses every tensor the reference analyses', () => {
-    const expected = Object.entries(REFERENCE.layers).filter(([, v]) => v.skipped !== true).map(([k]) => k).sort();
+    const expected = Object.entries(REFERENCE.layers)
+      .filter(([, v]) => v.skipped !== true)
+      .map(([k]) => k)
+      .sort();
     expect(layers.map((l) => l.name).sort()).toEqual(expected);
   });
 
-  it.each(Object.entries(REFERENCE.layers).filter(([, v]) => v.skipped !== true).map(([k]) => k))('%s', (name) => {
+  it.each(
+    Object.entries(REFERENCE.layers)
+      .filter(([, v]) => v.skipped !== true)
+      .map(([k]) => k),
+  )('%s', (name) => {
     const ref = REFERENCE.layers[name]!;
     const layer = layers.find((l) => l.name === name)!;
     const mp = ok(layer.mp);
@@ -63,7 +80,10 @@ describe('agreement with the reference tool (synthetic.ww.json mp.*)', () => {
   });
 
   it('flags the fits that sit on the reference tool’s lower σ bound', () => {
-    const atBound = layers.filter((l) => l.mp.status === 'ok' && l.mp.atBound === 'lower').map((l) => l.name).sort();
+    const atBound = layers
+      .filter((l) => l.mp.status === 'ok' && l.mp.atBound === 'lower')
+      .map((l) => l.name)
+      .sort();
     expect(atBound).toEqual(['c_pareto_mu1_1500x500', 'c_student_t_nu1_1500x500', 'd_rank50_1000x500']);
   });
 });
@@ -128,9 +148,16 @@ describe('robustness: never throws, fails with a reason', () => {
   it('fails on too few, non-finite or all-zero eigenvalues', () => {
     const few = fitMarchenkoPastur(new Float64Array([1, 2, 3]), ctx(6, 3));
     expect(few).toMatchObject({ status: 'failed', code: 'too-few-eigenvalues' });
-    const nan = fitMarchenkoPastur(Float64Array.from({ length: 20 }, (_, i) => (i === 5 ? NaN : i + 1)), ctx(40, 20));
+    const nan = fitMarchenkoPastur(
+      Float64Array.from({ length: 20 }, (_, i) => (i === 5 ? NaN : i + 1)),
+      ctx(40, 20),
+    );
     expect(nan).toEqual({ status: 'failed', code: 'non-finite', reason: 'eigenvalues are not finite' });
-    expect(fitMarchenkoPastur(new Float64Array(20), ctx(40, 20))).toEqual({ status: 'failed', code: 'all-zero', reason: 'all eigenvalues are zero' });
+    expect(fitMarchenkoPastur(new Float64Array(20), ctx(40, 20))).toEqual({
+      status: 'failed',
+      code: 'all-zero',
+      reason: 'all eigenvalues are zero',
+    });
   });
 
   it('handles Q = 1, tiny M, constant spectra, heavy tails and rank deficiency', () => {
@@ -148,7 +175,8 @@ describe('robustness: never throws, fails with a reason', () => {
     for (const [evals, c] of cases) {
       const r = fitMarchenkoPastur(evals, c);
       if (r.status === 'ok') {
-        for (const v of [r.sigma, r.lambdaPlus, r.lambdaMinus, r.twWidth, r.softRank, r.bulkKS, r.scale]) expect(Number.isFinite(v)).toBe(true);
+        for (const v of [r.sigma, r.lambdaPlus, r.lambdaMinus, r.twWidth, r.softRank, r.bulkKS, r.scale])
+          expect(Number.isFinite(v)).toBe(true);
         expect(r.numSpikes).toBeGreaterThanOrEqual(0);
         expect(r.numSpikes + r.bulkSize).toBe(evals.length);
         expect(r.bulkKS).toBeGreaterThanOrEqual(0);

@@ -25,7 +25,13 @@ export function sampleExponential(n: number, lambda: number, xmin: number, seed:
  * with probability e^{−Λ(x−xmin)}; for 0 ≤ α ≤ 1 propose the exponential and accept with
  * probability (x/xmin)^{−α}.
  */
-export function sampleTruncatedPowerLaw(n: number, alpha: number, lambda: number, xmin: number, seed: number): Float64Array {
+export function sampleTruncatedPowerLaw(
+  n: number,
+  alpha: number,
+  lambda: number,
+  xmin: number,
+  seed: number,
+): Float64Array {
   if (alpha < 0) throw new RangeError('sampler needs α ≥ 0');
   const rng = createRng(seed);
   const out = new Float64Array(n);

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { chiSquare1Survival, digamma, erfc, gammaQ, lnGamma } from '../../src/fit/special-functions.js';
 import { tplMoments } from '../../src/fit/truncated-powerlaw.js';
 
-const close = (a: number, b: number, rel = 1e-13) => expect(Math.abs(a - b), `${a} vs ${b}`).toBeLessThanOrEqual(rel * Math.abs(b));
+const close = (a: number, b: number, rel = 1e-13) =>
+  expect(Math.abs(a - b), `${a} vs ${b}`).toBeLessThanOrEqual(rel * Math.abs(b));
 
 describe('special functions (scipy.special reference values)', () => {
   it('erfc, χ²₁ survival, Q(a, x), ln Γ, ψ', () => {
@@ -11,13 +12,19 @@ describe('special functions (scipy.special reference values)', () => {
       close(erfc([0.1, 1, 3, 6][i]!), v),
     );
     close(erfc(-1), 2 - 0.15729920705028516);
-    [0.47950012218695337, 0.05004352124870519, 0.0005320055051392492].forEach((v, i) => close(chiSquare1Survival([0.5, 3.84, 12][i]!), v));
+    [0.47950012218695337, 0.05004352124870519, 0.0005320055051392492].forEach((v, i) =>
+      close(chiSquare1Survival([0.5, 3.84, 12][i]!), v),
+    );
     expect(chiSquare1Survival(0)).toBe(1);
     [0.04550026389635857, 0.9196986029286058, 0.17193268937660083].forEach((v, i) =>
       close(gammaQ([0.5, 3, 7.5][i]!, [2, 1, 10][i]!), v),
     );
-    [1.5240638224307845, 1.2009736023470743, 359.1342053695754].forEach((v, i) => close(lnGamma([0.2, 3.5, 100][i]!), v));
-    [-5.289039896592189, 0.03648997397857652, 4.8323084040031].forEach((v, i) => close(digamma([0.2, 1.5, 126][i]!), v, 1e-12));
+    [1.5240638224307845, 1.2009736023470743, 359.1342053695754].forEach((v, i) =>
+      close(lnGamma([0.2, 3.5, 100][i]!), v),
+    );
+    [-5.289039896592189, 0.03648997397857652, 4.8323084040031].forEach((v, i) =>
+      close(digamma([0.2, 1.5, 126][i]!), v, 1e-12),
+    );
   });
 
   it('the TPL normaliser ln K(α, λ) = λ + (α−1) ln λ + ln Γ(1−α, λ) matches mpmath to 1e-14 absolute, negative 1−α included', () => {
@@ -35,6 +42,9 @@ describe('special functions (scipy.special reference values)', () => {
       [-0.5, 0.0001, 13.694827568121101],
       [4, 0.5, -1.3003392150605384],
     ];
-    for (const [a, l, logK] of ref) expect(Math.abs(tplMoments(a, l).logK - logK), `α ${a}, λ ${l}`).toBeLessThan(1e-14 * Math.max(1, Math.abs(logK)));
+    for (const [a, l, logK] of ref)
+      expect(Math.abs(tplMoments(a, l).logK - logK), `α ${a}, λ ${l}`).toBeLessThan(
+        1e-14 * Math.max(1, Math.abs(logK)),
+      );
   });
 });

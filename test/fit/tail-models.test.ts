@@ -13,7 +13,12 @@
  * at least 9 times (all 10 at the time of writing).
  */
 import { describe, expect, it } from 'vitest';
-import { compareTailModels, powerLawLogLikelihoods, BEST_FIT_SIGNIFICANCE, MIN_TAIL_FOR_COMPARISON } from '../../src/fit/best-fit.js';
+import {
+  compareTailModels,
+  powerLawLogLikelihoods,
+  BEST_FIT_SIGNIFICANCE,
+  MIN_TAIL_FOR_COMPARISON,
+} from '../../src/fit/best-fit.js';
 import { fitTruncatedPowerLaw, tplMoments, truncatedPowerLawLogLikelihoods } from '../../src/fit/truncated-powerlaw.js';
 import { fitExponential } from '../../src/fit/exponential.js';
 import { nestedTest, vuongTest } from '../../src/fit/likelihood-ratio.js';
@@ -95,20 +100,37 @@ describe('the TPL fit is the maximum of a concave likelihood', () => {
     expect(Math.abs(m.meanZ - z / N)).toBeLessThan(1e-7 * (z / N));
     // Pointwise log-likelihoods add up to the total; nearby parameters do worse.
     const ll = truncatedPowerLawLogLikelihoods(tail, 2, fit);
-    expect(Math.abs(ll.reduce((a, b) => a + b, 0) - fit.logLikelihood)).toBeLessThan(1e-8 * Math.abs(fit.logLikelihood));
-    for (const [da, dl] of [[0.01, 0], [-0.01, 0], [0, 1e-4], [0, -1e-4]] as const) {
-      const other = truncatedPowerLawLogLikelihoods(tail, 2, { ...fit, alpha: fit.alpha + da, lambda: fit.lambda + dl });
+    expect(Math.abs(ll.reduce((a, b) => a + b, 0) - fit.logLikelihood)).toBeLessThan(
+      1e-8 * Math.abs(fit.logLikelihood),
+    );
+    for (const [da, dl] of [
+      [0.01, 0],
+      [-0.01, 0],
+      [0, 1e-4],
+      [0, -1e-4],
+    ] as const) {
+      const other = truncatedPowerLawLogLikelihoods(tail, 2, {
+        ...fit,
+        alpha: fit.alpha + da,
+        lambda: fit.lambda + dl,
+      });
       expect(other.reduce((a, b) => a + b, 0)).toBeLessThan(fit.logLikelihood);
     }
   });
 
   it('contains both others: ℓ_TPL ≥ max(ℓ_PL, ℓ_EXP) on every family', () => {
-    for (const tail of [samplePowerLaw(500, 2.5, 1, 3), sampleExponential(500, 1, 1, 3), sampleTruncatedPowerLaw(500, 1.2, 0.1, 1, 3)]) {
+    for (const tail of [
+      samplePowerLaw(500, 2.5, 1, 3),
+      sampleExponential(500, 1, 1, 3),
+      sampleTruncatedPowerLaw(500, 1.2, 0.1, 1, 3),
+    ]) {
       const c = compareTailModels(tail, 1, plAlpha(tail, 1));
       expect(c.models.status).toBe('ok');
       if (c.models.status !== 'ok') return;
       const m = c.models;
-      expect(m.truncatedPowerLaw.logLikelihood).toBeGreaterThanOrEqual(Math.max(m.powerLaw.logLikelihood, m.exponential.logLikelihood) - 1e-9);
+      expect(m.truncatedPowerLaw.logLikelihood).toBeGreaterThanOrEqual(
+        Math.max(m.powerLaw.logLikelihood, m.exponential.logLikelihood) - 1e-9,
+      );
       expect(m.plVsTpl.R).toBeLessThanOrEqual(1e-9);
       expect(m.expVsTpl.R).toBeLessThanOrEqual(1e-9);
     }

@@ -26,7 +26,8 @@ export async function analyseMatrix(
     read: async () => values,
   };
   const [plan] = planLayers(ref);
-  if (plan === undefined || plan.status !== 'analyze') throw new Error(`${name}: not analysable (${plan?.status === 'skipped' ? plan.reason : 'no plan'})`);
+  if (plan === undefined || plan.status !== 'analyze')
+    throw new Error(`${name}: not analysable (${plan?.status === 'skipped' ? plan.reason : 'no plan'})`);
   return analyzeLayer(values, plan, { id: name, model: 0, name, kind: plan.kind, shape: ref.shape, dtype }, options);
 }
 

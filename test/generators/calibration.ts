@@ -13,7 +13,11 @@ export interface Outcome {
 }
 
 /** Classifies `count` matrices of each phase in `phases`, seeds first … first + count − 1. */
-export async function runCalibration(first: number, count: number, phases: readonly PhaseName[] = PHASE_NAMES): Promise<Outcome[]> {
+export async function runCalibration(
+  first: number,
+  count: number,
+  phases: readonly PhaseName[] = PHASE_NAMES,
+): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   for (const truth of phases) {
     for (let i = 0; i < count; i++) {
@@ -21,7 +25,13 @@ export async function runCalibration(first: number, count: number, phases: reado
       const layer = await analyseGenerated(matrix, { eigenvalues: true });
       // Let the event loop breathe (test-runner heartbeats) between matrices.
       await new Promise((resolve) => setImmediate(resolve));
-      outcomes.push({ truth, predicted: layer.phase.name, matrix, reason: layer.phase.reason, features: featuresOfLayer(layer, matrix.values) });
+      outcomes.push({
+        truth,
+        predicted: layer.phase.name,
+        matrix,
+        reason: layer.phase.reason,
+        features: featuresOfLayer(layer, matrix.values),
+      });
     }
   }
   return outcomes;
@@ -47,7 +57,9 @@ export function confusionTable(outcomes: readonly Outcome[]): string {
   const key = (t: PhaseName, p: PhaseName) => `${t}|${p}`;
   const counts = new Map<string, number>();
   for (const o of outcomes) counts.set(key(o.truth, o.predicted), (counts.get(key(o.truth, o.predicted)) ?? 0) + 1);
-  const lines = ['built \\ classified'.padEnd(18) + PHASE_NAMES.map((p) => SHORT[p].padStart(9)).join('') + '    correct'];
+  const lines = [
+    'built \\ classified'.padEnd(18) + PHASE_NAMES.map((p) => SHORT[p].padStart(9)).join('') + '    correct',
+  ];
   for (const truth of PHASE_NAMES) {
     const total = outcomes.filter((o) => o.truth === truth).length;
     if (total === 0) continue;

@@ -138,8 +138,17 @@ export const bleedingOut: Generator = (seed, options) => {
   const k = rng.int(1, 3);
   const ratios = Array.from({ length: k }, () => 1 + rng.between(2, 3.5) * Math.pow(M, -1 / 3));
   const X = gaussianNoise(rng, N, M);
-  addSignal(rng, X, N, M, ratios.map((r) => r * thetaC));
-  return finish(rng, 'bleeding-out', 'bbp-near', seed, X, shape, options, { k, maxThetaOverThetaC: round3(Math.max(...ratios)) });
+  addSignal(
+    rng,
+    X,
+    N,
+    M,
+    ratios.map((r) => r * thetaC),
+  );
+  return finish(rng, 'bleeding-out', 'bbp-near', seed, X, shape, options, {
+    k,
+    maxThetaOverThetaC: round3(Math.max(...ratios)),
+  });
 };
 
 /** Bulk+spikes: Gaussian bulk plus k ≤ 5 directions far above the threshold, θ ∈ [3, 8]·θ_c. */
@@ -151,8 +160,17 @@ export const bulkSpikes: Generator = (seed, options) => {
   const k = rng.int(1, 5);
   const ratios = Array.from({ length: k }, () => rng.between(3, 8));
   const X = gaussianNoise(rng, N, M);
-  addSignal(rng, X, N, M, ratios.map((r) => r * thetaC));
-  return finish(rng, 'bulk+spikes', 'bbp-far', seed, X, shape, options, { k, minThetaOverThetaC: round3(Math.min(...ratios)) });
+  addSignal(
+    rng,
+    X,
+    N,
+    M,
+    ratios.map((r) => r * thetaC),
+  );
+  return finish(rng, 'bulk+spikes', 'bbp-far', seed, X, shape, options, {
+    k,
+    minThetaOverThetaC: round3(Math.min(...ratios)),
+  });
 };
 
 /**
@@ -235,7 +253,10 @@ export const PHASE_GENERATORS: Readonly<Record<PhaseName, Generator>> = {
 export const TUNING_SEEDS = { first: 1, count: 200 } as const;
 export const EVALUATION_SEEDS = { first: 100_001, count: 100_000 } as const;
 
-export function seedRange(range: { readonly first: number; readonly count: number }, count: number = range.count): number[] {
+export function seedRange(
+  range: { readonly first: number; readonly count: number },
+  count: number = range.count,
+): number[] {
   return Array.from({ length: Math.min(count, range.count) }, (_, i) => range.first + i);
 }
 

@@ -31,7 +31,15 @@ export function orthonormalColumns(rng: Rng, n: number, k: number): Float64Array
 }
 
 /** W += U·diag(d)·Vᵀ, with U n×k, V m×k row-major and W n×m row-major. */
-export function addLowRank(W: Float64Array, n: number, m: number, U: Float64Array, d: ArrayLike<number>, V: Float64Array, k: number): void {
+export function addLowRank(
+  W: Float64Array,
+  n: number,
+  m: number,
+  U: Float64Array,
+  d: ArrayLike<number>,
+  V: Float64Array,
+  k: number,
+): void {
   const row = new Float64Array(k);
   for (let i = 0; i < n; i++) {
     for (let r = 0; r < k; r++) row[r] = U[i * k + r]! * d[r]!;

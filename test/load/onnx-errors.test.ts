@@ -34,7 +34,11 @@ function varint(n: number | bigint): number[] {
   return out;
 }
 const tag = (field: number, wt: number): number[] => varint(field * 8 + wt);
-const ld = (field: number, bytes: ArrayLike<number>): number[] => [...tag(field, 2), ...varint(bytes.length), ...Array.from(bytes)];
+const ld = (field: number, bytes: ArrayLike<number>): number[] => [
+  ...tag(field, 2),
+  ...varint(bytes.length),
+  ...Array.from(bytes),
+];
 const text = (s: string): number[] => Array.from(new TextEncoder().encode(s));
 const bytes = (...parts: number[][]): Uint8Array => Uint8Array.from(parts.flat());
 
@@ -43,7 +47,8 @@ function weights(inits: Record<string, unknown>[], opset = 17): Uint8Array {
   const nodes = inits.map((t, i) => node('MatMul', [i === 0 ? 'x' : `h${i - 1}`, String(t.name)], [`h${i}`]));
   return model(graph('g', nodes, inits, ['x'], [`h${inits.length - 1}`]), opset);
 }
-const w = (data: TensorData, dims = [2, 2], dt: number = DT.FLOAT, name = 'w'): Uint8Array => weights([tensor(name, dt, dims, data)]);
+const w = (data: TensorData, dims = [2, 2], dt: number = DT.FLOAT, name = 'w'): Uint8Array =>
+  weights([tensor(name, dt, dims, data)]);
 
 let n = 0;
 async function write(content: Uint8Array, extra: Record<string, Uint8Array> = {}): Promise<string> {
@@ -83,9 +88,16 @@ async function readError(content: Uint8Array, tensorName: string): Promise<Forma
 
 /** `depth` Ifs, each holding the next in its then_branch; a weight at the bottom. */
 function nestedIfs(depth: number): Uint8Array {
-  let g = graph('leaf', [node('MatMul', ['x', 'deep.w'], ['y'])], [tensor('deep.w', DT.FLOAT, [1], { raw: f32([1]) })], [], ['y']);
+  let g = graph(
+    'leaf',
+    [node('MatMul', ['x', 'deep.w'], ['y'])],
+    [tensor('deep.w', DT.FLOAT, [1], { raw: f32([1]) })],
+    [],
+    ['y'],
+  );
   const empty = graph('empty', [], [], [], []);
-  for (let i = 0; i < depth; i++) g = graph(`g${i}`, [node('If', ['c'], ['y'], { then_branch: { g }, else_branch: { g: empty } })], [], [], ['y']);
+  for (let i = 0; i < depth; i++)
+    g = graph(`g${i}`, [node('If', ['c'], ['y'], { then_branch: { g }, else_branch: { g: empty } })], [], [], ['y']);
   return model(g);
 }
 
@@ -102,7 +114,11 @@ const TABLE: [string, () => Promise<FormatError>, string][] = [
   // --- protobuf structure -----------------------------------------------------------------
   ['empty file', () => openError(new Uint8Array(0)), 'the ONNX model has no graph'],
   ['a model without a graph', () => openError(model(undefined)), 'the ONNX model has no graph'],
-  ['truncated varint at the end', () => openError(bytes([0x08])), 'ONNX model: varint at byte 1 runs past the end of the file (truncated?)'],
+  [
+    'truncated varint at the end',
+    () => openError(bytes([0x08])),
+    'ONNX model: varint at byte 1 runs past the end of the file (truncated?)',
+  ],
   [
     'varint longer than 10 bytes',
     () => openError(bytes([0x08], Array(10).fill(0xff), [0x01])),
@@ -113,7 +129,11 @@ const TABLE: [string, () => Promise<FormatError>, string][] = [
     () => openError(bytes([0x08], Array(9).fill(0xff), [0x02])),
     'ONNX model: malformed varint at byte 1 (longer than 10 bytes or above 2^64)',
   ],
-  ['length beyond 2^53', () => openError(bytes(tag(7, 2), varint(2n ** 60n))), 'ONNX model: length at byte 1 is too large'],
+  [
+    'length beyond 2^53',
+    () => openError(bytes(tag(7, 2), varint(2n ** 60n))),
+    'ONNX model: length at byte 1 is too large',
+  ],
   [
     'wrong wire type for a known field',
     () => openError(bytes(tag(7, 0), [1])),
@@ -141,14 +161,34 @@ const TABLE: [string, () => Promise<FormatError>, string][] = [
     async () => openError(w({ raw: f32([1, 2, 3, 4]) }).subarray(0, 60)),
     "ONNX model: field 'graph' at byte 24 claims 86 bytes, past the end of the file (truncated?)",
   ],
-  ['a graph given twice', () => openError(bytes(ld(7, []), ld(7, []))), "ONNX model: field 'graph' occurs more than once"],
-  ['subgraphs nested too deep', () => openError(nestedIfs(25)), "graph in attribute 'then_branch': messages nested more than 64 levels deep"],
-  ['a TypeProto nested too deep', () => openError(deepTypeProto(40)), 'graph: messages nested more than 64 levels deep'],
+  [
+    'a graph given twice',
+    () => openError(bytes(ld(7, []), ld(7, []))),
+    "ONNX model: field 'graph' occurs more than once",
+  ],
+  [
+    'subgraphs nested too deep',
+    () => openError(nestedIfs(25)),
+    "graph in attribute 'then_branch': messages nested more than 64 levels deep",
+  ],
+  [
+    'a TypeProto nested too deep',
+    () => openError(deepTypeProto(40)),
+    'graph: messages nested more than 64 levels deep',
+  ],
 
   // --- types and shapes -------------------------------------------------------------------
   ['no data_type', () => openError(w({ raw: f32([1, 2, 3, 4]) }, [2, 2], 0)), "tensor 'w' has no data_type"],
-  ['unknown data_type', () => openError(w({ raw: f32([1, 2, 3, 4]) }, [2, 2], 99)), "tensor 'w' has unknown data_type 99"],
-  ['negative dimension', () => openError(w({ raw: f32([1, 2, 3, 4]) }, [-1, 4])), "tensor 'w' has a negative dimension -1"],
+  [
+    'unknown data_type',
+    () => openError(w({ raw: f32([1, 2, 3, 4]) }, [2, 2], 99)),
+    "tensor 'w' has unknown data_type 99",
+  ],
+  [
+    'negative dimension',
+    () => openError(w({ raw: f32([1, 2, 3, 4]) }, [-1, 4])),
+    "tensor 'w' has a negative dimension -1",
+  ],
   [
     'dimensions whose product overflows',
     () => openError(w({ raw: f32(Array(16).fill(1)) }, [2 ** 30, 2 ** 30])),
@@ -159,13 +199,21 @@ const TABLE: [string, () => Promise<FormatError>, string][] = [
     () => openError(w({ raw: f32(Array(16).fill(1)) }, [2 ** 20, 2 ** 20])),
     "tensor 'w' has 64 bytes of raw_data but shape [1048576, 1048576] of FLOAT needs 4398046511104",
   ],
-  ['too many dimensions', () => openError(w({ raw: f32([1]) }, Array(33).fill(1))), "tensor 'w' has 33 dimensions (more than 32)"],
+  [
+    'too many dimensions',
+    () => openError(w({ raw: f32([1]) }, Array(33).fill(1))),
+    "tensor 'w' has 33 dimensions (more than 32)",
+  ],
   [
     'raw_data of the wrong length',
     () => openError(w({ raw: f32([1, 2, 3]) })),
     "tensor 'w' has 12 bytes of raw_data but shape [2, 2] of FLOAT needs 16",
   ],
-  ['float_data count ≠ elements', () => openError(w({ float_data: [1, 2, 3] })), "tensor 'w' has 3 values in float_data but shape needs 4"],
+  [
+    'float_data count ≠ elements',
+    () => openError(w({ float_data: [1, 2, 3] })),
+    "tensor 'w' has 3 values in float_data but shape needs 4",
+  ],
   [
     'int32_data (fp16) with too few bytes for its shape',
     () => openError(w({ int32_data: [1, 2, 3] }, [2, 2], DT.FLOAT16)),
@@ -186,14 +234,22 @@ const TABLE: [string, () => Promise<FormatError>, string][] = [
     () => openError(w({ raw: f32([1, 2, 3, 4]), float_data: [1, 2, 3, 4] })),
     "tensor 'w' stores its values in both float_data and raw_data",
   ],
-  ['a typed field of another type', () => openError(w({ int64_data: [1, 2, 3, 4] })), "tensor 'w' of type FLOAT stores its values in int64_data"],
+  [
+    'a typed field of another type',
+    () => openError(w({ int64_data: [1, 2, 3, 4] })),
+    "tensor 'w' of type FLOAT stores its values in int64_data",
+  ],
   ['no values at all', () => openError(w({})), "tensor 'w' has shape [2, 2] but stores no values"],
   [
     'unknown data_location',
     () => openError(bytes(ld(7, ld(5, [...ld(8, text('w')), ...tag(2, 0), 1, ...tag(14, 0), 7])))),
     "tensor 'w' has unknown data_location 7",
   ],
-  ['no weights at all', () => openError(weights([tensor('shape', DT.INT64, [2], { raw: i64([1, 2]) })])), 'no weight tensors (no float or quantized tensors in the model)'],
+  [
+    'no weights at all',
+    () => openError(weights([tensor('shape', DT.INT64, [2], { raw: i64([1, 2]) })])),
+    'no weight tensors (no float or quantized tensors in the model)',
+  ],
 
   // --- external data ----------------------------------------------------------------------
   [
@@ -237,7 +293,17 @@ const TABLE: [string, () => Promise<FormatError>, string][] = [
       openError(
         bytes(
           ld(7, [
-            ...ld(5, [...ld(8, text('w')), ...tag(1, 0), 1, ...tag(2, 0), 1, ...tag(14, 0), 1, ...ld(13, [...ld(1, text('location')), ...ld(2, text('w.bin'))]), ...ld(13, [...ld(1, text('offset')), ...ld(2, text('-5'))])]),
+            ...ld(5, [
+              ...ld(8, text('w')),
+              ...tag(1, 0),
+              1,
+              ...tag(2, 0),
+              1,
+              ...tag(14, 0),
+              1,
+              ...ld(13, [...ld(1, text('location')), ...ld(2, text('w.bin'))]),
+              ...ld(13, [...ld(1, text('offset')), ...ld(2, text('-5'))]),
+            ]),
           ]),
         ),
         { 'w.bin': f32([1]) },
@@ -254,7 +320,10 @@ const TABLE: [string, () => Promise<FormatError>, string][] = [
           graph(
             'q',
             [node('DequantizeLinear', ['wq', 's'], ['wd']), node('MatMul', ['x', 'wd'], ['y'])],
-            [tensor('wq', DT.INT8, [2, 4], { raw: new Uint8Array(8) }), tensor('s', DT.FLOAT, [3], { raw: f32([1, 2, 3]) })],
+            [
+              tensor('wq', DT.INT8, [2, 4], { raw: new Uint8Array(8) }),
+              tensor('s', DT.FLOAT, [3], { raw: f32([1, 2, 3]) }),
+            ],
             ['x'],
             ['y'],
           ),
@@ -270,7 +339,10 @@ const TABLE: [string, () => Promise<FormatError>, string][] = [
           graph(
             'q',
             [node('DequantizeLinear', ['wq', 's'], ['wd'], { axis: 5 }), node('MatMul', ['x', 'wd'], ['y'])],
-            [tensor('wq', DT.INT8, [2, 4], { raw: new Uint8Array(8) }), tensor('s', DT.FLOAT, [4], { raw: f32([1, 2, 3, 4]) })],
+            [
+              tensor('wq', DT.INT8, [2, 4], { raw: new Uint8Array(8) }),
+              tensor('s', DT.FLOAT, [4], { raw: f32([1, 2, 3, 4]) }),
+            ],
             ['x'],
             ['y'],
           ),
@@ -286,7 +358,10 @@ const TABLE: [string, () => Promise<FormatError>, string][] = [
           graph(
             'q',
             [node('DequantizeLinear', ['wq', 's'], ['wd']), node('MatMul', ['x', 'wd'], ['y'])],
-            [tensor('wq', DT.INT8, [2, 4], { raw: new Uint8Array(8) }), tensor('s', DT.INT32, [], { raw: new Uint8Array(4) })],
+            [
+              tensor('wq', DT.INT8, [2, 4], { raw: new Uint8Array(8) }),
+              tensor('s', DT.INT32, [], { raw: new Uint8Array(4) }),
+            ],
             ['x'],
             ['y'],
           ),
@@ -308,7 +383,9 @@ describe('hostile ONNX input: one specific error per case', () => {
     await writeFile(outside, f32([1, 2, 3, 4]));
     const path = await write(w({ external: { location: 'link.bin' } }));
     await symlink(outside, join(path, '..', 'link.bin'));
-    await expect(openOnnx(path)).rejects.toThrow("tensor 'w' external data 'link.bin' resolves outside the model's folder: refused");
+    await expect(openOnnx(path)).rejects.toThrow(
+      "tensor 'w' external data 'link.bin' resolves outside the model's folder: refused",
+    );
   });
 
   it('an external file that shrinks after opening is caught when read', async () => {
@@ -326,13 +403,30 @@ describe('hostile ONNX input: one specific error per case', () => {
     const path = await write(w({ raw: f32([1, 2, 3]) }));
     const e = await openModel(path).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(InputError);
-    expect((e as InputError).message).toBe(`${path}: tensor 'w' has 12 bytes of raw_data but shape [2, 2] of FLOAT needs 16`);
+    expect((e as InputError).message).toBe(
+      `${path}: tensor 'w' has 12 bytes of raw_data but shape [2, 2] of FLOAT needs 16`,
+    );
   });
 
   it('unknown fields of every wire type are skipped (forward compatibility)', async () => {
-    const unknown = [...tag(1000, 0), 5, ...tag(1001, 1), ...Array(8).fill(7), ...ld(1002, [1, 2, 3]), ...tag(1003, 5), 1, 2, 3, 4];
+    const unknown = [
+      ...tag(1000, 0),
+      5,
+      ...tag(1001, 1),
+      ...Array(8).fill(7),
+      ...ld(1002, [1, 2, 3]),
+      ...tag(1003, 5),
+      1,
+      2,
+      3,
+      4,
+    ];
     const t = [...ld(8, text('w')), ...tag(1, 0), 2, ...unknown, ...tag(2, 0), 1, ...ld(9, f32([3, 4]))];
-    const g = [...unknown, ...ld(5, t), ...ld(1, [...ld(1, text('x')), ...ld(1, text('w')), ...ld(2, text('y')), ...ld(4, text('MatMul')), ...unknown])];
+    const g = [
+      ...unknown,
+      ...ld(5, t),
+      ...ld(1, [...ld(1, text('x')), ...ld(1, text('w')), ...ld(2, text('y')), ...ld(4, text('MatMul')), ...unknown]),
+    ];
     const m = await openOnnx(await write(bytes(tag(1, 0), [10], unknown, ld(7, g), unknown)));
     try {
       expect(m.tensors.map((x) => [x.name, x.shape, x.kindHint])).toEqual([['w', [2], 'dense']]);
@@ -389,7 +483,14 @@ describe('robustness sweeps', () => {
     };
     const path = join(dir, 'corrupt.onnx');
     const outcomes = { ok: 0, error: 0 };
-    for (const file of ['dense-raw.onnx', 'encodings.onnx', 'constants-if.onnx', 'quant-dql.onnx', 'unpacked.onnx', 'unreadable.onnx']) {
+    for (const file of [
+      'dense-raw.onnx',
+      'encodings.onnx',
+      'constants-if.onnx',
+      'quant-dql.onnx',
+      'unpacked.onnx',
+      'unreadable.onnx',
+    ]) {
       const full = await readFile(join(FIX, file));
       for (let trial = 0; trial < 150; trial++) {
         const b = Uint8Array.from(full);

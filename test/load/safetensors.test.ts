@@ -36,7 +36,9 @@ describe('safetensors fixtures read back exactly', () => {
       expect(byName.get('dense.f16.weight')!.dtype).toBe('F16');
       expect(byName.get('dense.bf16.weight')!.dtype).toBe('BF16');
       expect(Array.from(await byName.get('conv.weight')!.read())).toEqual(Array.from(convKernel(8, 4, 3, 3, 10)));
-      expect(Array.from(await byName.get('dense.f32.bias')!.read())).toEqual(Array.from({ length: 12 }, (_, i) => i / 4));
+      expect(Array.from(await byName.get('dense.f32.bias')!.read())).toEqual(
+        Array.from({ length: 12 }, (_, i) => i / 4),
+      );
       // The I64 position ids are not a weight: counted, not listed.
       expect(byName.has('position_ids')).toBe(false);
       expect(m.nonWeightTensors).toBe(1);
@@ -59,7 +61,12 @@ describe('safetensors fixtures read back exactly', () => {
   it('a sharded index opens every shard, in order', async () => {
     const m = await openModel(join(ST, 'sharded', 'model.safetensors.index.json'));
     try {
-      expect(m.tensors.map((t) => t.name)).toEqual(['layers.0.weight', 'layers.1.weight', 'layers.2.weight', 'layers.2.bias']);
+      expect(m.tensors.map((t) => t.name)).toEqual([
+        'layers.0.weight',
+        'layers.1.weight',
+        'layers.2.weight',
+        'layers.2.bias',
+      ]);
       expect(m.tensors[2]!.dtype).toBe('BF16');
       expect(Array.from(await m.tensors[2]!.read())).toEqual(Array.from(signedPermutedDiagonal(12, 10, DENSE_SV, 13)));
       expect(m.tensors[0]!.file).toMatch(/model-00001-of-00002\.safetensors$/);
@@ -128,21 +135,67 @@ describe('malformed safetensors give one-line errors naming the file', () => {
     ['not-json.safetensors', rawSafetensors('{"w": nope}', 0), /not valid UTF-8 JSON/],
     ['array.safetensors', rawSafetensors([1, 2], 0), /not a JSON object/],
     ['entry-type.safetensors', rawSafetensors({ w: 5 }, 0), /tensor 'w': header entry is not an object/],
-    ['dtype.safetensors', rawSafetensors({ w: { dtype: 'F33', shape: [1], data_offsets: [0, 4] } }, 4), /unknown dtype 'F33'/],
-    ['shape-type.safetensors', rawSafetensors({ w: { dtype: 'F32', shape: '2x2', data_offsets: [0, 16] } }, 16), /shape is missing or not an array/],
-    ['shape-neg.safetensors', rawSafetensors({ w: { dtype: 'F32', shape: [-2, 2], data_offsets: [0, 16] } }, 16), /invalid dimension -2/],
-    ['neg-offset.safetensors', rawSafetensors({ w: { dtype: 'F32', shape: [2, 2], data_offsets: [-16, 0] } }, 16), /data_offsets are negative/],
-    ['reversed.safetensors', rawSafetensors({ w: { dtype: 'F32', shape: [0], data_offsets: [16, 0] } }, 16), /end 0 is before begin 16/],
-    ['size-mismatch.safetensors', rawSafetensors({ w: { dtype: 'F32', shape: [3, 2], data_offsets: [0, 16] } }, 16), /needs 24 bytes but data_offsets span 16/],
+    [
+      'dtype.safetensors',
+      rawSafetensors({ w: { dtype: 'F33', shape: [1], data_offsets: [0, 4] } }, 4),
+      /unknown dtype 'F33'/,
+    ],
+    [
+      'shape-type.safetensors',
+      rawSafetensors({ w: { dtype: 'F32', shape: '2x2', data_offsets: [0, 16] } }, 16),
+      /shape is missing or not an array/,
+    ],
+    [
+      'shape-neg.safetensors',
+      rawSafetensors({ w: { dtype: 'F32', shape: [-2, 2], data_offsets: [0, 16] } }, 16),
+      /invalid dimension -2/,
+    ],
+    [
+      'neg-offset.safetensors',
+      rawSafetensors({ w: { dtype: 'F32', shape: [2, 2], data_offsets: [-16, 0] } }, 16),
+      /data_offsets are negative/,
+    ],
+    [
+      'reversed.safetensors',
+      rawSafetensors({ w: { dtype: 'F32', shape: [0], data_offsets: [16, 0] } }, 16),
+      /end 0 is before begin 16/,
+    ],
+    [
+      'size-mismatch.safetensors',
+      rawSafetensors({ w: { dtype: 'F32', shape: [3, 2], data_offsets: [0, 16] } }, 16),
+      /needs 24 bytes but data_offsets span 16/,
+    ],
     [
       'overlap.safetensors',
-      rawSafetensors({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }, 16),
+      rawSafetensors(
+        {
+          a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] },
+          b: { dtype: 'F32', shape: [2], data_offsets: [8, 16] },
+        },
+        16,
+      ),
       /overlaps/,
     ],
-    ['hole.safetensors', rawSafetensors({ w: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }, 16), /leaving a hole/],
-    ['out-of-range.safetensors', rawSafetensors({ w: { dtype: 'F32', shape: [8], data_offsets: [0, 32] } }, 16), /points past the end of the file/],
-    ['trailing.safetensors', rawSafetensors({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, 16), /indexes 8 data bytes but the file has 16/],
-    ['huge-dims.safetensors', rawSafetensors({ w: { dtype: 'F32', shape: [2 ** 30, 2 ** 30, 2 ** 30], data_offsets: [0, 64] } }, 64), /too many elements/],
+    [
+      'hole.safetensors',
+      rawSafetensors({ w: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }, 16),
+      /leaving a hole/,
+    ],
+    [
+      'out-of-range.safetensors',
+      rawSafetensors({ w: { dtype: 'F32', shape: [8], data_offsets: [0, 32] } }, 16),
+      /points past the end of the file/,
+    ],
+    [
+      'trailing.safetensors',
+      rawSafetensors({ w: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, 16),
+      /indexes 8 data bytes but the file has 16/,
+    ],
+    [
+      'huge-dims.safetensors',
+      rawSafetensors({ w: { dtype: 'F32', shape: [2 ** 30, 2 ** 30, 2 ** 30], data_offsets: [0, 64] } }, 64),
+      /too many elements/,
+    ],
     ['meta.safetensors', rawSafetensors({ __metadata__: [1], ...good }, 16), /__metadata__ is not an object/],
   ];
   for (const [name, bytes, message] of cases) {
@@ -164,7 +217,10 @@ describe('malformed safetensors give one-line errors naming the file', () => {
   it('an index whose shard escapes the folder is refused before reading', async () => {
     const dir = join(tmp, 'escape');
     mkdirSync(dir);
-    writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { w: '../outside.safetensors' } }));
+    writeFileSync(
+      join(dir, 'model.safetensors.index.json'),
+      JSON.stringify({ weight_map: { w: '../outside.safetensors' } }),
+    );
     expect(await openError(join(dir, 'model.safetensors.index.json'))).toMatch(/outside the model's folder: refused/);
     writeFileSync(join(dir, 'abs.safetensors.index.json'), JSON.stringify({ weight_map: { w: '/etc/passwd' } }));
     expect(await openError(join(dir, 'abs.safetensors.index.json'))).toMatch(/absolute path/);
@@ -176,11 +232,21 @@ describe('malformed safetensors give one-line errors naming the file', () => {
   it('an index naming a tensor its shard lacks, or a missing shard', async () => {
     const dir = join(tmp, 'idx');
     mkdirSync(dir);
-    writeFileSync(join(dir, 'a.safetensors'), encodeSafetensors([{ name: 'w', dtype: 'F32', shape: [1], values: [1] }]));
-    writeFileSync(join(dir, 'x.safetensors.index.json'), JSON.stringify({ weight_map: { w: 'a.safetensors', v: 'a.safetensors' } }));
-    expect(await openError(join(dir, 'x.safetensors.index.json'))).toMatch(/lists 'v' but a.safetensors does not contain it/);
+    writeFileSync(
+      join(dir, 'a.safetensors'),
+      encodeSafetensors([{ name: 'w', dtype: 'F32', shape: [1], values: [1] }]),
+    );
+    writeFileSync(
+      join(dir, 'x.safetensors.index.json'),
+      JSON.stringify({ weight_map: { w: 'a.safetensors', v: 'a.safetensors' } }),
+    );
+    expect(await openError(join(dir, 'x.safetensors.index.json'))).toMatch(
+      /lists 'v' but a.safetensors does not contain it/,
+    );
     writeFileSync(join(dir, 'y.safetensors.index.json'), JSON.stringify({ weight_map: { w: 'missing.safetensors' } }));
-    expect(await openError(join(dir, 'y.safetensors.index.json'))).toMatch(/shard file 'missing.safetensors' does not exist/);
+    expect(await openError(join(dir, 'y.safetensors.index.json'))).toMatch(
+      /shard file 'missing.safetensors' does not exist/,
+    );
     writeFileSync(join(dir, 'z.safetensors.index.json'), JSON.stringify({ nope: 1 }));
     expect(await openError(join(dir, 'z.safetensors.index.json'))).toMatch(/no "weight_map" object/);
   });

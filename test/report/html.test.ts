@@ -97,7 +97,13 @@ describe('HTML report', () => {
   it('shows the gate: failures linked to their layers', () => {
     const failed: AnalysisReport = {
       ...withMp,
-      gate: { passed: false, failures: [{ layer: 'a_gauss_1000x500', model: 0, rule: 'phase != random-like', value: 'random-like' }, { layer: 'x', model: 0, rule: 'alpha < 6', value: 7.25 }] },
+      gate: {
+        passed: false,
+        failures: [
+          { layer: 'a_gauss_1000x500', model: 0, rule: 'phase != random-like', value: 'random-like' },
+          { layer: 'x', model: 0, rule: 'alpha < 6', value: 7.25 },
+        ],
+      },
     };
     const html = renderHtml(failed);
     expect(html).toContain('<h3>Gate failed</h3>');
@@ -127,6 +133,10 @@ describe('HTML report', () => {
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;a_gauss_1000x500');
     expect(html).toContain('&quot;&#39;&gt;&lt;script&gt;alert(2)&lt;/script&gt;');
     // Anchors come from row numbers, never from names.
-    expect([...html.matchAll(/\sid="([^"]*)"/g)].map((m) => m[1]!).every((id) => /^(L\d+|summary|index|layers|xa|ca)$/.test(id))).toBe(true);
+    expect(
+      [...html.matchAll(/\sid="([^"]*)"/g)]
+        .map((m) => m[1]!)
+        .every((id) => /^(L\d+|summary|index|layers|xa|ca)$/.test(id)),
+    ).toBe(true);
   });
 });

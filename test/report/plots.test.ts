@@ -46,7 +46,10 @@ describe('log-log ESD', () => {
   it('names the numerical zeros it leaves out, and a failed fit', () => {
     const l = layerNamed(plain, 'd_rank50_1000x500');
     expect(logLogEsdPlot(l, evals(l)).notes).toEqual(['450 eigenvalues ≤ 10⁻¹²·λmax (numerically zero) not shown']);
-    const failed: AnalyzedLayer = { ...l, powerLaw: { status: 'failed', code: 'too-few-eigenvalues', reason: 'only 2 eigenvalue(s) above 1e-5' } };
+    const failed: AnalyzedLayer = {
+      ...l,
+      powerLaw: { status: 'failed', code: 'too-few-eigenvalues', reason: 'only 2 eigenvalue(s) above 1e-5' },
+    };
     const f = logLogEsdPlot(failed, evals(l));
     expect(f.notes[0]).toBe('power-law fit failed: only 2 eigenvalue(s) above 1e-5');
     expect(f.svg).not.toContain('class="pl"');
@@ -67,7 +70,9 @@ describe('linear ESD and MP fit', () => {
     expect(rug.match(/M/g)).toHaveLength(1);
     expect(svg).toContain('3 beyond λ₊ + TW');
     const cut = LINEAR_AXIS_CUT * (mp!.lambdaPlus + mp!.twWidth);
-    expect(notes).toEqual([`axis cut at ${Number(cut.toPrecision(3))} (2.5× λ₊ + TW): 2 eigenvalues beyond, up to λmax = 23870`]);
+    expect(notes).toEqual([
+      `axis cut at ${Number(cut.toPrecision(3))} (2.5× λ₊ + TW): 2 eigenvalues beyond, up to λmax = 23870`,
+    ]);
     expect(svg).toContain('2 more →');
   });
 
@@ -80,10 +85,14 @@ describe('linear ESD and MP fit', () => {
     for (const m of bars.matchAll(/M([\d.]+) ([\d.]+)V([\d.]+)H([\d.]+)/g)) {
       barArea += (Number(m[4]) - Number(m[1])) * (Number(m[2]) - Number(m[3]));
     }
-    const pts = [.../class="mp" d="([^"]*)"/.exec(svg)![1]!.matchAll(/[ML]([\d.]+) ([\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    const pts = [.../class="mp" d="([^"]*)"/.exec(svg)![1]!.matchAll(/[ML]([\d.]+) ([\d.]+)/g)].map((m) => [
+      Number(m[1]),
+      Number(m[2]),
+    ]);
     const base = Number(/class="ax" d="M[\d.]+ [\d.]+V([\d.]+)/.exec(svg)![1]);
     let curveArea = 0;
-    for (let i = 1; i < pts.length; i++) curveArea += (pts[i]![0]! - pts[i - 1]![0]!) * (base - (pts[i]![1]! + pts[i - 1]![1]!) / 2);
+    for (let i = 1; i < pts.length; i++)
+      curveArea += (pts[i]![0]! - pts[i - 1]![0]!) * (base - (pts[i]![1]! + pts[i - 1]![1]!) / 2);
     expect(curveArea / barArea).toBeGreaterThan(0.93);
     expect(curveArea / barArea).toBeLessThan(1.07);
   });
@@ -93,7 +102,9 @@ describe('linear ESD and MP fit', () => {
     const { svg, notes } = linearEsdPlot(l, evals(l));
     expect(svg).not.toContain('class="mp"');
     expect(notes[0]).toBe('Marchenko–Pastur fit failed: not implemented (no MP curve)');
-    expect(notes[1]).toMatch(/^axis cut at .* \(2\.5× the 95th percentile\): \d+ eigenvalues beyond, up to λmax = 1\.242×10¹¹$/);
+    expect(notes[1]).toMatch(
+      /^axis cut at .* \(2\.5× the 95th percentile\): \d+ eigenvalues beyond, up to λmax = 1\.242×10¹¹$/,
+    );
   });
 });
 
@@ -113,7 +124,10 @@ describe('summary plots', () => {
     const make = (alpha: number | null): LayerResult =>
       alpha === null
         ? { ...base, powerLaw: { status: 'failed', code: 'no-finite-alpha', reason: 'x' } }
-        : { ...base, powerLaw: { status: 'ok', alpha, xmin: 1, xmax: 2, D: 0.1, sigma: 0.1, numTail: 10, bestFit: 'PL' } };
+        : {
+            ...base,
+            powerLaw: { status: 'ok', alpha, xmin: 1, xmax: 2, D: 0.1, sigma: 0.1, numTail: 10, bestFit: 'PL' },
+          };
     const { svg, notes } = alphaHistogram([make(3), make(35), make(null)]);
     expect(svg).toContain('&gt;20');
     expect(notes).toEqual(['1 analysed layer without a power-law fit not shown']);

@@ -16,7 +16,12 @@ export function referenceReports(): Promise<{ plain: AnalysisReport; withMp: Ana
     withMp,
     plain: {
       ...withMp,
-      layers: withMp.layers.map((l): LayerResult => (l.status === 'analyzed' ? { ...l, mp: { status: 'failed', code: 'invalid-shape', reason: 'not implemented' } } : l)),
+      layers: withMp.layers.map(
+        (l): LayerResult =>
+          l.status === 'analyzed'
+            ? { ...l, mp: { status: 'failed', code: 'invalid-shape', reason: 'not implemented' } }
+            : l,
+      ),
     },
   }));
   return cached;

@@ -7,7 +7,9 @@ import { barsPath, num, polylinePath } from '../../src/report/svg/path.js';
 
 describe('escapeXml', () => {
   it('escapes markup and quotes, and neutralises control characters', () => {
-    expect(escapeXml(`<img src=x onerror="alert('1')">&`)).toBe('&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;');
+    expect(escapeXml(`<img src=x onerror="alert('1')">&`)).toBe(
+      '&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;',
+    );
     expect(escapeXml('a\u0000b\u001bc\td\ne')).toBe('a\ufffdb\ufffdc\td\ne');
   });
 });
@@ -34,7 +36,11 @@ describe('scales', () => {
     expect(s.map(0)).toBe(50);
     expect(s.map(7700)).toBe(450);
     expect(s.ticks().map((t) => t.value)).toEqual([0, 2000, 4000, 6000]);
-    expect(linearScale([0, 0.3], [0, 1]).ticks().map((t) => t.label)).toEqual(['0', '0.1', '0.2', '0.3']);
+    expect(
+      linearScale([0, 0.3], [0, 1])
+        .ticks()
+        .map((t) => t.label),
+    ).toEqual(['0', '0.1', '0.2', '0.3']);
     expect([niceStep(7, 5), niceStep(16, 10), niceStep(0.7, 11)]).toEqual([2, 2, 0.1]);
   });
 
@@ -50,7 +56,9 @@ describe('scales', () => {
     const labelled = s.ticks().filter((t) => t.label !== '');
     expect(labelled.map((t) => t.label)).toEqual(['10²', '10³', '10⁴']);
     expect(s.ticks().some((t) => t.value === 200 && t.label === '')).toBe(true);
-    const wide = logScale([1e-15, 1e12], [0, 300]).ticks().filter((t) => t.label !== '');
+    const wide = logScale([1e-15, 1e12], [0, 300])
+      .ticks()
+      .filter((t) => t.label !== '');
     expect(wide.length).toBeLessThanOrEqual(8);
     expect(wide.length).toBeGreaterThanOrEqual(5);
   });
@@ -69,7 +77,23 @@ describe('paths', () => {
   it('are written with one decimal', () => {
     expect(num(1.26)).toBe('1.3');
     expect(num(-0.01)).toBe('0');
-    expect(polylinePath([[0, 0], [1.234, 5.678], [NaN, 1], [3, 4]])).toBe('M0 0L1.2 5.7M3 4');
-    expect(barsPath([[0, 10, 5], [10, 20, 100], [20, 20, 3]], 100)).toBe('M0 100V5H10V100Z');
+    expect(
+      polylinePath([
+        [0, 0],
+        [1.234, 5.678],
+        [NaN, 1],
+        [3, 4],
+      ]),
+    ).toBe('M0 0L1.2 5.7M3 4');
+    expect(
+      barsPath(
+        [
+          [0, 10, 5],
+          [10, 20, 100],
+          [20, 20, 3],
+        ],
+        100,
+      ),
+    ).toBe('M0 100V5H10V100Z');
   });
 });

@@ -47,21 +47,26 @@ describe('spark histogram', () => {
 });
 
 describe('full-width plot', () => {
-  it.each([60, 100, 160])('fits in %d columns, with a header, bars, an axis labelled in powers of ten and markers', (w) => {
-    const l = layerNamed(withMp, 'c_pareto_mu1_1500x500');
-    const lines = fullHistogram(l, l.eigenvalues!, { width: w, height: 10 });
-    for (const line of lines.slice(3)) expect(width(line), line).toBeLessThanOrEqual(w);
-    expect(lines[0]).toMatch(/^c_pareto_mu1_1500x500 {2}1500×500 {2}1500×500 {2}Q 3 {2}heavy-tailed$/);
-    expect(lines[1]).toMatch(/^power law α 1\.61 ± 0\.065, xmin 9\.37e7, D 0\.036, tail 88 · MP λ₊ 3\.11e8 ± TW 4e6, 38 spikes$/);
-    expect(lines[2]).toBe(`↳ ${l.phase.reason}`);
-    expect(lines[4]).toBe('eigenvalues per bin');
-    const bars = lines.slice(5, 15);
-    expect(bars[0]).toMatch(/^ +\d+┤/);
-    expect(bars.slice(1).every((b) => /^ {7}│/.test(b))).toBe(true);
-    expect(lines[15]).toMatch(/^ {6}0└[─┬]+$/);
-    expect(lines[16]).toMatch(/10⁸/);
-    expect(lines[17]).toMatch(/^ +(xmin▲|▲xmin) +▲λ₊$/u);
-  });
+  it.each([60, 100, 160])(
+    'fits in %d columns, with a header, bars, an axis labelled in powers of ten and markers',
+    (w) => {
+      const l = layerNamed(withMp, 'c_pareto_mu1_1500x500');
+      const lines = fullHistogram(l, l.eigenvalues!, { width: w, height: 10 });
+      for (const line of lines.slice(3)) expect(width(line), line).toBeLessThanOrEqual(w);
+      expect(lines[0]).toMatch(/^c_pareto_mu1_1500x500 {2}1500×500 {2}1500×500 {2}Q 3 {2}heavy-tailed$/);
+      expect(lines[1]).toMatch(
+        /^power law α 1\.61 ± 0\.065, xmin 9\.37e7, D 0\.036, tail 88 · MP λ₊ 3\.11e8 ± TW 4e6, 38 spikes$/,
+      );
+      expect(lines[2]).toBe(`↳ ${l.phase.reason}`);
+      expect(lines[4]).toBe('eigenvalues per bin');
+      const bars = lines.slice(5, 15);
+      expect(bars[0]).toMatch(/^ +\d+┤/);
+      expect(bars.slice(1).every((b) => /^ {7}│/.test(b))).toBe(true);
+      expect(lines[15]).toMatch(/^ {6}0└[─┬]+$/);
+      expect(lines[16]).toMatch(/10⁸/);
+      expect(lines[17]).toMatch(/^ +(xmin▲|▲xmin) +▲λ₊$/u);
+    },
+  );
 
   it('the tallest bar reaches the top row and its count is the top label', () => {
     const l = layerNamed(withMp, 'a_gauss_1000x500');

@@ -5,7 +5,13 @@
  * worker engine.
  */
 import { describe, expect, it, afterAll } from 'vitest';
-import { gramEigenvalues, symmetricEigenvalues, createSpectrumEngine, eigenvaluesWith, OrtBackend } from '../../src/spectrum/index.js';
+import {
+  gramEigenvalues,
+  symmetricEigenvalues,
+  createSpectrumEngine,
+  eigenvaluesWith,
+  OrtBackend,
+} from '../../src/spectrum/index.js';
 import { gaussianMatrix, jacobiSquaredSingularValues, relativeError, withSingularValues } from './reference.js';
 
 const TOL = 1e-9;
@@ -46,11 +52,51 @@ function cases(): Case[] {
     [600, 650],
   ] as const) {
     const k = Math.min(rows, cols);
-    out.push(spectrumCase(`rotated spread ${rows}×${cols}`, rows, cols, seq(k, (i) => 0.1 + (i * 7919) % k), 10 + k));
-    out.push(spectrumCase(`clustered ${rows}×${cols}`, rows, cols, seq(k, (i) => 1 + 1e-10 * i + (i % 3 === 0 ? 10 : 0)), 20 + k));
-    out.push(spectrumCase(`repeated ${rows}×${cols}`, rows, cols, seq(k, (i) => [1, 2, 5][i % 3]!), 30 + k));
-    out.push(spectrumCase(`rank-deficient ${rows}×${cols}`, rows, cols, seq(k, (i) => (i % 4 === 0 ? 1 + i / k : 0)), 40 + k));
-    out.push(spectrumCase(`wide range ${rows}×${cols}`, rows, cols, seq(k, (i) => 10 ** (-4 + (8 * i) / k)), 50 + k));
+    out.push(
+      spectrumCase(
+        `rotated spread ${rows}×${cols}`,
+        rows,
+        cols,
+        seq(k, (i) => 0.1 + ((i * 7919) % k)),
+        10 + k,
+      ),
+    );
+    out.push(
+      spectrumCase(
+        `clustered ${rows}×${cols}`,
+        rows,
+        cols,
+        seq(k, (i) => 1 + 1e-10 * i + (i % 3 === 0 ? 10 : 0)),
+        20 + k,
+      ),
+    );
+    out.push(
+      spectrumCase(
+        `repeated ${rows}×${cols}`,
+        rows,
+        cols,
+        seq(k, (i) => [1, 2, 5][i % 3]!),
+        30 + k,
+      ),
+    );
+    out.push(
+      spectrumCase(
+        `rank-deficient ${rows}×${cols}`,
+        rows,
+        cols,
+        seq(k, (i) => (i % 4 === 0 ? 1 + i / k : 0)),
+        40 + k,
+      ),
+    );
+    out.push(
+      spectrumCase(
+        `wide range ${rows}×${cols}`,
+        rows,
+        cols,
+        seq(k, (i) => 10 ** (-4 + (8 * i) / k)),
+        50 + k,
+      ),
+    );
     if (k <= 130) out.push({ name: `Gaussian ${rows}×${cols}`, rows, cols, W: gaussianMatrix(rows, cols, 60 + k) });
   }
   out.push({ name: 'Gaussian 200×150', rows: 200, cols: 150, W: gaussianMatrix(200, 150, 7) });
@@ -73,7 +119,12 @@ describe('reference', () => {
   it('Jacobi SVD reproduces a known spectrum', () => {
     const sigma = [1, 2, 3, 4, 5, 6, 1e-3];
     const W = withSingularValues(11, 7, sigma, 99);
-    expect(relativeError(jacobiSquaredSingularValues(W, 11, 7), sigma.map((s) => s * s))).toBeLessThan(1e-13);
+    expect(
+      relativeError(
+        jacobiSquaredSingularValues(W, 11, 7),
+        sigma.map((s) => s * s),
+      ),
+    ).toBeLessThan(1e-13);
   });
 });
 
@@ -92,11 +143,12 @@ describe('gramEigenvalues (TypeScript path)', () => {
     // A = W·Wᵀ-free construction: rotate diag(λ) by a seeded orthogonal Q on both sides.
     const Q = withSingularValues(n, n, Array(n).fill(1), 5); // orthogonal
     const A = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += Q[i * n + k]! * lambda[k]! * Q[j * n + k]!;
-      A[i * n + j] = s;
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += Q[i * n + k]! * lambda[k]! * Q[j * n + k]!;
+        A[i * n + j] = s;
+      }
     expect(relativeError(symmetricEigenvalues(A, n), lambda)).toBeLessThan(TOL);
   });
 });
@@ -158,7 +210,13 @@ describe('createSpectrumEngine (worker threads)', () => {
     const engine = createSpectrumEngine({ jobs: 1 });
     try {
       let loaded = 0;
-      const c = spectrumCase('lazy 300×200', 300, 200, Array.from({ length: 200 }, (_, i) => i + 1), 3);
+      const c = spectrumCase(
+        'lazy 300×200',
+        300,
+        200,
+        Array.from({ length: 200 }, (_, i) => i + 1),
+        3,
+      );
       const p1 = engine.schedule(300, 200, () => (loaded++, c.W.slice()));
       const p2 = engine.schedule(300, 200, () => Promise.reject(new Error('unreadable')));
       expect(relativeError(await p1, c.exact!)).toBeLessThan(TOL);
@@ -188,17 +246,26 @@ describe('band → tridiagonal kernels', () => {
     const { bandToTridiagonal, bandToTridiagonalFast } = await import('../../src/spectrum/band-to-tridiagonal.js');
     const { tridiagonalEigenvalues } = await import('../../src/spectrum/tridiagonal-eigenvalues.js');
     expect(wasmKernels()).toBeDefined();
-    for (const [n, b] of [[2, 2], [3, 2], [17, 4], [100, 7], [301, 16], [257, 32]] as const) {
+    for (const [n, b] of [
+      [2, 2],
+      [3, 2],
+      [17, 4],
+      [100, 7],
+      [301, 16],
+      [257, 32],
+    ] as const) {
       const make = () => {
         const m = emptyBand(n, b);
         const rnd = gaussianMatrix(1, n * (b + 1), n + b);
-        for (let j = 0; j < n; j++) for (let d = 0; d <= b && j + d < n; d++) m.band[j * m.ld + d] = rnd[j * (b + 1) + d]!;
+        for (let j = 0; j < n; j++)
+          for (let d = 0; d <= b && j + d < n; d++) m.band[j * m.ld + d] = rnd[j * (b + 1) + d]!;
         return m;
       };
       // Dense reference of the same band matrix through the one-stage path.
       const src = make();
       const A = new Float64Array(n * n);
-      for (let j = 0; j < n; j++) for (let d = 0; d <= b && j + d < n; d++) A[(j + d) * n + j] = src.band[j * src.ld + d]!;
+      for (let j = 0; j < n; j++)
+        for (let d = 0; d <= b && j + d < n; d++) A[(j + d) * n + j] = src.band[j * src.ld + d]!;
       const ref = symmetricEigenvalues(A, n);
       const ts = bandToTridiagonal(make());
       const fast = bandToTridiagonalFast(make());

@@ -40,7 +40,13 @@ function applyRandomOrthogonal(X: Float64Array, r: number, c: number, rnd: () =>
  * reflectors), so WᵀW has eigenvalues exactly σᵢ² (padded with zeros to min(rows, cols)).
  * rotate = false gives the plain (rectangular) diagonal matrix.
  */
-export function withSingularValues(rows: number, cols: number, sigma: readonly number[], seed: number, rotate = true): Float64Array {
+export function withSingularValues(
+  rows: number,
+  cols: number,
+  sigma: readonly number[],
+  seed: number,
+  rotate = true,
+): Float64Array {
   const k = Math.min(rows, cols);
   if (sigma.length !== k) throw new Error('need min(rows, cols) singular values');
   // Start from diag(σ) (rows×cols), then W = U·D·Vᵀ: left-multiply by U, right-multiply by Vᵀ (= left on Wᵀ).

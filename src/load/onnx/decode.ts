@@ -110,7 +110,8 @@ export async function describeTensor(
     count *= n;
   }
   // Checked after the loop: a zero dimension makes any product valid (an empty tensor).
-  if (!Number.isSafeInteger(count)) throw new FormatError(`${who} has shape [${shape.join(', ')}], too many elements to address`);
+  if (!Number.isSafeInteger(count))
+    throw new FormatError(`${who} has shape [${shape.join(', ')}], too many elements to address`);
 
   // data_location is a closed (proto2) enum: protobufjs keeps an unknown value aside in
   // $unknowns instead of setting the field. Nothing else lands there: the walker gathers
@@ -130,10 +131,12 @@ export async function describeTensor(
   const expectedBytes = elem.bits === undefined ? undefined : packedBytes(count, elem.bits);
   const position = msg.offset;
   const base = { name, shape, count, elem, position };
-  const unsupported = f.segment !== null && f.segment !== undefined ? 'is a segment of a larger tensor (not supported)' : undefined;
+  const unsupported =
+    f.segment !== null && f.segment !== undefined ? 'is a segment of a larger tensor (not supported)' : undefined;
 
   if (location === 1) {
-    if (fieldName !== undefined) throw new FormatError(`${who} has external data and also ${fieldName} in the model file`);
+    if (fieldName !== undefined)
+      throw new FormatError(`${who} has external data and also ${fieldName} in the model file`);
     const storage = await locateExternal(f.external_data, who, expectedBytes, modelPath, sizes);
     return {
       ...base,
@@ -144,8 +147,15 @@ export async function describeTensor(
     };
   }
   if (fieldName === undefined) {
-    if (count !== 0 && unsupported === undefined) throw new FormatError(`${who} has shape [${shape.join(', ')}] but stores no values`);
-    return { ...base, unsupported, storage: { kind: 'empty' }, byteLength: 0, storageKey: `${modelPath}#empty@${position}` };
+    if (count !== 0 && unsupported === undefined)
+      throw new FormatError(`${who} has shape [${shape.join(', ')}] but stores no values`);
+    return {
+      ...base,
+      unsupported,
+      storage: { kind: 'empty' },
+      byteLength: 0,
+      storageKey: `${modelPath}#empty@${position}`,
+    };
   }
   const field = msg.data.get(fieldName)!;
   if (fieldName === 'raw_data') {
@@ -168,7 +178,13 @@ export async function describeTensor(
   const storage: Storage = { kind: 'typed', field: fieldName, pieces: field.pieces, width };
   const bytes = field.pieces.reduce((a, p) => a + p.length, 0);
   if (unsupported === undefined) checkTypedCount(field.pieces, width, fieldName, elem, count, who);
-  return { ...base, unsupported, storage, byteLength: bytes, storageKey: `${modelPath}#${fieldName}@${field.pieces[0]!.offset}+${bytes}` };
+  return {
+    ...base,
+    unsupported,
+    storage,
+    byteLength: bytes,
+    storageKey: `${modelPath}#${fieldName}@${field.pieces[0]!.offset}+${bytes}`,
+  };
 }
 
 /** Entries a typed field must hold for `count` elements (4-bit types pack two per entry; complex two per element). */
@@ -189,7 +205,8 @@ function checkTypedCount(
 ): void {
   const want = typedEntries(elem, count);
   if (field === 'string_data') {
-    if (pieces.length !== want) throw new FormatError(`${who} has ${pieces.length} strings in string_data, expected ${want}`);
+    if (pieces.length !== want)
+      throw new FormatError(`${who} has ${pieces.length} strings in string_data, expected ${want}`);
     return;
   }
   let exact = 0;
@@ -197,7 +214,8 @@ function checkTypedCount(
   for (const p of pieces) {
     if (!p.packed) exact += p.count;
     else if (width !== undefined) {
-      if (p.length % width !== 0) throw new FormatError(`${who} has ${p.length} bytes of ${field}, not a multiple of ${width}`);
+      if (p.length % width !== 0)
+        throw new FormatError(`${who} has ${p.length} bytes of ${field}, not a multiple of ${width}`);
       exact += p.length / width;
     } else packedBytesTotal += p.length;
   }
@@ -209,7 +227,9 @@ function checkTypedCount(
   const most = exact + packedBytesTotal;
   const least = exact + Math.ceil(packedBytesTotal / 10);
   if (want > most || want < least) {
-    throw new FormatError(`${who} has ${least === most ? most : `${least}–${most}`} values in ${field} but shape needs ${want}`);
+    throw new FormatError(
+      `${who} has ${least === most ? most : `${least}–${most}`} values in ${field} but shape needs ${want}`,
+    );
   }
 }
 
@@ -337,7 +357,8 @@ async function readTyped(
     vals[n++] = v;
   };
   const entry = s.field === 'int32_data' ? INT32_ENTRY[dtype] : undefined;
-  if (s.field === 'int32_data' && entry === undefined) throw new FormatError(`${who}: cannot read ${dtype} from int32_data`);
+  if (s.field === 'int32_data' && entry === undefined)
+    throw new FormatError(`${who}: cannot read ${dtype} from int32_data`);
   for (const p of s.pieces) {
     const bytes = await model.read(p.offset, p.length, who);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -57,7 +57,9 @@ export async function openOnnx(path: string): Promise<LoadedModel> {
       if (t.quant !== undefined && QUANTIZED_DTYPES.has(elem.dtype)) {
         entries.push(await quantizedEntry(t, describe, path, source));
       } else if (t.packedFor !== undefined && elem.float !== true) {
-        entries.push(plainEntry(t, await describe(t), path, source, `is packed in ${t.packedFor}'s own format (not supported)`));
+        entries.push(
+          plainEntry(t, await describe(t), path, source, `is packed in ${t.packedFor}'s own format (not supported)`),
+        );
       } else if (t.quantParam) {
         nonWeights++; // scales and zero points: bookkeeping of quantized tensors
       } else if (elem.float || elem.dtype === 'OTHER' || elem.dtype === 'I4' || elem.dtype === 'U4') {

@@ -91,12 +91,20 @@ export function decodeGathered(type: protobuf.Type, parts: Uint8Array[], ctx: Ct
  * lengths within the message, no groups, nesting depth (protobufjs would otherwise
  * recurse as deep as the file says).
  */
-export function validateMessage(type: protobuf.Type, bytes: Uint8Array, start: number, end: number, depth: number, ctx: Ctx): void {
+export function validateMessage(
+  type: protobuf.Type,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  depth: number,
+  ctx: Ctx,
+): void {
   if (depth > MAX_DEPTH) throw ctx.error(`messages nested more than ${MAX_DEPTH} levels deep`);
   let pos = start;
   while (pos < end) {
     const t = scanVarint(bytes, pos, end);
-    if (t < 0 || !Number.isSafeInteger(scanned) || scanned > 0xffffffff) throw ctx.error(`malformed ${type.name} (bad field tag)`);
+    if (t < 0 || !Number.isSafeInteger(scanned) || scanned > 0xffffffff)
+      throw ctx.error(`malformed ${type.name} (bad field tag)`);
     const wt = scanned & 7;
     const fieldNo = Math.floor(scanned / 8);
     if (fieldNo === 0) throw ctx.error(`malformed ${type.name} (field number 0)`);
@@ -119,7 +127,8 @@ export function validateMessage(type: protobuf.Type, bytes: Uint8Array, start: n
         throw ctx.error(`malformed ${type.name} (field ${fieldNo} runs past its message)`);
       }
       const payloadEnd = l + scanned;
-      if (field?.resolvedType instanceof protobuf.Type) validateMessage(field.resolvedType, bytes, l, payloadEnd, depth + 1, ctx);
+      if (field?.resolvedType instanceof protobuf.Type)
+        validateMessage(field.resolvedType, bytes, l, payloadEnd, depth + 1, ctx);
       pos = payloadEnd;
     }
   }

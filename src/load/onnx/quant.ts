@@ -19,7 +19,17 @@ export type QuantLayout =
   | { readonly kind: 'block'; readonly axis: number; readonly blockSize: number };
 
 /** Stored types a quantized weight can have. */
-export const QUANTIZED_DTYPES: ReadonlySet<DType> = new Set(['I8', 'U8', 'I16', 'U16', 'I32', 'I4', 'U4', 'F8_E4M3', 'F8_E5M2']);
+export const QUANTIZED_DTYPES: ReadonlySet<DType> = new Set([
+  'I8',
+  'U8',
+  'I16',
+  'U16',
+  'I32',
+  'I4',
+  'U4',
+  'F8_E4M3',
+  'F8_E5M2',
+]);
 const SCALE_DTYPES: ReadonlySet<DType> = new Set(['F32', 'F16', 'BF16', 'F64']);
 
 /** Checks scale and zero point against the weight and returns the layout, or throws. */
@@ -31,7 +41,9 @@ export function quantLayout(w: TensorInfo, scale: TensorInfo, zp: TensorInfo | u
   }
   if (zp !== undefined) {
     if (zp.count !== scale.count) {
-      throw new FormatError(`${who}: zero point '${zp.name}' has ${zp.count} elements but scale '${scale.name}' has ${scale.count}`);
+      throw new FormatError(
+        `${who}: zero point '${zp.name}' has ${zp.count} elements but scale '${scale.name}' has ${scale.count}`,
+      );
     }
     if (zp.elem.dtype === 'OTHER' || zp.elem.dtype === 'I64' || zp.elem.dtype === 'U64') {
       throw new FormatError(`${who}: zero point '${zp.name}' has unreadable type ${zp.elem.name}`);
@@ -57,12 +69,16 @@ export function quantLayout(w: TensorInfo, scale: TensorInfo, zp: TensorInfo | u
   }
   if (scale.count === 1 && scale.shape.length <= 1) return { kind: 'tensor' };
   if (scale.shape.length !== 1) {
-    throw new FormatError(`${who}: scale '${scale.name}' has shape [${scale.shape.join(', ')}], expected a scalar or 1-D`);
+    throw new FormatError(
+      `${who}: scale '${scale.name}' has shape [${scale.shape.join(', ')}], expected a scalar or 1-D`,
+    );
   }
   if (q.axis !== undefined) {
     const axis = normalize(q.axis);
     if (w.shape[axis] !== scale.count) {
-      throw new FormatError(`${who}: scale '${scale.name}' has ${scale.count} elements but axis ${axis} has ${w.shape[axis]}`);
+      throw new FormatError(
+        `${who}: scale '${scale.name}' has ${scale.count} elements but axis ${axis} has ${w.shape[axis]}`,
+      );
     }
     return { kind: 'axis', axis };
   }
@@ -71,7 +87,9 @@ export function quantLayout(w: TensorInfo, scale: TensorInfo, zp: TensorInfo | u
   if (w.shape[preferred] === scale.count) return { kind: 'axis', axis: preferred };
   const fits = w.shape.map((d, i) => (d === scale.count ? i : -1)).filter((i) => i >= 0);
   if (fits.length === 1) return { kind: 'axis', axis: fits[0]! };
-  throw new FormatError(`${who}: cannot tell which axis its ${scale.count} scales of '${scale.name}' apply to (shape [${w.shape.join(', ')}])`);
+  throw new FormatError(
+    `${who}: cannot tell which axis its ${scale.count} scales of '${scale.name}' apply to (shape [${w.shape.join(', ')}])`,
+  );
 }
 
 /** Applies the layout: out[i] = (q[i] − zp[j]) · scale[j], j the scale index of element i. */

@@ -33,7 +33,6 @@ export interface QuantFound {
   readonly reportAs: string;
 }
 
-
 export interface FoundTensor {
   /** The TensorProto (for sparse tensors: the SparseTensorProto). */
   readonly msg: WalkedMessage;
@@ -194,7 +193,7 @@ export function discover(model: WalkedMessage): Discovery {
 
     const resolved = inputs.map((n) => (n === '' ? undefined : scope.lookup(n)));
     // Conv `group` (default 1); a value below 1 is invalid and says nothing.
-    const groupAttr = CONV_OPS.has(op) ? intAttr(attrs, 'group', nodeWhat) ?? 1 : undefined;
+    const groupAttr = CONV_OPS.has(op) ? (intAttr(attrs, 'group', nodeWhat) ?? 1) : undefined;
     const group = groupAttr !== undefined && groupAttr >= 1 ? groupAttr : undefined;
     const passThrough = PASS_THROUGH.has(op);
     resolved.forEach((v, i) => {
@@ -230,7 +229,12 @@ export function discover(model: WalkedMessage): Discovery {
         if (p !== undefined) p.quantParam = true;
       }
     };
-    const attach = (wIdx: number, sIdx: number, zIdx: number, q: Omit<QuantFound, 'scale' | 'zeroPoint' | 'reportAs'>): void => {
+    const attach = (
+      wIdx: number,
+      sIdx: number,
+      zIdx: number,
+      q: Omit<QuantFound, 'scale' | 'zeroPoint' | 'reportAs'>,
+    ): void => {
       const w = param(resolved[wIdx]);
       const scale = param(resolved[sIdx]);
       markParams(sIdx, zIdx);
@@ -322,7 +326,6 @@ export function discover(model: WalkedMessage): Discovery {
   }
   return { tensors, otherTensors, hasGraph: graph !== undefined };
 }
-
 
 /** The element type of a found tensor's data (values of a sparse tensor). */
 export function elementType(t: FoundTensor) {

@@ -22,13 +22,7 @@ import type { FormatError } from '../../errors.js';
 import type { FileSource } from '../file.js';
 import { Ctx, WINDOW_BYTES, Window } from './context.js';
 import { MAX_DEPTH, allowed, decodeGathered, scanVarint, scanned, validateMessage, wireName } from './protobuf.js';
-import {
-  TENSOR_DATA_FIELDS,
-  TensorProto,
-  UNUSED_FIELDS,
-  WALKED_TYPES,
-  WIRE,
-} from './schema.js';
+import { TENSOR_DATA_FIELDS, TensorProto, UNUSED_FIELDS, WALKED_TYPES, WIRE } from './schema.js';
 
 export { MAX_DEPTH, readVarint } from './protobuf.js';
 /** Cap on the small fields gathered from one walked message (names, attributes, shapes). */
@@ -73,7 +67,6 @@ export async function walkFile(source: FileSource, type: protobuf.Type): Promise
   return walk(new Window(source), type, 0, source.size, 1, undefined);
 }
 
-
 /** What a paused walk needs before it can continue. */
 type Need =
   | { readonly kind: 'load'; readonly pos: number; readonly want: number }
@@ -92,14 +85,17 @@ async function walk(
     const need = m.run();
     if (need === undefined) return m.finish();
     if (need.kind === 'load') await w.load(need.pos, need.want);
-    else m.addChild(need.field, await walk(w, need.field.resolvedType as protobuf.Type, need.start, need.end, depth + 1, m.ctx));
+    else
+      m.addChild(
+        need.field,
+        await walk(w, need.field.resolvedType as protobuf.Type, need.start, need.end, depth + 1, m.ctx),
+      );
   }
 }
 
 const EMPTY_CHILDREN: ReadonlyMap<string, readonly WalkedMessage[]> = new Map();
 const EMPTY_DATA: ReadonlyMap<string, DataField> = new Map();
 const EMPTY_FIELDS: Record<string, unknown> = Object.freeze({});
-
 
 /** The state of one message being walked; `run` resumes where the last call stopped. */
 class MessageWalk {
@@ -145,7 +141,8 @@ class MessageWalk {
       if (!Number.isSafeInteger(tag) || tag > 0xffffffff) throw ctx.error(`invalid field tag at byte ${tagPos}`);
       const wt = tag & 7;
       const fieldNo = Math.floor(tag / 8);
-      if (fieldNo === 0 || fieldNo > MAX_FIELD_NUMBER) throw ctx.error(`invalid field number ${fieldNo} at byte ${tagPos}`);
+      if (fieldNo === 0 || fieldNo > MAX_FIELD_NUMBER)
+        throw ctx.error(`invalid field number ${fieldNo} at byte ${tagPos}`);
       if (wt === WIRE.SGROUP || wt === WIRE.EGROUP) {
         throw ctx.error(`field ${fieldNo} at byte ${tagPos} uses the deprecated group encoding, which ONNX never uses`);
       }
@@ -187,7 +184,8 @@ class MessageWalk {
         // Unknown fields (a newer onnx.proto) and unused ones: skipped, already bounds-checked.
       } else if (field.resolvedType instanceof protobuf.Type && WALKED_TYPES.has(field.resolvedType)) {
         // A sub-message that fits in a window is loaded whole, then walked synchronously.
-        if (payloadEnd - tagPos <= WINDOW_BYTES && !w.covers(tagPos, payloadEnd)) return this.pause(tagPos, payloadEnd - tagPos);
+        if (payloadEnd - tagPos <= WINDOW_BYTES && !w.covers(tagPos, payloadEnd))
+          return this.pause(tagPos, payloadEnd - tagPos);
         if (!field.repeated) {
           this.seenSingular ??= new Set();
           if (this.seenSingular.has(fieldNo)) throw ctx.error(`field '${field.name}' occurs more than once`);
@@ -208,7 +206,9 @@ class MessageWalk {
         this.addData(field, wt, tagPos, payloadStart, payloadEnd);
       } else {
         if (this.gatheredBytes + payloadEnd - tagPos > MAX_GATHERED_BYTES) {
-          throw ctx.error(`metadata fields exceed ${MAX_GATHERED_BYTES} bytes (field '${field.name}' at byte ${tagPos})`);
+          throw ctx.error(
+            `metadata fields exceed ${MAX_GATHERED_BYTES} bytes (field '${field.name}' at byte ${tagPos})`,
+          );
         }
         if (!w.covers(tagPos, payloadEnd)) return this.pause(tagPos, payloadEnd - tagPos);
         this.gatheredBytes += payloadEnd - tagPos;
@@ -300,4 +300,3 @@ class MessageWalk {
  * one per message.
  */
 const PENDING: number[] = [];
-

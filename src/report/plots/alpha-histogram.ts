@@ -32,7 +32,8 @@ export function alphaHistogram(layers: readonly LayerResult[]): Figure {
   let noFit = 0;
   for (const l of layers) {
     if (l.status !== 'analyzed') continue;
-    if (l.powerLaw.status === 'ok' && Number.isFinite(l.powerLaw.alpha)) points.push({ alpha: l.powerLaw.alpha, phase: l.phase.name });
+    if (l.powerLaw.status === 'ok' && Number.isFinite(l.powerLaw.alpha))
+      points.push({ alpha: l.powerLaw.alpha, phase: l.phase.name });
     else noFit++;
   }
   const notes = noFit > 0 ? [`${noFit} analysed layer${noFit === 1 ? '' : 's'} without a power-law fit not shown`] : [];

@@ -12,7 +12,13 @@ export interface Figure {
  * A vertical marker line across the plot area with a short label at its top (row 0 or 1),
  * right of the line, or left of it near the plot's right edge.
  */
-export function vline(px: number, area: { x1: number; y0: number; y1: number }, cls: string, label: string, row: number): string {
+export function vline(
+  px: number,
+  area: { x1: number; y0: number; y1: number },
+  cls: string,
+  label: string,
+  row: number,
+): string {
   const flip = px > area.x1 - 36;
   return (
     `<path class="${cls}" d="M${num(px)} ${area.y0}V${area.y1}"/>` +

@@ -49,7 +49,10 @@ export function linearEsdPlot(layer: AnalyzedLayer, evals: ArrayLike<number>): F
   // About √n bins across the bulk, however much of the axis the bulk takes.
   const binHi = cut ? xHi : lambdaMax > 0 ? lambdaMax : 1;
   const bulkBins = binCount(n, 12, 100);
-  const nBins = Math.max(12, Math.min(160, Math.round(bulkEnd > 0 ? (bulkBins * binHi) / Math.min(binHi, bulkEnd) : bulkBins)));
+  const nBins = Math.max(
+    12,
+    Math.min(160, Math.round(bulkEnd > 0 ? (bulkBins * binHi) / Math.min(binHi, bulkEnd) : bulkBins)),
+  );
   const bins = linearBins(evals, 0, binHi, nBins);
   const binWidth = binHi / nBins;
   const share = curve ? bulkShare(evals, curve, tw) : 0;
@@ -68,10 +71,15 @@ export function linearEsdPlot(layer: AnalyzedLayer, evals: ArrayLike<number>): F
   if (curve && tw > 0) {
     const a = Math.max(area.x0, x.map(curve.lambdaPlus - tw));
     const b = Math.min(area.x1, x.map(curve.lambdaPlus + tw));
-    if (b > a) body += `<rect class="tw" x="${num(a)}" y="${area.y0}" width="${num(Math.max(1, b - a))}" height="${area.y1 - area.y0}"/>`;
+    if (b > a)
+      body += `<rect class="tw" x="${num(a)}" y="${area.y0}" width="${num(Math.max(1, b - a))}" height="${area.y1 - area.y0}"/>`;
   }
   body += axes(area, x, yInt, { x: 'eigenvalue λ', y: 'eigenvalues per bin' });
-  const bars = bins.counts.map((c, i): [number, number, number] => [x.map(bins.edges[i]!), x.map(bins.edges[i + 1]!), y.map(Math.min(c, yHi))]);
+  const bars = bins.counts.map((c, i): [number, number, number] => [
+    x.map(bins.edges[i]!),
+    x.map(bins.edges[i + 1]!),
+    y.map(Math.min(c, yHi)),
+  ]);
   body += `<path class="hist" d="${barsPath(bars, area.y1)}"/>`;
   bins.counts.forEach((c, i) => {
     if (c <= yHi) return;
@@ -92,10 +100,19 @@ export function linearEsdPlot(layer: AnalyzedLayer, evals: ArrayLike<number>): F
       pts.push([x.map(v), y.map(d)]);
     }
     body += `<path class="mp" d="${polylinePath(pts)}"/>`;
-    entries.push({ key: 'line', cls: 'mp', label: `MP fit, σ = ${formatLabel(mp.sigma, 3)}, bulk ${Math.round(share * 100)}%` });
+    entries.push({
+      key: 'line',
+      cls: 'mp',
+      label: `MP fit, σ = ${formatLabel(mp.sigma, 3)}, bulk ${Math.round(share * 100)}%`,
+    });
     if (curve.lambdaPlus <= xHi) body += vline(x.map(curve.lambdaPlus), area, 'edge', 'λ₊', 0);
-    if (curve.lambdaMinus > 0) body += `<path class="edge2" d="M${num(x.map(curve.lambdaMinus))} ${area.y0}V${area.y1}"/>`;
-    entries.push({ key: tw > 0 ? 'band' : 'dash', cls: tw > 0 ? 'tw' : 'edge', label: `λ₊ = ${formatLabel(curve.lambdaPlus, 4)}${tw > 0 ? ` ± TW ${formatLabel(tw, 2)}` : ''}` });
+    if (curve.lambdaMinus > 0)
+      body += `<path class="edge2" d="M${num(x.map(curve.lambdaMinus))} ${area.y0}V${area.y1}"/>`;
+    entries.push({
+      key: tw > 0 ? 'band' : 'dash',
+      cls: tw > 0 ? 'tw' : 'edge',
+      label: `λ₊ = ${formatLabel(curve.lambdaPlus, 4)}${tw > 0 ? ` ± TW ${formatLabel(tw, 2)}` : ''}`,
+    });
 
     const beyond: number[] = [];
     for (let i = n - 1; i >= 0 && evals[i]! > curve.lambdaPlus + tw; i--) beyond.push(evals[i]!);

@@ -29,13 +29,21 @@ const SPEC: ChartSpec = { ...ESD_PLOT_SPEC, title: 'Log-log ESD and power-law fi
 export function logLogEsdPlot(layer: AnalyzedLayer, evals: ArrayLike<number>): Figure {
   const area = plotArea(SPEC);
   const range = positiveRange(evals);
-  if (range === undefined) return { svg: chart(SPEC, axes(area, logScale([1, 10], [area.x0, area.x1]), logScale([1, 10], [area.y1, area.y0]), AXIS_TITLES)), notes: ['no positive eigenvalues to plot'] };
+  if (range === undefined)
+    return {
+      svg: chart(
+        SPEC,
+        axes(area, logScale([1, 10], [area.x0, area.x1]), logScale([1, 10], [area.y1, area.y0]), AXIS_TITLES),
+      ),
+      notes: ['no positive eigenvalues to plot'],
+    };
   const n = evals.length;
   const bins = logBins(evals, range.lo, range.hi, binCount(range.shown));
   const dens = densities(bins, n);
   const pl = layer.powerLaw;
   const share = pl.status === 'ok' ? pl.numTail / n : 0;
-  const plAt = (x: number) => (pl.status === 'ok' ? share * ((pl.alpha - 1) / pl.xmin) * (x / pl.xmin) ** -pl.alpha : NaN);
+  const plAt = (x: number) =>
+    pl.status === 'ok' ? share * ((pl.alpha - 1) / pl.xmin) * (x / pl.xmin) ** -pl.alpha : NaN;
 
   const positive = dens.filter((d) => d > 0);
   let yLo = Math.min(...positive);
@@ -81,7 +89,11 @@ export function logLogEsdPlot(layer: AnalyzedLayer, evals: ArrayLike<number>): F
     const pts: [number, number][] = [pl.xmin, pl.xmax].map((v) => [x.map(v), y.map(plAt(v))]);
     body += `<path class="pl" d="${polylinePath(pts)}"/>`;
     markers.push(vline(x.map(pl.xmin), area, 'xmin', 'xmin', 0));
-    entries.push({ key: 'line', cls: 'pl', label: `power law α = ${formatLabel(pl.alpha, 3)} ± ${formatLabel(pl.sigma, 2)}` });
+    entries.push({
+      key: 'line',
+      cls: 'pl',
+      label: `power law α = ${formatLabel(pl.alpha, 3)} ± ${formatLabel(pl.sigma, 2)}`,
+    });
     entries.push({ key: 'dash', cls: 'xmin', label: `xmin = ${formatLabel(pl.xmin, 4)}` });
   }
   if (edge) entries.push(edge);
@@ -89,7 +101,10 @@ export function logLogEsdPlot(layer: AnalyzedLayer, evals: ArrayLike<number>): F
   body += legendBelow(area, entries, area.y1 + 42, LEGEND_COLUMNS);
   const notes: string[] = [];
   if (pl.status === 'failed') notes.push(`power-law fit failed: ${pl.reason}`);
-  if (range.hidden > 0) notes.push(`${range.hidden} eigenvalue${range.hidden === 1 ? '' : 's'} ≤ ${formatLabel(LOG_PLOT_FLOOR)}·λmax (numerically zero) not shown`);
+  if (range.hidden > 0)
+    notes.push(
+      `${range.hidden} eigenvalue${range.hidden === 1 ? '' : 's'} ≤ ${formatLabel(LOG_PLOT_FLOOR)}·λmax (numerically zero) not shown`,
+    );
   return { svg: chart(SPEC, body), notes };
 }
 

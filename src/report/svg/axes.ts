@@ -26,7 +26,10 @@ export function axes(area: PlotArea, x: Scale, y: Scale, titles: AxisTitles): st
     if (!long) continue;
     // A label centred on a tick at the right end would stick out of the chart: right-align it there.
     const half = [...t.label].length * 3.4;
-    const anchor = px + half > x1 + RIGHT_OVERHANG ? `x="${num(x1 + RIGHT_OVERHANG)}" text-anchor="end"` : `x="${num(px)}" text-anchor="middle"`;
+    const anchor =
+      px + half > x1 + RIGHT_OVERHANG
+        ? `x="${num(x1 + RIGHT_OVERHANG)}" text-anchor="end"`
+        : `x="${num(px)}" text-anchor="middle"`;
     labels += `<text class="tk" ${anchor} y="${y1 + 16}">${escapeXml(t.label)}</text>`;
   }
   for (const t of y.ticks()) {
@@ -35,7 +38,8 @@ export function axes(area: PlotArea, x: Scale, y: Scale, titles: AxisTitles): st
     const long = t.label !== '';
     if (long) grid += `M${x0} ${num(py)}H${x1}`;
     marks += `M${x0} ${num(py)}h${long ? -5 : -3}`;
-    if (long) labels += `<text class="tk" x="${x0 - 7}" y="${num(py + 3.5)}" text-anchor="end">${escapeXml(t.label)}</text>`;
+    if (long)
+      labels += `<text class="tk" x="${x0 - 7}" y="${num(py + 3.5)}" text-anchor="end">${escapeXml(t.label)}</text>`;
   }
   const midX = num((x0 + x1) / 2);
   const midY = num((y0 + y1) / 2);

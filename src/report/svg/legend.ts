@@ -25,7 +25,13 @@ const CHAR = 5.7;
  * entry too long for one column taking a whole row (or, with `flow`, all in one row, each
  * as wide as its label), starting at `top`. Returns the markup and the rows used.
  */
-export function legendBelow(area: PlotArea, entries: readonly LegendEntry[], top: number, columns: number, flow = false): string {
+export function legendBelow(
+  area: PlotArea,
+  entries: readonly LegendEntry[],
+  top: number,
+  columns: number,
+  flow = false,
+): string {
   if (entries.length === 0) return '';
   let out = '<g class="lg">';
   const colWidth = (area.x1 - area.x0) / columns;
