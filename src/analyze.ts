@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import type { TensorRef } from './types.js';
-import type { LayerResult, SkipCode, SkippedLayer } from './schema/index.js';
+import type { LayerResult, SkippedLayer } from './schema/index.js';
+import { skipReason, type SkipDetail } from './schema/words.js';
 import { openModel } from './load/index.js';
 import { UsageError, WorkerCrash } from './errors.js';
 import { DEFAULT_TRAP_SEED } from './traps.js';
@@ -187,10 +188,6 @@ function shardOptions(options: AnalyzeOptions): ShardOptions {
 }
 
 /** Why a tensor whose values repeat an earlier one's is not analysed (also used by the merge of shards). */
-export function tiedWeightsReason(original: string): string {
-  return `same values as '${original}' (tied weights, analysed once)`;
-}
-
 function tensorFilter(options: AnalyzeOptions): (name: string) => boolean {
   const glob = (patterns: readonly string[] | undefined) =>
     patterns && patterns.length > 0 ? picomatch(patterns as string[], { bash: true, dot: true }) : undefined;
@@ -246,18 +243,15 @@ async function analyzeModel(
       dtype: tensor.dtype,
     });
     const settle = (layers: LayerResult[]) => perTensor.push(Promise.resolve(finished(layers, tensor.name)));
-    const skipAll = (code: SkipCode, reason: string) =>
-      settle(plans.map((plan) => skipped(identity(plan), code, reason)));
+    const skipAll = (detail: SkipDetail) => settle(plans.map((plan) => skipped(identity(plan), detail)));
 
     if (plans.every((p) => p.status === 'skipped')) {
-      settle(
-        plans.flatMap((plan) => (plan.status === 'skipped' ? [skipped(identity(plan), plan.code, plan.reason)] : [])),
-      );
+      settle(plans.flatMap((plan) => (plan.status === 'skipped' ? [skipped(identity(plan), plan.detail)] : [])));
       continue;
     }
     const sameStorage = seenStorage.get(tensor.storageKey);
     if (sameStorage !== undefined) {
-      skipAll('shared-storage', `same stored tensor as '${sameStorage}' (analysed once)`);
+      skipAll({ code: 'shared-storage', original: sameStorage });
       continue;
     }
     seenStorage.set(tensor.storageKey, tensor.name);
@@ -269,14 +263,14 @@ async function analyzeModel(
       const values = await tensor.read();
       const problem = valueProblem(values);
       if (problem !== undefined) {
-        skipAll(problem.code, problem.reason);
+        skipAll(problem);
         continue;
       }
       const digest = contentDigest(values, tensor.shape);
       shard?.addDigest(modelIndex, t, plans.length, digest);
       const sameContent = seenContent.get(digest);
       if (sameContent !== undefined) {
-        skipAll('tied', tiedWeightsReason(sameContent));
+        skipAll({ code: 'tied', original: sameContent });
         continue;
       }
       seenContent.set(digest, tensor.name);
@@ -298,7 +292,7 @@ async function analyzeModel(
         try {
           const out: LayerResult[] = [];
           for (const plan of plans) {
-            if (plan.status === 'skipped') out.push(skipped(identity(plan), plan.code, plan.reason));
+            if (plan.status === 'skipped') out.push(skipped(identity(plan), plan.detail));
             else out.push(await analyzeOrFail(values, plan, identity(plan), layerOptions));
           }
           return finished(out, tensor.name);
@@ -349,12 +343,12 @@ class LayerFailure extends Error {
   }
 }
 
-export function skipped(identity: LayerIdentity, code: SkipCode, reason: string): SkippedLayer {
-  return { ...identity, status: 'skipped', skipCode: code, skipReason: reason };
+export function skipped(identity: LayerIdentity, detail: SkipDetail): SkippedLayer {
+  return { ...identity, status: 'skipped', skipCode: detail.code, skipReason: skipReason(detail) };
 }
 
 /** Weights no spectrum can be computed from: non-finite values, or all zeros. */
-function valueProblem(values: Float64Array): { code: SkipCode; reason: string } | undefined {
+function valueProblem(values: Float64Array): SkipDetail | undefined {
   let nonFinite = 0;
   let nonZero = 0;
   let maxAbs = 0;
@@ -366,15 +360,10 @@ function valueProblem(values: Float64Array): { code: SkipCode; reason: string } 
       maxAbs = Math.max(maxAbs, Math.abs(v));
     }
   }
-  if (nonFinite > 0)
-    return {
-      code: 'non-finite',
-      reason: `contains ${nonFinite} non-finite value${nonFinite === 1 ? '' : 's'} (NaN or Inf)`,
-    };
-  if (nonZero === 0) return { code: 'all-zero', reason: 'all entries are zero' };
+  if (nonFinite > 0) return { code: 'non-finite', count: nonFinite };
+  if (nonZero === 0) return { code: 'all-zero' };
   // The spectrum squares the entries (Gram product, Σλ = Σw²): past this they overflow float64.
-  if (maxAbs * maxAbs * values.length > Number.MAX_VALUE)
-    return { code: 'overflow', reason: `entries too large for float64 spectra (max |w| = ${maxAbs.toExponential(2)})` };
+  if (maxAbs * maxAbs * values.length > Number.MAX_VALUE) return { code: 'overflow', maxAbs };
   return undefined;
 }
 

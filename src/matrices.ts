@@ -4,7 +4,7 @@
  * any data is read, so skipped tensors cost nothing.
  */
 import type { LayerKind, TensorRef } from './types.js';
-import type { SkipCode } from './schema/index.js';
+import type { SkipDetail } from './schema/words.js';
 
 /** Default --min-evals: a layer is analysed when M·slices ≥ this. */
 export const DEFAULT_MIN_EVALS = 10;
@@ -35,8 +35,8 @@ export interface SkipPlan {
   readonly status: 'skipped';
   readonly idSuffix: string;
   readonly kind: LayerKind;
-  readonly code: SkipCode;
-  readonly reason: string;
+  /** Why: its code and the numbers of its sentence (schema/words.ts). */
+  readonly detail: SkipDetail;
 }
 
 export type LayerPlan = MatrixPlan | SkipPlan;
@@ -73,39 +73,29 @@ export function planLayers(t: TensorRef, minEvals: number = DEFAULT_MIN_EVALS): 
   const kind = layerKind(t);
   const shape = t.shape;
   const rank = shape.length;
-  const skip = (code: SkipCode, reason: string, idSuffix = ''): SkipPlan => ({
-    status: 'skipped',
-    idSuffix,
-    kind,
-    code,
-    reason,
-  });
+  const skip = (detail: SkipDetail, idSuffix = ''): SkipPlan => ({ status: 'skipped', idSuffix, kind, detail });
 
-  if (t.dtype === 'OTHER') return [skip('unsupported-dtype', 'stored in a format rmt-analyze cannot decode')];
+  if (t.dtype === 'OTHER') return [skip({ code: 'unsupported-dtype' })];
   const count = shape.reduce((a, b) => a * b, 1);
-  if (count === 0) return [skip('empty', `empty tensor (shape [${shape.join(', ')}])`)];
-  if (rank === 0) return [skip('scalar', 'scalar')];
+  if (count === 0) return [skip({ code: 'empty', shape })];
+  if (rank === 0) return [skip({ code: 'scalar' })];
   if (rank === 1) {
-    if (kind === 'bias') return [skip('bias', 'bias vector')];
-    if (kind === 'norm') return [skip('norm', 'normalization parameters (1-D)')];
-    return [skip('vector', '1-D tensor')];
+    if (kind === 'bias') return [skip({ code: 'bias' })];
+    if (kind === 'norm') return [skip({ code: 'norm' })];
+    return [skip({ code: 'vector' })];
   }
 
   const checked = (plan: MatrixPlan): LayerPlan => {
-    const M = Math.min(plan.rows, plan.cols);
+    const { rows, cols, slices } = plan;
+    const M = Math.min(rows, cols);
     if (M === 1) {
-      const what =
-        plan.slices > 1
-          ? `each of its ${plan.slices} kernel slices is ${plan.rows}×${plan.cols}`
-          : `${plan.rows}×${plan.cols} matrix`;
-      return skip(plan.slices > 1 ? 'depthwise' : 'no-spectrum', `${what} (M = 1, no spectrum)`, plan.idSuffix);
-    }
-    if (M * plan.slices < minEvals) {
       return skip(
-        'too-few-eigenvalues',
-        `${M * plan.slices} eigenvalues (M·slices), fewer than --min-evals ${minEvals}`,
+        slices > 1 ? { code: 'depthwise', slices, rows, cols } : { code: 'no-spectrum', rows, cols },
         plan.idSuffix,
       );
+    }
+    if (M * slices < minEvals) {
+      return skip({ code: 'too-few-eigenvalues', numEvals: M * slices, minEvals }, plan.idSuffix);
     }
     return plan;
   };
@@ -150,9 +140,7 @@ export function planLayers(t: TensorRef, minEvals: number = DEFAULT_MIN_EVALS): 
     }
     return plans;
   }
-  return [
-    skip('unsupported-rank', `rank-${rank} tensor [${shape.join(', ')}] is neither a matrix nor a convolution kernel`),
-  ];
+  return [skip({ code: 'unsupported-rank', shape })];
 }
 
 function matrixPlan(

@@ -7,7 +7,7 @@
  * tool, another split, a part missing or given twice) are refused with a UsageError.
  */
 import { UsageError } from './errors.js';
-import { skipped, tiedWeightsReason } from './analyze.js';
+import { skipped } from './analyze.js';
 import { makeReport } from './schema/index.js';
 import { TOOL_NAME, TOOL_VERSION } from './version.js';
 import { SCHEMA_VERSION, type AnalysisReport, type ShardInfo } from './schema/index.js';
@@ -108,8 +108,7 @@ function redoTiedWeights(layers: LayerResult[], parts: readonly Part[]): void {
       const l = layers[i]!;
       layers[i] = skipped(
         { id: l.id, model: l.model, name: l.name, kind: l.kind, shape: l.shape, dtype: l.dtype },
-        'tied',
-        tiedWeightsReason(original),
+        { code: 'tied', original },
       );
     }
   }

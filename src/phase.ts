@@ -22,7 +22,17 @@
  * Every threshold is a named constant in phase-thresholds.ts.
  */
 import type { DType } from './types.js';
-import type { LayerMetrics, MpOk, MpResult, Phase, PhaseName, PhaseRule } from './schema/index.js';
+import type {
+  LayerMetrics,
+  MpOk,
+  MpResult,
+  Phase,
+  PhaseEdgeEvidence,
+  PhaseEvidence,
+  PhaseName,
+  PhaseRule,
+} from './schema/index.js';
+import { phaseReason } from './schema/words.js';
 import type { PowerLawFitResult } from './fit/powerlaw.js';
 import { mpCdf, mpCdfTable } from './fit/mp.js';
 import {
@@ -38,7 +48,6 @@ import {
   ROUNDING_FLOOR_FACTOR,
   SEPARATED_STRENGTH,
   UNIT_ROUNDOFF,
-  VERY_HEAVY_ALPHA,
 } from './phase-thresholds.js';
 
 export interface PhaseInput {
@@ -61,50 +70,9 @@ export interface PhaseInput {
   readonly entryRms?: number;
 }
 
-/** The numbers the decision is made from (exported for calibration and tests). */
-export interface PhaseFeatures {
-  readonly numEvals: number;
-  /** Singular values at or below this are zero at storage precision (σ units, not λ). */
-  readonly zeroFloor: number;
-  /** Eigenvalues below the floor, or below float64 resolution (rank loss), whichever is more. */
-  readonly zeroCount: number;
-  readonly zeroFraction: number;
-  /** The share MP (Q, mean eigenvalue of this layer) predicts below the floor. */
-  readonly expectedZeroFraction: number;
-  /** Rank loss at float64 resolution (metrics.rankLoss) and λ_max, for the reason. */
-  readonly rankLoss: number;
-  readonly lambdaMax: number;
-  /** Present when the MP fit succeeded. */
-  readonly edge?: EdgeFeatures;
-  /** Power-law α, D and tail size, when that fit succeeded. */
-  readonly alpha?: number;
-  readonly D?: number;
-  readonly numTail?: number;
-}
-
-export interface EdgeFeatures {
-  /** λ₊ + OUTLIER_TW·TW, original units. */
-  readonly threshold: number;
-  /** Eigenvalues above the threshold, and how many of them imply θ < / ≥ SEPARATED_STRENGTH·θ_c. */
-  readonly outliers: number;
-  readonly near: number;
-  readonly far: number;
-  /** The "few" outliers limit for this layer. */
-  readonly few: number;
-  /** λ_max/λ₊ and λ_max's distance above λ₊ in TW. */
-  readonly topRatio: number;
-  readonly topTW: number;
-  /** θ/θ_c implied by λ_max (1 when inside the bulk). */
-  readonly topStrength: number;
-  /** Share of Σλ carried by the outliers. */
-  readonly outlierMass: number;
-  readonly bulkKS: number;
-  readonly ksLimit: number;
-  readonly bulkFitsMp: boolean;
-  /** More than `few` outliers spanning λ_max/λ₊ ≥ HEAVY_SPAN. */
-  readonly scaleFree: boolean;
-  readonly atBound?: 'lower' | 'upper';
-}
+/** The numbers the decision is made from (the document's `phase.evidence`). */
+export type PhaseFeatures = PhaseEvidence;
+export type EdgeFeatures = PhaseEdgeEvidence;
 
 export function phaseFeatures(input: PhaseInput): PhaseFeatures {
   const { evals, N, M, slices, dtype, powerLaw: pl, mp } = input;
@@ -223,124 +191,32 @@ export function classifyPhase(input: PhaseInput): Phase {
   return decide(phaseFeatures(input), input);
 }
 
-/** The decision table, first match wins (see the module comment). */
+/** The decision table, first match wins (see the module comment); schema/words.ts says why. */
 export function decide(f: PhaseFeatures, input: Pick<PhaseInput, 'dtype' | 'mp'>): Phase {
-  const phase = (name: PhaseName, rule: PhaseRule, ...parts: string[]): Phase => ({
-    name,
-    rule,
-    reason: parts.filter((p) => p !== '').join('; '),
-  });
-  const alphaText =
-    f.alpha === undefined ? 'no power-law fit' : `α ${fmt(f.alpha)} (D ${fmt(f.D!, 2)}, ${f.numTail} in tail)`;
+  const [name, rule] = decision(f);
+  return { name, rule, evidence: f, reason: phaseReason(rule, f, input.dtype, input.mp) };
+}
 
+function decision(f: PhaseFeatures): [PhaseName, PhaseRule] {
   if (f.zeroFraction - f.expectedZeroFraction >= RANK_COLLAPSE_MIN_ZERO_FRACTION) {
-    return phase(
-      'rank-collapse',
-      'excess-zero-mass',
-      `${f.zeroCount} of ${f.numEvals} eigenvalues (${pct(f.zeroFraction)}) are zero at ${precisionName(input.dtype)} precision ` +
-        `(σ ≤ ${fmt(f.zeroFloor, 2)}, σ_max ${fmt(Math.sqrt(f.lambdaMax), 3)})`,
-      f.rankLoss < f.zeroCount ? `rank loss at float64 precision only ${f.rankLoss}` : '',
-      f.expectedZeroFraction < 0.001 ? 'MP predicts none' : `MP predicts ${pct(f.expectedZeroFraction)}`,
-    );
+    return ['rank-collapse', 'excess-zero-mass'];
   }
   const e = f.edge;
   if (e === undefined) {
-    const why = input.mp.status === 'failed' ? input.mp.reason : 'no MP fit';
-    if (f.alpha !== undefined && f.alpha < HEAVY_ALPHA)
-      return phase('heavy-tailed', 'mp-failed-power-law', `MP fit failed (${why})`, `power law ${alphaText}`);
-    return phase('random-like', 'mp-failed', `MP fit failed (${why}), no evidence of structure`, alphaText);
+    if (f.alpha !== undefined && f.alpha < HEAVY_ALPHA) return ['heavy-tailed', 'mp-failed-power-law'];
+    return ['random-like', 'mp-failed'];
   }
-
-  const fitText =
-    e.atBound === 'lower'
-      ? 'no MP bulk at any admissible scale (σ at the fit’s lower bound)'
-      : e.bulkFitsMp
-        ? `bulk fits MP (KS ${fmt(e.bulkKS, 2)})`
-        : `bulk does not fit MP (KS ${fmt(e.bulkKS, 2)} ≥ ${fmt(e.ksLimit, 2)})`;
-  const top = `largest ${fmt(e.topRatio)}× λ₊`;
-
-  if (e.outliers === 0) {
-    return phase(
-      'random-like',
-      'no-outliers',
-      `no eigenvalue above λ₊+${OUTLIER_TW}·TW (λ_max ${signed(e.topTW)} TW from λ₊)`,
-      fitText,
-    );
-  }
+  if (e.outliers === 0) return ['random-like', 'no-outliers'];
   const mpDescribes = e.bulkFitsMp && !e.scaleFree;
-  const count = `${e.outliers} eigenvalue${e.outliers === 1 ? '' : 's'} above λ₊+${OUTLIER_TW}·TW`;
-  if (mpDescribes && e.outliers <= e.few && e.far === 0) {
-    return phase(
-      'bleeding-out',
-      'outliers-not-separated',
-      `${count}, none separated (${top}, ${fmt(e.topStrength)}× the BBP threshold < ${SEPARATED_STRENGTH}×)`,
-      fitText,
-    );
-  }
-  if (mpDescribes && e.outliers <= e.few) {
-    return phase(
-      'bulk+spikes',
-      'separated-spikes',
-      `${count} (${e.far} separated, ${top}, ${fmt(e.topStrength)}× the BBP threshold)`,
-      fitText,
-    );
-  }
-  if (mpDescribes) {
-    return phase(
-      'bulk-decay',
-      'outlier-continuum',
-      `${count} (more than ${e.few}: the edge decays into a continuum, ${top}, ${pct(e.outlierMass)} of Σλ)`,
-      fitText,
-      alphaText,
-    );
-  }
-  const notMp =
-    e.scaleFree && e.bulkFitsMp ? `${count} spanning ${fmt(e.topRatio)}× λ₊: scale-free, not an MP edge` : fitText;
+  if (mpDescribes && e.outliers <= e.few && e.far === 0) return ['bleeding-out', 'outliers-not-separated'];
+  if (mpDescribes && e.outliers <= e.few) return ['bulk+spikes', 'separated-spikes'];
+  if (mpDescribes) return ['bulk-decay', 'outlier-continuum'];
   // A heavy tail is a continuum of many eigenvalues: many outliers, or a power-law tail
   // holding a large share of the spectrum, or one so heavy that no MP scale fits at all. A
   // poor bulk fit with a few outliers and a short power-law tail is a smeared edge.
   const longTail = f.numTail !== undefined && f.numTail >= HEAVY_TAIL_MIN_FRACTION * f.numEvals;
   if (f.alpha !== undefined && f.alpha < HEAVY_ALPHA && (e.atBound === 'lower' || e.outliers > e.few || longTail)) {
-    const heavy = f.alpha < VERY_HEAVY_ALPHA ? 'very heavy power-law tail' : 'power-law tail';
-    return phase(
-      'heavy-tailed',
-      'power-law-tail',
-      `${heavy} ${alphaText}`,
-      notMp,
-      e.scaleFree && e.bulkFitsMp ? '' : `${count}, ${top}`,
-    );
+    return ['heavy-tailed', 'power-law-tail'];
   }
-  const notHeavy =
-    f.alpha !== undefined && f.alpha < HEAVY_ALPHA
-      ? `only ${e.outliers} outlier${e.outliers === 1 ? '' : 's'}, not a heavy tail (${alphaText})`
-      : `too steep for a heavy tail (${alphaText})`;
-  return phase('bulk-decay', 'not-heavy-tail', notMp, `${count}, ${top}`, notHeavy);
-}
-
-function precisionName(dtype: DType): string {
-  const names: Partial<Record<DType, string>> = {
-    F64: 'float64',
-    F32: 'float32',
-    F16: 'float16',
-    BF16: 'bfloat16',
-    I8: 'int8',
-    U8: 'uint8',
-  };
-  return names[dtype] ?? dtype;
-}
-
-/** Compact number: 3 significant digits (or `digits`), exponent form when very large/small. */
-function fmt(x: number, digits = 3): string {
-  if (!Number.isFinite(x)) return String(x);
-  const a = Math.abs(x);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return x.toExponential(Math.max(0, digits - 1)).replace('e+', 'e');
-  return Number(x.toPrecision(digits)).toString();
-}
-
-function signed(x: number): string {
-  return (x >= 0 ? '+' : '') + fmt(x, 2);
-}
-
-function pct(x: number): string {
-  return `${x >= 0.1 ? Math.round(x * 100) : Number((x * 100).toPrecision(2))}%`;
+  return ['bulk-decay', 'not-heavy-tail'];
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { layerKind, planLayers, type MatrixPlan, type SkipPlan } from '../src/matrices.js';
 import type { TensorRef } from '../src/types.js';
+import type { SkipDetail } from '../src/schema/words.js';
 
 const ref = (name: string, shape: number[], extra: Partial<TensorRef> = {}): TensorRef => ({
   name,
@@ -84,21 +85,21 @@ describe('plans', () => {
 
   it.each(
     [
-      [ref('fc.bias', [10]), /bias vector/],
-      [ref('ln.weight', [10]), /normalization parameters/],
-      [ref('scale', []), /scalar/],
-      [ref('v', [100]), /1-D tensor/],
-      [ref('dw.weight', [32, 1, 3, 3]), /each of its 9 kernel slices is 32×1 \(M = 1/],
-      [ref('row.weight', [1, 500]), /1×500 matrix \(M = 1/],
-      [ref('tiny.weight', [8, 5]), /5 eigenvalues \(M·slices\), fewer than --min-evals 10/],
-      [ref('empty.weight', [0, 5]), /empty tensor/],
-      [ref('q', [4, 4], { dtype: 'OTHER' }), /cannot decode/],
-      [ref('big6d', [2, 2, 2, 2, 2, 2]), /neither a matrix nor a convolution kernel/],
-    ].map(([t, reason]) => [(t as TensorRef).name, t as TensorRef, reason as RegExp] as const),
-  )('%s is skipped: %s', (_name, t, reason) => {
+      [ref('fc.bias', [10]), { code: 'bias' }],
+      [ref('ln.weight', [10]), { code: 'norm' }],
+      [ref('scale', []), { code: 'scalar' }],
+      [ref('v', [100]), { code: 'vector' }],
+      [ref('dw.weight', [32, 1, 3, 3]), { code: 'depthwise', slices: 9, rows: 32, cols: 1 }],
+      [ref('row.weight', [1, 500]), { code: 'no-spectrum', rows: 1, cols: 500 }],
+      [ref('tiny.weight', [8, 5]), { code: 'too-few-eigenvalues', numEvals: 5, minEvals: 10 }],
+      [ref('empty.weight', [0, 5]), { code: 'empty', shape: [0, 5] }],
+      [ref('q', [4, 4], { dtype: 'OTHER' }), { code: 'unsupported-dtype' }],
+      [ref('big6d', [2, 2, 2, 2, 2, 2]), { code: 'unsupported-rank', shape: [2, 2, 2, 2, 2, 2] }],
+    ].map(([t, detail]) => [(t as TensorRef).name, t as TensorRef, detail as SkipDetail] as const),
+  )('%s is skipped: %o', (_name, t, detail) => {
     const p = only(t) as SkipPlan;
     expect(p.status).toBe('skipped');
-    expect(p.reason).toMatch(reason);
+    expect(p.detail).toEqual(detail);
   });
 
   it('--min-evals counts pooled eigenvalues (M·slices)', () => {

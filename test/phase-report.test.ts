@@ -37,7 +37,7 @@ describe('phase in the reports', () => {
     const analysed = report.layers.filter((l) => l.status === 'analyzed');
     expect(analysed).toHaveLength(12);
     for (const l of analysed) {
-      expect(Object.keys(l.phase).sort()).toEqual(['name', 'reason', 'rule']);
+      expect(Object.keys(l.phase).sort()).toEqual(['evidence', 'name', 'reason', 'rule']);
       expect(PHASE_RULES).toContain(l.phase.rule);
       expect(PHASE_NAMES).toContain(l.phase.name);
       expect(l.mp.status).toBe('ok');

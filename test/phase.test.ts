@@ -39,7 +39,8 @@ describe('the reference tensors', () => {
     const layer = layers.find((l) => l.name === 'd_rank50_1000x500')!;
     expect(layer.metrics.rankLoss).toBe(0);
     expect(layer.phase.name).toBe('rank-collapse');
-    expect(layer.phase.reason).toMatch(/^450 of 500 eigenvalues \(90%\) are zero at float32 precision/);
+    expect(layer.phase.rule).toBe('excess-zero-mass');
+    expect(layer.phase.evidence).toMatchObject({ zeroCount: 450, numEvals: 500, zeroFraction: 0.9, rankLoss: 0 });
   });
 
   it('classifies Gaussian matrices (every shape, both orientations, conv slices) as random-like', () => {
@@ -57,7 +58,11 @@ describe('the reference tensors', () => {
     const layer = layers.find((l) => l.name === 'b_gauss_spike3_1000x500')!;
     expect(layer.powerLaw.status === 'ok' && layer.powerLaw.alpha).toBeCloseTo(4.03, 2);
     expect(layer.phase.name).toBe('bulk+spikes');
-    expect(layer.phase.reason).toMatch(/^3 eigenvalues above λ₊\+4·TW \(3 separated, largest 8\.\d+× λ₊/);
+    expect(layer.phase.rule).toBe('separated-spikes');
+    const edge = layer.phase.evidence.edge!;
+    expect([edge.outliers, edge.far]).toEqual([3, 3]);
+    expect(edge.topRatio).toBeGreaterThanOrEqual(8);
+    expect(edge.topRatio).toBeLessThan(9);
   });
 
   it('classifies entrywise tails with μ = 1 (Pareto, Student-t) as heavy-tailed', () => {
@@ -104,7 +109,8 @@ describe('rank collapse is precision-aware', () => {
       const values = storeAs(lowRank(11, 240, 150, 30), dtype);
       const layer = await analyseMatrix(values, 240, 150, dtype);
       expect(layer.phase.name).toBe('rank-collapse');
-      expect(layer.phase.reason).toMatch(/^120 of 150 eigenvalues \(80%\)/);
+      expect(layer.phase.rule).toBe('excess-zero-mass');
+      expect(layer.phase.evidence).toMatchObject({ zeroCount: 120, numEvals: 150, zeroFraction: 0.8 });
     },
   );
 
@@ -134,7 +140,7 @@ describe('rank collapse is precision-aware', () => {
     const lowInt8 = quantizeInt8(lowRank(33, 240, 150, 30));
     const layer = await analyseMatrix(lowInt8, 240, 150, 'I8');
     expect(layer.phase.name).toBe('rank-collapse');
-    expect(layer.phase.reason).toContain('int8 precision');
+    expect(layer.phase.rule).toBe('excess-zero-mass');
   });
 
   it('does not let a few huge entries raise the floor (μ = 0.5 entrywise tails are heavy-tailed, not collapsed)', async () => {
@@ -273,6 +279,7 @@ describe('the decision table', () => {
     expect(decide({ ...base }, { dtype: 'F32', mp: failed })).toEqual({
       name: 'random-like',
       rule: 'mp-failed',
+      evidence: base,
       reason: 'MP fit failed (only 3 eigenvalues (need 10)), no evidence of structure; α 5 (D 0.1, 20 in tail)',
     });
     expect(decide({ ...base, alpha: 1.5 }, { dtype: 'F32', mp: failed }).name).toBe('heavy-tailed');

@@ -76,7 +76,21 @@ export function analyzedLayer(s: LayerSpec): AnalyzedLayer {
             bestFit: 'PL',
           },
     mp: { status: 'failed', code: 'invalid-shape', reason: 'not implemented' },
-    phase: { name: s.phase ?? 'heavy-tailed', rule: RULE_OF[s.phase ?? 'heavy-tailed'], reason: 'set by the test' },
+    phase: {
+      name: s.phase ?? 'heavy-tailed',
+      rule: RULE_OF[s.phase ?? 'heavy-tailed'],
+      evidence: {
+        numEvals: 32,
+        zeroFloor: 0,
+        zeroCount: 0,
+        zeroFraction: 0,
+        expectedZeroFraction: 0,
+        rankLoss: 0,
+        lambdaMax,
+        ...(alpha === null ? {} : { alpha, D: 0.08, numTail: 16 }),
+      },
+      reason: 'set by the test',
+    },
   };
 }
 

@@ -222,10 +222,33 @@ const vectors: EigenvectorLocalization = {
 };
 
 /** Every optional part present: alternatives fitted, traps with their MP fit and ESD, vectors per vector. */
+const everythingBase = analyzedLayer({ id: 'everything' });
 const everything: AnalyzedLayer = {
-  ...analyzedLayer({ id: 'everything' }),
+  ...everythingBase,
   powerLaw: powerLawOk,
   mp: mpOk,
+  phase: {
+    ...everythingBase.phase,
+    evidence: {
+      ...everythingBase.phase.evidence,
+      edge: {
+        threshold: 4.1,
+        outliers: 12,
+        near: 4,
+        far: 8,
+        few: 5,
+        topRatio: 10.3,
+        topTW: 180,
+        topStrength: 3.2,
+        outlierMass: 0.4,
+        bulkKS: 0.2,
+        ksLimit: 0.15,
+        bulkFitsMp: false,
+        scaleFree: true,
+        atBound: 'upper',
+      },
+    },
+  },
   eigenvalues: [0.5, 1, 40],
   traps,
   vectors,

@@ -35,7 +35,7 @@ const plan = (rows: number, cols: number, slices = 1): LayerPlan => ({
   eigenScale: 1,
   extract: (v) => v,
 });
-const skip: LayerPlan = { status: 'skipped', idSuffix: '', kind: 'bias', code: 'bias', reason: 'bias vector' };
+const skip: LayerPlan = { status: 'skipped', idSuffix: '', kind: 'bias', detail: { code: 'bias' } };
 
 describe('--shard i/n', () => {
   it('parses i/n with 1 ≤ i ≤ n', () => {

@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { openModel } from '../load/index.js';
 import { planLayers, type LayerPlan } from '../matrices.js';
 import { analyze } from '../analyze.js';
+import { skipReason } from '../schema/words.js';
 import { printable, UsageError } from '../errors.js';
 import type { TensorRef } from '../types.js';
 import { fullHistogram } from '../report/terminal-histogram.js';
@@ -66,7 +67,9 @@ async function runPlot(paths: string[], opts: PlotCliOptions, io: CliIO): Promis
   }
   const chosen = pickLayer(candidates, opts.layer, paths.length > 1);
   if (chosen.plan.status === 'skipped') {
-    throw new UsageError(`layer '${printable(chosen.id)}' is not analysed: ${chosen.plan.reason}`);
+    throw new UsageError(
+      `layer '${printable(chosen.id)}' is not analysed: ${printable(skipReason(chosen.plan.detail))}`,
+    );
   }
   // The same pipeline as `analyze` (non-finite checks, identity, fits), for this one tensor.
   const progress = progressBar(io.stderr);

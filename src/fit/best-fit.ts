@@ -18,6 +18,12 @@ import type { BestFit, TailModels } from '../schema/index.js';
 import { fitExponential, exponentialLogLikelihoods } from './exponential.js';
 import { fitTruncatedPowerLaw } from './truncated-powerlaw.js';
 import { nestedTest, vuongTest } from './likelihood-ratio.js';
+import {
+  tailComparisonFailureReason,
+  tailComparisonReason,
+  type TailComparisonFailure,
+  type TailComparisonRule,
+} from '../schema/words.js';
 
 /** A model is rejected in favour of a richer one when its test's p is below this. */
 export const BEST_FIT_SIGNIFICANCE = 0.05;
@@ -48,15 +54,18 @@ export function compareTailModels(
   alpha: number,
   significance: number = BEST_FIT_SIGNIFICANCE,
 ): TailComparison {
-  const failed = (reason: string): TailComparison => ({ bestFit: 'PL', models: { status: 'failed', reason } });
+  const failed = (why: TailComparisonFailure): TailComparison => ({
+    bestFit: 'PL',
+    models: { status: 'failed', reason: tailComparisonFailureReason(why) },
+  });
   if (tail.length < MIN_TAIL_FOR_COMPARISON) {
-    return failed(`tail of ${tail.length} point(s), fewer than ${MIN_TAIL_FOR_COMPARISON}: no test has power`);
+    return failed({ code: 'short-tail', size: tail.length, min: MIN_TAIL_FOR_COMPARISON });
   }
-  if (!(alpha > 1) || !Number.isFinite(alpha)) return failed(`power-law α = ${alpha} is not a normalisable exponent`);
+  if (!(alpha > 1) || !Number.isFinite(alpha)) return failed({ code: 'alpha-not-normalisable', alpha });
   const exp = fitExponential(tail, xmin);
-  if (exp.status === 'failed') return failed(`exponential: ${exp.reason}`);
+  if (exp.status === 'failed') return failed({ code: 'exponential-failed', cause: exp });
   const tpl = fitTruncatedPowerLaw(tail, xmin, alpha);
-  if (tpl.status === 'failed') return failed(`truncated power law: ${tpl.reason}`);
+  if (tpl.status === 'failed') return failed({ code: 'truncated-power-law-failed', cause: tpl });
 
   const llPlPoints = powerLawLogLikelihoods(tail, xmin, alpha);
   let llPl = 0;
@@ -75,27 +84,17 @@ export function compareTailModels(
 
   const plOk = plVsTpl.p >= significance;
   const expOk = expVsTpl.p >= significance;
-  const p = (x: number) => (x < 1e-4 ? x.toExponential(1) : x.toPrecision(2));
-  let bestFit: BestFit;
-  let reason: string;
-  if (plOk && expOk) {
-    if (plVsExp.R < 0 && plVsExp.p < significance) {
-      bestFit = 'EXP';
-      reason = `PL and EXP both adequate vs TPL (p = ${p(plVsTpl.p)}, ${p(expVsTpl.p)}); EXP better than PL (Vuong p = ${p(plVsExp.p)})`;
-    } else {
-      bestFit = 'PL';
-      reason = `PL adequate vs TPL (p = ${p(plVsTpl.p)}) and not worse than EXP (Vuong R = ${plVsExp.R.toPrecision(3)}, p = ${p(plVsExp.p)})`;
-    }
-  } else if (plOk) {
-    bestFit = 'PL';
-    reason = `PL adequate vs TPL (p = ${p(plVsTpl.p)}); EXP rejected (p = ${p(expVsTpl.p)})`;
-  } else if (expOk) {
-    bestFit = 'EXP';
-    reason = `PL rejected vs TPL (p = ${p(plVsTpl.p)}); EXP adequate (p = ${p(expVsTpl.p)})`;
-  } else {
-    bestFit = 'TPL';
-    reason = `TPL significantly better than PL (p = ${p(plVsTpl.p)}) and EXP (p = ${p(expVsTpl.p)})`;
-  }
+  const [bestFit, rule]: [BestFit, TailComparisonRule] =
+    plOk && expOk
+      ? plVsExp.R < 0 && plVsExp.p < significance
+        ? ['EXP', 'exp-better-than-pl']
+        : ['PL', 'pl-not-worse-than-exp']
+      : plOk
+        ? ['PL', 'exp-rejected']
+        : expOk
+          ? ['EXP', 'pl-rejected']
+          : ['TPL', 'tpl-better'];
+  const reason = tailComparisonReason(rule, { plVsTpl, expVsTpl, plVsExp });
   return {
     bestFit,
     models: {

@@ -6,6 +6,7 @@
  * the light-tailed alternative the power law is compared with. It is also the α = 0 member
  * of the truncated power law, so the two are nested.
  */
+import type { TailFitFailure } from '../schema/words.js';
 
 export interface ExponentialFit {
   /** Rate Λ, in 1/(eigenvalue units). */
@@ -17,13 +18,13 @@ export interface ExponentialFit {
 export function fitExponential(
   tail: Float64Array,
   xmin: number,
-): ({ status: 'ok' } & ExponentialFit) | { status: 'failed'; reason: string } {
+): ({ status: 'ok' } & ExponentialFit) | ({ status: 'failed' } & TailFitFailure) {
   const n = tail.length;
-  if (n < 1) return { status: 'failed', reason: 'empty tail' };
+  if (n < 1) return { status: 'failed', code: 'short-tail', size: n };
   let sum = 0;
   for (let i = 0; i < n; i++) sum += tail[i]! - xmin;
   const mean = sum / n;
-  if (!(mean > 0) || !Number.isFinite(mean)) return { status: 'failed', reason: 'all tail values equal xmin' };
+  if (!(mean > 0) || !Number.isFinite(mean)) return { status: 'failed', code: 'all-equal-xmin' };
   const lambda = 1 / mean;
   return { status: 'ok', lambda, logLikelihood: n * Math.log(lambda) - n };
 }

@@ -30,6 +30,7 @@
  * fitted MP CDF (computed by quadrature).
  */
 import type { MpResult } from '../schema/index.js';
+import { fitFailed } from '../schema/words.js';
 
 export interface MpContext {
   /** One slice's dimensions: N = max, M = min, Q = N/M. */
@@ -135,17 +136,16 @@ export function fitMarchenkoPastur(evals: Float64Array, ctx: MpContext): MpResul
   const n = evals.length;
   const { Q, M } = ctx;
   if (!(Q >= 1) || !Number.isFinite(Q) || !(M >= 1)) {
-    return { status: 'failed', code: 'invalid-shape', reason: `invalid shape (M = ${M}, Q = ${Q})` };
+    return fitFailed({ code: 'invalid-shape', M, Q });
   }
-  if (n < MP_MIN_EVALS)
-    return { status: 'failed', code: 'too-few-eigenvalues', reason: `only ${n} eigenvalues (need ${MP_MIN_EVALS})` };
+  if (n < MP_MIN_EVALS) return fitFailed({ code: 'too-few-eigenvalues', count: n, need: MP_MIN_EVALS });
   let sum = 0;
   for (let i = 0; i < n; i++) {
     const v = evals[i]!;
-    if (!Number.isFinite(v)) return { status: 'failed', code: 'non-finite', reason: 'eigenvalues are not finite' };
+    if (!Number.isFinite(v)) return fitFailed({ code: 'non-finite' });
     sum += Math.max(0, v);
   }
-  if (!(sum > 0)) return { status: 'failed', code: 'all-zero', reason: 'all eigenvalues are zero' };
+  if (!(sum > 0)) return fitFailed({ code: 'all-zero' });
 
   // λ̃ = scale·λ has mean 1. Sorted defensively (the pipeline already passes them ascending).
   const scale = n / sum;

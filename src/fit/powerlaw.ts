@@ -14,6 +14,7 @@
  */
 
 import type { FitFailure, PowerLawOk } from '../schema/index.js';
+import { fitFailed } from '../schema/words.js';
 
 /** Eigenvalues at or below this are treated as zero by the fit (WeightWatcher's EVALS_THRESH). */
 export const POWER_LAW_MIN_EVAL = 1e-5;
@@ -36,14 +37,10 @@ export function fitPowerLaw(evals: Float64Array): PowerLawFitResult {
   const x = evals.subarray(start);
   const n = x.length;
   if (n < MIN_TAIL + 1) {
-    return {
-      status: 'failed',
-      code: 'too-few-eigenvalues',
-      reason: `only ${n} eigenvalue(s) above ${POWER_LAW_MIN_EVAL}`,
-    };
+    return fitFailed({ code: 'too-few-eigenvalues', count: n, above: POWER_LAW_MIN_EVAL });
   }
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(x[i]!)) return { status: 'failed', code: 'non-finite', reason: 'eigenvalues are not finite' };
+    if (!Number.isFinite(x[i]!)) return fitFailed({ code: 'non-finite' });
   }
   const logs = new Float64Array(n);
   for (let i = 0; i < n; i++) logs[i] = Math.log(x[i]!);
@@ -82,7 +79,7 @@ export function fitPowerLaw(evals: Float64Array): PowerLawFitResult {
     }
   }
   if (best < 0 || !Number.isFinite(bestAlpha)) {
-    return { status: 'failed', code: 'no-finite-alpha', reason: 'no xmin candidate gives a finite α' };
+    return fitFailed({ code: 'no-finite-alpha' });
   }
   const numTail = n - best;
   return {

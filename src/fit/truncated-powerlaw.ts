@@ -22,6 +22,7 @@
  *    the interior point α = 0, so ℓ_TPL ≥ max(ℓ_PL, ℓ_EXP) always — checked, not assumed.
  */
 import { integrate } from './quadrature.js';
+import type { TailFitFailure } from '../schema/words.js';
 
 export interface TruncatedPowerLawFit {
   readonly alpha: number;
@@ -157,11 +158,11 @@ export function fitTruncatedPowerLaw(
   tail: Float64Array,
   xmin: number,
   powerLawAlpha: number,
-): ({ status: 'ok' } & TruncatedPowerLawFit) | { status: 'failed'; reason: string } {
-  if (tail.length < 2) return { status: 'failed', reason: `tail of ${tail.length} point(s)` };
-  if (!(xmin > 0)) return { status: 'failed', reason: 'xmin is not positive' };
+): ({ status: 'ok' } & TruncatedPowerLawFit) | ({ status: 'failed' } & TailFitFailure) {
+  if (tail.length < 2) return { status: 'failed', code: 'short-tail', size: tail.length };
+  if (!(xmin > 0)) return { status: 'failed', code: 'xmin-not-positive' };
   const s = scale(tail, xmin);
-  if (!(s.zMax > 0)) return { status: 'failed', reason: 'all tail values are equal' };
+  if (!(s.zMax > 0)) return { status: 'failed', code: 'all-equal' };
   const shift = -Math.log(xmin);
   // The power law at Λ = 0, in scaled units: K = 1/(α−1).
   const plScaled = alphaIsPl(powerLawAlpha) ? Math.log(powerLawAlpha - 1) - powerLawAlpha * s.uBar : -Infinity;
@@ -238,7 +239,7 @@ export function fitTruncatedPowerLaw(
     }
     if (lambda < lambdaFloor) break;
   }
-  if (!Number.isFinite(value)) return { status: 'failed', reason: 'the likelihood is not finite' };
+  if (!Number.isFinite(value)) return { status: 'failed', code: 'likelihood-not-finite' };
   // The boundary (pure power law) is part of the family: never report less than it.
   if (lambda < lambdaFloor || plScaled >= value) return boundaryFit(it, converged || lambda < lambdaFloor);
   return {

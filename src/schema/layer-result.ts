@@ -264,8 +264,56 @@ export interface Phase {
   readonly name: PhaseName;
   /** The classifier's branch that fired (stable code; `reason` is its English). */
   readonly rule: PhaseRule;
-  /** One line naming the numbers that decided the phase. */
+  /** The numbers the classifier compared (src/phase.ts); `reason` states them. */
+  readonly evidence: PhaseEvidence;
+  /** One line naming the numbers that decided the phase (made by schema/words.ts). */
   readonly reason: string;
+}
+
+/** What the phase decision is made from (src/phase.ts, DESIGN.md §3.6). */
+export interface PhaseEvidence {
+  readonly numEvals: number;
+  /** Singular values at or below this are zero at storage precision (σ units, not λ). */
+  readonly zeroFloor: number;
+  /** Eigenvalues below the floor, or below float64 resolution (rank loss), whichever is more. */
+  readonly zeroCount: number;
+  readonly zeroFraction: number;
+  /** The share MP (Q, mean eigenvalue of this layer) predicts below the floor. */
+  readonly expectedZeroFraction: number;
+  /** Rank loss at float64 resolution (metrics.rankLoss) and λ_max. */
+  readonly rankLoss: number;
+  readonly lambdaMax: number;
+  /** Present when the MP fit succeeded. */
+  readonly edge?: PhaseEdgeEvidence;
+  /** Power-law α, D and tail size, when that fit succeeded. */
+  readonly alpha?: number;
+  readonly D?: number;
+  readonly numTail?: number;
+}
+
+/** The MP edge and what lies beyond it, when the MP fit succeeded. */
+export interface PhaseEdgeEvidence {
+  /** λ₊ + OUTLIER_TW·TW, original units. */
+  readonly threshold: number;
+  /** Eigenvalues above the threshold, and how many of them imply θ < / ≥ SEPARATED_STRENGTH·θ_c. */
+  readonly outliers: number;
+  readonly near: number;
+  readonly far: number;
+  /** The "few" outliers limit for this layer. */
+  readonly few: number;
+  /** λ_max/λ₊ and λ_max's distance above λ₊ in TW. */
+  readonly topRatio: number;
+  readonly topTW: number;
+  /** θ/θ_c implied by λ_max (1 when inside the bulk). */
+  readonly topStrength: number;
+  /** Share of Σλ carried by the outliers. */
+  readonly outlierMass: number;
+  readonly bulkKS: number;
+  readonly ksLimit: number;
+  readonly bulkFitsMp: boolean;
+  /** More than `few` outliers spanning λ_max/λ₊ ≥ HEAVY_SPAN. */
+  readonly scaleFree: boolean;
+  readonly atBound?: 'lower' | 'upper';
 }
 
 /** Fields every layer row carries: which tensor, of which model, as what. */

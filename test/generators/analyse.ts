@@ -3,6 +3,7 @@ import type { DType, TensorRef } from '../../src/types.js';
 import type { AnalyzedLayer } from '../../src/schema/index.js';
 import { planLayers } from '../../src/matrices.js';
 import { analyzeLayer } from '../../src/layer.js';
+import { skipReason } from '../../src/schema/words.js';
 import type { GeneratedMatrix } from './families.js';
 import { phaseFeatures, robustEntryRms, type PhaseFeatures } from '../../src/phase.js';
 import { fitPowerLaw } from '../../src/fit/powerlaw.js';
@@ -27,7 +28,7 @@ export async function analyseMatrix(
   };
   const [plan] = planLayers(ref);
   if (plan === undefined || plan.status !== 'analyze')
-    throw new Error(`${name}: not analysable (${plan?.status === 'skipped' ? plan.reason : 'no plan'})`);
+    throw new Error(`${name}: not analysable (${plan?.status === 'skipped' ? skipReason(plan.detail) : 'no plan'})`);
   return analyzeLayer(values, plan, { id: name, model: 0, name, kind: plan.kind, shape: ref.shape, dtype }, options);
 }
 
