@@ -8,7 +8,7 @@ import type { TensorRef } from './types.js';
 import type { LayerResult, SkippedLayer } from './schema/index.js';
 import { skipReason, type SkipDetail } from './schema/words.js';
 import { openModel } from './load/index.js';
-import { UsageError, WorkerCrash } from './errors.js';
+import { InputError, UsageError, WorkerCrash } from './errors.js';
 import { DEFAULT_TRAP_SEED } from './traps.js';
 import { DEFAULT_MIN_EVALS, planLayers, type LayerPlan } from './matrices.js';
 import { analyzeLayer, type LayerIdentity } from './layer.js';
@@ -67,18 +67,26 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
   const compute = new Compute(options);
   try {
     for (const [index, path] of paths.entries()) {
-      const model = await openModel(path);
       try {
-        const tensors = model.tensors.filter((t) => select(t.name));
-        if (tensors.length === 0) {
-          throw new UsageError(
-            `--layers/--exclude leave none of the ${model.tensors.length} weight tensors of ${path}`,
-          );
+        const model = await openModel(path);
+        try {
+          const tensors = model.tensors.filter((t) => select(t.name));
+          if (tensors.length === 0) {
+            throw new UsageError(
+              `--layers/--exclude leave none of the ${model.tensors.length} weight tensors of ${path}`,
+            );
+          }
+          const found = await analyzeModel(tensors, index, options, compute, paths.length, shard);
+          models.push({ path: model.path, format: model.format, tensors: model.tensors.length, bytes: model.bytes });
+          for (const layer of found) layers.push(layer);
+        } finally {
+          await model.close();
         }
-        models.push({ path: model.path, format: model.format, tensors: model.tensors.length, bytes: model.bytes });
-        layers.push(...(await analyzeModel(tensors, index, options, compute, paths.length, shard)));
-      } finally {
-        await model.close();
+      } catch (e) {
+        // Among several models an unreadable one is reported as such and the others still
+        // are (DESIGN.md §4); alone, it is the run's error.
+        if (paths.length === 1 || !(e instanceof InputError)) throw e;
+        models.push({ path, error: e.message });
       }
     }
   } finally {

@@ -50,6 +50,16 @@ export async function main(
   io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env },
 ): Promise<number> {
   const debug = argv.includes('--debug');
+  const stdout = watchOutput(io.stdout);
+  watchOutput(io.stderr); // nowhere left to report a failing stderr: its errors must not crash the run
+  const code = await runProgram(argv, io, debug);
+  const fault = await stdout.flushed();
+  if (fault === undefined || fault.code === 'EPIPE') return code;
+  io.stderr.write(`rmt-analyze: cannot write the report to standard output: ${printable(fault.message)}\n`);
+  return 2;
+}
+
+async function runProgram(argv: readonly string[], io: CliIO, debug: boolean): Promise<number> {
   let pending: Promise<number> | undefined;
   const program = buildProgram(io, (p) => {
     pending = p;
@@ -67,6 +77,28 @@ export async function main(
   } catch (e) {
     return reportError(e, io, debug);
   }
+}
+
+/**
+ * Output faults are the run's, not a crash: a reader that goes away (`| head`, EPIPE) ends
+ * the output quietly, as `cat` and ripgrep do, with the run's own exit code; any other write
+ * error (ENOSPC on a full disk, EIO) is one line and exit 2. Node reports both as an 'error'
+ * event on the stream (fatal when unhandled) and to the write callbacks; this keeps the first.
+ */
+function watchOutput(stream: CliIO['stdout']): { flushed(): Promise<NodeJS.ErrnoException | undefined> } {
+  let fault: NodeJS.ErrnoException | undefined;
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    fault ??= e;
+  });
+  return {
+    flushed: () =>
+      new Promise((resolve) => {
+        const s = stream as NodeJS.WritableStream & { destroyed?: boolean; writableEnded?: boolean };
+        if (fault !== undefined || s.destroyed === true || s.writableEnded === true) return resolve(fault);
+        // An empty write completes after every earlier one: its callback sees their fault.
+        s.write('', (e?: Error | null) => resolve(fault ?? (e as NodeJS.ErrnoException | null) ?? undefined));
+      }),
+  };
 }
 
 function reportError(e: unknown, io: CliIO, debug: boolean): number {

@@ -158,7 +158,7 @@ function checkShape(doc: AnalysisReport, file: string): void {
 }
 
 function describeModels(report: AnalysisReport): string {
-  return report.models.map((m) => `${m.path}, ${m.bytes} bytes`).join('; ');
+  return report.models.map((m) => ('error' in m ? `${m.path}, unreadable` : `${m.path}, ${m.bytes} bytes`)).join('; ');
 }
 
 function same(a: unknown, b: unknown): boolean {

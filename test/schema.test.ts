@@ -333,6 +333,13 @@ describe('typed synthetic reports reach every branch', () => {
     'a shard part': part,
     'a shard part without --randomize': plainPart,
     'no layers': reportOf([]),
+    'an unreadable model among several': reportOf(
+      [skippedLayer('b')],
+      [
+        { path: 'model.safetensors', format: 'safetensors', tensors: 1, bytes: 1000 },
+        { path: 'broken.onnx', error: 'broken.onnx: the file ends inside its header' },
+      ],
+    ),
   };
 
   it.each(Object.keys(reports))('%s', (name) => {

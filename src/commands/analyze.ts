@@ -124,8 +124,14 @@ async function runAnalyze(
     REPORTERS[format](report, { color: useColor(io, opts.color), explain: opts.explain, plot: opts.plot }),
   );
   const gateCode = reportGate(report.gate, report.models, io);
-  // A layer that could not be computed is reported in place; the run is then incomplete: exit 2.
+  // An unreadable model (among several) or a layer that could not be computed is reported in
+  // place; the run is then incomplete: one line each on stderr, exit 2.
   let failed = 0;
+  for (const m of report.models) {
+    if (!('error' in m)) continue;
+    failed++;
+    io.stderr.write(`rmt-analyze: ${printable(m.error, 1000)}\n`);
+  }
   for (const l of report.layers) {
     if (l.status !== 'failed') continue;
     failed++;

@@ -7,6 +7,7 @@
  * when the run ends.
  */
 import type { ProgressEvent } from '../analyze.js';
+import { printable } from '../errors.js';
 
 export interface Progress {
   update(e: ProgressEvent): void;
@@ -80,7 +81,7 @@ export function progressLine(e: ProgressEvent | undefined, elapsedMs: number, co
   const model = e && e.models > 1 ? `model ${e.model + 1}/${e.models} ` : '';
   const head = `${model}${bar} ${e ? `${done}/${e.total}` : '…'} ${Math.floor((100 * done) / total)}% ${Math.floor(elapsedMs / 1000)}s`;
   const room = (columns !== undefined && columns > 0 ? columns : 80) - 1 - head.length - 1;
-  const layer = e?.layer ?? '';
+  const layer = printable(e?.layer ?? '', Number.POSITIVE_INFINITY);
   if (room < 4 || layer === '') return head.slice(0, Math.max(0, (columns ?? 80) - 1));
   const chars = [...layer];
   const name = chars.length > room ? '…' + chars.slice(chars.length - room + 1).join('') : layer;

@@ -6,6 +6,7 @@
  */
 import type { AnalyzedLayer, LayerResult } from '../schema/index.js';
 import type { AnalysisReport } from '../schema/index.js';
+import { printable } from '../errors.js';
 
 type Cell = string | number | null | undefined;
 
@@ -88,9 +89,17 @@ export function renderCsv(report: AnalysisReport): string {
   return lines.join('\n') + '\n';
 }
 
-/** RFC 4180: quote a field holding a comma, quote, CR or LF, doubling inner quotes. Numbers in shortest round-trip form. */
+/**
+ * RFC 4180: quote a field holding a comma, quote, CR or LF, doubling inner quotes. Numbers in
+ * shortest round-trip form. Text (names and paths come from the model) is hostile twice over:
+ * control, bidi and invisible characters are shown escaped as in the table (a CSV is also
+ * read with `cat`), and a cell a spreadsheet would run as a formula (starting with = + - @,
+ * OWASP "CSV Injection") is prefixed with an apostrophe.
+ */
 export function csvField(value: Cell): string {
   if (value === null || value === undefined) return '';
-  const s = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : value;
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  const text = printable(value, Number.POSITIVE_INFINITY);
+  const s = /^[=+\-@]/.test(text) ? `'${text}` : text;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

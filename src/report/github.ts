@@ -8,19 +8,15 @@ import type { AnalysisReport } from '../schema/index.js';
 import { renderTable } from './table.js';
 import { describeViolation, failureCount } from './gate-text.js';
 import { formatNumber } from './format.js';
-import { printable } from '../errors.js';
+import { defuseWorkflowCommand, printable } from '../errors.js';
 
 export function renderGithub(report: AnalysisReport): string {
   const out: string[] = [];
   const models = report.models.map((m) => m.path).join(', ');
   out.push(`::group::rmt-analyze: ${escapeData(models)} (${report.summary.layers} layers)`);
-  // A line starting with "::" would be read as a command; the table never starts one, but be safe.
-  out.push(
-    ...renderTable(report, { color: false })
-      .trimEnd()
-      .split('\n')
-      .map((l) => (l.startsWith('::') ? ' ' + l : l)),
-  );
+  // Model text in the table is already defused (printable); every line is checked again so
+  // that no line but ours can start a workflow command.
+  out.push(...renderTable(report, { color: false }).trimEnd().split('\n').map(defuseWorkflowCommand));
   out.push('::endgroup::');
   const multiModel = report.models.length > 1;
   for (const f of report.gate?.failures ?? []) {

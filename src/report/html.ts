@@ -18,6 +18,10 @@ import type { AnalysisReport, GateResult } from '../schema/index.js';
 import { formatShape, notAnalysed } from './format.js';
 import { PHASE_PALETTE } from './palette.js';
 import { escapeXml as esc } from './svg/escape.js';
+import { printable } from '../errors.js';
+
+/** Text from the model (names, paths, reasons quoting them), shown escaped as in the terminal. */
+const text = (s: string) => esc(printable(s, Number.POSITIVE_INFINITY));
 import { formatLabel } from './svg/format.js';
 import { alphaHistogram } from './plots/alpha-histogram.js';
 import { linearEsdPlot } from './plots/linear-esd.js';
@@ -128,7 +132,7 @@ export function renderHtml(report: AnalysisReport): string {
     '<meta name="viewport" content="width=device-width,initial-scale=1">',
     `<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">`,
     '<link rel="icon" href="data:,">',
-    `<title>${esc(`ESD report — ${title}`)}</title>`,
+    `<title>${text(`ESD report — ${title}`)}</title>`,
     `<style>${STYLE}</style></head><body><main>`,
   );
   parts.push(header(report));
@@ -152,7 +156,11 @@ export function renderHtml(report: AnalysisReport): string {
 
 function header(report: AnalysisReport): string {
   const models = report.models
-    .map((m) => `<code>${esc(m.path)}</code> · ${esc(m.format)} · ${m.tensors} tensors · ${formatBytes(m.bytes)}`)
+    .map((m) =>
+      'error' in m
+        ? `<code>${text(m.path)}</code> · unreadable: ${text(m.error)}`
+        : `<code>${text(m.path)}</code> · ${esc(m.format)} · ${m.tensors} tensors · ${formatBytes(m.bytes)}`,
+    )
     .join('<br>');
   return (
     `<header><h1>Spectral analysis of the weights</h1><p class="meta">${models}</p>` +
@@ -205,7 +213,7 @@ function gate(g: GateResult, layers: readonly LayerResult[]): string {
   for (const f of g.failures) {
     const i = anchor.get(f.layer);
     const name =
-      i !== undefined && layers[i]?.status === 'analyzed' ? `<a href="#L${i}">${esc(f.layer)}</a>` : esc(f.layer);
+      i !== undefined && layers[i]?.status === 'analyzed' ? `<a href="#L${i}">${text(f.layer)}</a>` : text(f.layer);
     const value = typeof f.value === 'number' ? fmt(f.value) : esc(f.value);
     out += `<tr><td class="name mono">${name}</td><td>${esc(f.rule)}</td><td class="n">${value}</td></tr>`;
   }
@@ -222,19 +230,19 @@ function index(report: AnalysisReport): string {
   report.layers.forEach((l, i) => {
     if (multi && l.model !== lastModel) {
       lastModel = l.model;
-      out += `<tr class="model"><td colspan="10" class="mono">${esc(report.models[l.model]?.path ?? '')}</td></tr>`;
+      out += `<tr class="model"><td colspan="10" class="mono">${text(report.models[l.model]?.path ?? '')}</td></tr>`;
     }
     if (l.status !== 'analyzed') {
       out +=
-        `<tr class="skip"><td class="n">${i + 1}</td><td class="name mono">${esc(l.id)}</td><td>${esc(l.kind)}</td>` +
-        `<td>${esc(formatShape(l.shape))}</td><td colspan="6">${esc(notAnalysed(l))}</td></tr>`;
+        `<tr class="skip"><td class="n">${i + 1}</td><td class="name mono">${text(l.id)}</td><td>${esc(l.kind)}</td>` +
+        `<td>${esc(formatShape(l.shape))}</td><td colspan="6">${text(notAnalysed(l))}</td></tr>`;
       return;
     }
     const alpha = l.powerLaw.status === 'ok' ? fmt(l.powerLaw.alpha, 3) : '—';
     const mpPlus = l.mp.status === 'ok' ? fmt(l.mp.lambdaPlus) : '—';
     const spikes = l.mp.status === 'ok' ? String(l.mp.numSpikes) : '—';
     out +=
-      `<tr><td class="n">${i + 1}</td><td class="name mono"><a href="#L${i}">${esc(l.id)}</a></td><td>${esc(l.kind)}</td>` +
+      `<tr><td class="n">${i + 1}</td><td class="name mono"><a href="#L${i}">${text(l.id)}</a></td><td>${esc(l.kind)}</td>` +
       `<td>${esc(formatShape(l.shape))}</td><td class="n">${dims(l)}</td><td class="n">${alpha}</td>` +
       `<td class="n">${fmt(l.metrics.lambdaMax)}</td><td class="n">${mpPlus}</td><td class="n">${spikes}</td><td>${badge(l.phase.name)}</td></tr>`;
   });
@@ -244,10 +252,10 @@ function index(report: AnalysisReport): string {
 function layerSection(l: AnalyzedLayer, i: number, open: boolean): string {
   const alpha = l.powerLaw.status === 'ok' ? `α ${fmt(l.powerLaw.alpha, 3)}` : 'no power-law fit';
   let out = `<details class="layer" id="L${i}"${open ? ' open' : ''}><summary>`;
-  out += `<span class="lname mono">${esc(l.id)}</span>${badge(l.phase.name)}`;
+  out += `<span class="lname mono">${text(l.id)}</span>${badge(l.phase.name)}`;
   out += `<span class="facts">${esc(l.kind)} · ${esc(formatShape(l.shape))} · ${dims(l)} · ${alpha} · λmax ${fmt(l.metrics.lambdaMax)}</span>`;
   out += '</summary><div class="body">';
-  out += `<p class="reason">${badge(l.phase.name)} ${esc(l.phase.reason)}</p>`;
+  out += `<p class="reason">${badge(l.phase.name)} ${text(l.phase.reason)}</p>`;
   out += numbers(l);
   if (l.eigenvalues === undefined) {
     out += '<p class="meta">Eigenvalues were not kept for this report, so there are no plots.</p>';
@@ -285,10 +293,10 @@ function numbers(l: AnalyzedLayer): string {
       const a = pl.alternatives;
       out += row('TPL α, Λ', `${fmt(a.truncatedPowerLaw.alpha, 3)}, ${fmt(a.truncatedPowerLaw.lambda, 3)}`);
       out += row('EXP Λ', fmt(a.exponential.lambda, 3));
-      out += `<div class="wide"><dt>why ${esc(pl.bestFit)}</dt><dd>${esc(a.reason)}</dd></div>`;
+      out += `<div class="wide"><dt>why ${esc(pl.bestFit)}</dt><dd>${text(a.reason)}</dd></div>`;
     }
   } else {
-    out += row('failed', esc(pl.reason));
+    out += row('failed', text(pl.reason));
   }
   out += '<div class="h">Marchenko–Pastur</div>';
   const mp = l.mp;
@@ -301,7 +309,7 @@ function numbers(l: AnalyzedLayer): string {
     out += row('bulk KS', fmt(mp.bulkKS, 3));
     out += row('soft rank λ₊/λmax', fmt(mp.softRank, 3));
   } else {
-    out += row('failed', esc(mp.reason));
+    out += row('failed', text(mp.reason));
   }
   if (l.traps) {
     const t = l.traps;

@@ -14,6 +14,7 @@ export function renderMarkdown(report: AnalysisReport): string {
   const out: string[] = [];
   out.push(`### rmt-analyze: ${report.models.map((m) => code(m.path)).join(', ')}`, '');
   out.push(summaryLine(report), '');
+  for (const m of report.models) if ('error' in m) out.push(`> unreadable: ${text(m.error)}`, '');
 
   const analyzed = report.layers.filter((l) => l.status === 'analyzed');
   if (analyzed.length > 0) {

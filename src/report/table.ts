@@ -141,6 +141,7 @@ export function renderTable(report: AnalysisReport, options: TableOptions): stri
       out.push(...sparkHistogram(layer, layer.eigenvalues, { style: terminalStyle(options.color) }));
   });
   out.push('');
+  for (const m of report.models) if ('error' in m) out.push(c.red(`unreadable: ${printable(m.error, 1000)}`));
   out.push(...summaryLines(report, c));
   if (report.gate) out.push(...gateLines(report, c));
   return out.join('\n') + '\n';

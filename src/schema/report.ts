@@ -7,13 +7,27 @@ import type { LayerResult, PhaseName } from './layer-result.js';
 
 export const SCHEMA_VERSION = 1 as const;
 
-export interface ModelInfo {
+/** One model of the run: read (and its layers reported), or, among several, unreadable. */
+export type ModelInfo = ReadModel | UnreadableModel;
+
+export interface ReadModel {
   readonly path: string;
   readonly format: ModelFormat;
   /** Weight tensors found (analysed or skipped). */
   readonly tensors: number;
   /** Bytes on disk, external data and shards included. */
   readonly bytes: number;
+}
+
+/**
+ * A model that could not be read when several were given: the others are still reported
+ * (DESIGN.md §4), this one has no layers, and the run exits 2. (With one model the run
+ * fails instead, with nothing on stdout.)
+ */
+export interface UnreadableModel {
+  readonly path: string;
+  /** One line naming the file and the cause, as printed on stderr. */
+  readonly error: string;
 }
 
 export interface Summary {
