@@ -10,7 +10,7 @@
  * implicit QL finds them with absolute error O(ε·‖B‖). Cost ≈ 4NM² − 4M³/3 flops, about
  * twice the Gram route, so it runs only where needed.
  */
-import { implicitQlEigenvalues } from './tridiagonal-ql.js';
+import { tridiagonalQl } from './tridiagonal-ql.js';
 
 /** Ascending σᵢ² of the row-major rows×cols matrix W (min(rows, cols) values). W is not modified. */
 export function accurateSquaredSingularValues(W: Float64Array, rows: number, cols: number): Float64Array {
@@ -35,13 +35,14 @@ export function accurateSquaredSingularValues(W: Float64Array, rows: number, col
   }
   // Golub–Kahan tridiagonal: off-diagonal (d0, e0, d1, e1, …, d_{M−1}), zero diagonal.
   const size = 2 * M;
-  const diag = new Float64Array(size);
-  const off = new Float64Array(size); // off[i] couples i−1 and i
+  const ev = new Float64Array(size);
+  const off = new Float64Array(size); // off[i] couples i and i+1
   for (let k = 0; k < M; k++) {
-    off[2 * k + 1] = d[k]!;
-    if (2 * k + 2 < size) off[2 * k + 2] = e[k]!;
+    off[2 * k] = d[k]!;
+    if (2 * k + 1 < size - 1) off[2 * k + 1] = e[k]!;
   }
-  const ev = implicitQlEigenvalues(diag, off);
+  tridiagonalQl(ev, off);
+  ev.sort();
   const out = new Float64Array(M);
   for (let i = 0; i < M; i++) {
     const s = Math.abs(ev[size - M + i]!);
