@@ -19,7 +19,10 @@ import { bandToTridiagonalFast } from './band-to-tridiagonal.js';
 import type { OrtBackend } from './ort.js';
 import { Workspace } from './workspace.js';
 
-/** Below this M = min(rows, cols) the one-stage TypeScript path is faster (bench/README.md: 64: 0.9 vs 1.6 ms; 96: 3.2 vs 1.5 ms). */
+/**
+ * Below this M = min(rows, cols) the one-stage TypeScript path is faster (bench/README.md:
+ * 64: 0.9 vs 1.6 ms; 96: 3.2 vs 1.5 ms).
+ */
 export const TWO_STAGE_MIN_N = 96;
 
 /** Half-bandwidth of the intermediate band (stage one GEMM width vs. stage two cost). */

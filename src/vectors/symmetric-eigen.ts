@@ -108,7 +108,10 @@ function ascendingOrder(d: Float64Array): number[] {
   return Array.from({ length: d.length }, (_, i) => i).sort((a, b) => d[a]! - d[b]!);
 }
 
-/** Eigenvalues closer than this (relative to ‖T‖) form a cluster whose vectors are orthogonalised (LAPACK dstein's ORTOL). */
+/**
+ * Eigenvalues closer than this (relative to ‖T‖) form a cluster whose vectors are
+ * orthogonalised (LAPACK dstein's ORTOL).
+ */
 const CLUSTER_GAP = 1e-3;
 const INVERSE_ITERATIONS = 3;
 
