@@ -11,6 +11,7 @@
 import type { BandMatrix } from './band-reduce.js';
 import { wasmKernels, wasmScratch } from './wasm.js';
 import { householder } from './householder.js';
+import { reflectorCorrection, symvStretch, syr2Stretch } from './symmetric-update.js';
 
 /**
  * Band → tridiagonal, in WebAssembly SIMD when available (wasm/kernels.as.ts), else with
@@ -161,29 +162,14 @@ function twoSided(
   tau: number,
   w: Float64Array,
 ): void {
+  // Column q of the block holds rows q … len−1 at band[(s+q)·ld − q + p] (symmetric-update.ts).
   w.fill(0, 0, len);
   for (let q = 0; q < len; q++) {
     const col = (s + q) * ld - q;
     const vq = v[q]!;
-    let acc = band[col + q]! * vq;
-    for (let p = q + 1; p < len; p++) {
-      const a = band[col + p]!;
-      acc += a * v[p]!;
-      w[p]! += a * vq;
-    }
+    const acc = symvStretch(band, col, v, w, vq, q + 1, len, band[col + q]! * vq);
     w[q]! += acc;
   }
-  let wv = 0;
-  for (let q = 0; q < len; q++) {
-    w[q]! *= tau;
-    wv += w[q]! * v[q]!;
-  }
-  const alpha = 0.5 * tau * wv;
-  for (let q = 0; q < len; q++) w[q]! -= alpha * v[q]!;
-  for (let q = 0; q < len; q++) {
-    const col = (s + q) * ld - q;
-    const vq = v[q]!;
-    const wq = w[q]!;
-    for (let p = q; p < len; p++) band[col + p]! -= v[p]! * wq + w[p]! * vq;
-  }
+  reflectorCorrection(v, w, tau, len);
+  for (let q = 0; q < len; q++) syr2Stretch(band, (s + q) * ld - q, v, w[q]!, w, v[q]!, q, len);
 }

@@ -3,14 +3,14 @@
  * triangle: LAPACK dsytd2 (EISPACK tred1/tred2; Golub & Van Loan, Matrix Computations,
  * 4th ed., §8.3.1). Step k annihilates column k below the subdiagonal with the reflector
  * H_k = I − τ·v·vᵀ of householder.ts (dlarfg, v₀ = 1) and updates the trailing block
- * B ← H_k·B·H_k through p = τ·B·v, w = p − (τ/2)(vᵀp)·v, B −= v·wᵀ + w·vᵀ (dsymv, dsyr2),
- * reading and writing only its lower triangle.
+ * B ← H_k·B·H_k (symmetric-update.ts, dlarfy), reading and writing only its lower triangle.
  *
  * The one tridiagonal reduction of dense matrices: the one-stage eigenvalue path
  * (eigen.ts), and `--vectors` (vectors/symmetric-eigen.ts), which keeps the reflectors.
  * Large matrices take the two-stage route instead (band-reduce.ts, band-to-tridiagonal.ts).
  */
 import { householder } from './householder.js';
+import { reflectorCorrection, symvStretch, syr2Stretch } from './symmetric-update.js';
 
 /** H_k = I − τ·v·vᵀ acting on indices k+1 … n−1 (v₀ = 1; τ = 0: the identity). */
 export interface Reflector {
@@ -49,33 +49,17 @@ export function tridiagonalize(A: Float64Array, n: number, keepReflectors = fals
     e[k] = out.beta;
     if (keepReflectors) reflectors.push({ v, tau });
     if (tau === 0) continue;
-    // p = τ·B·v from the lower triangle of B = A[o:, o:]: row i gives Σ_{j<i} B_ij v_j to p_i and B_ij v_i to p_j.
+    // p = τ·B·v from the lower triangle of B = A[o:, o:] (row i: Σ_{j<i} B_ij v_j to p_i, B_ij v_i to p_j),
+    // w = p − (τ/2)(vᵀp)·v, then B ← B − v·wᵀ − w·vᵀ (symmetric-update.ts).
     w.fill(0, 0, m);
     for (let i = 0; i < m; i++) {
       const row = (o + i) * n + o;
       const vi = v[i]!;
-      let acc = 0;
-      for (let j = 0; j < i; j++) {
-        const a = A[row + j]!;
-        acc += a * v[j]!;
-        w[j]! += a * vi;
-      }
+      const acc = symvStretch(A, row, v, w, vi, 0, i, 0);
       w[i]! += acc + A[row + i]! * vi;
     }
-    let vtp = 0;
-    for (let i = 0; i < m; i++) {
-      w[i]! *= tau;
-      vtp += v[i]! * w[i]!;
-    }
-    // w = p − (τ/2)(vᵀp)·v, then B ← B − v·wᵀ − w·vᵀ.
-    const K = 0.5 * tau * vtp;
-    for (let i = 0; i < m; i++) w[i]! -= K * v[i]!;
-    for (let i = 0; i < m; i++) {
-      const row = (o + i) * n + o;
-      const vi = v[i]!;
-      const wi = w[i]!;
-      for (let j = 0; j <= i; j++) A[row + j]! -= vi * w[j]! + wi * v[j]!;
-    }
+    reflectorCorrection(v, w, tau, m);
+    for (let i = 0; i < m; i++) syr2Stretch(A, (o + i) * n + o, w, v[i]!, v, w[i]!, 0, i + 1);
   }
   if (n >= 2) {
     d[n - 2] = A[(n - 2) * n + (n - 2)]!;
