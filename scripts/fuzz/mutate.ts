@@ -4,11 +4,15 @@
  * fields a reader trusts (safetensors header lengths, dtypes, shapes, offsets; ONNX dims,
  * data types, data lengths, external-data references).
  */
-import { mulberry32 } from '../fixtures/seeded.js';
+import { createRng } from '../../src/random.js';
 
 export type Rng = () => number;
 
-export const rng = (seed: number): Rng => mulberry32(seed);
+/** Uniform [0, 1) draws from the project's one seeded generator (src/random.ts). */
+export const rng = (seed: number): Rng => {
+  const g = createRng(seed);
+  return () => g.next();
+};
 export const int = (r: Rng, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 export const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 

@@ -2,7 +2,7 @@
  * Stage one of the two-stage tridiagonalisation: dense symmetric → band of half-width b
  * (successive band reduction, Bischof, Lang & Sun, ACM TOMS 26 (2000); the two-stage
  * eigensolvers of Haidar, Ltaief & Dongarra, SC'11). Panel j (columns c … c+b−1) is
- * reduced by a QR of the block below its diagonal block, Q = I − V·T·Vᵀ (householder.ts),
+ * reduced by a QR of the block below its diagonal block, Q = I − V·T·Vᵀ (panel-qr.ts),
  * and the trailing matrix becomes QᵀÃQ = Ã − V·Zᵀ − Z·Vᵀ with Y = Ã·V·T and
  * Z = Y − ½·V·(Tᵀ·Vᵀ·Y) (Golub & Van Loan §8.3.3 with the WY form of §5.2.3).
  *
@@ -14,7 +14,7 @@
  */
 import type { OrtBackend, OrtTensor } from './ort.js';
 import type { GraphSpec, NodeSpec } from './onnx-model.js';
-import { panelQR } from './householder.js';
+import { panelQR } from './panel-qr.js';
 import { wasmKernels, wasmScratch } from './wasm.js';
 
 /**

@@ -3,10 +3,12 @@
  * tridiagonal matrix, implicit QL. Two routes give the same eigenvalues (to ~1e-15·λ_max):
  *
  * - pure TypeScript (small matrices, and whenever onnxruntime is unavailable): Gram by
- *   rank-1 updates, one-stage Householder tridiagonalisation, QL;
+ *   rank-1 updates, one-stage Householder tridiagonalisation (tridiagonalize.ts, dsytd2),
+ *   root-free QL (tridiagonal-eigenvalues.ts, dsterf);
  * - two-stage (n ≥ TWO_STAGE_MIN_N with onnxruntime): Gram as one float64 GEMM, dense →
  *   band with every O(n³) flop in GEMMs (band-reduce.ts), band → tridiagonal by bulge
- *   chasing (band-to-tridiagonal.ts), QL.
+ *   chasing (band-to-tridiagonal.ts, sb2st), the same QL.
+ * Every reflector is householder.ts's (dlarfg).
  */
 import { gramLower, gramOrt, GRAM_TALL, GRAM_BLOCK_GRAPH } from './gram.js';
 import { tridiagonalize } from './tridiagonalize.js';
@@ -17,7 +19,10 @@ import { bandToTridiagonalFast } from './band-to-tridiagonal.js';
 import type { OrtBackend } from './ort.js';
 import { Workspace } from './workspace.js';
 
-/** Below this M = min(rows, cols) the one-stage TypeScript path is faster (bench/README.md: 64: 0.9 vs 1.6 ms; 96: 3.2 vs 1.5 ms). */
+/**
+ * Below this M = min(rows, cols) the one-stage TypeScript path is faster (bench/README.md:
+ * 64: 0.9 vs 1.6 ms; 96: 3.2 vs 1.5 ms).
+ */
 export const TWO_STAGE_MIN_N = 96;
 
 /** Half-bandwidth of the intermediate band (stage one GEMM width vs. stage two cost). */

@@ -1,13 +1,18 @@
 /**
- * Householder reflectors and the blocked (compact WY) QR of a panel, eigenvalue-only
- * helpers for the band reductions (Golub & Van Loan, Matrix Computations, 4th ed.,
- * §5.1.2–5.1.3 for the reflector, §5.2.2–5.2.3 for the WY form Q = I − V·T·Vᵀ of
- * Schreiber & Van Loan).
+ * The Householder reflector of the project, LAPACK dlarfg: H = I − τ·v·vᵀ with v₀ = 1 maps x
+ * to β·e₁ (Golub & Van Loan, Matrix Computations, 4th ed., §5.1.2–5.1.3; Anderson et al.,
+ * LAPACK Users' Guide, 3rd ed., 1999). β takes the sign opposite to x₀, so that v has no
+ * cancellation, and the norm is computed scaled by the largest |xᵢ|, safe from overflow and
+ * underflow whatever the magnitudes. Every TypeScript reduction uses it: the panel QR of
+ * the band reduction (panel-qr.ts), the bulge chasing (band-to-tridiagonal.ts), the
+ * one-stage tridiagonalisation (tridiagonalize.ts) and the bidiagonalisation
+ * (singular-values.ts). The WebAssembly kernels (wasm/kernels.as.ts) carry their own copy.
  */
 
 /**
- * Turns x = buf[off], buf[off+1·stride], … (len entries) into β·e₁ by H = I − τ·v·vᵀ with
- * v₀ = 1. Writes v₁… over x₁… and returns τ, leaving β in `out.beta`. τ = 0 means H = I.
+ * Turns x = buf[off], buf[off+1], … (len entries) into β·e₁ by H = I − τ·v·vᵀ with v₀ = 1.
+ * Writes v₁… over x₁… and returns τ, leaving β in `out.beta` (x₀ itself is not written).
+ * τ = 0 means H = I: x₁… are all zero, and β = x₀.
  */
 export function householder(buf: Float64Array, off: number, len: number, out: { beta: number }): number {
   const alpha = buf[off]!;
@@ -31,63 +36,4 @@ export function householder(buf: Float64Array, off: number, len: number, out: { 
   for (let k = 1; k < len; k++) buf[off + k]! *= inv;
   out.beta = beta;
   return tau;
-}
-
-/**
- * QR of the m×b panel stored column-major in `P` (column t at P[t·m … t·m+m−1]).
- * On return P holds V (unit lower trapezoidal; the implicit 1s and the zeros above are
- * written explicitly), `R` (b×b row-major, upper triangle) the triangular factor, and
- * `T` (b×b row-major, upper triangular) such that H₀H₁…H_{b−1} = I − V·T·Vᵀ.
- */
-export function panelQR(P: Float64Array, m: number, b: number, R: Float64Array, T: Float64Array): void {
-  R.fill(0);
-  T.fill(0);
-  const out = { beta: 0 };
-  const k = Math.min(m, b);
-  const tau = new Float64Array(b);
-  for (let t = 0; t < k; t++) {
-    const ct = t * m;
-    const tt = householder(P, ct + t, m - t, out);
-    tau[t] = tt;
-    // R's column t above the diagonal is final now.
-    for (let i = 0; i < t; i++) R[i * b + t] = P[ct + i]!;
-    R[t * b + t] = out.beta;
-    P[ct + t] = 1;
-    for (let i = 0; i < t; i++) P[ct + i] = 0;
-    if (tt === 0) continue;
-    // Apply H_t to the remaining columns: P_s −= τ (vᵀ P_s) v over rows t…m−1.
-    for (let s = t + 1; s < b; s++) {
-      const cs = s * m;
-      let dot = 0;
-      for (let i = t; i < m; i++) dot += P[ct + i]! * P[cs + i]!;
-      dot *= tt;
-      if (dot === 0) continue;
-      for (let i = t; i < m; i++) P[cs + i]! -= dot * P[ct + i]!;
-    }
-  }
-  for (let t = k; t < b; t++) {
-    // No reflector for these columns (m < b): what is left above row m is R, v = 0.
-    const ct = t * m;
-    for (let i = 0; i < m; i++) R[i * b + t] = P[ct + i]!;
-    for (let i = 0; i < m; i++) P[ct + i] = 0;
-  }
-  // T, forward and columnwise: T[0:t, t] = −τ_t · T[0:t, 0:t] · (V[:, 0:t]ᵀ v_t).
-  const z = new Float64Array(b);
-  for (let t = 0; t < k; t++) {
-    const tt = tau[t]!;
-    T[t * b + t] = tt;
-    if (tt === 0) continue;
-    const ct = t * m;
-    for (let j = 0; j < t; j++) {
-      const cj = j * m;
-      let dot = 0;
-      for (let i = t; i < m; i++) dot += P[cj + i]! * P[ct + i]!;
-      z[j] = dot;
-    }
-    for (let i = 0; i < t; i++) {
-      let s = 0;
-      for (let j = i; j < t; j++) s += T[i * b + j]! * z[j]!;
-      T[i * b + t] = -tt * s;
-    }
-  }
 }

@@ -10,7 +10,8 @@
  * implicit QL finds them with absolute error O(ε·‖B‖). Cost ≈ 4NM² − 4M³/3 flops, about
  * twice the Gram route, so it runs only where needed.
  */
-import { implicitQlEigenvalues } from './tridiagonal-ql.js';
+import { householder } from './householder.js';
+import { tridiagonalQl } from './tridiagonal-ql.js';
 
 /** Ascending σᵢ² of the row-major rows×cols matrix W (min(rows, cols) values). W is not modified. */
 export function accurateSquaredSingularValues(W: Float64Array, rows: number, cols: number): Float64Array {
@@ -35,13 +36,14 @@ export function accurateSquaredSingularValues(W: Float64Array, rows: number, col
   }
   // Golub–Kahan tridiagonal: off-diagonal (d0, e0, d1, e1, …, d_{M−1}), zero diagonal.
   const size = 2 * M;
-  const diag = new Float64Array(size);
-  const off = new Float64Array(size); // off[i] couples i−1 and i
+  const ev = new Float64Array(size);
+  const off = new Float64Array(size); // off[i] couples i and i+1
   for (let k = 0; k < M; k++) {
-    off[2 * k + 1] = d[k]!;
-    if (2 * k + 2 < size) off[2 * k + 2] = e[k]!;
+    off[2 * k] = d[k]!;
+    if (2 * k + 1 < size - 1) off[2 * k + 1] = e[k]!;
   }
-  const ev = implicitQlEigenvalues(diag, off);
+  tridiagonalQl(ev, off);
+  ev.sort();
   const out = new Float64Array(M);
   for (let i = 0; i < M; i++) {
     const s = Math.abs(ev[size - M + i]!);
@@ -51,8 +53,8 @@ export function accurateSquaredSingularValues(W: Float64Array, rows: number, col
 }
 
 /**
- * Applies one Householder reflection to the N×M row-major matrix A and returns the value it
- * leaves on the bidiagonal.
+ * Applies one Householder reflection (householder.ts, LAPACK dlarfg; the steps of dgebd2) to
+ * the N×M row-major matrix A and returns the value it leaves on the bidiagonal.
  *  - left (column k, rows k..N−1): A[k:, k:] ← (I − τvvᵀ)·A[k:, k:];
  *  - right (row k, columns c..M−1 with c = k+1): A[k:, c:] ← A[k:, c:]·(I − τvvᵀ).
  * Rows are traversed contiguously in both cases.
@@ -68,23 +70,12 @@ function reflect(
   w: Float64Array,
 ): number {
   const N = A.length / M;
-  // x: the entries to reduce.
+  // x: the entries to reduce, copied to v[c … end−1] and turned into the reflector (dlarfg).
   const at = (i: number) => (left ? i * M + k : k * M + i);
-  let scale = 0;
-  for (let i = c; i < end; i++) scale = Math.max(scale, Math.abs(A[at(i)]!));
-  if (scale === 0) return 0;
-  let sigma = 0;
-  for (let i = c; i < end; i++) {
-    const x = A[at(i)]! / scale;
-    v[i] = x;
-    sigma += x * x;
-  }
-  const x0 = v[c]!;
-  const alpha = x0 >= 0 ? -Math.sqrt(sigma) : Math.sqrt(sigma);
-  v[c] = x0 - alpha;
-  const vtv = sigma - x0 * x0 + v[c]! * v[c]!;
-  if (vtv === 0) return alpha * scale;
-  const tau = 2 / vtv;
+  for (let i = c; i < end; i++) v[i] = A[at(i)]!;
+  const tau = householder(v, c, end - c, BETA);
+  v[c] = 1;
+  if (tau === 0) return BETA.beta;
   if (left) {
     // w[j] = τ Σ_i v_i A[i, j] for j > k; then A[i, j] −= v_i w[j].
     for (let j = k + 1; j < M; j++) w[j] = 0;
@@ -114,5 +105,6 @@ function reflect(
     }
     for (let j = c; j < end; j++) A[k * M + j] = 0;
   }
-  return alpha * scale;
+  return BETA.beta;
 }
+const BETA = { beta: 0 };

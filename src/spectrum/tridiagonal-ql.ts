@@ -1,63 +1,85 @@
 /**
- * Eigenvalues of a symmetric tridiagonal matrix by the implicit QL method with Wilkinson
- * shifts and explicit square roots (Golub & Van Loan §8.3; EISPACK tql1). `d` is the
- * diagonal, `e[i]` (i ≥ 1) the sub-diagonal entry coupling i−1 and i. Both are
- * overwritten; the result is d, ascending.
+ * Eigenvalues, and optionally eigenvectors, of a symmetric tridiagonal matrix by the
+ * implicit QL method with Wilkinson shifts and explicit square roots: EISPACK tql1 (values)
+ * and tql2 (vectors) — Bowdler, Martin, Reinsch & Wilkinson, "The QR and QL algorithms for
+ * symmetric matrices", Numer. Math. 11 (1968), Handbook for Automatic Computation II/3;
+ * Golub & Van Loan, Matrix Computations, 4th ed., §8.3. The sweep is the rotation-by-rotation
+ * form that carries the shifted diagonal in g and the accumulated change in p.
  *
- * Kept beside the faster root-free (Pal–Walker–Kahan) QL of tridiagonal-eigenvalues.ts for
- * the Golub–Kahan matrices of singular-values.ts: those have a zero diagonal and eigenvalues
- * ±σ, and working with e² (root-free) deflates σ ≲ √ε·σ_max to zero, which is exactly the
- * range that route exists to resolve.
+ * The one root-based QL of the project. The main eigenvalue path uses the faster root-free
+ * QL (tridiagonal-eigenvalues.ts, LAPACK dsterf); this one serves
+ *  - the Golub–Kahan matrices of singular-values.ts: a zero diagonal and eigenvalues ±σ,
+ *    where working with e² (root-free) deflates σ ≲ √ε·σ_max to zero — exactly the range
+ *    that route exists to resolve;
+ *  - `--vectors` (vectors/symmetric-eigen.ts), which needs the rotations (tql2).
  */
-export function implicitQlEigenvalues(d: Float64Array, eIn: Float64Array): Float64Array {
+
+/**
+ * Overwrites `d` (the diagonal) with the eigenvalues, unsorted. `e[i]` couples i and i+1
+ * (e[n−1] is not read); it is used as workspace and destroyed. With `Z` (n×n row-major),
+ * every rotation of rows i, i+1 of the matrix is applied to rows i, i+1 of Z, so that
+ * starting from Z = Qᵀ (T = QᵀAQ) row i of Z ends as the unit eigenvector of A for d[i].
+ * Throws when 60·n sweeps do not converge.
+ */
+export function tridiagonalQl(d: Float64Array, e: Float64Array, Z?: Float64Array): void {
   const n = d.length;
-  // Work with e[i] coupling i and i+1.
-  const e = new Float64Array(n);
-  for (let i = 1; i < n; i++) e[i - 1] = eIn[i]!;
   const maxSweeps = 60 * Math.max(1, n);
   let sweeps = 0;
   for (let l = 0; l < n; l++) {
     for (;;) {
+      // The first m ≥ l whose coupling is negligible against its two diagonal neighbours.
       let m = l;
-      for (; m < n - 1; m++) {
-        const dd = Math.abs(d[m]!) + Math.abs(d[m + 1]!);
-        if (Math.abs(e[m]!) <= Number.EPSILON * dd) break;
-      }
+      while (m < n - 1 && !(Math.abs(e[m]!) <= Number.EPSILON * (Math.abs(d[m]!) + Math.abs(d[m + 1]!)))) m++;
       if (m === l) break;
       if (++sweeps > maxSweeps) throw new Error(`tridiagonal QL did not converge in ${maxSweeps} sweeps`);
-      let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
-      let r = Math.hypot(g, 1);
-      g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? r : -r));
-      let s = 1;
-      let c = 1;
-      let p = 0;
-      let i = m - 1;
-      let deflated = false;
-      for (; i >= l; i--) {
-        const f = s * e[i]!;
-        const b = c * e[i]!;
-        r = Math.hypot(f, g);
-        e[i + 1] = r;
-        if (r === 0) {
-          // Underflow: the matrix splits here; restart the sweep on the smaller block.
-          d[i + 1]! -= p;
-          e[m] = 0;
-          deflated = true;
-          break;
-        }
-        s = f / r;
-        c = g / r;
-        g = d[i + 1]! - p;
-        r = (d[i]! - g) * s + 2 * c * b;
-        p = s * r;
-        d[i + 1] = g + p;
-        g = c * r - b;
-      }
-      if (deflated) continue;
-      d[l]! -= p;
-      e[l] = g;
-      e[m] = 0;
+      sweep(d, e, l, m, Z);
     }
   }
-  return d.sort();
+}
+
+/**
+ * One implicit QL sweep over the block l … m, from the bottom up. A rotation that
+ * underflows (r = 0) splits the block there and ends the sweep early; the caller searches again.
+ */
+function sweep(d: Float64Array, e: Float64Array, l: number, m: number, Z: Float64Array | undefined): void {
+  const n = d.length;
+  // Wilkinson shift from the leading 2×2 block, folded into g = d_m − shift.
+  let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
+  let r = Math.hypot(g, 1);
+  g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? r : -r));
+  let s = 1;
+  let c = 1;
+  let p = 0;
+  for (let i = m - 1; i >= l; i--) {
+    const f = s * e[i]!;
+    const b = c * e[i]!;
+    r = Math.hypot(f, g);
+    e[i + 1] = r;
+    if (r === 0) {
+      d[i + 1]! -= p;
+      e[m] = 0;
+      return;
+    }
+    s = f / r;
+    c = g / r;
+    g = d[i + 1]! - p;
+    r = (d[i]! - g) * s + 2 * c * b;
+    p = s * r;
+    d[i + 1] = g + p;
+    g = c * r - b;
+    if (Z !== undefined) {
+      // The eigenvector basis turns with the matrix: rows i and i+1 of Z.
+      const ri = i * n;
+      const rj = ri + n;
+      for (let k = 0; k < n; k++) {
+        const zi = Z[ri + k]!;
+        const zj = Z[rj + k]!;
+        Z[rj + k] = s * zi + c * zj;
+        Z[ri + k] = c * zi - s * zj;
+      }
+    }
+  }
+  d[l]! -= p;
+  e[l] = g;
+  e[m] = 0;
 }

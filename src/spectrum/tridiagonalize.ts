@@ -1,69 +1,70 @@
 /**
- * Householder reduction of a symmetric matrix to tridiagonal form, eigenvalues only
- * (Golub & Van Loan, Matrix Computations, §8.3.1). Reads and overwrites the lower triangle
- * of the row-major n×n matrix A. Returns the diagonal d and the off-diagonal e (e[i] couples
- * rows i and i+1, e[n−1] = 0).
+ * Householder reduction of a symmetric matrix to tridiagonal form T = QᵀAQ, unblocked, lower
+ * triangle: LAPACK dsytd2 (EISPACK tred1/tred2; Golub & Van Loan, Matrix Computations,
+ * 4th ed., §8.3.1). Step k annihilates column k below the subdiagonal with the reflector
+ * H_k = I − τ·v·vᵀ of householder.ts (dlarfg, v₀ = 1) and updates the trailing block
+ * B ← H_k·B·H_k (symmetric-update.ts, dlarfy), reading and writing only its lower triangle.
+ *
+ * The one tridiagonal reduction of dense matrices: the one-stage eigenvalue path
+ * (eigen.ts), and `--vectors` (vectors/symmetric-eigen.ts), which keeps the reflectors.
+ * Large matrices take the two-stage route instead (band-reduce.ts, band-to-tridiagonal.ts).
  */
-export function tridiagonalize(A: Float64Array, n: number): { d: Float64Array; e: Float64Array } {
+import { householder } from './householder.js';
+import { reflectorCorrection, symvStretch, syr2Stretch } from './symmetric-update.js';
+
+/** H_k = I − τ·v·vᵀ acting on indices k+1 … n−1 (v₀ = 1; τ = 0: the identity). */
+export interface Reflector {
+  readonly v: Float64Array;
+  readonly tau: number;
+}
+
+export interface Tridiagonal {
+  readonly d: Float64Array;
+  /** e[i] couples rows i and i+1; e[n−1] = 0. */
+  readonly e: Float64Array;
+  /** H_0 … H_{n−3}, Q = H_0·H_1 ⋯ H_{n−3}; only when asked for. */
+  readonly reflectors?: readonly Reflector[];
+}
+
+/**
+ * Reduces the symmetric n×n row-major A, of which the lower triangle is read and
+ * overwritten. With `keepReflectors`, returns the H_k as well.
+ */
+export function tridiagonalize(A: Float64Array, n: number, keepReflectors = false): Tridiagonal {
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  const v = new Float64Array(n);
+  const reflectors: Reflector[] = [];
+  const out = { beta: 0 };
+  const shared = new Float64Array(n);
   const w = new Float64Array(n);
   for (let k = 0; k < n - 2; k++) {
-    // Column k below the diagonal: x = A[k+1:n, k].
-    let scale = 0;
-    for (let i = k + 1; i < n; i++) scale += Math.abs(A[i * n + k]!);
     d[k] = A[k * n + k]!;
-    if (scale === 0) {
-      e[k] = 0;
-      continue;
-    }
-    // Scale to avoid overflow/underflow in the norm.
-    let sigma = 0;
-    for (let i = k + 1; i < n; i++) {
-      const x = A[i * n + k]! / scale;
-      v[i] = x;
-      sigma += x * x;
-    }
-    const x0 = v[k + 1]!;
-    const alpha = x0 >= 0 ? -Math.sqrt(sigma) : Math.sqrt(sigma);
-    e[k] = alpha * scale;
-    v[k + 1] = x0 - alpha;
-    const vtv = sigma - x0 * x0 + v[k + 1]! * v[k + 1]!;
-    if (vtv === 0) continue;
-    const tau = 2 / vtv;
-    // p = tau · A22 · v using the lower triangle of A22 = A[k+1:, k+1:].
-    for (let i = k + 1; i < n; i++) w[i] = 0;
-    for (let i = k + 1; i < n; i++) {
-      const row = i * n;
+    // x = A[k+1:n, k] into v (indexed from o = k+1), then v ← the reflector's vector.
+    const o = k + 1;
+    const m = n - o;
+    const v = keepReflectors ? new Float64Array(m) : shared;
+    for (let i = 0; i < m; i++) v[i] = A[(o + i) * n + k]!;
+    const tau = householder(v, 0, m, out);
+    v[0] = 1;
+    e[k] = out.beta;
+    if (keepReflectors) reflectors.push({ v, tau });
+    if (tau === 0) continue;
+    // p = τ·B·v from the lower triangle of B = A[o:, o:] (row i: Σ_{j<i} B_ij v_j to p_i, B_ij v_i to p_j),
+    // w = p − (τ/2)(vᵀp)·v, then B ← B − v·wᵀ − w·vᵀ (symmetric-update.ts).
+    w.fill(0, 0, m);
+    for (let i = 0; i < m; i++) {
+      const row = (o + i) * n + o;
       const vi = v[i]!;
-      let acc = 0;
-      for (let j = k + 1; j < i; j++) {
-        const a = A[row + j]!;
-        acc += a * v[j]!;
-        w[j]! += a * vi;
-      }
+      const acc = symvStretch(A, row, v, w, vi, 0, i, 0);
       w[i]! += acc + A[row + i]! * vi;
     }
-    let vtp = 0;
-    for (let i = k + 1; i < n; i++) {
-      w[i]! *= tau;
-      vtp += v[i]! * w[i]!;
-    }
-    // w = p − (tau/2)(vᵀp) v, then A22 ← A22 − v wᵀ − w vᵀ.
-    const K = 0.5 * tau * vtp;
-    for (let i = k + 1; i < n; i++) w[i]! -= K * v[i]!;
-    for (let i = k + 1; i < n; i++) {
-      const row = i * n;
-      const vi = v[i]!;
-      const wi = w[i]!;
-      for (let j = k + 1; j <= i; j++) A[row + j]! -= vi * w[j]! + wi * v[j]!;
-    }
+    reflectorCorrection(v, w, tau, m);
+    for (let i = 0; i < m; i++) syr2Stretch(A, (o + i) * n + o, w, v[i]!, v, w[i]!, 0, i + 1);
   }
   if (n >= 2) {
     d[n - 2] = A[(n - 2) * n + (n - 2)]!;
     e[n - 2] = A[(n - 1) * n + (n - 2)]!;
   }
   if (n >= 1) d[n - 1] = A[(n - 1) * n + (n - 1)]!;
-  return { d, e };
+  return keepReflectors ? { d, e, reflectors } : { d, e };
 }

@@ -1,7 +1,13 @@
 /**
  * Loader for the WebAssembly SIMD kernels (wasm/kernels.as.ts, built by
  * `npm run build:wasm`). One instance per thread, its memory grown on demand and reused.
- * Returns undefined when WebAssembly SIMD is unavailable, so callers keep the TypeScript path.
+ * Returns undefined when WebAssembly SIMD is unavailable (or RMT_ANALYZE_NO_WASM=1).
+ *
+ * The kernels have TypeScript twins, and those are the declared fallback, not oracles:
+ * panelQR (panel-qr.ts) and bandToTridiagonal (band-to-tridiagonal.ts) run whenever this
+ * returns undefined, with the same arithmetic in scalar order (results agree to rounding).
+ * A change to one side is made to the other; test/spectrum/fallback.test.ts runs the
+ * TypeScript side, the other spectrum tests the WebAssembly side.
  */
 import { KERNELS_WASM_BASE64 } from './wasm/kernels.wasm.js';
 

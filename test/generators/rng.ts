@@ -1,52 +1,27 @@
 /**
- * A small seeded PRNG for reproducible test matrices: xoshiro128** (Blackman & Vigna 2018),
- * state seeded by splitmix32 from one integer. Same seed, same numbers, on every platform.
+ * The test generators' PRNG: a facade over the project's one generator, createRng in
+ * src/random.ts (xoshiro128**, Blackman & Vigna 2018, seeded by splitmix32), with the
+ * sampling helpers the families need. The seed is taken modulo 2³², where createRng gives
+ * exactly the stream this class produced when it carried its own copy of the generator, so
+ * every seeded family (and the calibrated phase thresholds) is unchanged.
  */
+import { createRng, type Rng as CoreRng } from '../../src/random.js';
+
 export class Rng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
-  private spare: number | undefined;
+  private readonly core: CoreRng;
 
   constructor(seed: number) {
-    let x = seed >>> 0;
-    const next = () => {
-      x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+    this.core = createRng(seed >>> 0);
   }
 
   /** Uniform 32-bit unsigned integer. */
   u32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    this.s0 >>>= 0;
-    this.s1 >>>= 0;
-    this.s2 >>>= 0;
-    this.s3 >>>= 0;
-    return result;
+    return this.core.nextUint32();
   }
 
   /** Uniform in [0, 1), 53 random bits. */
   uniform(): number {
-    const hi = this.u32() >>> 5;
-    const lo = this.u32() >>> 6;
-    return (hi * 67108864 + lo) / 9007199254740992;
+    return this.core.next();
   }
 
   /** Uniform in [lo, hi). */
@@ -56,31 +31,16 @@ export class Rng {
 
   /** Uniform integer in [lo, hi] (inclusive). */
   int(lo: number, hi: number): number {
-    return lo + Math.floor(this.uniform() * (hi - lo + 1));
+    return lo + this.core.nextInt(hi - lo + 1);
   }
 
   pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.uniform() * items.length)]!;
+    return items[this.core.nextInt(items.length)]!;
   }
 
   /** Standard normal (Marsaglia polar method). */
   normal(): number {
-    if (this.spare !== undefined) {
-      const s = this.spare;
-      this.spare = undefined;
-      return s;
-    }
-    let u: number;
-    let v: number;
-    let s: number;
-    do {
-      u = 2 * this.uniform() - 1;
-      v = 2 * this.uniform() - 1;
-      s = u * u + v * v;
-    } while (s >= 1 || s === 0);
-    const f = Math.sqrt((-2 * Math.log(s)) / s);
-    this.spare = v * f;
-    return u * f;
+    return this.core.nextGaussian();
   }
 
   /** ±1 with equal probability. */
@@ -92,8 +52,4 @@ export class Rng {
   pareto(mu: number): number {
     return Math.pow(1 - this.uniform(), -1 / mu);
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
