@@ -7,7 +7,7 @@ import picomatch from 'picomatch';
 import type { TensorRef } from './types.js';
 import type { LayerResult, SkippedLayer } from './schema/index.js';
 import { skipReason, type SkipDetail } from './schema/words.js';
-import { openModel } from './load/index.js';
+import { openModel, tensorReadError } from './load/index.js';
 import { UsageError, WorkerCrash } from './errors.js';
 import { DEFAULT_TRAP_SEED } from './traps.js';
 import { DEFAULT_MIN_EVALS, planLayers, type LayerPlan } from './matrices.js';
@@ -260,7 +260,11 @@ async function analyzeModel(
     await compute.acquire(weight);
     let analysing = false;
     try {
-      const values = await tensor.read();
+      // A tensor that cannot be read makes the file unreadable: the run stops with one line
+      // naming the file and the tensor, as when the same defect is found while opening it.
+      const values = await tensor.read().catch((e: unknown) => {
+        throw tensorReadError(tensor, e);
+      });
       const problem = valueProblem(values);
       if (problem !== undefined) {
         skipAll(problem);
@@ -284,7 +288,7 @@ async function analyzeModel(
         onWarning: options.onWarning,
         reload: () =>
           tensor.read().catch((e: unknown) => {
-            throw new LayerFailure('read', e);
+            throw new LayerFailure('read', tensorReadError(tensor, e));
           }),
       };
       analysing = true;
@@ -368,8 +372,10 @@ function valueProblem(values: Float64Array): SkipDetail | undefined {
 }
 
 function contentDigest(values: Float64Array, shape: readonly number[]): string {
-  return createHash('sha1')
-    .update(shape.join('x'))
-    .update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength))
-    .digest('hex');
+  const hash = createHash('sha1').update(shape.join('x'));
+  // In pieces: one update() refuses more than 2 GiB (a 1 GiB float32 tensor is 2 GiB as float64).
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  for (let at = 0; at < bytes.length; at += DIGEST_PIECE) hash.update(bytes.subarray(at, at + DIGEST_PIECE));
+  return hash.digest('hex');
 }
+const DIGEST_PIECE = 2 ** 30;
