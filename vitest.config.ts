@@ -14,6 +14,7 @@ const CLI_TESTS = [
   'test/fuzz.test.ts',
   'test/gate-cli.test.ts',
   'test/hostile.test.ts',
+  'test/hardening/reads.test.ts',
   'test/load/onnx.test.ts',
   'test/numerics.test.ts',
   'test/schema.test.ts',

@@ -18,6 +18,7 @@ import type { EigenSolver } from './esd.js';
 import { availableParallelism } from 'node:os';
 import { createSpectrumEngine, EXCLUSIVE_N, TWO_STAGE_MIN_N, type SpectrumEngine } from './spectrum/index.js';
 import { ShardRun, type ShardSpec } from './shard.js';
+import { timesPow2 } from './spectrum-scale.js';
 
 export interface ProgressEvent {
   /** Layers of the current model finished so far and in all (skipped ones included). */
@@ -366,10 +367,24 @@ function valueProblem(values: Float64Array): SkipDetail | undefined {
   }
   if (nonFinite > 0) return { code: 'non-finite', count: nonFinite };
   if (nonZero === 0) return { code: 'all-zero' };
-  // The spectrum squares the entries (Gram product, Σλ = Σw²): past this they overflow float64.
+  // The spectrum squares the entries (Gram product, Σλ = Σw²): past this they overflow float64
+  // (kept as a bound with headroom for the fits' sums, though the ESD itself scales; esd.ts).
   if (maxAbs * maxAbs * values.length > Number.MAX_VALUE) return { code: 'overflow', maxAbs };
+  // Tiny entries are scaled before squaring (src/spectrum-scale.ts), but the eigenvalues
+  // reported are the true ones: when even their sum Σw² is below 2^-1044 (fewer than 30
+  // significant bits left in a subnormal) no eigenvalue can be stated.
+  if (sumOfSquares(values, maxAbs) < UNDERFLOW_NORM) return { code: 'underflow', maxAbs };
   return undefined;
 }
+
+/** Σλ = Σw² of the whole tensor, summed at a scale where no square underflows. */
+function sumOfSquares(values: Float64Array, maxAbs: number): number {
+  const k = -Math.floor(Math.log2(maxAbs));
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += timesPow2(values[i]!, k) ** 2;
+  return timesPow2(s, -2 * k);
+}
+const UNDERFLOW_NORM = 2 ** -1044;
 
 function contentDigest(values: Float64Array, shape: readonly number[]): string {
   const hash = createHash('sha1').update(shape.join('x'));

@@ -169,10 +169,12 @@ export async function readWidened(
   dtype: DType,
   count: number,
   what: string,
+  chunkBytes?: number,
 ): Promise<Float64Array> {
   const size = elementSize(dtype);
   const out = allocateFloat64(count, what);
-  await source.readChunks(offset, count * size, what, (chunk, at) => widenInto(chunk, dtype, out, at / size));
+  const take = (chunk: Uint8Array, at: number) => widenInto(chunk, dtype, out, at / size);
+  await source.readChunks(offset, count * size, what, take, chunkBytes);
   return out;
 }
 
