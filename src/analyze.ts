@@ -7,7 +7,7 @@ import picomatch from 'picomatch';
 import type { TensorRef } from './types.js';
 import type { LayerResult, SkippedLayer } from './schema/index.js';
 import { skipReason, type SkipDetail } from './schema/words.js';
-import { openModel } from './load/index.js';
+import { openModel, tensorReadError } from './load/index.js';
 import { InputError, UsageError, WorkerCrash } from './errors.js';
 import { DEFAULT_TRAP_SEED } from './traps.js';
 import { DEFAULT_MIN_EVALS, planLayers, type LayerPlan } from './matrices.js';
@@ -18,6 +18,7 @@ import type { EigenSolver } from './esd.js';
 import { availableParallelism } from 'node:os';
 import { createSpectrumEngine, EXCLUSIVE_N, TWO_STAGE_MIN_N, type SpectrumEngine } from './spectrum/index.js';
 import { ShardRun, type ShardSpec } from './shard.js';
+import { timesPow2 } from './spectrum-scale.js';
 
 export interface ProgressEvent {
   /** Layers of the current model finished so far and in all (skipped ones included). */
@@ -268,7 +269,11 @@ async function analyzeModel(
     await compute.acquire(weight);
     let analysing = false;
     try {
-      const values = await tensor.read();
+      // A tensor that cannot be read makes the file unreadable: the run stops with one line
+      // naming the file and the tensor, as when the same defect is found while opening it.
+      const values = await tensor.read().catch((e: unknown) => {
+        throw tensorReadError(tensor, e);
+      });
       const problem = valueProblem(values);
       if (problem !== undefined) {
         skipAll(problem);
@@ -292,7 +297,7 @@ async function analyzeModel(
         onWarning: options.onWarning,
         reload: () =>
           tensor.read().catch((e: unknown) => {
-            throw new LayerFailure('read', e);
+            throw new LayerFailure('read', tensorReadError(tensor, e));
           }),
       };
       analysing = true;
@@ -370,14 +375,30 @@ function valueProblem(values: Float64Array): SkipDetail | undefined {
   }
   if (nonFinite > 0) return { code: 'non-finite', count: nonFinite };
   if (nonZero === 0) return { code: 'all-zero' };
-  // The spectrum squares the entries (Gram product, Σλ = Σw²): past this they overflow float64.
+  // The spectrum squares the entries (Gram product, Σλ = Σw²): past this they overflow float64
+  // (kept as a bound with headroom for the fits' sums, though the ESD itself scales; esd.ts).
   if (maxAbs * maxAbs * values.length > Number.MAX_VALUE) return { code: 'overflow', maxAbs };
+  // Tiny entries are scaled before squaring (src/spectrum-scale.ts), but the eigenvalues
+  // reported are the true ones: when even their sum Σw² is below 2^-1044 (fewer than 30
+  // significant bits left in a subnormal) no eigenvalue can be stated.
+  if (sumOfSquares(values, maxAbs) < UNDERFLOW_NORM) return { code: 'underflow', maxAbs };
   return undefined;
 }
 
-function contentDigest(values: Float64Array, shape: readonly number[]): string {
-  return createHash('sha1')
-    .update(shape.join('x'))
-    .update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength))
-    .digest('hex');
+/** Σλ = Σw² of the whole tensor, summed at a scale where no square underflows. */
+function sumOfSquares(values: Float64Array, maxAbs: number): number {
+  const k = -Math.floor(Math.log2(maxAbs));
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += timesPow2(values[i]!, k) ** 2;
+  return timesPow2(s, -2 * k);
 }
+const UNDERFLOW_NORM = 2 ** -1044;
+
+function contentDigest(values: Float64Array, shape: readonly number[]): string {
+  const hash = createHash('sha1').update(shape.join('x'));
+  // In pieces: one update() refuses more than 2 GiB (a 1 GiB float32 tensor is 2 GiB as float64).
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  for (let at = 0; at < bytes.length; at += DIGEST_PIECE) hash.update(bytes.subarray(at, at + DIGEST_PIECE));
+  return hash.digest('hex');
+}
+const DIGEST_PIECE = 2 ** 30;

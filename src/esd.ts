@@ -6,6 +6,7 @@ import type { MatrixPlan } from './matrices.js';
 import { gramEigenvalues } from './spectrum/index.js';
 import { accurateSquaredSingularValues } from './spectrum/singular-values.js';
 import { numericalRank } from './fit/metrics.js';
+import { scaled, scaleExponent, timesPow2 } from './spectrum-scale.js';
 
 /** Computes the eigenvalues of WᵀW for a row-major rows×cols matrix, ascending. */
 export type EigenSolver = (W: Float64Array, rows: number, cols: number) => Promise<Float64Array> | Float64Array;
@@ -54,14 +55,20 @@ export async function computeEsd(values: Float64Array, plan: MatrixPlan, options
   let nearSingular = false;
   for (let s = 0; s < slices; s++) {
     let W = plan.extract(values, s);
-    if (W === values && options.keepValues) W = values.slice();
+    // Entries whose squares under- or overflow: the spectrum of 2^k·W, scaled back below.
+    const k = scaleExponent(W);
+    if (k !== 0) W = scaled(W, k);
+    else if (W === values && options.keepValues) W = values.slice();
     let ev = await solve(W, rows, cols);
     const lambdaMax = ev[ev.length - 1] ?? 0;
     if (lambdaMax > 0 && ev[0]! < GRAM_RESOLUTION * lambdaMax) {
       nearSingular = true;
       if (N * M * M <= MAX_ACCURATE_WORK) {
         // The solver may have taken W (and with it `values`): extract the slice again.
-        if (W.length === 0) W = plan.extract(values.length > 0 ? values : await reload(options), s);
+        if (W.length === 0) {
+          W = plan.extract(values.length > 0 ? values : await reload(options), s);
+          if (k !== 0) W = scaled(W, k);
+        }
         ev = accurateSquaredSingularValues(W, rows, cols);
         rank += numericalRank(ev, N);
       } else {
@@ -74,7 +81,10 @@ export async function computeEsd(values: Float64Array, plan: MatrixPlan, options
     } else {
       rank += numericalRank(ev, N);
     }
-    for (let i = 0; i < M; i++) pooled[s * M + i] = Math.max(0, ev[i]!) * eigenScale;
+    // The rank above was counted on the scaled spectrum: it is scale-invariant, and there the
+    // small eigenvalues keep their precision. λ(W) = 2^{−2k}·λ(2^k W); two steps of 2^{−k}
+    // keep the factor itself representable.
+    for (let i = 0; i < M; i++) pooled[s * M + i] = timesPow2(Math.max(0, ev[i]!) * eigenScale, -2 * k);
   }
   return { evals: slices > 1 ? pooled.sort() : pooled, rank, nearSingular };
 }

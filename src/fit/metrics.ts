@@ -52,6 +52,14 @@ export function computeMetrics(
   const alpha = opts.alpha;
   let alphaNorm = 0;
   if (alpha !== null) for (let i = 0; i < n; i++) alphaNorm += Math.pow(Math.max(0, evals[i]!), alpha);
+  // λ^α overflows (or underflows) for huge (tiny) spectra: then log₁₀ Σλ^α is taken as
+  // α·log₁₀ λ_max + log₁₀ Σ(λ/λ_max)^α, equal in exact arithmetic (other layers unchanged).
+  let logAlphaNorm = alpha === null ? null : Math.log10(alphaNorm);
+  if (alpha !== null && !Number.isFinite(logAlphaNorm) && lambdaMax > 0) {
+    let rel = 0;
+    for (let i = 0; i < n; i++) rel += Math.pow(Math.max(0, evals[i]!) / lambdaMax, alpha);
+    logAlphaNorm = alpha * Math.log10(lambdaMax) + Math.log10(rel);
+  }
   return {
     lambdaMax,
     norm,
@@ -62,6 +70,6 @@ export function computeMetrics(
     rank: opts.rank,
     rankLoss: opts.totalEvals - opts.rank,
     alphaWeighted: alpha === null ? null : alpha * Math.log10(lambdaMax),
-    logAlphaNorm: alpha === null ? null : Math.log10(alphaNorm),
+    logAlphaNorm,
   };
 }

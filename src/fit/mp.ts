@@ -146,6 +146,9 @@ export function fitMarchenkoPastur(evals: Float64Array, ctx: MpContext): MpResul
     sum += Math.max(0, v);
   }
   if (!(sum > 0)) return fitFailed({ code: 'all-zero' });
+  // Subnormal eigenvalues (entries ≈ 1e-158): the fit itself would work on λ/Σλ, but its
+  // reported scale n/Σλ is not a float64.
+  if (!Number.isFinite(n / sum)) return fitFailed({ code: 'underflow' });
 
   // λ̃ = scale·λ has mean 1. Sorted defensively (the pipeline already passes them ascending).
   const scale = n / sum;

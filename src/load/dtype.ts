@@ -4,6 +4,7 @@
  */
 import type { DType } from '../types.js';
 import { FormatError } from '../errors.js';
+import type { FileSource } from './file.js';
 
 /** Bytes per element; 0.5 for 4-bit types; undefined where the size is not fixed. */
 export function bytesPerElement(dtype: DType): number | undefined {
@@ -88,6 +89,7 @@ export function f8e5m2ToNumber(byte: number): number {
   return f16ToNumber((byte & 0xff) << 8);
 }
 
+/** Widens as many elements as `out` holds from the start of `src` (checked by the caller). */
 type Widener = (src: Uint8Array, out: Float64Array) => void;
 
 function viaView(read: (v: DataView, offset: number) => number, size: number): Widener {
@@ -127,13 +129,66 @@ const WIDENERS: Partial<Record<DType, Widener>> = {
  * Throws FormatError when the byte length does not match or the type cannot be widened.
  */
 export function widen(src: Uint8Array, dtype: DType, count: number): Float64Array {
-  const size = bytesPerElement(dtype);
-  const widener = WIDENERS[dtype];
-  if (size === undefined || widener === undefined) throw new FormatError(`cannot read ${dtype} values as numbers`);
+  const size = elementSize(dtype);
   if (src.byteLength !== count * size) {
     throw new FormatError(`${dtype} data has ${src.byteLength} bytes, expected ${count * size} for ${count} elements`);
   }
   const out = new Float64Array(count);
-  widener(src, out);
+  widenInto(src, dtype, out, 0);
   return out;
+}
+
+/** Bytes per element of a type `widen` can read; throws FormatError for any other type. */
+export function elementSize(dtype: DType): number {
+  const size = bytesPerElement(dtype);
+  if (size === undefined || WIDENERS[dtype] === undefined || !Number.isInteger(size)) {
+    throw new FormatError(`cannot read ${dtype} values as numbers`);
+  }
+  return size;
+}
+
+/**
+ * Widens the whole elements in `src` into `out` starting at element `at`: one chunk of a
+ * tensor read piece by piece (src/load/file.ts readChunks), so that a tensor larger than
+ * one read is widened without holding all its raw bytes.
+ */
+export function widenInto(src: Uint8Array, dtype: DType, out: Float64Array, at: number): void {
+  const size = elementSize(dtype);
+  const n = Math.floor(src.byteLength / size);
+  if (at + n > out.length) throw new FormatError(`${dtype} data holds more elements than its shape`);
+  WIDENERS[dtype]!(src, out.subarray(at, at + n));
+}
+
+/**
+ * Reads `count` elements of `dtype` stored at [offset, offset + count·size) of `source` and
+ * widens them to float64 chunk by chunk: peak memory is the float64 array plus one chunk.
+ */
+export async function readWidened(
+  source: FileSource,
+  offset: number,
+  dtype: DType,
+  count: number,
+  what: string,
+  chunkBytes?: number,
+): Promise<Float64Array> {
+  const size = elementSize(dtype);
+  const out = allocateFloat64(count, what);
+  const take = (chunk: Uint8Array, at: number) => widenInto(chunk, dtype, out, at / size);
+  await source.readChunks(offset, count * size, what, take, chunkBytes);
+  return out;
+}
+
+/**
+ * A float64 array of `count` elements, or FormatError when memory cannot hold it (V8
+ * throws a RangeError, which would otherwise surface as an internal error).
+ */
+export function allocateFloat64(count: number, what: string): Float64Array {
+  try {
+    return new Float64Array(count);
+  } catch (e) {
+    if (e instanceof RangeError) {
+      throw new FormatError(`${what} has ${count} elements, more than memory can hold as float64 (${e.message})`);
+    }
+    throw e;
+  }
 }

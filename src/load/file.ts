@@ -6,8 +6,18 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { FormatError } from '../errors.js';
 
-/** Largest single read: one tensor's bytes. Larger tensors are refused, not attempted. */
+/**
+ * Largest single read into one buffer (Node's Buffer and one fs read stop at 2 GiB − 1).
+ * Tensors larger than this are read in chunks by `readChunks`, never as one buffer.
+ */
 export const MAX_READ_BYTES = 2 ** 31 - 1;
+
+/**
+ * Bytes per chunk of `readChunks`: large enough that the per-read cost vanishes, small
+ * enough that a 4 GiB tensor never has more than this in raw bytes beside its float64 copy.
+ * A multiple of 16, so that no element of any fixed-width type straddles two chunks.
+ */
+export const CHUNK_BYTES = 64 * 1024 * 1024;
 
 export class FileSource {
   private constructor(
@@ -40,6 +50,24 @@ export class FileSource {
       done += bytesRead;
     }
     return buf;
+  }
+
+  /**
+   * Reads [offset, offset + length) in chunks of at most `chunkBytes` (a multiple of the
+   * element size), handing each to `take` with its position inside the range: tensors of
+   * any size are read without holding all their bytes at once.
+   */
+  async readChunks(
+    offset: number,
+    length: number,
+    what: string,
+    take: (chunk: Uint8Array, at: number) => void,
+    chunkBytes = CHUNK_BYTES,
+  ): Promise<void> {
+    checkRange(offset, length, this.size, what);
+    for (let at = 0; at < length; at += chunkBytes) {
+      take(await this.read(offset + at, Math.min(chunkBytes, length - at), what), at);
+    }
   }
 
   async close(): Promise<void> {

@@ -90,26 +90,60 @@ export function asInputError(path: string, e: unknown): Error {
   if (e instanceof RmtError) return e;
   if (e instanceof FormatError) return new InputError(path, e.message);
   const err = e as NodeJS.ErrnoException;
-  switch (err?.code) {
-    case 'ENOENT':
-      return new InputError(err.path ?? path, 'no such file or directory');
-    case 'EACCES':
-    case 'EPERM':
-      return new InputError(err.path ?? path, 'permission denied');
-    case 'EISDIR':
-      return new InputError(err.path ?? path, 'is a directory');
-    case 'ENOTDIR':
-      return new InputError(err.path ?? path, 'not a directory');
-    case 'ELOOP':
-      return new InputError(err.path ?? path, 'too many levels of symbolic links');
-    case 'EMFILE':
-    case 'ENFILE':
-      return new InputError(err.path ?? path, 'too many open files');
-    case 'EIO':
-      return new InputError(err.path ?? path, 'input/output error');
-  }
+  const cause = systemCause(e);
+  if (cause !== undefined) return new InputError(err.path ?? path, cause);
   if (e instanceof RangeError && /Array buffer allocation failed|Invalid typed array length/.test(e.message)) {
     return new InputError(path, 'a tensor is too large to hold in memory');
   }
   return e instanceof Error ? e : new Error(String(e));
+}
+
+/**
+ * A failure while reading one tensor's values (during the analysis, after the file was
+ * opened): the model file's error, one line naming the file and the tensor, e.g.
+ * `model.onnx: tensor 'w': external data /m/w.bin: permission denied`. Programming errors
+ * are left alone.
+ */
+export function tensorReadError(tensor: { readonly name: string; readonly file: string }, e: unknown): Error {
+  if (e instanceof RmtError) return e;
+  const who = tensor.name === '' ? 'an unnamed tensor' : `tensor '${tensor.name}'`;
+  const err = e as NodeJS.ErrnoException;
+  // Loader messages usually name the tensor already ("tensor 'w' has value 70000 in …").
+  const named = (cause: string) => new InputError(tensor.file, cause.includes(who) ? cause : `${who}: ${cause}`);
+  if (e instanceof FormatError) return named(e.message);
+  const cause = systemCause(e);
+  if (cause !== undefined) {
+    const where = err.path !== undefined && err.path !== tensor.file ? `data file ${err.path}: ` : '';
+    return named(`${where}${cause}`);
+  }
+  if (e instanceof RangeError && /Array buffer allocation failed|Invalid typed array length/.test(e.message)) {
+    return named('too large to hold in memory');
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/** The cause of a failed system call (an errno code), in words; undefined for other errors. */
+function systemCause(e: unknown): string | undefined {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== 'string' || !(e instanceof Error)) return undefined;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOTDIR':
+      return 'not a directory';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'too many open files';
+    case 'EIO':
+      return 'input/output error';
+  }
+  // Any other failed system call (ESTALE, ENXIO, …): its code says what the OS refused.
+  return /^E[A-Z0-9]+$/.test(code) ? `cannot be read (${code})` : undefined;
 }

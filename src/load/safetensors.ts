@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import type { DType, LoadedModel, TensorRef } from '../types.js';
 import { FormatError, InputError } from '../errors.js';
 import { FileSource } from './file.js';
-import { bytesPerElement, isWidenable, widen } from './dtype.js';
+import { bytesPerElement, isWidenable, readWidened } from './dtype.js';
 import type { ModelFormatModule } from './format.js';
 
 /** Header size cap: real headers are kilobytes to a few megabytes. */
@@ -180,10 +180,8 @@ function makeRefs(
       file: displayPath,
       byteLength: e.end - e.begin,
       storageKey: `${displayPath}@${e.begin}+${e.end - e.begin}`,
-      read: async () => {
-        const bytes = await file.source.read(file.dataStart + e.begin, e.end - e.begin, `tensor '${e.name}'`);
-        return widen(bytes, e.dtype, count);
-      },
+      // Chunked (src/load/dtype.ts readWidened): embeddings and LM heads exceed one 2 GiB read.
+      read: () => readWidened(file.source, file.dataStart + e.begin, e.dtype, count, `tensor '${e.name}'`),
     });
   }
   return { refs, nonWeights };

@@ -108,9 +108,16 @@ export interface PowerLawOk {
 }
 /**
  * Why a fit failed, as a stable code beside its `reason`: too-few-eigenvalues, non-finite,
- * no-finite-alpha (power law: no xmin candidate gives a finite α), invalid-shape and all-zero (MP).
+ * no-finite-alpha (power law: no xmin candidate gives a finite α), invalid-shape, all-zero and
+ * underflow (MP: eigenvalues so small that the mean-1 rescaling overflows).
  */
-export type FitFailureCode = 'too-few-eigenvalues' | 'non-finite' | 'no-finite-alpha' | 'invalid-shape' | 'all-zero';
+export type FitFailureCode =
+  | 'too-few-eigenvalues'
+  | 'non-finite'
+  | 'no-finite-alpha'
+  | 'invalid-shape'
+  | 'all-zero'
+  | 'underflow';
 export interface FitFailure {
   readonly status: 'failed';
   readonly code: FitFailureCode;
@@ -335,7 +342,8 @@ export interface LayerIdentity {
  * 1-D), depthwise (kernel slices with M = 1), no-spectrum (an n×1 matrix), too-few-eigenvalues
  * (M·slices < --min-evals), unsupported-rank, shared-storage (the same stored tensor reached
  * twice), tied (the same values as an earlier tensor), non-finite, all-zero, overflow (entries
- * whose squares overflow float64).
+ * whose squares overflow float64), underflow (entries so small that Σw², and with it every
+ * eigenvalue, is below float64's resolution).
  */
 export const SKIP_CODES = [
   'unsupported-dtype',
@@ -353,6 +361,7 @@ export const SKIP_CODES = [
   'non-finite',
   'all-zero',
   'overflow',
+  'underflow',
 ] as const;
 export type SkipCode = (typeof SKIP_CODES)[number];
 

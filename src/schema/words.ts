@@ -34,7 +34,7 @@ export type SkipDetail =
   /** `original`: the tensor analysed in its place (model text: escaped by every reporter). */
   | { readonly code: 'shared-storage' | 'tied'; readonly original: string }
   | { readonly code: 'non-finite'; readonly count: number }
-  | { readonly code: 'overflow'; readonly maxAbs: number };
+  | { readonly code: 'overflow' | 'underflow'; readonly maxAbs: number };
 
 export function skipReason(d: SkipDetail): string {
   switch (d.code) {
@@ -68,6 +68,8 @@ export function skipReason(d: SkipDetail): string {
       return 'all entries are zero';
     case 'overflow':
       return `entries too large for float64 spectra (max |w| = ${d.maxAbs.toExponential(2)})`;
+    case 'underflow':
+      return `entries too small for float64 spectra (max |w| = ${d.maxAbs.toExponential(2)}, Σw² below 2^-1044)`;
   }
 }
 
@@ -88,6 +90,7 @@ const _everySkipCodeHasWords: Record<SkipCode, true> = {
   'non-finite': true,
   'all-zero': true,
   overflow: true,
+  underflow: true,
 } satisfies Record<SkipDetail['code'], true>;
 void _everySkipCodeHasWords;
 
@@ -115,6 +118,8 @@ export function fitFailureReason(d: FitFailureDetail): string {
       return 'no xmin candidate gives a finite α';
     case 'all-zero':
       return 'all eigenvalues are zero';
+    case 'underflow':
+      return 'eigenvalues too small for float64 (the mean-1 rescaling n/Σλ overflows)';
   }
 }
 

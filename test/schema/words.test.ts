@@ -40,6 +40,10 @@ describe('skip sentences', () => {
     [{ code: 'non-finite', count: 3 }, 'contains 3 non-finite values (NaN or Inf)'],
     [{ code: 'all-zero' }, 'all entries are zero'],
     [{ code: 'overflow', maxAbs: 1e301 }, 'entries too large for float64 spectra (max |w| = 1.00e+301)'],
+    [
+      { code: 'underflow', maxAbs: 1e-170 },
+      'entries too small for float64 spectra (max |w| = 1.00e-170, Σw² below 2^-1044)',
+    ],
   ];
   it.each(cases)('%o → %s', (detail, sentence) => {
     expect(skipReason(detail)).toBe(sentence);
@@ -60,6 +64,7 @@ describe('failed-fit sentences', () => {
     expect(fitFailureReason({ code: 'non-finite' })).toBe('eigenvalues are not finite');
     expect(fitFailureReason({ code: 'no-finite-alpha' })).toBe('no xmin candidate gives a finite α');
     expect(fitFailureReason({ code: 'all-zero' })).toBe('all eigenvalues are zero');
+    expect(fitFailureReason({ code: 'underflow' })).toMatch(/too small for float64/);
   });
 
   it('tail comparisons: each branch, p-values in two significant digits or exponent form', () => {

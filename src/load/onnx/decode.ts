@@ -14,7 +14,7 @@ import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FormatError } from '../../errors.js';
 import type { DType } from '../../types.js';
-import { bf16ToNumber, f16ToNumber, f8e4m3ToNumber, f8e5m2ToNumber, widen } from '../dtype.js';
+import { allocateFloat64, bf16ToNumber, f16ToNumber, f8e4m3ToNumber, f8e5m2ToNumber, readWidened } from '../dtype.js';
 import { FileSource } from '../file.js';
 import { resolveInside } from '../paths.js';
 import { ELEMENT_TYPES, packedBytes, packedWidth, type OnnxElementType } from './schema.js';
@@ -274,21 +274,26 @@ async function locateExternal(
   return { kind: 'external', location, path, offset, length };
 }
 
-/** Reads the stored bytes of raw or external storage. */
-async function readStored(info: TensorInfo, model: FileSource): Promise<Uint8Array> {
+/**
+ * Reads raw or external storage as float64, chunk by chunk (src/load/file.ts readChunks):
+ * a tensor larger than one read (2 GiB) is widened piece by piece, never refused.
+ */
+async function readStored(info: TensorInfo, model: FileSource): Promise<Float64Array> {
   const s = info.storage;
   const what = tensorLabel(info.name);
-  if (s.kind === 'raw') return model.read(s.offset, s.length, what);
-  if (s.kind !== 'external') throw new Error('unreachable');
-  const file = await FileSource.open(s.path);
+  if (s.kind !== 'raw' && s.kind !== 'external') throw new Error('unreachable');
+  const file = s.kind === 'raw' ? model : await FileSource.open(s.path);
   try {
-    // The file may have changed since it was opened: the bounds are checked again.
-    if (s.offset + s.length > file.size) {
+    // The external file may have changed since it was opened: the bounds are checked again.
+    if (s.kind === 'external' && file.size < s.offset + s.length)
       throw new FormatError(`${what} points past the end of its data file '${s.location}'`);
-    }
-    return await file.read(s.offset, s.length, what);
+    const dtype = info.elem.dtype;
+    if (dtype !== 'I4' && dtype !== 'U4') return await readWidened(file, s.offset, dtype, info.count, what);
+    const out = allocateFloat64(info.count, what);
+    await file.readChunks(s.offset, s.length, what, (chunk, at) => unpackNibbles(chunk, out, 2 * at, dtype === 'I4'));
+    return out;
   } finally {
-    await file.close();
+    if (file !== model) await file.close();
   }
 }
 
@@ -305,22 +310,18 @@ export async function readValues(info: TensorInfo, model: FileSource): Promise<F
   }
   const s = info.storage;
   if (s.kind === 'empty') return new Float64Array(0);
-  if (s.kind === 'raw' || s.kind === 'external') {
-    const bytes = await readStored(info, model);
-    if (dtype === 'I4' || dtype === 'U4') return unpackNibbles(bytes, info.count, dtype === 'I4');
-    return widen(bytes, dtype, info.count);
-  }
+  if (s.kind === 'raw' || s.kind === 'external') return readStored(info, model);
   return readTyped(info, s, model);
 }
 
-function unpackNibbles(bytes: Uint8Array, count: number, signed: boolean): Float64Array {
-  const out = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    const b = bytes[i >> 1]!;
-    const nib = i & 1 ? b >> 4 : b & 0x0f;
+/** Two 4-bit elements per byte, low nibble first, into out[at…] (stops at out's end). */
+function unpackNibbles(bytes: Uint8Array, out: Float64Array, at: number, signed: boolean): void {
+  const end = Math.min(out.length, at + 2 * bytes.length);
+  for (let i = at; i < end; i++) {
+    const b = bytes[(i - at) >> 1]!;
+    const nib = (i - at) & 1 ? b >> 4 : b & 0x0f;
     out[i] = signed && nib >= 8 ? nib - 16 : nib;
   }
-  return out;
 }
 
 /** Element decoders for int32_data entries: range-checked, then converted. */
@@ -392,8 +393,9 @@ async function readTyped(
   }
   if (n !== entries) throw new FormatError(`${who} has ${n} values in ${s.field} but shape needs ${entries}`);
   if (!nibbles) return vals;
-  const packed = Uint8Array.from(vals);
-  return unpackNibbles(packed, info.count, dtype === 'I4');
+  const out = new Float64Array(info.count);
+  unpackNibbles(Uint8Array.from(vals), out, 0, dtype === 'I4');
+  return out;
 }
 
 /**
