@@ -3,7 +3,7 @@
  * (transferred, not copied), returns its eigenvalues (transferred back).
  */
 import { parentPort } from 'node:worker_threads';
-import { fullGc } from './gc.js';
+import { fullGc, GC_ABOVE_BYTES } from './gc.js';
 import { Workspace } from './workspace.js';
 import { OrtBackend } from './ort.js';
 import { eigenvaluesOwned, warmUp } from './eigen.js';
@@ -46,12 +46,6 @@ export type ResultMessage =
   | { readonly id: number; readonly ok: false; readonly error: string };
 
 const workspace = new Workspace();
-/**
- * For large inputs (the memory budget is about them) a full collection after the Gram
- * product and after the matrix frees the input and the matrix's arrays at once, instead
- * of whenever V8 next collects. Not for small ones: a full GC costs ~5–10 ms.
- */
-const COLLECT_ABOVE_BYTES = 16 * 2 ** 20;
 
 const backends = new Map<number, OrtBackend | { unavailable: string }>();
 
@@ -93,7 +87,9 @@ parentPort?.on('message', (message: JobMessage | WarmMessage | CloseMessage) => 
   }
   // Keep no reference to the message: W must be collectable as soon as the Gram is formed.
   const job = { ...message, W: undefined };
-  const collect = message.W.byteLength >= COLLECT_ABOVE_BYTES ? fullGc : () => {};
+  // For large inputs a full collection after the Gram product and after the matrix frees the
+  // input and the matrix's arrays at once, instead of whenever V8 next collects (gc.ts).
+  const collect = message.W.byteLength >= GC_ABOVE_BYTES ? fullGc : () => {};
   const box: { W?: Float64Array | undefined } = { W: message.W };
   (message as { W?: Float64Array }).W = undefined;
   void track(
