@@ -18,7 +18,7 @@ import { CoreBudget } from './scheduler.js';
 import { WorkerCrash } from '../errors.js';
 import type { CloseMessage, JobMessage, ResultMessage, WarmMessage } from './worker.js';
 
-/** What the engine needs of a worker thread. */
+/** What the engine needs of a worker thread (node:worker_threads' Worker, or a test's stand-in). */
 export interface EngineWorker {
   on(event: 'message', listener: (msg: ResultMessage | { closed: true }) => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
@@ -38,6 +38,8 @@ export interface SpectrumEngineOptions {
   readonly inlineBelow?: number;
   /** Start a worker and load onnxruntime at creation instead of with the first large matrix. Default true. */
   readonly warmUp?: boolean;
+  /** Starts a worker (default: worker.ts on a new thread); tests substitute one they drive by hand. */
+  readonly createWorker?: () => EngineWorker;
 }
 
 export interface SpectrumEngine {
@@ -77,6 +79,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
   const jobs = budget.cores;
   const useOrt = (options.backend ?? 'auto') === 'auto';
   const inlineBelow = options.inlineBelow ?? TWO_STAGE_MIN_N;
+  const createWorker = options.createWorker ?? newWorker;
   const slots: Slot[] = [];
   const inFlight = new Map<number, InFlight>();
   let nextId = 1;
@@ -84,7 +87,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
   const info: { backend: 'onnxruntime' | 'typescript' | 'unknown'; note?: string } = { backend: 'unknown' };
 
   const spawn = (): Slot => {
-    const worker = newWorker();
+    const worker = createWorker();
     const slot: Slot = { worker, busy: false };
     worker.unref();
     worker.on('message', (msg: ResultMessage | { closed: true }) => {
