@@ -18,7 +18,7 @@ import { bf16ToNumber, f16ToNumber, f8e4m3ToNumber, f8e5m2ToNumber, widen } from
 import { FileSource } from '../file.js';
 import { resolveInside } from '../paths.js';
 import { ELEMENT_TYPES, packedBytes, packedWidth, type OnnxElementType } from './schema.js';
-import { readVarint, type DataPiece, type WalkedMessage } from './wire.js';
+import { readVarint, varintEnd, type DataPiece, type WalkedMessage } from './wire.js';
 
 /** Tensors of higher rank are refused (ONNX has no limit; real tensors have ≤ 8 dims). */
 export const MAX_RANK = 32;
@@ -366,9 +366,8 @@ async function readTyped(
     while (pos < bytes.length) {
       if (!p.packed) {
         // Unpacked run: a tag before every element (its field was checked by the walker).
-        const t = readVarint(bytes, pos, bytes.length);
-        if (t.next < 0) throw new FormatError(`${who} has a malformed ${s.field}`);
-        pos = t.next;
+        pos = varintEnd(bytes, pos, bytes.length);
+        if (pos < 0) throw new FormatError(`${who} has a malformed ${s.field}`);
       }
       if (s.width === 4) {
         if (pos + 4 > bytes.length) throw new FormatError(`${who} has a malformed ${s.field}`);
