@@ -16,7 +16,7 @@ import { eigenvaluesTs, TWO_STAGE_MIN_N } from './eigen.js';
 import { fullGc, GC_ABOVE_BYTES } from './gc.js';
 import { CoreBudget } from './scheduler.js';
 import { WorkerCrash } from '../errors.js';
-import type { CloseMessage, JobMessage, ResultMessage, WarmMessage } from './worker.js';
+import { SPECTRUM_WORKER, type CloseMessage, type JobMessage, type ResultMessage, type WarmMessage } from './worker.js';
 
 /** What the engine needs of a worker thread (node:worker_threads' Worker, or a test's stand-in). */
 export interface EngineWorker {
@@ -207,8 +207,9 @@ function closeGracefully(worker: EngineWorker): Promise<void> {
  * running from source (tests).
  */
 function newWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url));
+  const workerData = SPECTRUM_WORKER;
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
   const url = new URL('./worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
-  return new Worker(boot, { eval: true });
+  return new Worker(boot, { eval: true, workerData });
 }

@@ -4,8 +4,9 @@
  * teardown and kills everything (seen as exit 134 on about one short run in five, fixed in
  * 80b47a6: the engine asks the worker to finish and waits for its exit).
  *
- * The race itself is forced with hand-driven stand-ins for the workers (createWorker), so
- * the interleaving that broke — close() while a worker is busy — happens on every run.
+ * The race itself is forced with hand-driven stand-ins (the engine's createWorker, the
+ * worker's port and native work), so the interleaving that broke — close() while a worker
+ * is busy — happens on every run, on both sides of the protocol.
  * The child processes below check the same on real workers and the built package.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,7 +16,15 @@ import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSpectrumEngine, type EngineWorker } from '../../src/spectrum/index.js';
-import type { CloseMessage, JobMessage, ResultMessage, WarmMessage } from '../../src/spectrum/worker.js';
+import type { OrtBackend } from '../../src/spectrum/ort.js';
+import {
+  serveSpectrum,
+  type CloseMessage,
+  type JobMessage,
+  type ResultMessage,
+  type WarmMessage,
+  type WorkerPort,
+} from '../../src/spectrum/worker.js';
 import { ROOT } from '../helpers.js';
 
 const script = `
@@ -145,5 +154,35 @@ describe('close() with a worker still busy (the interleaving that aborted)', () 
     workers[1]!.windDown();
     await closing;
     expect(closed).toBe(true);
+  });
+});
+
+describe("the worker's side: close waits for native work under way", () => {
+  it('a warm-up in progress finishes before sessions are released and the thread ends', async () => {
+    const events: string[] = [];
+    let onMessage: ((m: JobMessage | WarmMessage | CloseMessage) => void) | undefined;
+    const port: WorkerPort = {
+      on: (_event, listener) => (onMessage = listener),
+      postMessage: (m) => events.push('closed' in m ? 'posted closed' : 'posted result'),
+      close: () => events.push('port closed'),
+    };
+    let finishWarmUp: () => void = () => {};
+    const backend = { close: async () => void events.push('sessions released') } as unknown as OrtBackend;
+    serveSpectrum(port, {
+      load: () => backend,
+      warmUp: () => {
+        events.push('warm-up started');
+        return new Promise<void>((r) => (finishWarmUp = r));
+      },
+    });
+    onMessage!({ type: 'warm', threads: 2 });
+    onMessage!({ type: 'close' });
+    await settle();
+    // Still inside onnxruntime: nothing may be released or ended yet.
+    expect(events).toEqual(['warm-up started']);
+    events.push('warm-up done');
+    finishWarmUp();
+    await settle();
+    expect(events).toEqual(['warm-up started', 'warm-up done', 'sessions released', 'posted closed', 'port closed']);
   });
 });
