@@ -16,7 +16,7 @@ import { makeReport } from './schema/index.js';
 import type { AnalysisReport, FailedLayer, LayerFailureCode, ModelInfo, ShardOptions } from './schema/index.js';
 import type { EigenSolver } from './esd.js';
 import { availableParallelism } from 'node:os';
-import { createSpectrumEngine, EXCLUSIVE_N, TWO_STAGE_MIN_N, type SpectrumEngine } from './spectrum/index.js';
+import { CoreBudget, createSpectrumEngine, TWO_STAGE_MIN_N, type SpectrumEngine } from './spectrum/index.js';
 import { ShardRun, type ShardSpec } from './shard.js';
 import { timesPow2 } from './spectrum-scale.js';
 
@@ -98,26 +98,23 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
 }
 
 /**
- * Where eigenvalues are computed, and how many layers may be in flight at once. The worker
- * engine (src/spectrum/engine.ts) runs a matrix with M ≥ EXCLUSIVE_N alone on every core
- * and smaller ones side by side; the pipeline mirrors that when it decides how many
- * tensors to hold in memory, so peak memory follows the largest matrix, not the model.
+ * Where eigenvalues are computed, and how many tensors may be in flight at once: the core
+ * budget of src/spectrum/scheduler.ts, the same policy the worker engine applies to its
+ * matrices (a tensor with a matrix of M ≥ EXCLUSIVE_N alone, smaller ones side by side),
+ * so that peak memory follows the largest matrix, not the model.
  */
 class Compute {
-  readonly jobs: number;
+  readonly budget: CoreBudget;
   private engine: SpectrumEngine | undefined;
-  private free: number;
-  private waiting: { weight: number; go: () => void }[] = [];
 
   constructor(private readonly options: AnalyzeOptions) {
-    this.jobs = Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
-    this.free = this.jobs;
+    this.budget = new CoreBudget(options.jobs ?? availableParallelism());
   }
 
   /** The eigenvalue solver; the engine (and its warm-up) starts with the first large matrix. */
   get solve(): EigenSolver {
     if (this.options.solve) return this.options.solve;
-    this.engine ??= createSpectrumEngine({ jobs: this.jobs });
+    this.engine ??= createSpectrumEngine({ jobs: this.budget.cores });
     const engine = this.engine;
     return (W, rows, cols) => engine.eigenvalues(W, rows, cols);
   }
@@ -128,27 +125,10 @@ class Compute {
       void this.solve;
   }
 
-  /** Cores a tensor's layers occupy: all of them for a large matrix, else one. */
+  /** Cores a tensor's layers occupy: those its largest matrix asks for. */
   weight(plans: readonly LayerPlan[]): number {
-    return plans.some((p) => p.status === 'analyze' && Math.min(p.rows, p.cols) >= EXCLUSIVE_N) ? this.jobs : 1;
-  }
-
-  async acquire(weight: number): Promise<void> {
-    if (this.waiting.length === 0 && weight <= this.free) {
-      this.free -= weight;
-      return;
-    }
-    await new Promise<void>((go) => this.waiting.push({ weight, go }));
-  }
-
-  release(weight: number): void {
-    this.free += weight;
-    // In order: a large tensor waiting is not overtaken by small ones behind it.
-    while (this.waiting.length > 0 && this.waiting[0]!.weight <= this.free) {
-      const next = this.waiting.shift()!;
-      this.free -= next.weight;
-      next.go();
-    }
+    const m = plans.reduce((max, p) => (p.status === 'analyze' ? Math.max(max, Math.min(p.rows, p.cols)) : max), 0);
+    return this.budget.weightFor(m);
   }
 
   async close(): Promise<void> {
@@ -266,7 +246,7 @@ async function analyzeModel(
     seenStorage.set(tensor.storageKey, tensor.name);
 
     const weight = compute.weight(plans);
-    await compute.acquire(weight);
+    await compute.budget.acquire(weight);
     let analysing = false;
     try {
       // A tensor that cannot be read makes the file unreadable: the run stops with one line
@@ -310,7 +290,7 @@ async function analyzeModel(
           }
           return finished(out, tensor.name);
         } finally {
-          compute.release(weight);
+          compute.budget.release(weight);
         }
       })();
       // Failures surface through Promise.all below; this only keeps an early one from
@@ -318,7 +298,7 @@ async function analyzeModel(
       task.catch(() => undefined);
       perTensor.push(task);
     } finally {
-      if (!analysing) compute.release(weight);
+      if (!analysing) compute.budget.release(weight);
     }
   }
   return (await Promise.all(perTensor)).flat();

@@ -1,8 +1,9 @@
 /**
  * Hostile and broken model files (issue 3): one named case per bullet of the issue, each
  * exiting 2 with one line on stderr naming the file and the cause, nothing on stdout, under
- * 512 MB and without hanging (a 60 s guard per case; no timing assertion). Cases run through the built CLI in a worker process that reports
- * its peak RSS (scripts/fuzz/worker.mjs).
+ * 512 MB and without hanging (a 60 s guard per case; no timing assertion). Cases run
+ * through the built CLI in a worker process that reports its peak RSS
+ * (scripts/fuzz/worker.mjs).
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

@@ -1,38 +1,45 @@
 /**
  * Runs the eigen path of many matrices on worker threads (`--jobs N`).
  *
- * Measured on the 2-core target (bench/README.md): one large matrix keeps both cores busy
- * through onnxruntime's multi-threaded GEMMs, while small matrices are fastest one per core.
- * So a matrix with M = min(rows, cols) ≥ EXCLUSIVE_N runs alone with every core; smaller
- * ones run side by side, one core each; tiny ones (M < inlineBelow, e.g. conv-kernel
- * slices) are computed at once on the calling thread, with no messaging at all.
+ * How many matrices run at once is the core budget of scheduler.ts: a matrix with
+ * M = min(rows, cols) ≥ EXCLUSIVE_N runs alone with every core, smaller ones side by side,
+ * one core each; tiny ones (M < inlineBelow, e.g. conv-kernel slices) are computed at once
+ * on the calling thread, with no messaging at all.
  *
  * Memory: only the matrices being computed are held (a large one alone), and `schedule`
- * reads a tensor only when a worker is free for it, so peak memory follows the largest
+ * reads a tensor only when the budget lets it start, so peak memory follows the largest
  * matrix, not the model.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { eigenvaluesTs } from './eigen.js';
-import { fullGc } from './gc.js';
+import { eigenvaluesTs, TWO_STAGE_MIN_N } from './eigen.js';
+import { fullGc, GC_ABOVE_BYTES } from './gc.js';
+import { CoreBudget } from './scheduler.js';
 import { WorkerCrash } from '../errors.js';
-import type { CloseMessage, JobMessage, ResultMessage, WarmMessage } from './worker.js';
+import { SPECTRUM_WORKER, type CloseMessage, type JobMessage, type ResultMessage, type WarmMessage } from './worker.js';
 
-/** Inputs at least this large are followed by a full GC on the calling thread (~5 ms). */
-const GC_ABOVE_BYTES = 16 * 2 ** 20;
-
-/** Matrices at least this large get every core (measured crossover, bench/README.md). */
-export const EXCLUSIVE_N = 768;
+/** What the engine needs of a worker thread (node:worker_threads' Worker, or a test's stand-in). */
+export interface EngineWorker {
+  on(event: 'message', listener: (msg: ResultMessage | { closed: true }) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+  once(event: 'exit', listener: () => void): unknown;
+  postMessage(message: JobMessage | WarmMessage | CloseMessage, transfer?: readonly ArrayBuffer[]): void;
+  ref(): void;
+  unref(): void;
+}
 
 export interface SpectrumEngineOptions {
   /** Cores to use (worker threads, and onnxruntime threads within one large matrix). Default: all. */
   readonly jobs?: number;
   /** 'auto' (default) uses onnxruntime-node when it loads; 'typescript' never loads it. */
   readonly backend?: 'auto' | 'typescript';
-  /** Matrices with min(rows, cols) below this are computed inline on the calling thread. Default 96. */
+  /** Matrices with min(rows, cols) below this are computed inline on the calling thread. Default TWO_STAGE_MIN_N. */
   readonly inlineBelow?: number;
   /** Start a worker and load onnxruntime at creation instead of with the first large matrix. Default true. */
   readonly warmUp?: boolean;
+  /** Starts a worker (default: worker.ts on a new thread); tests substitute one they drive by hand. */
+  readonly createWorker?: () => EngineWorker;
 }
 
 export interface SpectrumEngine {
@@ -55,50 +62,46 @@ export interface SpectrumEngine {
   close(): Promise<void>;
 }
 
-interface Pending {
-  readonly rows: number;
-  readonly cols: number;
-  readonly weight: number;
-  readonly load: () => Promise<Float64Array> | Float64Array;
+interface Slot {
+  readonly worker: EngineWorker;
+  busy: boolean;
+}
+
+interface InFlight {
+  readonly slot: Slot;
   readonly resolve: (v: Float64Array) => void;
   readonly reject: (e: unknown) => void;
 }
 
-interface Slot {
-  readonly worker: Worker;
-  busy: boolean;
-}
-
 /** Creates an engine; see SpectrumEngine. */
 export function createSpectrumEngine(options: SpectrumEngineOptions = {}): SpectrumEngine {
-  const jobs = Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
+  const budget = new CoreBudget(options.jobs ?? availableParallelism());
+  const jobs = budget.cores;
   const useOrt = (options.backend ?? 'auto') === 'auto';
-  const inlineBelow = options.inlineBelow ?? 96;
-  const queue: Pending[] = [];
+  const inlineBelow = options.inlineBelow ?? TWO_STAGE_MIN_N;
+  const createWorker = options.createWorker ?? newWorker;
   const slots: Slot[] = [];
-  const inFlight = new Map<number, { slot: Slot; weight: number; p: Pending }>();
-  let freeCores = jobs;
+  const inFlight = new Map<number, InFlight>();
   let nextId = 1;
   let closed = false;
   const info: { backend: 'onnxruntime' | 'typescript' | 'unknown'; note?: string } = { backend: 'unknown' };
-  let idle: (() => void) | undefined;
 
   const spawn = (): Slot => {
-    const worker = newWorker();
+    const worker = createWorker();
     const slot: Slot = { worker, busy: false };
     worker.unref();
     worker.on('message', (msg: ResultMessage | { closed: true }) => {
       if ('closed' in msg) return;
       const job = inFlight.get(msg.id);
       if (!job) return;
-      finish(msg.id, job);
+      inFlight.delete(msg.id);
       if (msg.ok) {
         info.backend = msg.backend;
         if (msg.note !== undefined) info.note = msg.note;
         else delete info.note;
-        job.p.resolve(msg.values);
+        job.resolve(msg.values);
       } else {
-        job.p.reject(new Error(msg.error));
+        job.reject(new Error(msg.error));
       }
     });
     const fail = (err: Error) => {
@@ -107,65 +110,47 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       if (i >= 0) slots.splice(i, 1);
       for (const [id, job] of inFlight) {
         if (job.slot !== slot) continue;
-        finish(id, job);
-        job.p.reject(err);
+        inFlight.delete(id);
+        job.reject(err);
       }
     };
-    worker.on('error', (e) => fail(new WorkerCrash(`spectrum worker crashed: ${e.message}`)));
-    worker.on('exit', (code) => {
+    worker.on('error', (e: Error) => fail(new WorkerCrash(`spectrum worker crashed: ${e.message}`)));
+    worker.on('exit', (code: number) => {
       if (!closed) fail(new WorkerCrash(`spectrum worker exited with code ${code}`));
     });
     slots.push(slot);
     return slot;
   };
 
-  const finish = (id: number, job: { slot: Slot; weight: number }) => {
-    inFlight.delete(id);
-    job.slot.busy = false;
-    job.slot.worker.unref();
-    freeCores += job.weight;
-    pump();
-  };
-
-  const pump = () => {
-    while (queue.length > 0 && queue[0]!.weight <= freeCores) {
-      const p = queue.shift()!;
-      // Large matrices always go to the first worker, so only one worker keeps
-      // large scratch buffers (workspace.ts) between matrices.
-      const slot = p.weight === jobs && jobs > 1 ? (slots[0] ?? spawn()) : (slots.find((s) => !s.busy) ?? spawn());
-      if (slot.busy) {
-        queue.unshift(p);
-        break;
-      }
-      slot.busy = true;
-      slot.worker.ref();
-      freeCores -= p.weight;
-      const id = nextId++;
-      inFlight.set(id, { slot, weight: p.weight, p });
-      void start(id, slot, p);
-    }
-    if (queue.length === 0 && inFlight.size === 0 && idle) idle();
-  };
-
-  const start = async (id: number, slot: Slot, p: Pending) => {
-    let W: Float64Array;
+  /** One matrix on a worker, once the budget has granted its weight. */
+  const compute = async (
+    rows: number,
+    cols: number,
+    weight: number,
+    load: () => Promise<Float64Array> | Float64Array,
+  ): Promise<Float64Array> => {
+    // Large matrices always go to the first worker, so only one worker keeps large scratch
+    // buffers (workspace.ts) between matrices; the budget guarantees it is free then.
+    const slot = weight === jobs && jobs > 1 ? (slots[0] ?? spawn()) : (slots.find((s) => !s.busy) ?? spawn());
+    slot.busy = true;
+    slot.worker.ref();
     try {
-      W = await p.load();
-      if (W.length !== p.rows * p.cols) throw new RangeError(`eigenvalues: ${W.length} values for ${p.rows}×${p.cols}`);
-    } catch (e) {
-      const job = inFlight.get(id);
-      if (job) finish(id, job);
-      p.reject(e);
-      return;
+      const W = await load();
+      if (W.length !== rows * cols) throw new RangeError(`eigenvalues: ${W.length} values for ${rows}×${cols}`);
+      const id = nextId++;
+      const result = new Promise<Float64Array>((resolve, reject) => inFlight.set(id, { slot, resolve, reject }));
+      const msg: JobMessage = { type: 'job', id, W, rows, cols, threads: weight, useOrt };
+      const whole =
+        !(W.buffer instanceof SharedArrayBuffer) && W.byteOffset === 0 && W.byteLength === W.buffer.byteLength;
+      slot.worker.postMessage(msg, whole ? [W.buffer as ArrayBuffer] : []);
+      // Reading a large matrix left its raw bytes (half of W for float32) as garbage on this
+      // thread; free them before the worker allocates the Gram matrix, not at V8's leisure.
+      if (W.byteLength === 0 && rows * cols * 8 >= GC_ABOVE_BYTES) fullGc();
+      return await result;
+    } finally {
+      slot.busy = false;
+      slot.worker.unref();
     }
-    const msg: JobMessage = { type: 'job', id, W, rows: p.rows, cols: p.cols, threads: p.weight, useOrt };
-    const whole =
-      !(W.buffer instanceof SharedArrayBuffer) && W.byteOffset === 0 && W.byteLength === W.buffer.byteLength;
-    slot.worker.postMessage(msg, whole ? [W.buffer as ArrayBuffer] : []);
-    // Reading a large matrix left its raw bytes (half of W for float32) as garbage on this
-    // thread; free them before the worker allocates the Gram matrix, not at V8's leisure
-    // (at 3072² the difference was peak RSS up to 472 MB vs a 416 MB budget).
-    if (W.byteLength === 0 && p.rows * p.cols * 8 >= GC_ABOVE_BYTES) fullGc();
   };
 
   const schedule = (
@@ -181,11 +166,8 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     if (n < inlineBelow) {
       return (async () => eigenvaluesTs(await load(), rows, cols))();
     }
-    const weight = n >= EXCLUSIVE_N ? jobs : 1;
-    return new Promise<Float64Array>((resolve, reject) => {
-      queue.push({ rows, cols, weight, load, resolve, reject });
-      pump();
-    });
+    const weight = budget.weightFor(n);
+    return budget.run(weight, () => compute(rows, cols, weight, load));
   };
 
   if (useOrt && options.warmUp !== false) {
@@ -200,7 +182,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     schedule,
     backendInfo: info,
     async close() {
-      if (queue.length > 0 || inFlight.size > 0) await new Promise<void>((r) => (idle = r));
+      await budget.idle();
       closed = true;
       // Never terminate a worker in the middle of native onnxruntime work (see CloseMessage):
       // ask it to finish and wait until it has exited.
@@ -211,7 +193,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
 }
 
 /** Asks a worker to wind down (worker.ts CloseMessage) and resolves once its thread has exited. */
-function closeGracefully(worker: Worker): Promise<void> {
+function closeGracefully(worker: EngineWorker): Promise<void> {
   return new Promise((resolve) => {
     worker.once('exit', () => resolve());
     worker.ref();
@@ -220,10 +202,14 @@ function closeGracefully(worker: Worker): Promise<void> {
   });
 }
 
-/** The worker script next to this module: compiled .js, or .ts through tsx's loader when running from source (tests). */
+/**
+ * The worker script next to this module: compiled .js, or .ts through tsx's loader when
+ * running from source (tests).
+ */
 function newWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url));
+  const workerData = SPECTRUM_WORKER;
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
   const url = new URL('./worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
-  return new Worker(boot, { eval: true });
+  return new Worker(boot, { eval: true, workerData });
 }

@@ -2,8 +2,8 @@
  * Worker thread of the spectrum engine (engine.ts): receives one matrix at a time
  * (transferred, not copied), returns its eigenvalues (transferred back).
  */
-import { parentPort } from 'node:worker_threads';
-import { fullGc } from './gc.js';
+import { parentPort, workerData } from 'node:worker_threads';
+import { fullGc, GC_ABOVE_BYTES } from './gc.js';
 import { Workspace } from './workspace.js';
 import { OrtBackend } from './ort.js';
 import { eigenvaluesOwned, warmUp } from './eigen.js';
@@ -45,77 +45,96 @@ export type ResultMessage =
     }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
-const workspace = new Workspace();
-/**
- * For large inputs (the memory budget is about them) a full collection after the Gram
- * product and after the matrix frees the input and the matrix's arrays at once, instead
- * of whenever V8 next collects. Not for small ones: a full GC costs ~5–10 ms.
- */
-const COLLECT_ABOVE_BYTES = 16 * 2 ** 20;
-
-const backends = new Map<number, OrtBackend | { unavailable: string }>();
-
-function backendFor(threads: number): OrtBackend | { unavailable: string } {
-  let b = backends.get(threads);
-  if (b === undefined) {
-    b = OrtBackend.load(threads);
-    backends.set(threads, b);
-  }
-  return b;
+/** What the worker needs of its thread: node:worker_threads' parentPort, or a test's stand-in. */
+export interface WorkerPort {
+  on(event: 'message', listener: (message: JobMessage | WarmMessage | CloseMessage) => void): unknown;
+  postMessage(message: ResultMessage | { closed: true }, transfer?: readonly ArrayBuffer[]): void;
+  close(): void;
 }
 
-/** Native work under way (warm-up, jobs): close waits for all of it. */
-const underWay = new Set<Promise<unknown>>();
-function track<T>(p: Promise<T>): Promise<T> {
-  underWay.add(p);
-  void p.finally(() => underWay.delete(p)).catch(() => {});
-  return p;
+type Backend = OrtBackend | { unavailable: string };
+
+/** The native work a worker starts: loading onnxruntime, and its warm-up (tests hold these by hand). */
+export interface WorkerNative {
+  load(threads: number): Backend;
+  warmUp(backend: OrtBackend): Promise<void>;
 }
 
-async function closeWorker(): Promise<void> {
-  while (underWay.size > 0) await Promise.allSettled([...underWay]);
-  for (const b of backends.values()) if (b instanceof OrtBackend) await b.close().catch(() => {});
-  backends.clear();
-  parentPort!.postMessage({ closed: true });
-  parentPort!.close();
+const NATIVE: WorkerNative = { load: (threads) => OrtBackend.load(threads), warmUp };
+
+/** Marks the engine's workers (workerData), so that importing this module elsewhere serves nothing. */
+export const SPECTRUM_WORKER = 'rmt-analyze spectrum worker';
+
+/** Answers the engine's messages on `port` until a CloseMessage has wound everything down. */
+export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE): void {
+  const workspace = new Workspace();
+  const backends = new Map<number, Backend>();
+  const backendFor = (threads: number): Backend => {
+    let b = backends.get(threads);
+    if (b === undefined) {
+      b = native.load(threads);
+      backends.set(threads, b);
+    }
+    return b;
+  };
+
+  /** Native work under way (warm-up, jobs): close waits for all of it. */
+  const underWay = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    underWay.add(p);
+    void p.finally(() => underWay.delete(p)).catch(() => {});
+    return p;
+  };
+
+  const close = async (): Promise<void> => {
+    while (underWay.size > 0) await Promise.allSettled([...underWay]);
+    for (const b of backends.values()) if (!('unavailable' in b)) await b.close().catch(() => {});
+    backends.clear();
+    port.postMessage({ closed: true });
+    port.close();
+  };
+
+  port.on('message', (message) => {
+    if (message.type === 'close') {
+      void close();
+      return;
+    }
+    if (message.type === 'warm') {
+      const b = backendFor(message.threads);
+      // Failures here resurface (and are reported) with the first job.
+      if (!('unavailable' in b)) track(native.warmUp(b)).catch(() => {});
+      return;
+    }
+    // Keep no reference to the message: W must be collectable as soon as the Gram is formed.
+    const job = { ...message, W: undefined };
+    // For large inputs a full collection after the Gram product and after the matrix frees the
+    // input and the matrix's arrays at once, instead of whenever V8 next collects (gc.ts).
+    const collect = message.W.byteLength >= GC_ABOVE_BYTES ? fullGc : () => {};
+    const box: { W?: Float64Array | undefined } = { W: message.W };
+    (message as { W?: Float64Array }).W = undefined;
+    void track(
+      (async () => {
+        try {
+          const b = job.useOrt ? backendFor(job.threads) : { unavailable: 'not requested' };
+          const ort = 'unavailable' in b ? undefined : b;
+          // The worker owns W now; eigenvaluesOwned drops it once the Gram matrix exists.
+          const values = await eigenvaluesOwned(ort, box, job.rows, job.cols, { workspace, afterGram: collect });
+          const msg: ResultMessage = {
+            id: job.id,
+            ok: true,
+            values,
+            backend: ort ? 'onnxruntime' : 'typescript',
+            ...('unavailable' in b ? { note: b.unavailable } : {}),
+          };
+          port.postMessage(msg, [values.buffer as ArrayBuffer]);
+        } catch (e) {
+          const msg: ResultMessage = { id: job.id, ok: false, error: (e as Error).message ?? String(e) };
+          port.postMessage(msg);
+        }
+        collect();
+      })(),
+    );
+  });
 }
 
-parentPort?.on('message', (message: JobMessage | WarmMessage | CloseMessage) => {
-  if (message.type === 'close') {
-    void closeWorker();
-    return;
-  }
-  if (message.type === 'warm') {
-    const b = backendFor(message.threads);
-    // Failures here resurface (and are reported) with the first job.
-    if (b instanceof OrtBackend) track(warmUp(b)).catch(() => {});
-    return;
-  }
-  // Keep no reference to the message: W must be collectable as soon as the Gram is formed.
-  const job = { ...message, W: undefined };
-  const collect = message.W.byteLength >= COLLECT_ABOVE_BYTES ? fullGc : () => {};
-  const box: { W?: Float64Array | undefined } = { W: message.W };
-  (message as { W?: Float64Array }).W = undefined;
-  void track(
-    (async () => {
-      try {
-        const b = job.useOrt ? backendFor(job.threads) : { unavailable: 'not requested' };
-        const ort = b instanceof OrtBackend ? b : undefined;
-        // The worker owns W now; eigenvaluesOwned drops it once the Gram matrix exists.
-        const values = await eigenvaluesOwned(ort, box, job.rows, job.cols, { workspace, afterGram: collect });
-        const msg: ResultMessage = {
-          id: job.id,
-          ok: true,
-          values,
-          backend: ort ? 'onnxruntime' : 'typescript',
-          ...(b instanceof OrtBackend ? {} : { note: b.unavailable }),
-        };
-        parentPort!.postMessage(msg, [values.buffer as ArrayBuffer]);
-      } catch (e) {
-        const msg: ResultMessage = { id: job.id, ok: false, error: (e as Error).message ?? String(e) };
-        parentPort!.postMessage(msg);
-      }
-      collect();
-    })(),
-  );
-});
+if (parentPort && workerData === SPECTRUM_WORKER) serveSpectrum(parentPort);

@@ -13,6 +13,13 @@ export const WINDOW_BYTES = 64 * 1024;
 export class Window {
   buf: Uint8Array = new Uint8Array(0);
   start = 0;
+  /**
+   * [start, end) file ranges of gathered fields not yet copied out of the window, for all
+   * walks of this file in progress: a stack, each walk owning the top part from its base
+   * (nested synchronous walks finish before their parent continues). One scratch array per
+   * file instead of one per message (wire.ts MessageWalk).
+   */
+  readonly pending: number[] = [];
 
   constructor(readonly source: FileSource) {}
 

@@ -4,54 +4,62 @@
  */
 import protobuf from 'protobufjs';
 import type { Ctx } from './context.js';
-import { WIRE, allowedWireTypes } from './schema.js';
+import { ALLOWED_WIRE_TYPES, WIRE, allowedWireTypes } from './schema.js';
 
 /** Messages nested deeper than this are refused (subgraphs of subgraphs …; real models use < 20). */
 export const MAX_DEPTH = 64;
 
-/** allowedWireTypes per field, computed once (the walker asks for every field it meets). */
-const ALLOWED = new Map<protobuf.Field, readonly number[]>();
+/** allowed wire types of a field: looked up in the schema's table, computed once at load. */
 export function allowed(field: protobuf.Field): readonly number[] {
-  let a = ALLOWED.get(field);
-  if (a === undefined) ALLOWED.set(field, (a = allowedWireTypes(field)));
-  return a;
+  return ALLOWED_WIRE_TYPES.get(field) ?? allowedWireTypes(field);
 }
 
-/** Value of the last varint decoded by scanVarint (a module-level slot: no allocation per varint). */
-export let scanned = 0;
+/** A varint's value and the position after it. */
+export interface Varint {
+  readonly value: number;
+  /** −1: the varint runs past `end`; −2: malformed (more than 10 bytes, or above 2^64). */
+  readonly next: number;
+}
+
+/*
+ * Varints (protobuf encoding spec, "Base 128 Varints") are read by pure functions of their
+ * arguments, like huggingface.js's gguf readers: no state is shared between calls. The
+ * walkers' hot loops use the pair varintEnd + varintValue, which allocate nothing (an
+ * object per varint made opening a 100k-node graph ~20% slower); readVarint is the pair
+ * as one value for everyone else.
+ */
 
 /**
- * Decodes the varint at `pos` in `bytes`, which must end before `end`, into `scanned`.
- * Returns the position after it, −1 if it runs past `end`, −2 if malformed (more than 10
- * bytes, or above 2^64). Values above 2^53 are stored as Infinity.
+ * The position after the varint at `pos` in `bytes`, which must end before `end`:
+ * −1 if it runs past `end`, −2 if malformed (more than 10 bytes, or above 2^64).
  */
-export function scanVarint(bytes: Uint8Array, pos: number, end: number): number {
-  let value = 0;
-  let scale = 1;
+export function varintEnd(bytes: Uint8Array, pos: number, end: number): number {
   const stop = Math.min(end, bytes.length);
   for (let i = 0; i < 10; i++) {
     if (pos + i >= stop) return -1;
     const b = bytes[pos + i]!;
     // The tenth byte may only carry bit 63.
     if (i === 9 && b > 1) return -2;
-    value += (b & 0x7f) * scale;
-    scale *= 128;
-    if ((b & 0x80) === 0) {
-      scanned = value > Number.MAX_SAFE_INTEGER ? Infinity : value;
-      return pos + i + 1;
-    }
+    if ((b & 0x80) === 0) return pos + i + 1;
   }
   return -2;
 }
 
-/**
- * Decodes the varint at `pos` in `bytes`, which must end before `end`.
- * next = −1: ran past `end`; next = −2: malformed (more than 10 bytes, or above 2^64).
- * Values above 2^53 come back as Infinity.
- */
-export function readVarint(bytes: Uint8Array, pos: number, end: number): { value: number; next: number } {
-  const next = scanVarint(bytes, pos, end);
-  return { value: next < 0 ? 0 : scanned, next };
+/** The value of the varint in bytes[pos, next), `next` as varintEnd found it; above 2^53 it is Infinity. */
+export function varintValue(bytes: Uint8Array, pos: number, next: number): number {
+  let value = 0;
+  let scale = 1;
+  for (let i = pos; i < next; i++) {
+    value += (bytes[i]! & 0x7f) * scale;
+    scale *= 128;
+  }
+  return value > Number.MAX_SAFE_INTEGER ? Infinity : value;
+}
+
+/** The varint at `pos` in `bytes`, which must end before `end`; see Varint for `next` < 0. */
+export function readVarint(bytes: Uint8Array, pos: number, end: number): Varint {
+  const next = varintEnd(bytes, pos, end);
+  return { value: next < 0 ? 0 : varintValue(bytes, pos, next), next };
 }
 
 export function wireName(wt: number): string {
@@ -102,11 +110,12 @@ export function validateMessage(
   if (depth > MAX_DEPTH) throw ctx.error(`messages nested more than ${MAX_DEPTH} levels deep`);
   let pos = start;
   while (pos < end) {
-    const t = scanVarint(bytes, pos, end);
-    if (t < 0 || !Number.isSafeInteger(scanned) || scanned > 0xffffffff)
+    const t = varintEnd(bytes, pos, end);
+    const tag = t < 0 ? -1 : varintValue(bytes, pos, t);
+    if (t < 0 || !Number.isSafeInteger(tag) || tag > 0xffffffff)
       throw ctx.error(`malformed ${type.name} (bad field tag)`);
-    const wt = scanned & 7;
-    const fieldNo = Math.floor(scanned / 8);
+    const wt = tag & 7;
+    const fieldNo = Math.floor(tag / 8);
     if (fieldNo === 0) throw ctx.error(`malformed ${type.name} (field number 0)`);
     if (wt === WIRE.SGROUP || wt === WIRE.EGROUP) throw ctx.error(`${type.name} uses the deprecated group encoding`);
     if (wt > WIRE.I32) throw ctx.error(`malformed ${type.name} (invalid wire type ${wt})`);
@@ -116,17 +125,18 @@ export function validateMessage(
     }
     pos = t;
     if (wt === WIRE.VARINT) {
-      pos = scanVarint(bytes, pos, end);
+      pos = varintEnd(bytes, pos, end);
       if (pos < 0) throw ctx.error(`malformed ${type.name} (bad varint)`);
     } else if (wt === WIRE.I64 || wt === WIRE.I32) {
       pos += wt === WIRE.I64 ? 8 : 4;
       if (pos > end) throw ctx.error(`malformed ${type.name} (field ${fieldNo} runs past its message)`);
     } else {
-      const l = scanVarint(bytes, pos, end);
-      if (l < 0 || !Number.isSafeInteger(scanned) || l + scanned > end) {
+      const l = varintEnd(bytes, pos, end);
+      const len = l < 0 ? -1 : varintValue(bytes, pos, l);
+      if (l < 0 || !Number.isSafeInteger(len) || l + len > end) {
         throw ctx.error(`malformed ${type.name} (field ${fieldNo} runs past its message)`);
       }
-      const payloadEnd = l + scanned;
+      const payloadEnd = l + len;
       if (field?.resolvedType instanceof protobuf.Type)
         validateMessage(field.resolvedType, bytes, l, payloadEnd, depth + 1, ctx);
       pos = payloadEnd;

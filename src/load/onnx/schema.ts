@@ -33,7 +33,8 @@ export const FunctionProto = type('FunctionProto');
  */
 export const WALKED_TYPES: ReadonlySet<protobuf.Type> = computeWalkedTypes();
 
-function computeWalkedTypes(): Set<protobuf.Type> {
+/** Every message type of the schema, nested ones included. */
+function allTypes(): protobuf.Type[] {
   const all: protobuf.Type[] = [];
   const collect = (ns: protobuf.NamespaceBase): void => {
     for (const nested of ns.nestedArray) {
@@ -42,6 +43,11 @@ function computeWalkedTypes(): Set<protobuf.Type> {
     }
   };
   collect(root);
+  return all;
+}
+
+function computeWalkedTypes(): Set<protobuf.Type> {
+  const all = allTypes();
   const walked = new Set<protobuf.Type>([TensorProto]);
   for (let changed = true; changed; ) {
     changed = false;
@@ -92,6 +98,14 @@ export function allowedWireTypes(field: protobuf.Field): readonly number[] {
   if (scalar === undefined) return [WIRE.LEN]; // string, bytes, message
   return field.repeated ? [WIRE.LEN, scalar] : [scalar];
 }
+
+/**
+ * allowedWireTypes of every field of the schema, computed once when the module loads: the
+ * walker asks for every field it meets, and a read-only table keeps no state between files.
+ */
+export const ALLOWED_WIRE_TYPES: ReadonlyMap<protobuf.Field, readonly number[]> = new Map(
+  allTypes().flatMap((t) => t.fieldsArray.map((f) => [f, allowedWireTypes(f)] as const)),
+);
 
 /** The fixed width of one packed element, or undefined for varints. */
 export function packedWidth(field: protobuf.Field): number | undefined {

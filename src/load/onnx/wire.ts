@@ -21,10 +21,10 @@ import protobuf from 'protobufjs';
 import type { FormatError } from '../../errors.js';
 import type { FileSource } from '../file.js';
 import { Ctx, WINDOW_BYTES, Window } from './context.js';
-import { MAX_DEPTH, allowed, decodeGathered, scanVarint, scanned, validateMessage, wireName } from './protobuf.js';
+import { MAX_DEPTH, allowed, decodeGathered, validateMessage, varintEnd, varintValue, wireName } from './protobuf.js';
 import { TENSOR_DATA_FIELDS, TensorProto, UNUSED_FIELDS, WALKED_TYPES, WIRE } from './schema.js';
 
-export { MAX_DEPTH, readVarint } from './protobuf.js';
+export { MAX_DEPTH, readVarint, varintEnd } from './protobuf.js';
 /** Cap on the small fields gathered from one walked message (names, attributes, shapes). */
 export const MAX_GATHERED_BYTES = 64 * 1024 * 1024;
 /** Highest field number protobuf allows (2^29 − 1). */
@@ -101,7 +101,7 @@ const EMPTY_FIELDS: Record<string, unknown> = Object.freeze({});
 class MessageWalk {
   readonly ctx: Ctx;
   private pos: number;
-  /** Where this walk's gathered ranges start in PENDING. */
+  /** Where this walk's gathered ranges start in w.pending. */
   private pendingBase = 0;
   private gathered: Uint8Array[] | undefined;
   private gatheredBytes = 0;
@@ -125,9 +125,9 @@ class MessageWalk {
   /** Walks fields until the end of the message (undefined) or until I/O is needed. */
   run(): Need | undefined {
     const { w, ctx, end } = this;
-    // Every run leaves PENDING as it found it (flush before pausing, finish right after
+    // Every run leaves w.pending as it found it (flush before pausing, finish right after
     // the last run), so this walk's ranges start at the current top.
-    this.pendingBase = PENDING.length;
+    this.pendingBase = w.pending.length;
     while (this.pos < end) {
       const tagPos = this.pos;
       // The whole field header must be in the window; else load it and come back here.
@@ -135,9 +135,9 @@ class MessageWalk {
       const buf = w.buf;
       const base = w.start;
       const limit = end - base;
-      let next = scanVarint(buf, tagPos - base, limit);
+      let next = varintEnd(buf, tagPos - base, limit);
       if (next < 0) throw this.varintError(next, tagPos);
-      const tag = scanned;
+      const tag = varintValue(buf, tagPos - base, next);
       if (!Number.isSafeInteger(tag) || tag > 0xffffffff) throw ctx.error(`invalid field tag at byte ${tagPos}`);
       const wt = tag & 7;
       const fieldNo = Math.floor(tag / 8);
@@ -158,9 +158,10 @@ class MessageWalk {
       let payloadEnd: number;
       if (wt === WIRE.LEN) {
         const lenPos = base + next;
-        next = scanVarint(buf, next, limit);
-        if (next < 0) throw this.varintError(next, lenPos);
-        const len = scanned;
+        const lenEnd = varintEnd(buf, next, limit);
+        if (lenEnd < 0) throw this.varintError(lenEnd, lenPos);
+        const len = varintValue(buf, next, lenEnd);
+        next = lenEnd;
         if (!Number.isSafeInteger(len)) throw ctx.error(`length at byte ${lenPos} is too large`);
         payloadStart = base + next;
         payloadEnd = payloadStart + len;
@@ -171,7 +172,7 @@ class MessageWalk {
       } else {
         payloadStart = base + next;
         if (wt === WIRE.VARINT) {
-          next = scanVarint(buf, next, limit);
+          next = varintEnd(buf, next, limit);
           if (next < 0) throw this.varintError(next, payloadStart);
           payloadEnd = base + next;
         } else {
@@ -216,7 +217,7 @@ class MessageWalk {
           validateMessage(field.resolvedType, buf, payloadStart - base, payloadEnd - base, this.depth + 1, ctx);
         }
         if (field.name === 'name' && wt === WIRE.LEN) ctx.nameAt(payloadStart, payloadEnd);
-        PENDING.push(tagPos, payloadEnd);
+        w.pending.push(tagPos, payloadEnd);
       }
       this.pos = payloadEnd;
     }
@@ -259,7 +260,7 @@ class MessageWalk {
 
   /** Copies the pending gathered ranges out of the window before it moves: one allocation. */
   private flush(): void {
-    const p = PENDING;
+    const p = this.w.pending;
     const from = this.pendingBase;
     if (p.length === from) return;
     let total = 0;
@@ -292,11 +293,3 @@ class MessageWalk {
       : this.ctx.error(`malformed varint at byte ${at} (longer than 10 bytes or above 2^64)`);
   }
 }
-
-/**
- * [start, end) file ranges of gathered fields not yet copied out of the window, for all
- * walks in progress: a stack, each walk owning the top part from its pendingBase (nested
- * synchronous walks finish before their parent continues). One scratch array instead of
- * one per message.
- */
-const PENDING: number[] = [];

@@ -1,0 +1,83 @@
+/**
+ * The one concurrency policy of the eigen path: a weighted core budget.
+ *
+ * Measured on the 2-core target (bench/README.md): one large matrix keeps every core busy
+ * through onnxruntime's multi-threaded GEMMs, while small matrices are fastest one per core.
+ * So a job asks for a weight of cores: the whole budget for a matrix with
+ * M = min(rows, cols) ≥ EXCLUSIVE_N, else one. Jobs start in the order they asked (first in,
+ * first out): a large job waiting is not overtaken by small ones behind it, so it cannot
+ * starve, and whatever the job holds (a tensor's values, a worker's scratch) follows the
+ * largest matrix, not the model.
+ *
+ * Two budgets of this kind run in a pipeline: analyze.ts bounds the tensors held in memory,
+ * the worker engine (engine.ts) bounds the matrices on its workers. They are separate
+ * instances on purpose: a tensor holding the whole pipeline budget still needs the whole
+ * engine budget for its matrix.
+ */
+
+/** Matrices at least this large get every core (measured crossover, bench/README.md). */
+export const EXCLUSIVE_N = 768;
+
+export class CoreBudget {
+  readonly cores: number;
+  private free: number;
+  private readonly waiting: { readonly weight: number; readonly go: () => void }[] = [];
+  private idlers: (() => void)[] = [];
+
+  /** `cores` ≥ 1 (fractions are rounded down). */
+  constructor(cores: number) {
+    this.cores = Math.max(1, Math.floor(cores));
+    this.free = this.cores;
+  }
+
+  /** Cores a matrix with M = min(rows, cols) = `m` asks for: all of them when large, else one. */
+  weightFor(m: number): number {
+    return m >= EXCLUSIVE_N ? this.cores : 1;
+  }
+
+  /** Resolves once `weight` cores are held by the caller, in the order of the calls; then `release(weight)`. */
+  acquire(weight: number): Promise<void> {
+    if (!Number.isInteger(weight) || weight < 1 || weight > this.cores)
+      return Promise.reject(new RangeError(`core budget: weight ${weight} outside 1..${this.cores}`));
+    if (this.waiting.length === 0 && weight <= this.free) {
+      this.free -= weight;
+      return Promise.resolve();
+    }
+    return new Promise<void>((go) => this.waiting.push({ weight, go }));
+  }
+
+  /** Gives back what an `acquire(weight)` took, and starts whoever waits first if it now fits. */
+  release(weight: number): void {
+    this.free += weight;
+    while (this.waiting.length > 0 && this.waiting[0]!.weight <= this.free) {
+      const next = this.waiting.shift()!;
+      this.free -= next.weight;
+      next.go();
+    }
+    if (this.isIdle()) {
+      const idlers = this.idlers;
+      this.idlers = [];
+      for (const done of idlers) done();
+    }
+  }
+
+  /** Runs `task` holding `weight` cores, and releases them however it ends. */
+  async run<T>(weight: number, task: () => Promise<T> | T): Promise<T> {
+    await this.acquire(weight);
+    try {
+      return await task();
+    } finally {
+      this.release(weight);
+    }
+  }
+
+  /** Resolves when nothing holds or waits for a core (at once if so already). */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise<void>((done) => this.idlers.push(done));
+  }
+
+  private isIdle(): boolean {
+    return this.free === this.cores && this.waiting.length === 0;
+  }
+}
