@@ -12,7 +12,7 @@
  * refused the same way before a byte is read.
  */
 import { constants, type Stats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { FormatError } from '../errors.js';
 
 /** Windows has neither flag (its opens of pipes and devices do not block this way): 0 there. */
@@ -32,15 +32,21 @@ export interface OpenedFile {
  * (O_NOFOLLOW: ELOOP), for paths that were already resolved and must not have changed.
  */
 export async function openRegularFile(path: string, what?: string, noFollow = false): Promise<OpenedFile> {
-  const handle = await open(path, constants.O_RDONLY | O_NONBLOCK | (noFollow ? O_NOFOLLOW : 0));
+  const notRegular = (st: Stats) =>
+    new FormatError(`${what === undefined ? '' : `${what} is `}not a regular file (${fileKind(st)})`);
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | O_NONBLOCK | (noFollow ? O_NOFOLLOW : 0));
+  } catch (e) {
+    // A Unix socket (or a device without a driver) cannot be opened at all: ENXIO (open(2)).
+    if ((e as NodeJS.ErrnoException).code !== 'ENXIO') throw e;
+    const st = await stat(path).catch(() => undefined);
+    if (st === undefined || st.isFile()) throw e;
+    throw notRegular(st);
+  }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) {
-      const kind = fileKind(stats);
-      throw new FormatError(
-        what === undefined ? `not a regular file (${kind})` : `${what} is not a regular file (${kind})`,
-      );
-    }
+    if (!stats.isFile()) throw notRegular(stats);
     return { handle, stats };
   } catch (e) {
     await handle.close();
