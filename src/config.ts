@@ -13,13 +13,16 @@
  * Every problem is a UsageError (exit 2) naming the file, the JSON path and what is wrong:
  *   `ci.json: $.gate[1].expectPhase[0]: unknown phase 'heavy' (phases: …)`.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from './errors.js';
+import { FormatError, UsageError } from './errors.js';
+import { readTextFile } from './load/open-file.js';
 import { checkPhase, parseAlphaRange, unknownPhaseMessage, type GateRule } from './gate.js';
 import type { PhaseName } from './schema/index.js';
 
 export const CONFIG_FILE_NAME = 'rmt-analyze.config.json';
+
+/** A config file is a few rules: anything larger is not one (and is not read into memory). */
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
 const TOP_KEYS = ['$schema', 'gate'] as const;
 const ENTRY_KEYS = ['layers', 'failOnPhase', 'expectPhase', 'alphaRange'] as const;
@@ -34,11 +37,13 @@ export async function loadGateConfig(path: string | false | undefined, cwd: stri
   const file = path ?? join(cwd, CONFIG_FILE_NAME);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // Not blocking on a FIFO, not reading /dev/zero or a directory: open-file.ts.
+    text = await readTextFile(file, MAX_CONFIG_BYTES);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (path === undefined && code === 'ENOENT') return [];
     const shown = path ?? CONFIG_FILE_NAME;
+    if (e instanceof FormatError) throw new UsageError(`${shown}: ${e.message}`);
     throw new UsageError(
       `${shown}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'cannot be read'}`,
     );

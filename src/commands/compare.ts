@@ -2,9 +2,9 @@
  * `rmt-analyze compare OLD NEW`: each side is a model (analysed now) or a JSON report written
  * earlier with --json; the comparison is src/compare.ts.
  */
-import { open, stat } from 'node:fs/promises';
 import { Command } from 'commander';
 import { analyze } from '../analyze.js';
+import { openRegularFile } from '../load/open-file.js';
 import { sniffFormat } from '../load/index.js';
 import { InputError, UsageError } from '../errors.js';
 import { compareReports } from '../compare.js';
@@ -85,24 +85,25 @@ async function loadSide(path: string, opts: CompareCliOptions): Promise<Analysis
 }
 
 async function startsWithBrace(path: string): Promise<boolean> {
+  let opened: Awaited<ReturnType<typeof openRegularFile>>;
   try {
-    const st = await stat(path);
-    if (!st.isFile()) return false;
-    const fh = await open(path, 'r');
-    try {
-      const head = new Uint8Array(64);
-      const { bytesRead } = await fh.read(head, 0, 64, 0);
-      // Binary (NUL bytes) is never a report, even when the loader would not know it either.
-      if (head.subarray(0, bytesRead).includes(0)) return false;
-      // The model loader's own sniffing: JSON opening an object that is not a safetensors
-      // header (whose u64 length can start with '{') is what the loader calls an index.
-      return sniffFormat(head.subarray(0, bytesRead), path, st.size)?.name === 'safetensors-index';
-    } catch {
-      return false;
-    } finally {
-      await fh.close();
-    }
+    // Not blocking on a FIFO; anything but a regular file goes to the model loader, which names the problem.
+    opened = await openRegularFile(path);
   } catch {
-    return false; // let the model loader report the problem
+    return false;
+  }
+  const { handle, stats } = opened;
+  try {
+    const head = new Uint8Array(64);
+    const { bytesRead } = await handle.read(head, 0, 64, 0);
+    // Binary (NUL bytes) is never a report, even when the loader would not know it either.
+    if (head.subarray(0, bytesRead).includes(0)) return false;
+    // The model loader's own sniffing: JSON opening an object that is not a safetensors
+    // header (whose u64 length can start with '{') is what the loader calls an index.
+    return sniffFormat(head.subarray(0, bytesRead), path, stats.size)?.name === 'safetensors-index';
+  } catch {
+    return false;
+  } finally {
+    await handle.close();
   }
 }

@@ -3,8 +3,9 @@
  * no offset or length taken from a (possibly hostile) file is used unchecked, and so
  * that only the bytes of one tensor are in memory at a time.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { FormatError } from '../errors.js';
+import { openRegularFile, type OpenedFile } from './open-file.js';
 
 /**
  * Largest single read into one buffer (Node's Buffer and one fs read stop at 2 GiB − 1).
@@ -19,23 +20,39 @@ export const MAX_READ_BYTES = 2 ** 31 - 1;
  */
 export const CHUNK_BYTES = 64 * 1024 * 1024;
 
+/**
+ * One open regular file, read by descriptor for as long as the model is open: the file
+ * checked at open is the file read later, whatever happens to its path meanwhile.
+ */
 export class FileSource {
+  /** Size at open; reads are checked against it. */
+  readonly size: number;
+  /** Device and inode of the open file (to compare with the path that was checked). */
+  readonly dev: number;
+  readonly ino: number;
+  private readonly handle: FileHandle;
+
   private constructor(
     readonly path: string,
-    private readonly handle: FileHandle,
-    readonly size: number,
-  ) {}
+    opened: OpenedFile,
+  ) {
+    this.handle = opened.handle;
+    this.size = opened.stats.size;
+    this.dev = opened.stats.dev;
+    this.ino = opened.stats.ino;
+  }
 
-  static async open(path: string): Promise<FileSource> {
-    const handle = await open(path, 'r');
-    try {
-      const st = await handle.stat();
-      if (!st.isFile()) throw new FormatError('not a regular file');
-      return new FileSource(path, handle, st.size);
-    } catch (e) {
-      await handle.close();
-      throw e;
-    }
+  /**
+   * Opens a regular file without blocking (open-file.ts); `what` names it in the error
+   * when it is not one, `noFollow` refuses a symlink as its last component.
+   */
+  static async open(path: string, what?: string, noFollow = false): Promise<FileSource> {
+    return new FileSource(path, await openRegularFile(path, what, noFollow));
+  }
+
+  /** The size now (fstat of the descriptor): a file truncated since it was opened is caught. */
+  async currentSize(): Promise<number> {
+    return (await this.handle.stat()).size;
   }
 
   /** Reads exactly `length` bytes at `offset`, or throws FormatError naming `what`. */

@@ -5,6 +5,7 @@
  * in the registry; no format module imports another's detection.
  */
 import type { LoadedModel } from '../types.js';
+import type { FileSource } from './file.js';
 
 /** How many leading bytes detection reads; every sniff must decide from these. */
 export const SNIFF_BYTES = 16;
@@ -16,6 +17,10 @@ export interface ModelFormatModule {
   readonly sniff: (head: Uint8Array, path: string, size: number) => boolean;
   /** When no sniff matched, a name matching this picks the reader, whose error is then specific. */
   readonly extension?: RegExp;
-  /** Opens the file; bad input throws FormatError (the dispatcher names the path). */
-  readonly open: (path: string) => Promise<LoadedModel>;
+  /**
+   * Opens the file; bad input throws FormatError (the dispatcher names the path). `source`
+   * is the file already opened and checked by the dispatcher: the reader keeps (or closes)
+   * it rather than opening the path again, so the file detected is the file read.
+   */
+  readonly open: (path: string, source?: FileSource) => Promise<LoadedModel>;
 }

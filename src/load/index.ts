@@ -5,13 +5,13 @@
  * whether the first bytes are its own); directories go to directory.ts. Errors come out
  * as InputError naming the path.
  */
-import { stat, open } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { LoadedModel } from '../types.js';
 import { FormatError, InputError, RmtError } from '../errors.js';
 import { openModelDirectory } from './directory.js';
+import { FileSource } from './file.js';
 import { SNIFF_BYTES, type ModelFormatModule } from './format.js';
 import { onnxFormat } from './onnx/index.js';
-import { assertRegularFile } from './paths.js';
 import { safetensorsFormat } from './safetensors.js';
 import { safetensorsIndexFormat } from './safetensors-index.js';
 
@@ -35,44 +35,45 @@ export function sniffFormat(head: Uint8Array, path: string, size: number): Model
   return FORMATS.find((f) => f.sniff(head, path, size));
 }
 
-async function readHead(path: string): Promise<Uint8Array> {
-  const fh = await open(path, 'r');
-  const head = new Uint8Array(SNIFF_BYTES);
-  try {
-    const { bytesRead } = await fh.read(head, 0, SNIFF_BYTES, 0);
-    return head.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
+type Detected =
+  | { readonly kind: 'directory' }
+  | { readonly kind: 'file'; format: ModelFormatModule; source: FileSource };
 
-/** The format that opens `path`: a directory, or a registered format; else FormatError. */
-async function detect(path: string): Promise<ModelFormatModule | 'directory'> {
-  const st = await stat(path);
-  if (st.isDirectory()) return 'directory';
-  assertRegularFile(st);
-  const head = await readHead(path);
-  if (head.length === 0) throw new FormatError('the file is empty');
-  const byContent = sniffFormat(head, path, st.size);
-  if (byContent !== undefined) return byContent;
-  // Unrecognised content: the extension picks the reader, whose error will be specific.
-  const byName = FORMATS.find((f) => f.extension?.test(path));
-  if (byName !== undefined) return byName;
-  throw new FormatError('neither ONNX nor safetensors (unrecognised content)');
+/**
+ * The format that opens `path`: a directory, or a registered format with the file opened
+ * (once, without blocking, refused unless regular: open-file.ts) for its reader to keep;
+ * else FormatError.
+ */
+async function detect(path: string): Promise<Detected> {
+  if ((await stat(path)).isDirectory()) return { kind: 'directory' };
+  const source = await FileSource.open(path);
+  try {
+    if (source.size === 0) throw new FormatError('the file is empty');
+    const head = await source.read(0, Math.min(SNIFF_BYTES, source.size), 'the first bytes');
+    // Unrecognised content: the extension picks the reader, whose error will be specific.
+    const format = sniffFormat(head, path, source.size) ?? FORMATS.find((f) => f.extension?.test(path));
+    if (format === undefined) throw new FormatError('neither ONNX nor safetensors (unrecognised content)');
+    return { kind: 'file', format, source };
+  } catch (e) {
+    await source.close();
+    throw e;
+  }
 }
 
 /** Reads the first bytes of a file and says which format it is, or throws FormatError. */
 export async function detectFormat(path: string): Promise<DetectedFormat> {
-  const f = await detect(path);
-  return (f === 'directory' ? f : f.name) as DetectedFormat;
+  const d = await detect(path);
+  if (d.kind === 'directory') return 'directory';
+  await d.source.close();
+  return d.format.name as DetectedFormat;
 }
 
 /** Opens any supported model path; every failure is an InputError naming `path`. */
 export async function openModel(path: string): Promise<LoadedModel> {
   let model: LoadedModel;
   try {
-    const format = await detect(path);
-    model = await (format === 'directory' ? openModelDirectory(path) : format.open(path));
+    const d = await detect(path);
+    model = await (d.kind === 'directory' ? openModelDirectory(path) : d.format.open(path, d.source));
   } catch (e) {
     throw asInputError(path, e);
   }

@@ -3,20 +3,34 @@
  * with `max_shard_size`), whose `weight_map` names the shard file of every tensor. The
  * shards are resolved inside the index's folder and checked against the map.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { LoadedModel } from '../types.js';
 import { FormatError } from '../errors.js';
+import { FileSource } from './file.js';
 import type { ModelFormatModule } from './format.js';
-import { resolveInside } from './paths.js';
+import { ModelFolder } from './paths.js';
 import { MAX_HEADER_BYTES, openShards } from './safetensors.js';
 
-export async function openShardedIndex(path: string): Promise<LoadedModel> {
-  const st = await stat(path);
-  if (st.size > MAX_HEADER_BYTES) throw new FormatError(`index file is ${st.size} bytes, above the cap`);
+/** Shard names sort as people number them: model-2-of-10 before model-10-of-10. */
+export const SHARD_ORDER = new Intl.Collator('en', { numeric: true }).compare;
+
+/**
+ * Opens the index at `path` (`source`: the index already opened by the caller, then owned
+ * here) and its shards. Linear in the size of the map: names are collected in a Set and
+ * resolved and opened a bounded number at a time (bounded.ts).
+ */
+export async function openShardedIndex(path: string, source?: FileSource): Promise<LoadedModel> {
+  const file = source ?? (await FileSource.open(path));
+  let text: string;
+  try {
+    if (file.size > MAX_HEADER_BYTES) throw new FormatError(`index file is ${file.size} bytes, above the cap`);
+    text = Buffer.from(await file.read(0, file.size, 'index')).toString('utf8');
+  } finally {
+    await file.close();
+  }
   let index: unknown;
   try {
-    index = JSON.parse(await readFile(path, 'utf8'));
+    index = JSON.parse(text);
   } catch {
     throw new FormatError('not valid JSON (expected a *.safetensors.index.json)');
   }
@@ -24,19 +38,14 @@ export async function openShardedIndex(path: string): Promise<LoadedModel> {
   if (typeof map !== 'object' || map === null || Array.isArray(map)) {
     throw new FormatError('index has no "weight_map" object');
   }
-  const folder = dirname(path);
-  const shardNames: string[] = [];
+  const names = new Set<string>();
   for (const [tensor, shard] of Object.entries(map as Record<string, unknown>)) {
     if (typeof shard !== 'string') throw new FormatError(`weight_map entry for '${tensor}' is not a file name`);
-    if (!shardNames.includes(shard)) shardNames.push(shard);
+    names.add(shard);
   }
-  if (shardNames.length === 0) throw new FormatError('weight_map is empty: no weights');
-  shardNames.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  return openShards(
-    path,
-    await Promise.all(shardNames.map((s) => resolveInside(folder, s, 'shard'))),
-    map as Record<string, string>,
-  );
+  if (names.size === 0) throw new FormatError('weight_map is empty: no weights');
+  const folder = await ModelFolder.of(dirname(path));
+  return openShards(path, folder, [...names].sort(SHARD_ORDER), 'shard', map as Record<string, string>);
 }
 
 /**

@@ -6,12 +6,14 @@
  * covered exactly, with no holes or overlaps.
  * Every number taken from the header is checked before it is used (DESIGN.md §5).
  */
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { DType, LoadedModel, TensorRef } from '../types.js';
 import { FormatError, InputError } from '../errors.js';
+import { FILE_CONCURRENCY, mapBounded } from './bounded.js';
 import { FileSource } from './file.js';
 import { bytesPerElement, isWidenable, readWidened } from './dtype.js';
 import type { ModelFormatModule } from './format.js';
+import type { ModelFolder } from './paths.js';
 
 /** Header size cap: real headers are kilobytes to a few megabytes. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -127,12 +129,14 @@ function parseEntry(name: string, value: unknown): HeaderEntry {
   return { name, dtype, shape, begin, end };
 }
 
-/** One safetensors file: header read and validated, tensors read on demand. */
-async function openFile(
-  path: string,
-  displayPath: string,
-): Promise<{ source: FileSource; entries: HeaderEntry[]; dataStart: number }> {
-  const source = await FileSource.open(path);
+interface OpenedFile {
+  readonly source: FileSource;
+  readonly entries: HeaderEntry[];
+  readonly dataStart: number;
+}
+
+/** One safetensors file (already open; closed on failure): header read and validated, tensors read on demand. */
+async function openFile(source: FileSource, displayPath: string): Promise<OpenedFile> {
   try {
     if (source.size < 8) throw new FormatError(`file is ${source.size} bytes, too short for a safetensors header`);
     const lenBytes = await source.read(0, 8, 'header length');
@@ -159,10 +163,7 @@ async function openFile(
   }
 }
 
-function makeRefs(
-  file: { source: FileSource; entries: HeaderEntry[]; dataStart: number },
-  displayPath: string,
-): { refs: TensorRef[]; nonWeights: number } {
+function makeRefs(file: OpenedFile, displayPath: string): { refs: TensorRef[]; nonWeights: number } {
   const refs: TensorRef[] = [];
   let nonWeights = 0;
   for (const e of file.entries) {
@@ -206,8 +207,9 @@ function unreadableRef(e: HeaderEntry, displayPath: string): TensorRef {
   };
 }
 
-export async function openSafetensors(path: string): Promise<LoadedModel> {
-  const file = await openFile(path, path);
+/** Opens a safetensors file; `source` is the file already opened by the caller (detection), then owned here. */
+export async function openSafetensors(path: string, source?: FileSource): Promise<LoadedModel> {
+  const file = await openFile(source ?? (await FileSource.open(path)), path);
   const { refs, nonWeights } = makeRefs(file, path);
   return {
     path,
@@ -219,29 +221,41 @@ export async function openSafetensors(path: string): Promise<LoadedModel> {
   };
 }
 
-/** Opens several safetensors files as one model; with `weightMap`, checks it against them. */
+/**
+ * Opens several safetensors files, named relative to `folder` and held to its symlink
+ * policy, as one model; with `weightMap`, checks it against them. `names` come sorted; a
+ * bounded number are opened at once, and the first bad one (in that order) is reported.
+ */
 export async function openShards(
   path: string,
-  shardPaths: string[],
+  folder: ModelFolder,
+  names: readonly string[],
+  what: string,
   weightMap?: Record<string, string>,
 ): Promise<LoadedModel> {
-  const opened: { source: FileSource; entries: HeaderEntry[]; dataStart: number }[] = [];
+  const opened = await mapBounded(
+    names,
+    FILE_CONCURRENCY,
+    async (name) => {
+      const shownAs = resolve(folder.folder, name);
+      return { shownAs, file: await openFile(await folder.open(name, what), shownAs) };
+    },
+    (o) => o.file.source.close(),
+  );
   try {
     const refs: TensorRef[] = [];
     let nonWeights = 0;
     let bytes = 0;
     const seen = new Map<string, string>();
-    for (const shardPath of shardPaths) {
-      const f = await openFile(shardPath, shardPath);
-      opened.push(f);
-      bytes += f.source.size;
-      for (const e of f.entries) {
+    for (const { shownAs, file } of opened) {
+      bytes += file.source.size;
+      for (const e of file.entries) {
         const other = seen.get(e.name);
-        if (other !== undefined) throw new InputError(shardPath, `tensor '${e.name}' is also in ${other}`);
-        seen.set(e.name, shardPath);
+        if (other !== undefined) throw new InputError(shownAs, `tensor '${e.name}' is also in ${other}`);
+        seen.set(e.name, shownAs);
       }
-      const r = makeRefs(f, shardPath);
-      refs.push(...r.refs);
+      const r = makeRefs(file, shownAs);
+      for (const ref of r.refs) refs.push(ref);
       nonWeights += r.nonWeights;
     }
     if (weightMap) {
@@ -259,11 +273,11 @@ export async function openShards(
       bytes,
       nonWeightTensors: nonWeights,
       close: async () => {
-        await Promise.all(opened.map((f) => f.source.close()));
+        await Promise.all(opened.map((o) => o.file.source.close()));
       },
     };
   } catch (e) {
-    await Promise.all(opened.map((f) => f.source.close()));
+    await Promise.all(opened.map((o) => o.file.source.close()));
     throw e;
   }
 }

@@ -10,12 +10,10 @@
  * Every check happens here, before anything is allocated, so a shape that claims more
  * elements than the stored bytes can hold is refused without trying.
  */
-import { stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { FormatError } from '../../errors.js';
 import { allocateFloat64, readWidened } from '../dtype.js';
-import { FileSource } from '../file.js';
-import { resolveInside } from '../paths.js';
+import type { FileSource } from '../file.js';
+import { type ExternalFiles, type ExternalStorage, locateExternal } from './external.js';
 import { ELEMENT_TYPES, packedBytes, packedWidth, type OnnxElementType } from './schema.js';
 import { readTyped, unpackNibbles, type TypedStorage } from './typed.js';
 import { readVarint, type DataPiece, type WalkedMessage } from './wire.js';
@@ -30,14 +28,8 @@ export type Storage =
   | { readonly kind: 'raw'; readonly offset: number; readonly length: number }
   /** One of float_data, int32_data, … inside the model file. */
   | TypedStorage
-  /** An external data file, resolved inside the model's folder. */
-  | {
-      readonly kind: 'external';
-      readonly location: string;
-      readonly path: string;
-      readonly offset: number;
-      readonly length: number;
-    };
+  /** An external data file, resolved under the model's symlink policy and kept open. */
+  | ExternalStorage;
 
 /** A TensorProto whose storage has been checked; values not yet read. */
 export interface TensorInfo {
@@ -79,9 +71,6 @@ function tensorLabel(name: string): string {
   return name === '' ? 'an unnamed tensor' : `tensor '${name}'`;
 }
 
-/** Files stat'ed during one open, so that per-tensor checks do not stat the same file again. */
-export type SizeCache = Map<string, number>;
-
 /**
  * Checks a walked TensorProto and locates its values. `name` is how the tensor is known
  * in the graph (a Constant's output name when the TensorProto has none).
@@ -90,7 +79,7 @@ export async function describeTensor(
   msg: WalkedMessage,
   name: string,
   modelPath: string,
-  sizes: SizeCache,
+  external: ExternalFiles,
 ): Promise<TensorInfo> {
   const who = tensorLabel(name);
   const f = msg.fields;
@@ -137,7 +126,7 @@ export async function describeTensor(
   if (location === 1) {
     if (fieldName !== undefined)
       throw new FormatError(`${who} has external data and also ${fieldName} in the model file`);
-    const storage = await locateExternal(f.external_data, who, expectedBytes, modelPath, sizes);
+    const storage = await locateExternal(f.external_data, who, expectedBytes, external);
     return {
       ...base,
       unsupported,
@@ -233,47 +222,6 @@ function checkTypedCount(
   }
 }
 
-async function locateExternal(
-  entries: unknown,
-  who: string,
-  expectedBytes: number | undefined,
-  modelPath: string,
-  sizes: SizeCache,
-): Promise<Extract<Storage, { kind: 'external' }>> {
-  const kv = new Map<string, string>();
-  for (const e of (entries ?? []) as { key?: string; value?: string }[]) kv.set(e.key ?? '', e.value ?? '');
-  const location = kv.get('location');
-  if (location === undefined || location === '') throw new FormatError(`${who} has external data without a location`);
-  const parseNum = (key: string): number | undefined => {
-    const v = kv.get(key);
-    if (v === undefined) return undefined;
-    if (!/^\d{1,16}$/.test(v) || !Number.isSafeInteger(Number(v))) {
-      throw new FormatError(`${who} has an invalid external data ${key} '${v.slice(0, 40)}'`);
-    }
-    return Number(v);
-  };
-  const offset = parseNum('offset') ?? 0;
-  const given = parseNum('length');
-  // Resolved before anything is read: no absolute paths, no '..', no symlinks out of the folder.
-  const path = await resolveInside(dirname(modelPath), location, `${who} external data`);
-  let size = sizes.get(path);
-  if (size === undefined) {
-    const st = await stat(path);
-    if (!st.isFile()) throw new FormatError(`${who} external data '${location}' is not a regular file`);
-    sizes.set(path, (size = st.size));
-  }
-  if (given !== undefined && expectedBytes !== undefined && given !== expectedBytes) {
-    throw new FormatError(`${who} has external data length ${given} but its shape needs ${expectedBytes} bytes`);
-  }
-  const length = given ?? expectedBytes ?? size - offset;
-  if (offset > size || offset + length > size) {
-    throw new FormatError(
-      `${who} points past the end of its data file '${location}' (bytes ${offset}–${offset + length} of ${size})`,
-    );
-  }
-  return { kind: 'external', location, path, offset, length };
-}
-
 /**
  * Reads raw or external storage as float64, chunk by chunk (src/load/file.ts readChunks):
  * a tensor larger than one read (2 GiB) is widened piece by piece, never refused.
@@ -282,19 +230,16 @@ async function readStored(info: TensorInfo, model: FileSource): Promise<Float64A
   const s = info.storage;
   const what = tensorLabel(info.name);
   if (s.kind !== 'raw' && s.kind !== 'external') throw new Error('unreachable');
-  const file = s.kind === 'raw' ? model : await FileSource.open(s.path);
-  try {
-    // The external file may have changed since it was opened: the bounds are checked again.
-    if (s.kind === 'external' && file.size < s.offset + s.length)
-      throw new FormatError(`${what} points past the end of its data file '${s.location}'`);
-    const dtype = info.elem.dtype;
-    if (dtype !== 'I4' && dtype !== 'U4') return await readWidened(file, s.offset, dtype, info.count, what);
-    const out = allocateFloat64(info.count, what);
-    await file.readChunks(s.offset, s.length, what, (chunk, at) => unpackNibbles(chunk, out, 2 * at, dtype === 'I4'));
-    return out;
-  } finally {
-    if (file !== model) await file.close();
-  }
+  // External data is read through the descriptor kept since the model was opened; the file
+  // may have been truncated meanwhile: the bounds are checked again.
+  const file = s.kind === 'raw' ? model : s.file;
+  if (s.kind === 'external' && s.offset + s.length > (await file.currentSize()))
+    throw new FormatError(`${what} points past the end of its data file '${s.location}'`);
+  const dtype = info.elem.dtype;
+  if (dtype !== 'I4' && dtype !== 'U4') return readWidened(file, s.offset, dtype, info.count, what);
+  const out = allocateFloat64(info.count, what);
+  await file.readChunks(s.offset, s.length, what, (chunk, at) => unpackNibbles(chunk, out, 2 * at, dtype === 'I4'));
+  return out;
 }
 
 /**

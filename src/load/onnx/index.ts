@@ -7,7 +7,8 @@ import type { LoadedModel, QuantInfo, TensorRef } from '../../types.js';
 import { FormatError } from '../../errors.js';
 import { FileSource } from '../file.js';
 import type { ModelFormatModule } from '../format.js';
-import { describeTensor, readValues, toSafeInt, type SizeCache, type TensorInfo } from './decode.js';
+import { describeTensor, readValues, toSafeInt, type TensorInfo } from './decode.js';
+import { ExternalFiles } from './external.js';
 import { dequantize, quantLayout, QUANTIZED_DTYPES } from './quant.js';
 import { ModelProto } from './schema.js';
 import { looksLikeProtobufModel } from './sniff.js';
@@ -25,20 +26,25 @@ interface Entry {
 
 /**
  * Opens an ONNX model: walks its structure, checks every listed tensor's storage (external
- * files resolved inside the model's folder), and returns refs whose read() loads one
- * tensor. Bad input throws FormatError; the dispatcher (src/load/index.ts) names the file.
+ * files resolved under the model's symlink policy and kept open: external.ts), and returns
+ * refs whose read() loads one tensor. `opened`: the model file already opened by the
+ * caller, then owned here. Bad input throws FormatError; the dispatcher (src/load/index.ts)
+ * names the file.
  */
-export async function openOnnx(path: string): Promise<LoadedModel> {
-  const source = await FileSource.open(path);
+export async function openOnnx(path: string, opened?: FileSource): Promise<LoadedModel> {
+  const source = opened ?? (await FileSource.open(path));
+  const external = new ExternalFiles(path);
+  const close = async () => {
+    await Promise.all([source.close(), external.close()]);
+  };
   try {
     const model = await walkFile(source, ModelProto);
     const found = discover(model);
     if (!found.hasGraph) throw new FormatError('the ONNX model has no graph');
-    const sizes: SizeCache = new Map();
     const infos = new Map<FoundTensor, Promise<TensorInfo>>();
     const describe = (t: FoundTensor): Promise<TensorInfo> => {
       let p = infos.get(t);
-      if (p === undefined) infos.set(t, (p = describeTensor(t.msg, t.name, path, sizes)));
+      if (p === undefined) infos.set(t, (p = describeTensor(t.msg, t.name, path, external)));
       return p;
     };
 
@@ -71,18 +77,17 @@ export async function openOnnx(path: string): Promise<LoadedModel> {
 
     const tensors = mergeByStorage(entries);
     if (tensors.length === 0) throw new FormatError('no weight tensors (no float or quantized tensors in the model)');
-    let bytes = source.size;
-    for (const size of sizes.values()) bytes += size;
+    const bytes = source.size + (await external.bytes());
     return {
       path,
       format: 'onnx',
       tensors,
       bytes,
       nonWeightTensors: nonWeights,
-      close: () => source.close(),
+      close,
     };
   } catch (e) {
-    await source.close();
+    await close();
     throw e;
   }
 }
