@@ -18,6 +18,7 @@ import type { EigenSolver } from './esd.js';
 import { availableParallelism } from 'node:os';
 import { createSpectrumEngine, EXCLUSIVE_N, TWO_STAGE_MIN_N, type SpectrumEngine } from './spectrum/index.js';
 import { ShardRun, type ShardSpec } from './shard.js';
+import { appendAll } from './arrays.js';
 
 export interface ProgressEvent {
   /** Layers of the current model finished so far and in all (skipped ones included). */
@@ -76,7 +77,7 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
           );
         }
         models.push({ path: model.path, format: model.format, tensors: model.tensors.length, bytes: model.bytes });
-        layers.push(...(await analyzeModel(tensors, index, options, compute, paths.length, shard)));
+        appendAll(layers, await analyzeModel(tensors, index, options, compute, paths.length, shard));
       } finally {
         await model.close();
       }

@@ -25,11 +25,13 @@ export async function openShardedIndex(path: string): Promise<LoadedModel> {
     throw new FormatError('index has no "weight_map" object');
   }
   const folder = dirname(path);
-  const shardNames: string[] = [];
+  // A Set: the map can list hundreds of thousands of tensors (a linear `includes` per entry is quadratic).
+  const names = new Set<string>();
   for (const [tensor, shard] of Object.entries(map as Record<string, unknown>)) {
     if (typeof shard !== 'string') throw new FormatError(`weight_map entry for '${tensor}' is not a file name`);
-    if (!shardNames.includes(shard)) shardNames.push(shard);
+    names.add(shard);
   }
+  const shardNames = [...names];
   if (shardNames.length === 0) throw new FormatError('weight_map is empty: no weights');
   shardNames.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   return openShards(

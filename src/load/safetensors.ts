@@ -12,6 +12,7 @@ import { FormatError, InputError } from '../errors.js';
 import { FileSource } from './file.js';
 import { bytesPerElement, isWidenable, widen } from './dtype.js';
 import type { ModelFormatModule } from './format.js';
+import { appendAll } from '../arrays.js';
 
 /** Header size cap: real headers are kilobytes to a few megabytes. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -243,7 +244,7 @@ export async function openShards(
         seen.set(e.name, shardPath);
       }
       const r = makeRefs(f, shardPath);
-      refs.push(...r.refs);
+      appendAll(refs, r.refs);
       nonWeights += r.nonWeights;
     }
     if (weightMap) {

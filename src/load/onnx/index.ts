@@ -13,6 +13,7 @@ import { ModelProto } from './schema.js';
 import { looksLikeProtobufModel } from './sniff.js';
 import { discover, elementType, summarizeUses, type FoundTensor, type Use } from './tensors.js';
 import { walkFile } from './wire.js';
+import { appendAll } from '../../arrays.js';
 
 /** A listed tensor before references to the same storage are merged. */
 interface Entry {
@@ -94,7 +95,7 @@ function mergeByStorage(entries: Entry[]): TensorRef[] {
   for (const e of entries) {
     const g = byKey.get(e.storageKey);
     if (g === undefined) byKey.set(e.storageKey, { first: e, uses: [...e.uses] });
-    else g.uses.push(...e.uses);
+    else appendAll(g.uses, e.uses);
   }
   return [...byKey.values()].map((g) => g.first.make(g.uses));
 }
