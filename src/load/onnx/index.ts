@@ -213,7 +213,7 @@ function sparseEntry(t: FoundTensor, path: string): Entry {
 
 export const onnxFormat: ModelFormatModule = {
   name: 'onnx',
-  sniff: (head) => looksLikeProtobufModel(head),
+  sniff: (head, _path, size) => looksLikeProtobufModel(head, size),
   extension: /\.onnx$/i,
   open: openOnnx,
 };
