@@ -70,6 +70,7 @@ export async function openOnnx(path: string): Promise<LoadedModel> {
       }
     }
 
+    refuseOverlaps(await Promise.all(infos.values()));
     const tensors = mergeByStorage(entries);
     if (tensors.length === 0) throw new FormatError('no weight tensors (no float or quantized tensors in the model)');
     let bytes = source.size;
@@ -85,6 +86,31 @@ export async function openOnnx(path: string): Promise<LoadedModel> {
   } catch (e) {
     await source.close();
     throw e;
+  }
+}
+
+/**
+ * External data ranges must not overlap (as safetensors requires of its buffer): else a
+ * small model can name the same gigabytes many times over, each read and analysed anew
+ * (issue 12). The same range named twice is one tensor reached twice, merged below.
+ */
+function refuseOverlaps(infos: readonly TensorInfo[]): void {
+  const ranges: Extract<TensorInfo['storage'], { kind: 'external' }>[] = [];
+  const names = new Map<object, string>();
+  for (const info of infos) {
+    if (info.storage.kind !== 'external' || info.storage.length === 0) continue;
+    ranges.push(info.storage);
+    names.set(info.storage, info.name);
+  }
+  ranges.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.offset - b.offset || a.length - b.length));
+  for (let i = 1; i < ranges.length; i++) {
+    const [a, b] = [ranges[i - 1]!, ranges[i]!];
+    if (a.path !== b.path || b.offset >= a.offset + a.length) continue;
+    if (a.offset === b.offset && a.length === b.length) continue;
+    throw new FormatError(
+      `tensor '${names.get(b)}' overlaps tensor '${names.get(a)}' in external data file '${b.location}' ` +
+        `(bytes ${b.offset}–${b.offset + b.length} and ${a.offset}–${a.offset + a.length})`,
+    );
   }
 }
 
