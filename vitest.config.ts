@@ -13,6 +13,7 @@ const CLI_TESTS = [
   'test/formats.test.ts',
   'test/fuzz.test.ts',
   'test/gate-cli.test.ts',
+  'test/hardening/structure.test.ts',
   'test/hostile.test.ts',
   'test/load/onnx.test.ts',
   'test/numerics.test.ts',
