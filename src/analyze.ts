@@ -19,6 +19,7 @@ import { availableParallelism } from 'node:os';
 import { CoreBudget, createSpectrumEngine, TWO_STAGE_MIN_N, type SpectrumEngine } from './spectrum/index.js';
 import { ShardRun, type ShardSpec } from './shard.js';
 import { timesPow2 } from './spectrum-scale.js';
+import { appendAll } from './arrays.js';
 
 export interface ProgressEvent {
   /** Layers of the current model finished so far and in all (skipped ones included). */
@@ -79,7 +80,7 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
           }
           const found = await analyzeModel(tensors, index, options, compute, paths.length, shard);
           models.push({ path: model.path, format: model.format, tensors: model.tensors.length, bytes: model.bytes });
-          for (const layer of found) layers.push(layer);
+          appendAll(layers, found);
         } finally {
           await model.close();
         }

@@ -50,7 +50,7 @@ const summary = (layers: readonly LayerResult[]) =>
 describe('Silero VAD through the built CLI', () => {
   it('silero_vad.onnx: the weights of both If branches, analysed and skipped as expected', () => {
     const analysed = ifDoc.layers.filter((l) => l.status === 'analyzed');
-    expect(ifDoc.models[0]).toMatchObject({ format: 'onnx', tensors: 34 });
+    expect(ifDoc.models[0]).toMatchObject({ format: 'onnx', tensors: 36 });
     expect(summary(ifDoc.layers.filter((l) => /weight(_ih|_hh)?$/.test(l.name)))).toEqual([
       'else:encoder.0.reparam_conv.weight conv1d 128×65·3',
       'else:encoder.1.reparam_conv.weight conv1d 128×64·3',
@@ -69,12 +69,14 @@ describe('Silero VAD through the built CLI', () => {
     ]);
     expect(analysed).toHaveLength(12);
     const skipped = ifDoc.layers.filter((l) => l.status === 'skipped');
-    expect(skipped).toHaveLength(22);
-    // Everything skipped says why, and nothing is dropped: 34 weight tensors, 34 rows.
-    expect(ifDoc.layers).toHaveLength(34);
+    expect(skipped).toHaveLength(24);
+    // Everything skipped says why, and nothing is dropped: 36 tensors (the 34 weights and
+    // both branches' ConstantOfShape fill value, a tensor attribute: issue 12), 36 rows.
+    expect(ifDoc.layers).toHaveLength(36);
     for (const l of skipped) expect(l.status === 'skipped' && l.skipReason.length > 0).toBe(true);
     const reasons = new Set(skipped.map((l) => (l.status === 'skipped' ? l.skipReason.replace(/\d+/g, 'N') : '')));
     expect([...reasons].sort()).toEqual([
+      'N-D tensor',
       'N×N matrix (M = N, no spectrum)',
       'bias vector',
       'each of its N kernel slices is N×N (M = N, no spectrum)',

@@ -2,7 +2,10 @@
  * ONNX-aware fuzz edits: decode the model with the project's schema, damage one field a
  * reader trusts — a tensor's dims, data type, data length or location, an external-data
  * reference, a subgraph's depth — and encode it again, so the result is well-formed
- * protobuf with hostile content (byte-level damage is covered by mutateBytes).
+ * protobuf with hostile content (byte-level damage is covered by mutateBytes). Issue 12
+ * adds schema-aware edits of structure: repeated attributes (a Constant's `value`, an If's
+ * branch), attribute names in another case, tensors in attributes of other ops, and
+ * counts (many tiny initializers, an expert stack with huge dims and small data).
  */
 import { ModelProto } from '../../src/load/onnx/schema.js';
 import { int, nastyInt, pick, type Mutation, type Rng } from './mutate.js';
@@ -30,6 +33,90 @@ function tensorsOf(model: Obj): Obj[] {
   return out;
 }
 
+/** Every node of the model (main graph, subgraphs, functions), to edit attributes. */
+function nodesOf(model: Obj): Obj[] {
+  const out: Obj[] = [];
+  const visitGraph = (g: Obj | undefined, depth: number) => {
+    if (!g || depth > 16) return;
+    for (const n of (g.node as Obj[]) ?? []) {
+      out.push(n);
+      for (const a of (n.attribute as Obj[]) ?? []) {
+        visitGraph(a.g, depth + 1);
+        for (const sub of (a.graphs as Obj[]) ?? []) visitGraph(sub, depth + 1);
+      }
+    }
+  };
+  visitGraph(model.graph, 0);
+  for (const f of (model.functions as Obj[]) ?? []) for (const n of (f.node as Obj[]) ?? []) out.push(n);
+  return out;
+}
+
+/** A name in another case: 'value' → 'Value', 'VALUE', 'vAlue' … */
+function recase(r: Rng, name: string): string {
+  const op = pick(r, ['upper', 'first', 'one']);
+  if (op === 'upper') return name.toUpperCase() === name ? name.toLowerCase() : name.toUpperCase();
+  if (op === 'first') return name.charAt(0).toUpperCase() + name.slice(1);
+  const i = int(r, 0, Math.max(0, name.length - 1));
+  const c = name.charAt(i);
+  return name.slice(0, i) + (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase()) + name.slice(i + 1);
+}
+
+/** Structure edits (issue 12): repeated or re-cased attributes, tensors in attributes, counts. */
+function mutateStructure(r: Rng, model: Obj, tensors: Obj[], kind: string): string {
+  const g = ((model.graph as Obj) ??= { node: [] });
+  const nodes = nodesOf(model);
+  const withAttrs = nodes.filter((n) => ((n.attribute as Obj[]) ?? []).length > 0);
+  const preferred = withAttrs.filter((n) => n.opType === 'Constant' || n.opType === 'If');
+  if (kind === 'repeat-attr' && withAttrs.length > 0) {
+    // Duplicate one attribute of a node (a Constant's value, an If's then_branch …), maybe altered.
+    const n = pick(r, preferred.length > 0 && r() < 0.7 ? preferred : withAttrs);
+    const attrs = n.attribute as Obj[];
+    const a = pick(r, attrs);
+    const copy: Obj = { ...a };
+    if (copy.t && r() < 0.5) copy.t = { ...copy.t, dims: [...((copy.t.dims as number[]) ?? []), 1] };
+    attrs.splice(pick(r, [0, attrs.length]), 0, copy);
+    return `onnx-repeat-attr-${n.opType}.${a.name}`;
+  }
+  if (kind === 'case-attr' && withAttrs.length > 0) {
+    const n = pick(r, preferred.length > 0 && r() < 0.7 ? preferred : withAttrs);
+    const a = pick(r, n.attribute as Obj[]);
+    const was = String(a.name ?? '');
+    const renamed = recase(r, was);
+    // Either renamed in place or added beside the original.
+    if (r() < 0.5) a.name = renamed;
+    else (n.attribute as Obj[]).push({ ...a, name: renamed });
+    return `onnx-case-attr-${n.opType}.${was}->${renamed}`;
+  }
+  if (kind === 'attr-tensor' && tensors.length > 0) {
+    // A tensor held by an attribute of some other op (or a new custom op), named or not.
+    const t: Obj = { ...pick(r, tensors) };
+    if (r() < 0.5) t.name = '';
+    const others = nodes.filter((n) => n.opType !== 'Constant');
+    const attrName = pick(r, ['value', 'Value', 'weight', 'W', 'then_branch', '']);
+    const a: Obj = r() < 0.5 ? { name: attrName, type: 4, t } : { name: attrName, type: 9, tensors: [t, { ...t }] };
+    if (others.length > 0 && r() < 0.7) ((pick(r, others).attribute as Obj[]) ??= []).push(a);
+    else
+      (g.node as Obj[]).push({ opType: pick(r, ['MyOp', 'ConstantOfShape', 'Relu']), output: ['fz'], attribute: [a] });
+    return `onnx-attr-tensor-${a.type === 4 ? 't' : 'tensors'}.${attrName}`;
+  }
+  if (kind === 'many-tensors') {
+    // Many tiny initializers: lists, tables and reports of that many rows.
+    const n = pick(r, [500, 2000, 5000]); // more can pass the fuzzer's 5 s case limit on a busy machine
+    const one = Buffer.from(new Float32Array([1]).buffer);
+    const inits = (g.initializer as Obj[]) ?? [];
+    for (let i = 0; i < n; i++) inits.push({ name: `fz.${i}`, dataType: 1, dims: [1], rawData: one });
+    g.initializer = inits;
+    return `onnx-many-tensors×${n}`;
+  }
+  // An expert stack with huge dims: FLOAT8 data of the right size, or small data that cannot match.
+  const stack = pick(r, [1000, 30_000, 140_000, 2 ** 20]);
+  const rows = pick(r, [1, 2, 17]);
+  const exact = stack <= 30_000 && r() < 0.6; // 140,000 layers would pass the 5 s case limit
+  const raw = Buffer.alloc(exact ? stack * rows * 17 : int(r, 0, 64), 0x38);
+  ((g.initializer as Obj[]) ??= []).push({ name: 'fz.experts', dataType: 17, dims: [stack, rows, 17], rawData: raw });
+  return `onnx-stack-${stack}x${rows}x17-${exact ? 'exact' : 'small'}`;
+}
+
 const ESCAPES = [
   '../outside.bin',
   '../../../../etc/passwd',
@@ -40,6 +127,8 @@ const ESCAPES = [
   'a\u0000b',
   'ext-data',
 ];
+
+const STRUCTURE_KINDS = ['repeat-attr', 'repeat-attr', 'case-attr', 'attr-tensor', 'many-tensors', 'stack'];
 
 export function mutateOnnx(r: Rng, input: Uint8Array): Mutation {
   let model: Obj;
@@ -52,7 +141,18 @@ export function mutateOnnx(r: Rng, input: Uint8Array): Mutation {
   const kind =
     tensors.length === 0
       ? 'nest'
-      : pick(r, ['dims', 'dims', 'dtype', 'raw', 'typed', 'external', 'location', 'nest', 'duplicate']);
+      : pick(r, [
+          'dims',
+          'dims',
+          'dtype',
+          'raw',
+          'typed',
+          'external',
+          'location',
+          'nest',
+          'duplicate',
+          ...STRUCTURE_KINDS,
+        ]);
   let name = `onnx-${kind}`;
   const t = tensors.length > 0 ? pick(r, tensors) : undefined;
   if (t && kind === 'dims') {
@@ -92,6 +192,8 @@ export function mutateOnnx(r: Rng, input: Uint8Array): Mutation {
   } else if (t && kind === 'location') {
     t.dataLocation = pick(r, [0, 1, 2, -1]);
     name += `=${t.dataLocation}`;
+  } else if (STRUCTURE_KINDS.includes(kind)) {
+    name = mutateStructure(r, model, tensors, kind);
   } else if (kind === 'duplicate' && t) {
     // The same name twice with different shapes.
     const g = model.graph as Obj;

@@ -115,6 +115,60 @@ export function mutateBytes(r: Rng, input: Uint8Array, donors: readonly Uint8Arr
   }
 }
 
+/** The safetensors file of `header` (serialised by `json`) over `data`. */
+function encodeSt(json: string, data: Uint8Array): Uint8Array {
+  const bytes = Buffer.from(json, 'utf8');
+  const out = new Uint8Array(8 + bytes.length + data.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(bytes.length), true);
+  out.set(bytes, 8);
+  out.set(data, 8 + bytes.length);
+  return out;
+}
+
+/**
+ * Issue 12's structure edits: a key written twice in the header JSON (JSON.parse keeps the
+ * last: the first must not vanish silently), many tiny tensors, an expert stack with huge
+ * dims and F8 data of the right size or too little.
+ */
+function mutateStCounts(
+  r: Rng,
+  kind: 'repeat-key' | 'many' | 'stack',
+  header: Record<string, unknown>,
+  data: Uint8Array,
+): Mutation {
+  const names = Object.keys(header).filter((k) => k !== '__metadata__');
+  if (kind === 'repeat-key' && names.length > 0) {
+    const k = pick(r, names);
+    const entry = JSON.stringify(k) + ':' + JSON.stringify(header[k]);
+    const json = JSON.stringify(header);
+    // The entry again, first or last, with the same or other offsets.
+    const other = r() < 0.5 ? entry : entry.replace(/"data_offsets":\[(\d+),(\d+)\]/, '"data_offsets":[0,$2]');
+    const doubled = r() < 0.5 ? `{${other},${json.slice(1)}` : `${json.slice(0, -1)},${other}}`;
+    return { name: 'st-repeat-key', bytes: encodeSt(doubled, data) };
+  }
+  let end = data.length;
+  const extra: Uint8Array[] = [];
+  const h: Record<string, unknown> = { ...header };
+  if (kind === 'many' || names.length === 0) {
+    const n = pick(r, [500, 2000, 5000]); // more can pass the fuzzer's 5 s case limit on a busy machine
+    for (let i = 0; i < n; i++)
+      h[`fz.${i}`] = { dtype: 'F32', shape: [1], data_offsets: [end + 4 * i, end + 4 * i + 4] };
+    extra.push(new Uint8Array(Buffer.from(new Float32Array(n).fill(1).buffer)));
+    end += 4 * n;
+    const out = new Uint8Array(end);
+    out.set(data);
+    out.set(extra[0]!, data.length);
+    return { name: `st-many×${n}`, bytes: encodeSt(JSON.stringify(h), out) };
+  }
+  const stack = pick(r, [1000, 30_000, 140_000, 2 ** 20]);
+  const exact = stack <= 30_000 && r() < 0.6; // 140,000 layers would pass the 5 s case limit
+  const bytes = exact ? stack * 34 : int(r, 0, 64);
+  h['fz.experts'] = { dtype: 'F8_E4M3', shape: [stack, 2, 17], data_offsets: [end, end + bytes] };
+  const out = new Uint8Array(end + bytes).fill(0x38);
+  out.set(data);
+  return { name: `st-stack-${stack}x2x17-${exact ? 'exact' : 'small'}`, bytes: encodeSt(JSON.stringify(h), out) };
+}
+
 /** Edits of a safetensors header: the JSON a reader must not trust. */
 export function mutateSafetensors(r: Rng, input: Uint8Array): Mutation {
   if (input.length < 8) return { name: 'st-short', bytes: input };
@@ -131,8 +185,20 @@ export function mutateSafetensors(r: Rng, input: Uint8Array): Mutation {
   const names = Object.keys(header).filter(
     (k) => k !== '__metadata__' && typeof header[k] === 'object' && header[k] !== null && !Array.isArray(header[k]),
   );
-  const kind = pick(r, ['length', 'dtype', 'shape', 'offsets', 'entry', 'metadata', 'drop-data']);
+  const kind = pick(r, [
+    'length',
+    'dtype',
+    'shape',
+    'offsets',
+    'entry',
+    'metadata',
+    'drop-data',
+    'repeat-key',
+    'many',
+    'stack',
+  ]);
   let name = `st-${kind}`;
+  if (kind === 'repeat-key' || kind === 'many' || kind === 'stack') return mutateStCounts(r, kind, header, data);
   if (kind === 'length') {
     const out = new Uint8Array(input);
     const v = pick(r, [

@@ -19,8 +19,9 @@ export type { ModelFormatModule } from './format.js';
 
 /**
  * Every file format, in detection order: the first whose sniff matches opens the file.
- * safetensors comes first (its u64 length can look like anything), then the JSON index
- * (a '{' that is not a safetensors header), then ONNX's one-byte protobuf check.
+ * Each sniff checks structure (a plausible length and a JSON object for safetensors, the
+ * first ModelProto fields for ONNX), so that no file is taken for another format because
+ * one byte matches; the order only breaks ties between formats that could both match.
  * To add a format: one module exporting a ModelFormatModule, and one line here.
  */
 export const FORMATS: readonly ModelFormatModule[] = [safetensorsFormat, safetensorsIndexFormat, onnxFormat];

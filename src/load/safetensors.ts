@@ -14,6 +14,7 @@ import { FileSource } from './file.js';
 import { bytesPerElement, isWidenable, readWidened } from './dtype.js';
 import type { ModelFormatModule } from './format.js';
 import type { ModelFolder } from './paths.js';
+import { appendAll } from '../arrays.js';
 
 /** Header size cap: real headers are kilobytes to a few megabytes. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -255,7 +256,7 @@ export async function openShards(
         seen.set(e.name, shownAs);
       }
       const r = makeRefs(file, shownAs);
-      for (const ref of r.refs) refs.push(ref);
+      appendAll(refs, r.refs);
       nonWeights += r.nonWeights;
     }
     if (weightMap) {
@@ -282,15 +283,35 @@ export async function openShards(
   }
 }
 
+/** JSON whitespace (RFC 8259 §2). */
+const isJsonSpace = (b: number | undefined): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+
 /**
- * safetensors starts with a u64 little-endian header length and then the JSON header: '{'
- * at byte 8 is decisive; other JSON starts count only when the length fits the file.
+ * safetensors starts with a u64 little-endian header length and then the JSON header. The
+ * structure decides, not one byte (an ONNX file's producer_name can put '{' at byte 8): the
+ * length must be plausible (at least "{}", under the cap, inside the file) and the header
+ * must open a JSON object whose first token is a key or its end. A header that is other
+ * JSON (an array, a string) with a plausible length is still claimed, so that the reader
+ * says what is wrong with it.
  */
 function sniff(head: Uint8Array, _path: string, size: number): boolean {
   if (head.length < 9) return false;
-  const headerLength = new DataView(head.buffer, head.byteOffset, head.byteLength).getBigUint64(0, true);
-  const jsonStart = head[8] === 0x7b || head[8] === 0x5b || head[8] === 0x20 || head[8] === 0x22;
-  return head[8] === 0x7b || (jsonStart && headerLength <= BigInt(size - 8));
+  const length = new DataView(head.buffer, head.byteOffset, head.byteLength).getBigUint64(0, true);
+  if (length < 2n || length > BigInt(MAX_HEADER_BYTES) || length > BigInt(size - 8)) return false;
+  const first = head[8];
+  if (first === 0x5b || first === 0x22) return true; // '[' or '"': JSON, but not an object
+  let i = 9;
+  if (first !== 0x7b) {
+    // Leading whitespace before the '{'.
+    if (!isJsonSpace(first)) return false;
+    while (i < head.length && isJsonSpace(head[i])) i++;
+    if (i === head.length) return true;
+    if (head[i] !== 0x7b) return head[i] === 0x5b || head[i] === 0x22;
+    i++;
+  }
+  const end = Math.min(head.length, 8 + Number(length));
+  while (i < end && isJsonSpace(head[i])) i++;
+  return i === end || head[i] === 0x22 || head[i] === 0x7d; // '"' opens a key, '}' closes an empty object
 }
 
 export const safetensorsFormat: ModelFormatModule = {

@@ -5,6 +5,7 @@ import { formatNumber } from './format.js';
 import { printable } from '../errors.js';
 import { code, text } from './markdown.js';
 import { describeFailure, failureCount } from './gate-text.js';
+import { appendAll, maxOf } from '../arrays.js';
 
 export const COMPARE_FORMATS = ['table', 'json', 'markdown'] as const;
 export type CompareFormat = (typeof COMPARE_FORMATS)[number];
@@ -81,7 +82,14 @@ export function renderCompareTable(report: CompareReport, options: { color: bool
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const rows = report.layers.map((l) => cells(l).map((s, i) => (i === 0 ? printable(s, 120) : s)));
   const right = new Set([3, 4, 5, 6, 7]);
-  const widths = HEAD.map((h, i) => (i === HEAD.length - 1 ? 0 : Math.max(h.length, ...rows.map((r) => r[i]!.length))));
+  const widths = HEAD.map((h, i) =>
+    i === HEAD.length - 1
+      ? 0
+      : maxOf(
+          rows.map((r) => r[i]!.length),
+          h.length,
+        ),
+  );
   const line = (r: string[]) =>
     r
       .map((s, i) => (right.has(i) ? s.padStart(widths[i]!) : s.padEnd(widths[i]!)))
@@ -96,10 +104,10 @@ export function renderCompareTable(report: CompareReport, options: { color: bool
   if (report.gate) {
     if (report.gate.passed) out.push(c.green('no regression'));
     else
-      out.push(
+      appendAll(out, [
         c.red.bold(`regressions: ${failureCount(report.gate)}`),
         ...report.gate.failures.map((f) => c.red(`  ${printable(describeFailure(f), 1000)}`)),
-      );
+      ]);
   }
   return out.join('\n') + '\n';
 }

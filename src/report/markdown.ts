@@ -8,6 +8,7 @@ import type { AnalysisReport, GateResult } from '../schema/index.js';
 import { formatNumber, formatShape } from './format.js';
 import { failureCount, formatValue } from './gate-text.js';
 import { printable } from '../errors.js';
+import { appendAll, maxOf } from '../arrays.js';
 
 export function renderMarkdown(report: AnalysisReport): string {
   const multiModel = report.models.length > 1;
@@ -78,7 +79,7 @@ export function renderMarkdown(report: AnalysisReport): string {
     out.push('', '</details>', '');
   }
 
-  if (report.gate) out.push(...gateSection(report.gate, multiModel));
+  if (report.gate) appendAll(out, gateSection(report.gate, multiModel));
   return out.join('\n').replace(/\n+$/, '') + '\n';
 }
 
@@ -125,7 +126,10 @@ export function text(s: string): string {
 /** A code span holding `s` verbatim (in a table cell, pipes still need escaping: GFM spec). */
 export function code(s: string): string {
   const clean = printable(s, 2000).replace(/\|/g, '\\|');
-  const longest = Math.max(0, ...(clean.match(/`+/g) ?? []).map((m) => m.length));
+  const longest = maxOf(
+    (clean.match(/`+/g) ?? []).map((m) => m.length),
+    0,
+  );
   const fence = '`'.repeat(longest + 1);
   const pad = clean.startsWith('`') || clean.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${clean}${pad}${fence}`;

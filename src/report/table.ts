@@ -10,6 +10,7 @@ import { printable } from '../errors.js';
 import { PHASE_PALETTE } from './palette.js';
 import { sparkHistogram, type TerminalStyle } from './terminal-histogram.js';
 import { describeFailure, failureCount } from './gate-text.js';
+import { appendAll, maxOf } from '../arrays.js';
 
 export interface TableOptions {
   readonly color: boolean;
@@ -114,7 +115,12 @@ export function renderTable(report: AnalysisReport, options: TableOptions): stri
   const rows = report.layers.map((l) => columns.map((col) => col.cell(l)));
   // The last column (phase / skip reason) is not padded, so long reasons do not widen the table.
   const widths = columns.map((col, i) =>
-    i === columns.length - 1 ? 0 : Math.max(col.title.length, ...rows.map((r) => r[i]!.length)),
+    i === columns.length - 1
+      ? 0
+      : maxOf(
+          rows.map((r) => r[i]!.length),
+          col.title.length,
+        ),
   );
   const pad = (s: string, i: number) => (columns[i]!.align === 'right' ? s.padStart(widths[i]!) : s.padEnd(widths[i]!));
   const out: string[] = [];
@@ -138,12 +144,12 @@ export function renderTable(report: AnalysisReport, options: TableOptions): stri
       for (const line of explainExtras(layer)) out.push(c.dim(`    ↳ ${line}`));
     }
     if (options.plot && layer.eigenvalues)
-      out.push(...sparkHistogram(layer, layer.eigenvalues, { style: terminalStyle(options.color) }));
+      appendAll(out, sparkHistogram(layer, layer.eigenvalues, { style: terminalStyle(options.color) }));
   });
   out.push('');
   for (const m of report.models) if ('error' in m) out.push(c.red(`unreadable: ${printable(m.error, 1000)}`));
-  out.push(...summaryLines(report, c));
-  if (report.gate) out.push(...gateLines(report, c));
+  appendAll(out, summaryLines(report, c));
+  if (report.gate) appendAll(out, gateLines(report, c));
   return out.join('\n') + '\n';
 }
 

@@ -13,6 +13,7 @@ import { logBins, positiveRange } from './esd-bins.js';
 import { formatNumber, formatShape } from './format.js';
 import { printable } from '../errors.js';
 import { powerOfTen } from './svg/format.js';
+import { appendAll, maxOf } from '../arrays.js';
 
 export interface TerminalStyle {
   phase(name: PhaseName, s: string): string;
@@ -130,7 +131,7 @@ export function sparkHistogram(layer: AnalyzedLayer, evals: ArrayLike<number>, o
   const pad = ' '.repeat(options.indent ?? 4);
   const c = columns(evals, width);
   if (c === undefined) return [`${pad}${style.dim('(no positive eigenvalues)')}`];
-  const max = Math.max(...c.counts);
+  const max = maxOf(c.counts);
   const inTail = tailTest(layer, c);
   let bars = '';
   let run = '';
@@ -151,7 +152,10 @@ export function sparkHistogram(layer: AnalyzedLayer, evals: ArrayLike<number>, o
   const zeros = c.hidden > 0 ? style.dim(`  +${c.hidden} ≈ 0`) : '';
   const lines = [`${pad}${style.dim(left)} ${bars} ${style.dim(formatNumber(c.hi, 2))}${zeros}`];
   const marks = markers(layer, c);
-  lines.push(...markerLines(marks, pad.length + left.length + 1).map((l) => style.dim(l)));
+  appendAll(
+    lines,
+    markerLines(marks, pad.length + left.length + 1).map((l) => style.dim(l)),
+  );
   return lines;
 }
 
@@ -198,7 +202,7 @@ export function fullHistogram(layer: AnalyzedLayer, evals: ArrayLike<number>, op
     out.push('(no positive eigenvalues to plot)');
     return out;
   }
-  const max = Math.max(...c.counts);
+  const max = maxOf(c.counts);
   const heights = c.counts.map((n) => eighths(n, max, rows));
   out.push(style.dim('eigenvalues per bin'));
   const inTail = tailTest(layer, c);
@@ -242,7 +246,7 @@ export function fullHistogram(layer: AnalyzedLayer, evals: ArrayLike<number>, op
   out.push(style.dim(`${'0'.padStart(gutter - 1)}└${axis.join('')}`));
   out.push(style.dim(`${' '.repeat(gutter)}${labels.join('').trimEnd()}`));
   const marks = markers(layer, c);
-  out.push(...markerLines(marks, gutter));
+  appendAll(out, markerLines(marks, gutter));
   const bins = Math.min(plotWidth, Math.max(10, Math.round(2 * Math.sqrt(evals.length - c.hidden))));
   const notes = [`λ on a log axis, ${bins} bins`];
   if (pl.status === 'ok') notes.push('the fitted tail (λ ≥ xmin) in the phase colour');

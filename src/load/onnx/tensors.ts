@@ -5,11 +5,18 @@
  *
  * Tensors live in (onnx.proto, IR spec "Graphs", "Names Within a Graph"):
  *   graph initializers and sparse_initializers; Constant nodes (attribute `value`, named
- *   by the node's output); subgraphs held in node attributes (If then/else_branch, Loop
- *   and Scan body: `g`, `graphs`), recursively; FunctionProto bodies; training graphs.
+ *   by the node's output); tensors held by other attributes (ConstantOfShape's `value`,
+ *   custom ops, function attribute defaults: listed under the tensor's or the attribute's
+ *   name); subgraphs held in node attributes (If then/else_branch, Loop and Scan body:
+ *   `g`, `graphs`), recursively; FunctionProto bodies; training graphs.
+ * Every TensorProto reached is listed or the file is refused, never dropped: attribute
+ * names must be unique in a node (IR spec, "Nodes"), so a repeated one (two `value`s of a
+ * Constant, two `then_branch`es) is refused rather than one of them silently winning, and a
+ * Constant must have exactly one of its attributes (operator spec, Constant).
  * Names are resolved with lexical scoping: a subgraph sees the names of enclosing graphs
  * defined before the node that holds it, and its own definitions shadow them.
  */
+import { FormatError } from '../../errors.js';
 import { ELEMENT_TYPES } from './schema.js';
 import { toSafeInt } from './decode.js';
 import type { Use } from './uses.js';
@@ -55,7 +62,7 @@ export interface FoundTensor {
 export interface Discovery {
   /** In discovery order; callers sort by file position. */
   readonly tensors: FoundTensor[];
-  /** Tensors that are never candidate weights: tensor attributes of other ops, scalar Constant forms. */
+  /** Values that are not TensorProtos: scalar and list Constant forms (value_float, value_ints …). */
   readonly otherTensors: number;
   readonly hasGraph: boolean;
 }
@@ -102,11 +109,28 @@ const strs = (v: unknown): string[] => (Array.isArray(v) ? (v as unknown[]).map(
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const list = (m: WalkedMessage, field: string): readonly WalkedMessage[] => m.children.get(field) ?? [];
 
-function attributes(node: WalkedMessage): Map<string, WalkedMessage> {
+/** A node's attributes by name; a name given twice is refused (the IR allows one of each). */
+function attributes(node: WalkedMessage, nodeWhat: () => string): Map<string, WalkedMessage> {
   const out = new Map<string, WalkedMessage>();
-  for (const a of list(node, 'attribute')) out.set(str(a.fields.name), a);
+  for (const a of list(node, 'attribute')) {
+    const name = str(a.fields.name);
+    if (out.has(name)) throw new FormatError(`${nodeWhat()} has two attributes named '${name}'`);
+    out.set(name, a);
+  }
   return out;
 }
+
+/** The forms a Constant's one attribute may take (ONNX operator spec, Constant, opset 13+). */
+const CONSTANT_ATTRIBUTES = new Set([
+  'value',
+  'sparse_value',
+  'value_float',
+  'value_floats',
+  'value_int',
+  'value_ints',
+  'value_string',
+  'value_strings',
+]);
 
 /** An INT attribute's value, or undefined when absent or not an integer. */
 function intAttr(attrs: Map<string, WalkedMessage>, name: string, what: string): number | undefined {
@@ -166,29 +190,21 @@ export function discover(model: WalkedMessage): Discovery {
     const op = str(node.fields.op_type);
     const inputs = strs(node.fields.input);
     const outputs = strs(node.fields.output);
-    const attrs = attributes(node);
-    const nodeWhat = `node '${str(node.fields.name) || op}'`;
+    const nodeLabel = str(node.fields.name) || op;
+    const nodeWhat = `node '${nodeLabel}'`;
+    const attrs = attributes(node, () => nodeWhat);
 
     if (op === 'Constant') {
-      const out = outputs[0] ?? '';
-      let defined: Value = OPAQUE;
-      for (const [aname, a] of attrs) {
-        const t = list(a, 't')[0];
-        const sp = list(a, 'sparse_tensor')[0];
-        if (aname === 'value' && t !== undefined) defined = { tensor: add(t, out, false), via: [] };
-        else if (aname === 'sparse_value' && sp !== undefined) defined = { tensor: add(sp, out, true), via: [] };
-        else otherTensors++; // value_float(s), value_int(s), value_string(s): scalars and short lists
-      }
-      scope.define(out, defined);
+      visitConstant(nodeLabel, nodeWhat, attrs, outputs[0] ?? '', scope);
       return;
     }
 
-    // Tensors held by other ops' attributes (ConstantOfShape's fill value …) are not
-    // weights; subgraphs are walked with the current scope as their parent.
-    for (const a of attrs.values()) {
-      otherTensors += list(a, 't').length + list(a, 'tensors').length;
-      otherTensors += list(a, 'sparse_tensor').length + list(a, 'sparse_tensors').length;
-      for (const g of [...list(a, 'g'), ...list(a, 'graphs')]) visitGraph(g, scope);
+    // Tensors held by other ops' attributes (ConstantOfShape's fill value, custom ops) are
+    // listed under their own name; subgraphs are walked with the current scope as their parent.
+    for (const [aname, a] of attrs) {
+      listAttributeTensors(a, `${nodeLabel}.${aname}`);
+      for (const g of list(a, 'g')) visitGraph(g, scope);
+      for (const g of list(a, 'graphs')) visitGraph(g, scope);
     }
 
     const resolved = inputs.map((n) => (n === '' ? undefined : scope.lookup(n)));
@@ -210,6 +226,48 @@ export function discover(model: WalkedMessage): Discovery {
         scope.define(out, { tensor: first.tensor, via: [...first.via, op] });
       } else scope.define(out, OPAQUE);
     }
+  };
+
+  /**
+   * Lists the TensorProtos an attribute holds (except `skip`, a Constant's own value), each
+   * under its own name or, unnamed, the attribute's (`node.attr`, `node.attr[i]` in lists).
+   */
+  const listAttributeTensors = (a: WalkedMessage, label: string, skip?: WalkedMessage): void => {
+    const named = (t: WalkedMessage, sparse: boolean, suffix: string): string =>
+      (sparse ? sparseName(t) : str(t.fields.name)) || `${label}${suffix}`;
+    for (const t of list(a, 't')) if (t !== skip) add(t, named(t, false, ''), false);
+    for (const sp of list(a, 'sparse_tensor')) if (sp !== skip) add(sp, named(sp, true, ''), true);
+    list(a, 'tensors').forEach((t, i) => add(t, named(t, false, `[${i}]`), false));
+    list(a, 'sparse_tensors').forEach((sp, i) => add(sp, named(sp, true, `[${i}]`), true));
+  };
+
+  /** A Constant: exactly one attribute; its tensor, if any, is named by the node's output. */
+  const visitConstant = (
+    nodeLabel: string,
+    nodeWhat: string,
+    attrs: Map<string, WalkedMessage>,
+    out: string,
+    scope: Scope,
+  ): void => {
+    const names = [...attrs.keys()];
+    if (names.length !== 1 || !CONSTANT_ATTRIBUTES.has(names[0]!)) {
+      const has = names.length === 0 ? 'no attribute' : `attributes ${names.map((n) => `'${n}'`).join(', ')}`;
+      throw new FormatError(
+        `Constant ${nodeWhat} has ${has}; a Constant has exactly one of value, sparse_value, value_*`,
+      );
+    }
+    const [aname, a] = [names[0]!, attrs.get(names[0]!)!];
+    const t = list(a, aname === 'value' ? 't' : 'sparse_tensor')[0];
+    let defined: Value = OPAQUE;
+    if (aname === 'value' || aname === 'sparse_value') {
+      if (t === undefined) throw new FormatError(`Constant ${nodeWhat}: attribute '${aname}' holds no tensor`);
+      defined = { tensor: add(t, out, aname === 'sparse_value'), via: [] };
+    } else otherTensors++; // value_float(s), value_int(s), value_string(s): scalars and short lists
+    // Anything else the attribute carries (a stray tensor list, a subgraph) is listed too.
+    listAttributeTensors(a, `${nodeLabel}.${aname}`, t);
+    for (const g of list(a, 'g')) visitGraph(g, scope);
+    for (const g of list(a, 'graphs')) visitGraph(g, scope);
+    scope.define(out, defined);
   };
 
   /** Direct tensor behind a quantization parameter (through Identity only). */
@@ -316,8 +374,10 @@ export function discover(model: WalkedMessage): Discovery {
   for (const fn of list(model, 'functions')) {
     const scope = new Scope();
     for (const name of strs(fn.fields.input)) scope.define(name, OPAQUE);
+    // Attribute defaults of the function: listed like other attribute tensors.
     for (const a of list(fn, 'attribute_proto')) {
-      otherTensors += list(a, 't').length + list(a, 'tensors').length;
+      listAttributeTensors(a, `${str(fn.fields.name)}.${str(a.fields.name)}`);
+      for (const g of [...list(a, 'g'), ...list(a, 'graphs')]) visitGraph(g, undefined);
     }
     visitNodes(list(fn, 'node'), scope);
   }

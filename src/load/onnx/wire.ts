@@ -22,7 +22,7 @@ import type { FormatError } from '../../errors.js';
 import type { FileSource } from '../file.js';
 import { Ctx, WINDOW_BYTES, Window } from './context.js';
 import { MAX_DEPTH, allowed, decodeGathered, validateMessage, varintEnd, varintValue, wireName } from './protobuf.js';
-import { TENSOR_DATA_FIELDS, TensorProto, UNUSED_FIELDS, WALKED_TYPES, WIRE } from './schema.js';
+import { SparseTensorProto, TENSOR_DATA_FIELDS, TensorProto, UNUSED_FIELDS, WALKED_TYPES, WIRE } from './schema.js';
 
 export { MAX_DEPTH, readVarint, varintEnd } from './protobuf.js';
 /** Cap on the small fields gathered from one walked message (names, attributes, shapes). */
@@ -93,6 +93,8 @@ async function walk(
   }
 }
 
+/** Messages that stand for a tensor even when empty. */
+const TENSOR_TYPES: ReadonlySet<protobuf.Type> = new Set([TensorProto, SparseTensorProto]);
 const EMPTY_CHILDREN: ReadonlyMap<string, readonly WalkedMessage[]> = new Map();
 const EMPTY_DATA: ReadonlyMap<string, DataField> = new Map();
 const EMPTY_FIELDS: Record<string, unknown> = Object.freeze({});
@@ -193,6 +195,10 @@ class MessageWalk {
           this.seenSingular.add(fieldNo);
         }
         this.pos = payloadEnd;
+        // An empty entry of a repeated field (a node, attribute, graph with no fields) says
+        // nothing and is not kept: ten million of them in 20 MB would otherwise cost
+        // gigabytes (issue 12). Empty tensors are kept, to be refused with their reason.
+        if (payloadEnd === payloadStart && field.repeated && !TENSOR_TYPES.has(field.resolvedType)) continue;
         if (!w.covers(tagPos, payloadEnd)) {
           this.flush();
           ctx.keepName();

@@ -12,6 +12,7 @@ import { LEGEND_ROW, legendBelow, type LegendEntry } from '../svg/legend.js';
 import { num } from '../svg/path.js';
 import { linearScale, niceStep } from '../svg/scale.js';
 import type { Figure } from './figure.js';
+import { maxOf } from '../../arrays.js';
 
 /** α above this is drawn in one overflow bin at the right end. */
 export const ALPHA_AXIS_MAX = 20;
@@ -37,7 +38,18 @@ export function alphaHistogram(layers: readonly LayerResult[]): Figure {
     else noFit++;
   }
   const notes = noFit > 0 ? [`${noFit} analysed layer${noFit === 1 ? '' : 's'} without a power-law fit not shown`] : [];
-  const top = Math.min(ALPHA_AXIS_MAX, Math.max(8, Math.ceil(Math.max(1, ...points.map((p) => p.alpha)))));
+  const top = Math.min(
+    ALPHA_AXIS_MAX,
+    Math.max(
+      8,
+      Math.ceil(
+        maxOf(
+          points.map((p) => p.alpha),
+          1,
+        ),
+      ),
+    ),
+  );
   const width = top <= 10 ? 0.25 : 0.5;
   const binsN = Math.round((top - 1) / width);
   const overflow = points.some((p) => p.alpha > top);
@@ -48,7 +60,10 @@ export function alphaHistogram(layers: readonly LayerResult[]): Figure {
     const m = stacks[k]!;
     m.set(p.phase, (m.get(p.phase) ?? 0) + 1);
   }
-  const maxCount = Math.max(1, ...stacks.map((m) => [...m.values()].reduce((a, b) => a + b, 0)));
+  const maxCount = maxOf(
+    stacks.map((m) => [...m.values()].reduce((a, b) => a + b, 0)),
+    1,
+  );
   const x = linearScale([1, xHi], [area.x0, area.x1], xHi <= 12 ? 11 : 10);
   // Integer counts: never a tick at 0.5 layers.
   const yTop = Math.ceil((maxCount * 1.25) / Math.max(1, niceStep(maxCount, 4))) * Math.max(1, niceStep(maxCount, 4));

@@ -14,6 +14,7 @@ import { LEGEND_ROW, legendBelow, type LegendEntry } from '../svg/legend.js';
 import { barsPath, polylinePath } from '../svg/path.js';
 import { vline, type Figure } from './figure.js';
 import { logScale } from '../svg/scale.js';
+import { maxOf, minOf } from '../../arrays.js';
 
 /** Both ESD plots: the same size, with room for a legend of up to three rows under the axis. */
 export const ESD_PLOT_SPEC = {
@@ -46,8 +47,8 @@ export function logLogEsdPlot(layer: AnalyzedLayer, evals: ArrayLike<number>): F
     pl.status === 'ok' ? share * ((pl.alpha - 1) / pl.xmin) * (x / pl.xmin) ** -pl.alpha : NaN;
 
   const positive = dens.filter((d) => d > 0);
-  let yLo = Math.min(...positive);
-  let yHi = Math.max(...positive);
+  let yLo = minOf(positive);
+  let yHi = maxOf(positive);
   if (pl.status === 'ok') {
     for (const v of [plAt(pl.xmin), plAt(pl.xmax)]) {
       if (v > 0 && Number.isFinite(v)) {
