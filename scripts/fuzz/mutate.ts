@@ -169,6 +169,20 @@ function mutateStCounts(
   return { name: `st-stack-${stack}x2x17-${exact ? 'exact' : 'small'}`, bytes: encodeSt(JSON.stringify(h), out) };
 }
 
+/** Tensor names that try to drive a terminal, spoof text, or start a GitHub workflow command. */
+export const HOSTILE_NAMES = [
+  '::stop-commands::fz',
+  '::error title=fz::owned',
+  '  ::warning::fz',
+  '##[error]fz',
+  '\x1b]0;title\x07\x1b[2J',
+  'cr\rlf\n',
+  'bidi\u202eevil\u2066\u200b',
+  '\ufeff\u00ad\u061c',
+  '=cmd|x',
+  '%0A::error::fz',
+];
+
 /** Edits of a safetensors header: the JSON a reader must not trust. */
 export function mutateSafetensors(r: Rng, input: Uint8Array): Mutation {
   if (input.length < 8) return { name: 'st-short', bytes: input };
@@ -196,8 +210,18 @@ export function mutateSafetensors(r: Rng, input: Uint8Array): Mutation {
     'repeat-key',
     'many',
     'stack',
+    'hostile-name',
   ]);
   let name = `st-${kind}`;
+  if (kind === 'hostile-name' && names.length > 0) {
+    // Model text is hostile in every output: a tensor renamed to a terminal escape, a bidi
+    // override or a GitHub workflow command (run.ts renders such cases as text, not JSON).
+    const old = pick(r, names);
+    const entry = header[old]!;
+    delete header[old];
+    header[`${pick(r, HOSTILE_NAMES)}${r() < 0.5 ? '' : old}`] = entry;
+    return { name, bytes: encodeSt(JSON.stringify(header), data) };
+  }
   if (kind === 'repeat-key' || kind === 'many' || kind === 'stack') return mutateStCounts(r, kind, header, data);
   if (kind === 'length') {
     const out = new Uint8Array(input);

@@ -2,11 +2,24 @@
  * The fuzzer (issue 3): mutates the generated fixtures of every format with a seeded PRNG
  * and runs the CLI on each mutant, asserting the contract for bad input:
  *   exit code 0 or 2; on 2, exactly one line on stderr naming the file, nothing on stdout;
- *   on 0, valid JSON; never a stack trace or an internal error; < 5 s and < 512 MB per case.
+ *   on 0, valid JSON (or, for the text formats, no raw control/bidi characters and no line
+ *   that starts a GitHub workflow command); never a stack trace or an internal error;
+ *   < 5 s and < 512 MB per case. Some cases put a special file (FIFO, directory, symlink out)
+ *   where the model names a regular one.
  *   npm run fuzz -- --cases 100000 [--seed 1] [--workers 2]
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,18 +147,39 @@ export interface FuzzSummary {
   readonly byTarget: Record<string, number>;
 }
 
+/** Output formats a case may be rendered in: JSON mostly, the text reporters for injection. */
+const TEXT_FORMATS = ['table', 'github', 'markdown', 'csv'] as const;
+
+/**
+ * A special file where the model names a regular one (issue 12): a FIFO (opening it would
+ * block), a directory, a symlink out of the model's folder, or /dev/zero behind a symlink.
+ */
+function makeSpecial(r: Rng, path: string): string {
+  rmSync(path, { force: true });
+  const kind = pick(r, ['fifo', 'directory', 'symlink-out', 'dev-zero'] as const);
+  if (kind === 'fifo') execFileSync('mkfifo', [path]);
+  else if (kind === 'directory') mkdirSync(path);
+  else symlinkSync(kind === 'dev-zero' ? '/dev/zero' : '/etc/hostname', path);
+  return `special-${kind}`;
+}
+
 /** Builds case `id`: copies the target's folder into `caseDir` and damages one file in it. */
 function buildCase(
   id: number,
   seed: number,
   caseDir: string,
   donors: Uint8Array[],
-): { target: Target; entry: string; mutations: string } {
+): { target: Target; entry: string; mutations: string; format: 'json' | (typeof TEXT_FORMATS)[number] } {
   const r = rng((seed * 1_000_003 + id) >>> 0);
   const target = pick(r, TARGETS);
   rmSync(caseDir, { recursive: true, force: true });
   cpSync(join(GENERATED, target.dir), caseDir, { recursive: true });
+  const format = r() < 0.15 ? pick(r, TEXT_FORMATS) : 'json';
   const file = pick(r, target.files);
+  if (r() < 0.02) {
+    const what = makeSpecial(r, join(caseDir, file.path));
+    return { target, entry: join(caseDir, target.entry), mutations: `${file.path}: ${what}`, format };
+  }
   let bytes: Uint8Array = readFileSync(join(caseDir, file.path));
   const steps: string[] = [];
   const rounds = int(r, 1, 3);
@@ -156,7 +190,21 @@ function buildCase(
     steps.push(m.name);
   }
   writeFileSync(join(caseDir, file.path), bytes);
-  return { target, entry: join(caseDir, target.entry), mutations: `${file.path}: ${steps.join(' → ')}` };
+  return { target, entry: join(caseDir, target.entry), mutations: `${file.path}: ${steps.join(' → ')}`, format };
+}
+
+/** Characters no text output may carry raw (LF ends lines; model text shows them escaped). */
+const UNSEEN_RAW =
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/u;
+/** The workflow commands rmt-analyze itself writes with --format github. */
+const OWN_COMMANDS =
+  /^(::group::rmt-analyze: |::endgroup::$|::error title=rmt-analyze gate%3A |::notice title=rmt-analyze::)/;
+
+/** A text report that lets model text drive a terminal or a GitHub Actions log; undefined if none. */
+export function injectionProblem(text: string): string | undefined {
+  if (UNSEEN_RAW.test(text)) return 'raw control, bidi or invisible character in a text output';
+  const line = text.split('\n').find((l) => /^\s*(::|##\[)/u.test(l) && !OWN_COMMANDS.test(l));
+  return line === undefined ? undefined : `a line starts a workflow command: ${JSON.stringify(line.slice(0, 80))}`;
 }
 
 /** Checks one case's outcome against the bad-input contract; returns the problem or undefined. */
@@ -165,6 +213,7 @@ export function checkOutcome(
   stdout: string,
   stderr: string,
   caseDir: string,
+  format: 'json' | (typeof TEXT_FORMATS)[number] = 'json',
 ): string | undefined {
   if (code === 'threw') return 'main() threw';
   if (code !== 0 && code !== 2) return `exit code ${code}`;
@@ -178,6 +227,7 @@ export function checkOutcome(
     if (!lines[0]!.includes(caseDir)) return 'error does not name the file';
     return undefined;
   }
+  if (format !== 'json') return injectionProblem(stdout) ?? injectionProblem(stderr);
   try {
     const doc = JSON.parse(stdout) as { schemaVersion?: unknown };
     if (doc.schemaVersion !== 1) return 'JSON without schemaVersion 1';
@@ -268,12 +318,12 @@ export async function runFuzz(opts: {
           if (id >= opts.cases) return;
           const built = buildCase(id, opts.seed, caseDir, donors);
           byTarget[built.target.label] = (byTarget[built.target.label] ?? 0) + 1;
-          const res = await w.run(id, [built.entry, '--json']);
+          const res = await w.run(id, [built.entry, '--format', built.format, '--explain']);
           maxMs = Math.max(maxMs, res.ms);
           maxRssMB = Math.max(maxRssMB, res.maxRssMB);
           let problem: string | undefined;
           if (res.code === 'timeout') problem = `no answer within ${CASE_TIMEOUT_MS} ms`;
-          else problem = checkOutcome(res.code, res.stdout, res.stderr, caseDir);
+          else problem = checkOutcome(res.code, res.stdout, res.stderr, caseDir, built.format);
           if (problem === undefined && res.maxRssMB > MAX_RSS_MB) problem = `peak RSS ${res.maxRssMB.toFixed(0)} MB`;
           if (res.code === 0) exit0++;
           if (res.code === 2) exit2++;
@@ -281,7 +331,7 @@ export async function runFuzz(opts: {
             failures.push({
               id,
               target: built.target.label,
-              mutations: built.mutations,
+              mutations: `${built.mutations} (--format ${built.format})`,
               code: res.code,
               ms: res.ms,
               problem,

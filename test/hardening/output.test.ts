@@ -20,6 +20,7 @@ import { runCliAsync } from '../cli-async.js';
 import { CLI, REFERENCE, ROOT } from '../helpers.js';
 import { progressLine } from '../../src/commands/progress.js';
 import type { AnalysisReport } from '../../src/index.js';
+import { injectionProblem } from '../../scripts/fuzz/run.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rmt-output-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -117,6 +118,14 @@ describe('6. hostile tensor names in every output', () => {
     const r = await runCliAsync([hostile, '--format', 'csv']);
     expect(r.stdout).toContain(`'=HYPERLINK(""http://x"")`);
     expect(r.stdout.split('\n').some((l) => /,=/.test(l))).toBe(false);
+  });
+
+  it('the fuzzer’s injection check (run on text-format cases) catches what these tests forbid', () => {
+    expect(injectionProblem('layer  α\n  ::error::x  1.2\n')).toMatch(/workflow command/);
+    expect(injectionProblem('##[group]x\n')).toMatch(/workflow command/);
+    expect(injectionProblem('a \x1b[2J b\n')).toMatch(/raw control/);
+    expect(injectionProblem('a \u202e b\n')).toMatch(/raw control/);
+    expect(injectionProblem('::group::rmt-analyze: m (1 layers)\n\\x3a:error::x\n::endgroup::\n')).toBeUndefined();
   });
 
   it('the progress bar shows names escaped', () => {
