@@ -5,46 +5,28 @@
  * through the built CLI in a worker process that reports its peak RSS
  * (scripts/fuzz/worker.mjs).
  */
-import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { encodeSafetensors } from '../scripts/fixtures/safetensors-writer.js';
 import { DT, f32 as f32Bytes, graph, model, node, tensor } from '../scripts/fixtures/onnx.js';
-import { CLI, ROOT } from './helpers.js';
+import { CLI } from './helpers.js';
+import { cliWorker } from './cli-worker.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rmt-hostile-'));
 chmodSync(tmp, 0o755); // so that the permission case is denied by the file's mode, not the folder's
-let worker: ChildProcess;
-beforeAll(async () => {
-  worker = fork(join(ROOT, 'scripts', 'fuzz', 'worker.mjs'), [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
-  await new Promise((resolve) => worker.once('message', resolve));
-});
+const run = cliWorker();
 afterAll(() => {
-  worker.kill();
   rmSync(tmp, { recursive: true, force: true });
 });
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-  maxRssMB: number;
-}
 let nextId = 0;
-function run(args: string[]): Promise<Outcome> {
-  const id = nextId++;
-  return new Promise((resolve) => {
-    worker.once('message', (m) => resolve(m as Outcome));
-    worker.send({ id, args });
-  });
-}
 
 /** Writes `bytes` to a fresh folder and returns the file's path. */
 function put(name: string, bytes: Uint8Array | string): string {
-  const dir = join(tmp, `case-${nextId}-${Math.random().toString(36).slice(2)}`);
+  const dir = join(tmp, `case-${nextId++}-${Math.random().toString(36).slice(2)}`);
   mkdirSync(dir, { recursive: true });
   const p = join(dir, name);
   writeFileSync(p, bytes);

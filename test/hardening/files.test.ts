@@ -7,45 +7,27 @@
  * 60 s guard; no timing assertion). Cases run through the built CLI in a worker process
  * that reports its peak RSS (scripts/fuzz/worker.mjs), as in test/hostile.test.ts.
  */
-import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { encodeSafetensors, type StTensor } from '../../scripts/fixtures/safetensors-writer.js';
 import { DT, f32, graph, model, node, tensor } from '../../scripts/fixtures/onnx.js';
 import { mapBounded } from '../../src/load/bounded.js';
 import { openOnnx } from '../../src/load/onnx/index.js';
 import { trustRoot } from '../../src/load/paths.js';
-import { CLI, ROOT } from '../helpers.js';
+import { CLI } from '../helpers.js';
+import { cliWorker } from '../cli-worker.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rmt-files-'));
-let worker: ChildProcess;
-beforeAll(async () => {
-  worker = fork(join(ROOT, 'scripts', 'fuzz', 'worker.mjs'), [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
-  await new Promise((resolve) => worker.once('message', resolve));
-});
+const run = cliWorker();
 afterAll(() => {
-  worker.kill();
   rmSync(tmp, { recursive: true, force: true });
 });
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-  maxRssMB: number;
-}
 let nextId = 0;
-function run(args: string[]): Promise<Outcome> {
-  const id = nextId++;
-  return new Promise((resolve) => {
-    worker.once('message', (m) => resolve(m as Outcome));
-    worker.send({ id, args });
-  });
-}
 
 /** A fresh folder under the test's temp dir. */
 function folder(name = 'case'): string {

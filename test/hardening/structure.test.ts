@@ -6,43 +6,25 @@
  * the worker's 1 MB capture) are checked through a spawned CLI. No timing assertions: the
  * per-test limits only catch hangs.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DT, f32, graph, model, node, tensor } from '../../scripts/fixtures/onnx.js';
 import { encodeSafetensors } from '../../scripts/fixtures/safetensors-writer.js';
 import { GraphProto } from '../../src/load/onnx/schema.js';
 import { looksLikeProtobufModel } from '../../src/load/onnx/sniff.js';
 import { sniffFormat } from '../../src/load/index.js';
-import { ROOT, runCli } from '../helpers.js';
+import { runCli } from '../helpers.js';
+import { cliWorker } from '../cli-worker.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rmt-structure-'));
-let worker: ChildProcess;
-beforeAll(async () => {
-  worker = fork(join(ROOT, 'scripts', 'fuzz', 'worker.mjs'), [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
-  await new Promise((resolve) => worker.once('message', resolve));
-});
+const run = cliWorker();
 afterAll(() => {
-  worker.kill();
   rmSync(tmp, { recursive: true, force: true });
 });
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-  maxRssMB: number;
-}
 let nextId = 0;
-function run(args: string[]): Promise<Outcome> {
-  const id = nextId++;
-  return new Promise((resolve) => {
-    worker.once('message', (m) => resolve(m as Outcome));
-    worker.send({ id, args });
-  });
-}
 
 function put(name: string, bytes: Uint8Array | string, extra: Record<string, Uint8Array> = {}): string {
   const dir = join(tmp, `case-${nextId++}-${Math.random().toString(36).slice(2)}`);
