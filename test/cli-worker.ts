@@ -6,7 +6,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { ROOT } from './helpers.js';
 
 export interface CliOutcome {
@@ -34,4 +34,18 @@ export function cliWorker(): (args: string[]) => Promise<CliOutcome> {
       worker.send({ id, args });
     });
   };
+}
+
+/**
+ * The bad-input contract on one outcome: exit 2, nothing on stdout, exactly one stderr line
+ * that names `path` first and matches `cause`, and the worker's peak RSS under `maxRssMB`.
+ */
+export function expectRefused(r: CliOutcome, path: string, cause: RegExp, maxRssMB: number): void {
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.split('\n').filter(Boolean);
+  expect(lines).toHaveLength(1);
+  expect(lines[0]!.startsWith(`rmt-analyze: ${path}: `), lines[0]).toBe(true);
+  expect(lines[0]).toMatch(cause);
+  expect(r.maxRssMB).toBeLessThan(maxRssMB);
 }

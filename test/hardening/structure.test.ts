@@ -16,7 +16,7 @@ import { GraphProto } from '../../src/load/onnx/schema.js';
 import { looksLikeProtobufModel } from '../../src/load/onnx/sniff.js';
 import { sniffFormat } from '../../src/load/index.js';
 import { runCli } from '../helpers.js';
-import { cliWorker } from '../cli-worker.js';
+import { cliWorker, expectRefused as expectOutcomeRefused } from '../cli-worker.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rmt-structure-'));
 const run = cliWorker();
@@ -37,14 +37,7 @@ function put(name: string, bytes: Uint8Array | string, extra: Record<string, Uin
 
 /** Exit 2, nothing on stdout, one stderr line naming the file and matching `cause`. */
 async function expectRefused(path: string, cause: RegExp): Promise<void> {
-  const r = await run([path, '--json']);
-  expect(r.code).toBe(2);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.split('\n').filter(Boolean);
-  expect(lines).toHaveLength(1);
-  expect(lines[0]!.startsWith(`rmt-analyze: ${path}: `), lines[0]).toBe(true);
-  expect(lines[0]).toMatch(cause);
-  expect(r.maxRssMB).toBeLessThan(1536);
+  expectOutcomeRefused(await run([path, '--json']), path, cause, 1536);
 }
 
 /** The JSON document of a run through a spawned CLI (its output may be tens of megabytes). */
