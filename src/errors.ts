@@ -28,8 +28,11 @@ export class UsageError extends RmtError {
  * invisible format characters (U+200B–200F, U+2060–206F, U+FEFF, U+00AD, U+061C, U+180E),
  * interlinear annotation marks (U+FFF9–FFFB) and the invisible tag characters U+E0000–E007F.
  */
-export const UNSEEN =
-  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
+export const UNSEEN = new RegExp(
+  String.raw`[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e` +
+    String.raw`\u2060-\u206f\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}]`,
+  'gu',
+);
 
 /** The visible escape of one UNSEEN character: `\x1b` for C0/C1 controls, `\u{202e}` otherwise. */
 export function escapeUnseen(ch: string): string {

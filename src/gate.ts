@@ -40,7 +40,10 @@ export function formatRange(min: number | null, max: number | null): string {
   return `${min ?? ''}:${max ?? ''}`;
 }
 
-/** Evaluates every rule on every analysed layer (a failed layer fails `expect-phase`); failures in layer order, then rule order. */
+/**
+ * Evaluates every rule on every analysed layer (a failed layer fails `expect-phase`); failures
+ * in layer order, then rule order.
+ */
 export function evaluateGate(report: Pick<AnalysisReport, 'layers'>, rules: readonly GateRule[]): GateResult {
   const compiled = rules.map((rule) => ({ rule, description: describeRule(rule), inScope: scopeMatcher(rule.scope) }));
   const failures: GateFailure[] = [];

@@ -75,7 +75,8 @@ export async function analyzeLayer(
     if (seconds > (options.slowVectorsSeconds ?? VECTORS_SLOW_SECONDS)) {
       const what = `${slices > 1 ? `${slices} × ` : ''}${M}×${M}`;
       options.onWarning?.(
-        `${identity.id}: eigenvectors of ${what} Gram matri${slices > 1 ? 'ces' : 'x'} (--vectors) will take about ${Math.round(seconds)} s`,
+        `${identity.id}: eigenvectors of ${what} Gram matri${slices > 1 ? 'ces' : 'x'} (--vectors) ` +
+          `will take about ${Math.round(seconds)} s`,
       );
     }
     vectors = eigenvectorLocalization(values, plan, {

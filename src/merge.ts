@@ -32,7 +32,8 @@ export function mergeShards(parts: readonly ShardPart[]): AnalysisReport {
     const { name, version } = p.report.tool;
     if (name !== TOOL_NAME || version !== TOOL_VERSION) {
       throw new UsageError(
-        `${p.file}: written by ${name} ${version}; this is ${TOOL_NAME} ${TOOL_VERSION} (merge with the version that wrote the parts)`,
+        `${p.file}: written by ${name} ${version}; this is ${TOOL_NAME} ${TOOL_VERSION} ` +
+          '(merge with the version that wrote the parts)',
       );
     }
   }
@@ -40,17 +41,20 @@ export function mergeShards(parts: readonly ShardPart[]): AnalysisReport {
     const both = `${first.file} and ${p.file}`;
     if (!same(p.report.models, first.report.models)) {
       throw new UsageError(
-        `${both} are parts of runs on different models (${describeModels(first.report)} vs ${describeModels(p.report)})`,
+        `${both} are parts of runs on different models ` +
+          `(${describeModels(first.report)} vs ${describeModels(p.report)})`,
       );
     }
     if (!same(p.shard.options, first.shard.options)) {
       throw new UsageError(
-        `${both} were made with different options (${JSON.stringify(first.shard.options)} vs ${JSON.stringify(p.shard.options)})`,
+        `${both} were made with different options ` +
+          `(${JSON.stringify(first.shard.options)} vs ${JSON.stringify(p.shard.options)})`,
       );
     }
     if (p.shard.count !== first.shard.count || p.shard.totalLayers !== first.shard.totalLayers) {
       throw new UsageError(
-        `${both} are parts of different splits (${first.shard.index}/${first.shard.count} vs ${p.shard.index}/${p.shard.count})`,
+        `${both} are parts of different splits ` +
+          `(${first.shard.index}/${first.shard.count} vs ${p.shard.index}/${p.shard.count})`,
       );
     }
   }

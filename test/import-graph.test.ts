@@ -1,7 +1,8 @@
 /**
  * The layering of ARCHITECTURE.md, checked on the source itself: no import cycle among src/
  * files, and the core (everything but report/, commands/, cli.ts and the library entry
- * index.ts) never imports a reporter or a command; reporters never import commands.
+ * index.ts) never imports a reporter or a command; reporters never import commands. Also its
+ * house rules: no src/ file over 400 lines, no line over 120 characters.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -80,6 +81,24 @@ function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | un
   return undefined;
 }
 
+const MAX_LINES = 400;
+const MAX_WIDTH = 120;
+/** Generated sources, exempt from the house rules (*.as.ts never reach sourceFiles()). */
+const GENERATED = new Set(['spectrum/wasm/kernels.wasm.ts']);
+
+/** `file:line (n chars)` for every line over MAX_WIDTH characters, `file: n lines` when over MAX_LINES. */
+function houseRuleViolations(file: string, text: string): string[] {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const out: string[] = [];
+  if (lines.length > MAX_LINES) out.push(`${file}: ${lines.length} lines (max ${MAX_LINES})`);
+  lines.forEach((line, i) => {
+    const width = [...line].length; // characters (code points), as grep and awk count them
+    if (width > MAX_WIDTH) out.push(`${file}:${i + 1} (${width} chars)`);
+  });
+  return out;
+}
+
 const isReport = (f: string) => f.startsWith('report/');
 const isCommand = (f: string) => f.startsWith('commands/');
 const isShell = (f: string) => isReport(f) || isCommand(f) || f === 'cli.ts' || f === 'index.ts';
@@ -138,5 +157,22 @@ describe('import graph of src/', () => {
     expect(
       importSpecifiers("import type { A } from '../report/json.js';\nexport * from './x.js';\nawait import('./y.js');"),
     ).toEqual(['../report/json.js', './x.js', './y.js']);
+  });
+});
+
+describe('house rules', () => {
+  it(`no src/ file over ${MAX_LINES} lines, no line over ${MAX_WIDTH} characters (generated files excepted)`, () => {
+    const files = sourceFiles(SRC)
+      .map((f) => relative(SRC, f))
+      .filter((f) => !GENERATED.has(f));
+    expect(files.length).toBeGreaterThan(80);
+    const wrong = files.flatMap((f) => houseRuleViolations(f, readFileSync(join(SRC, f), 'utf8')));
+    expect(wrong, `house rules broken:\n${wrong.join('\n')}`).toEqual([]);
+  });
+
+  it('the check can fail: a long line and a long file are found, characters counted not bytes', () => {
+    expect(houseRuleViolations('x.ts', `ok\n${'a'.repeat(121)}\n${'λ'.repeat(120)}\n`)).toEqual(['x.ts:2 (121 chars)']);
+    expect(houseRuleViolations('y.ts', 'a\n'.repeat(MAX_LINES))).toEqual([]);
+    expect(houseRuleViolations('y.ts', 'a\n'.repeat(MAX_LINES + 1))).toEqual(['y.ts: 401 lines (max 400)']);
   });
 });

@@ -137,7 +137,8 @@ async function runAnalyze(
     failed++;
     const path = printable(report.models[l.model]?.path ?? '', 200);
     io.stderr.write(
-      `rmt-analyze: ${path}: layer '${printable(l.id, 200)}' failed (${l.failure.code}): ${printable(l.failure.reason)}\n`,
+      `rmt-analyze: ${path}: layer '${printable(l.id, 200)}' failed (${l.failure.code}): ` +
+        `${printable(l.failure.reason)}\n`,
     );
   }
   return failed > 0 ? 2 : gateCode;

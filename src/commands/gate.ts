@@ -80,7 +80,8 @@ export function addGateOptions(cmd: Command): () => GateRule[] {
     if (!scopeUsed) {
       const g = scope.map((s) => `'${s}'`).join(' ');
       throw new UsageError(
-        `--gate-layers ${g} is not followed by a rule to scope: put it before the rules it applies to (e.g. --gate-layers ${g.split(' ')[0]} --alpha-range 2:6)`,
+        `--gate-layers ${g} is not followed by a rule to scope: put it before the rules it applies to ` +
+          `(e.g. --gate-layers ${g.split(' ')[0]} --alpha-range 2:6)`,
       );
     }
     return rules;
@@ -101,7 +102,10 @@ export function applyGate(report: AnalysisReport, rules: readonly GateRule[]): A
   return { ...rest, gate: evaluateGate(report, rules) };
 }
 
-/** Prints the failures on stderr, one line per violating layer, and returns the exit code. `label`: `gate`, or `compare` for regressions. */
+/**
+ * Prints the failures on stderr, one line per violating layer, and returns the exit code.
+ * `label`: `gate`, or `compare` for regressions.
+ */
 export function reportGate(
   gate: GateResult | undefined,
   models: readonly ModelInfo[],

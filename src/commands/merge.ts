@@ -18,7 +18,8 @@ interface MergeCliOptions extends GateCliOptions {
 export function mergeCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
   const cmd = new Command('merge')
     .description(
-      'combine the JSON parts of `--shard 1/n … n/n` into the report a single run gives (gate flags apply to the whole)',
+      'combine the JSON parts of `--shard 1/n … n/n` into the report a single run gives ' +
+        '(gate flags apply to the whole)',
     )
     .argument('<part...>', 'JSON files written with --shard i/n --json, in any order');
   addOptions(cmd, formatOptions(REPORT_FORMATS), explainOption(), colorOption());

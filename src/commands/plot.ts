@@ -88,7 +88,8 @@ async function runPlot(paths: string[], opts: PlotCliOptions, io: CliIO): Promis
   if (layer === undefined) throw new Error(`plot: the pipeline returned no layer '${chosen.id}'`);
   if (layer.status !== 'analyzed')
     throw new UsageError(
-      `layer '${printable(chosen.id)}' is not analysed: ${printable(layer.status === 'skipped' ? layer.skipReason : layer.failure.reason)}`,
+      `layer '${printable(chosen.id)}' is not analysed: ` +
+        printable(layer.status === 'skipped' ? layer.skipReason : layer.failure.reason),
     );
   const width = opts.width ?? (io.stdout.isTTY === true && (io.stdout as { columns?: number }).columns) ?? 80;
   const lines = fullHistogram(layer, layer.eigenvalues ?? [], {
@@ -120,7 +121,8 @@ export function pickLayer<C extends Pick<Candidate, 'id' | 'tensor' | 'plan' | '
   if (matches.length === 0) {
     const analysable = candidates.filter((c) => c.plan.status !== 'skipped');
     throw new UsageError(
-      `--layer '${printable(query)}' matches no layer; the analysable layers are:\n${analysable.length > 0 ? list(analysable) : '  (none)'}`,
+      `--layer '${printable(query)}' matches no layer; the analysable layers are:\n` +
+        (analysable.length > 0 ? list(analysable) : '  (none)'),
     );
   }
   throw new UsageError(

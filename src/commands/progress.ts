@@ -79,7 +79,8 @@ export function progressLine(e: ProgressEvent | undefined, elapsedMs: number, co
   const filled = Math.max(0, Math.min(BAR_WIDTH, Math.round((BAR_WIDTH * done) / total)));
   const bar = '█'.repeat(filled) + '░'.repeat(BAR_WIDTH - filled);
   const model = e && e.models > 1 ? `model ${e.model + 1}/${e.models} ` : '';
-  const head = `${model}${bar} ${e ? `${done}/${e.total}` : '…'} ${Math.floor((100 * done) / total)}% ${Math.floor(elapsedMs / 1000)}s`;
+  const count = e ? `${done}/${e.total}` : '…';
+  const head = `${model}${bar} ${count} ${Math.floor((100 * done) / total)}% ${Math.floor(elapsedMs / 1000)}s`;
   const room = (columns !== undefined && columns > 0 ? columns : 80) - 1 - head.length - 1;
   const layer = printable(e?.layer ?? '', Number.POSITIVE_INFINITY);
   if (room < 4 || layer === '') return head.slice(0, Math.max(0, (columns ?? 80) - 1));

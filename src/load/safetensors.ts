@@ -124,7 +124,8 @@ function parseEntry(name: string, value: unknown): HeaderEntry {
   const size = dtype === 'OTHER' ? undefined : bytesPerElement(dtype);
   if (size !== undefined && end - begin !== count * size) {
     throw new FormatError(
-      `${where}: shape [${shape.join(', ')}] of ${v.dtype} needs ${count * size} bytes but data_offsets span ${end - begin}`,
+      `${where}: shape [${shape.join(', ')}] of ${v.dtype} needs ${count * size} bytes ` +
+        `but data_offsets span ${end - begin}`,
     );
   }
   return { name, dtype, shape, begin, end };

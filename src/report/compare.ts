@@ -68,11 +68,13 @@ function summaryText(report: CompareReport): string {
     .filter(([k, n]) => k !== 'same' && n > 0)
     .map(([k, n]) => `${n} ${k}`);
   const parts = [
-    `${s.compared} layers compared${changes.length > 0 ? ` (${changes.join(', ')}, ${s.phaseChanges.same} same phase)` : ', no phase changed'}`,
+    `${s.compared} layers compared` +
+      (changes.length > 0 ? ` (${changes.join(', ')}, ${s.phaseChanges.same} same phase)` : ', no phase changed'),
   ];
   if (s.added > 0 || s.removed > 0) parts.push(`${s.added} added, ${s.removed} removed`);
   parts.push(
-    `mean Δα ${signed(s.meanDeltaAlpha)}, mean Δ log norm ${signed(s.meanDeltaLogNorm)}, mean Δ stable rank ${signed(s.meanDeltaStableRank)}`,
+    `mean Δα ${signed(s.meanDeltaAlpha)}, mean Δ log norm ${signed(s.meanDeltaLogNorm)}, ` +
+      `mean Δ stable rank ${signed(s.meanDeltaStableRank)}`,
   );
   if (s.regressed > 0) parts.push(`${s.regressed} layer${s.regressed === 1 ? '' : 's'} regressed`);
   return parts.join('; ');

@@ -34,7 +34,8 @@ function summary(report: AnalysisReport): string {
     .filter(([, n]) => n > 0)
     .map(([p, n]) => `${p} ${n}`)
     .join(', ');
-  let line = `${s.analyzed} of ${s.layers} layers analysed${s.skipped > 0 ? `, ${s.skipped} skipped` : ''}${phases ? ` (${phases})` : ''}`;
+  let line = `${s.analyzed} of ${s.layers} layers analysed`;
+  line += `${s.skipped > 0 ? `, ${s.skipped} skipped` : ''}${phases ? ` (${phases})` : ''}`;
   if (s.analyzed > 0) line += `; mean α ${formatNumber(s.meanAlpha, 3)}`;
   if (report.gate) line += report.gate.passed ? '; gate passed' : `; gate failed: ${failureCount(report.gate)}`;
   return line;

@@ -32,10 +32,16 @@ import type { Figure } from './plots/figure.js';
 /** Up to this many analysed layers, every layer's section starts open. */
 export const OPEN_SECTIONS_UP_TO = 8;
 
+const BADGE_STYLE = PHASE_NAMES.map(
+  (p, i) => `.badge.ph${i}{background:${PHASE_PALETTE[p].css};color:${PHASE_PALETTE[p].ink}}`,
+).join('\n');
+
+// A backslash at the end of a line continues it: the style has no line break there.
 const STYLE = `
 :root{--fg:#212529;--muted:#5c636a;--line:#dee2e6;--bg:#f6f7f9;--card:#fff;--accent:#1864ab}
 *{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+body{margin:0;background:var(--bg);color:var(--fg);\
+font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
 main{max-width:1180px;margin:0 auto;padding:20px 24px 60px}
 h1{font-size:22px;margin:0 0 2px}h2{font-size:17px;margin:28px 0 10px}
 a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
@@ -44,7 +50,8 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 nav.top{margin:10px 0 0;color:var(--muted)}nav.top a{margin-right:14px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:14px 16px;margin:10px 0}
 .stats{display:flex;flex-wrap:wrap;gap:10px 28px;margin:0}
-.stats div{min-width:120px}.stats dt{color:var(--muted);font-size:12px}.stats dd{margin:0;font-size:18px;font-weight:600}
+.stats div{min-width:120px}.stats dt{color:var(--muted);font-size:12px}\
+.stats dd{margin:0;font-size:18px;font-weight:600}
 .badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px;font-weight:600;white-space:nowrap}
 .badges{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0 0}
 .phasebar{display:block;width:100%;height:14px;border-radius:3px}
@@ -59,7 +66,9 @@ tr.model td{background:#eef1f4;font-weight:600}
 .idx{max-height:70vh;overflow:auto;padding:0}
 .idx table{font-size:13px}.idx td:first-child{color:var(--muted)}
 td.name{max-width:360px;overflow-wrap:anywhere}
-.tools{float:right;font-size:13px}.tools button{font:inherit;margin-left:6px;padding:2px 10px;border:1px solid var(--line);border-radius:5px;background:var(--card);cursor:pointer}
+.tools{float:right;font-size:13px}\
+.tools button{font:inherit;margin-left:6px;padding:2px 10px;border:1px solid var(--line);border-radius:5px;\
+background:var(--card);cursor:pointer}
 details.layer{background:var(--card);border:1px solid var(--line);border-radius:8px;margin:8px 0}
 details.layer>summary{cursor:pointer;padding:8px 14px;display:flex;flex-wrap:wrap;gap:4px 14px;align-items:baseline}
 details.layer>summary .lname{font-weight:600;overflow-wrap:anywhere}
@@ -67,7 +76,8 @@ details.layer>summary .facts{color:var(--muted);font-size:13px}
 details.layer[open]>summary{border-bottom:1px solid var(--line)}
 .body{padding:10px 14px 14px;content-visibility:auto;contain-intrinsic-size:auto 720px}
 .reason{margin:0 0 10px}
-.nums{display:grid;grid-template-columns:repeat(auto-fill,minmax(175px,1fr));gap:2px 16px;margin:0 0 10px;font-size:13px}
+.nums{display:grid;grid-template-columns:repeat(auto-fill,minmax(175px,1fr));\
+gap:2px 16px;margin:0 0 10px;font-size:13px}
 .nums div{display:flex;justify-content:space-between;gap:8px;border-bottom:1px dotted var(--line)}
 .nums dt{color:var(--muted)}.nums dd{margin:0;font-variant-numeric:tabular-nums}
 .nums .h{grid-column:1/-1;border:0;font-weight:600;margin-top:6px}
@@ -105,13 +115,15 @@ svg.plot .six{fill:none;stroke:#f59f00;stroke-width:1.5;stroke-dasharray:5 3}
 svg.plot .phk{stroke:none}
 svg.plot .cut{fill:none;stroke:#fff;stroke-width:2.5}svg.plot .cutt{font-size:11px;fill:#495057;font-weight:600}
 .badge.zero{background:#eceff1;color:#9aa0a6}
-${PHASE_NAMES.map((p, i) => `.badge.ph${i}{background:${PHASE_PALETTE[p].css};color:${PHASE_PALETTE[p].ink}}`).join('\n')}
+${BADGE_STYLE}
 `;
 
 // Opens a layer's section when the index links to it, and the expand/collapse buttons.
 const SCRIPT =
-  "(function(){function t(){var e=document.getElementById(location.hash.slice(1));if(e&&e.tagName==='DETAILS')e.open=true}" +
-  "addEventListener('hashchange',t);t();function a(v){document.querySelectorAll('details.layer').forEach(function(d){d.open=v})}" +
+  '(function(){function t(){var e=document.getElementById(location.hash.slice(1));' +
+  "if(e&&e.tagName==='DETAILS')e.open=true}" +
+  "addEventListener('hashchange',t);t();" +
+  "function a(v){document.querySelectorAll('details.layer').forEach(function(d){d.open=v})}" +
   "document.getElementById('xa').addEventListener('click',function(){a(true)});" +
   "document.getElementById('ca').addEventListener('click',function(){a(false)})})();";
 
@@ -139,7 +151,8 @@ export function renderHtml(report: AnalysisReport): string {
   parts.push(summary(report));
   parts.push(index(report));
   parts.push(
-    '<h2 id="layers">Layers <span class="tools"><button type="button" id="xa">expand all</button><button type="button" id="ca">collapse all</button></span></h2>',
+    '<h2 id="layers">Layers <span class="tools"><button type="button" id="xa">expand all</button>' +
+      '<button type="button" id="ca">collapse all</button></span></h2>',
   );
   if (analyzed.length === 0) parts.push('<p class="meta">No layer was analysed.</p>');
   report.layers.forEach((l, i) => {
@@ -147,7 +160,8 @@ export function renderHtml(report: AnalysisReport): string {
   });
   parts.push(
     `<footer>${esc(report.tool.name)} ${esc(report.tool.version)} · eigenvalues of WᵀW (no 1/N); power law fitted by ` +
-      'Clauset–Shalizi–Newman maximum likelihood on λ ≥ xmin; Marchenko–Pastur density ρ(λ) = Q/(2πs²λ)·√((λ₊−λ)(λ−λ₋)) ' +
+      'Clauset–Shalizi–Newman maximum likelihood on λ ≥ xmin; ' +
+      'Marchenko–Pastur density ρ(λ) = Q/(2πs²λ)·√((λ₊−λ)(λ−λ₋)) ' +
       'scaled to the share of eigenvalues in the bulk; TW is the Tracy–Widom width at λ₊.</footer>',
   );
   parts.push(`</main><script>${SCRIPT}</script></body></html>\n`);
@@ -164,7 +178,8 @@ function header(report: AnalysisReport): string {
     .join('<br>');
   return (
     `<header><h1>Spectral analysis of the weights</h1><p class="meta">${models}</p>` +
-    `<nav class="top"><a href="#summary">Summary</a><a href="#index">Layer index</a><a href="#layers">Layers</a></nav></header>`
+    '<nav class="top"><a href="#summary">Summary</a><a href="#index">Layer index</a>' +
+    '<a href="#layers">Layers</a></nav></header>'
   );
 }
 
@@ -224,7 +239,8 @@ function index(report: AnalysisReport): string {
   const multi = report.models.length > 1;
   let out = '<section id="index"><h2>Layer index</h2><div class="card idx"><table><thead><tr>';
   out +=
-    '<th class="n">#</th><th>layer</th><th>kind</th><th>shape</th><th class="n">N×M</th><th class="n">α</th><th class="n">λmax</th><th class="n">λ₊</th><th class="n">spikes</th><th>phase</th>';
+    '<th class="n">#</th><th>layer</th><th>kind</th><th>shape</th><th class="n">N×M</th><th class="n">α</th>' +
+    '<th class="n">λmax</th><th class="n">λ₊</th><th class="n">spikes</th><th>phase</th>';
   out += '</tr></thead><tbody>';
   let lastModel = -1;
   report.layers.forEach((l, i) => {
@@ -242,9 +258,10 @@ function index(report: AnalysisReport): string {
     const mpPlus = l.mp.status === 'ok' ? fmt(l.mp.lambdaPlus) : '—';
     const spikes = l.mp.status === 'ok' ? String(l.mp.numSpikes) : '—';
     out +=
-      `<tr><td class="n">${i + 1}</td><td class="name mono"><a href="#L${i}">${text(l.id)}</a></td><td>${esc(l.kind)}</td>` +
-      `<td>${esc(formatShape(l.shape))}</td><td class="n">${dims(l)}</td><td class="n">${alpha}</td>` +
-      `<td class="n">${fmt(l.metrics.lambdaMax)}</td><td class="n">${mpPlus}</td><td class="n">${spikes}</td><td>${badge(l.phase.name)}</td></tr>`;
+      `<tr><td class="n">${i + 1}</td><td class="name mono"><a href="#L${i}">${text(l.id)}</a></td>` +
+      `<td>${esc(l.kind)}</td><td>${esc(formatShape(l.shape))}</td><td class="n">${dims(l)}</td>` +
+      `<td class="n">${alpha}</td><td class="n">${fmt(l.metrics.lambdaMax)}</td><td class="n">${mpPlus}</td>` +
+      `<td class="n">${spikes}</td><td>${badge(l.phase.name)}</td></tr>`;
   });
   return out + '</tbody></table></div></section>';
 }
@@ -253,14 +270,16 @@ function layerSection(l: AnalyzedLayer, i: number, open: boolean): string {
   const alpha = l.powerLaw.status === 'ok' ? `α ${fmt(l.powerLaw.alpha, 3)}` : 'no power-law fit';
   let out = `<details class="layer" id="L${i}"${open ? ' open' : ''}><summary>`;
   out += `<span class="lname mono">${text(l.id)}</span>${badge(l.phase.name)}`;
-  out += `<span class="facts">${esc(l.kind)} · ${esc(formatShape(l.shape))} · ${dims(l)} · ${alpha} · λmax ${fmt(l.metrics.lambdaMax)}</span>`;
+  const facts = [esc(l.kind), esc(formatShape(l.shape)), dims(l), alpha, `λmax ${fmt(l.metrics.lambdaMax)}`];
+  out += `<span class="facts">${facts.join(' · ')}</span>`;
   out += '</summary><div class="body">';
   out += `<p class="reason">${badge(l.phase.name)} ${text(l.phase.reason)}</p>`;
   out += numbers(l);
   if (l.eigenvalues === undefined) {
     out += '<p class="meta">Eigenvalues were not kept for this report, so there are no plots.</p>';
   } else {
-    out += `<div class="figs">${figure(logLogEsdPlot(l, l.eigenvalues))}${figure(linearEsdPlot(l, l.eigenvalues))}</div>`;
+    const plots = figure(logLogEsdPlot(l, l.eigenvalues)) + figure(linearEsdPlot(l, l.eigenvalues));
+    out += `<div class="figs">${plots}</div>`;
   }
   out += '<p class="up"><a href="#index">↑ layer index</a></p></div></details>';
   return out;

@@ -160,7 +160,8 @@ function summaryLines(report: AnalysisReport, c: ChalkInstance): string[] {
     .map(([p, n]) => PHASE_COLOR(p as PhaseName)(c)(`${p} ${n}`))
     .join(', ');
   const lines = [
-    `${s.analyzed} of ${s.layers} layers analysed${s.skipped > 0 ? `, ${s.skipped} skipped` : ''}${s.failed ? `, ${c.red(`${s.failed} failed`)}` : ''}${phases ? `: ${phases}` : ''}`,
+    `${s.analyzed} of ${s.layers} layers analysed${s.skipped > 0 ? `, ${s.skipped} skipped` : ''}` +
+      `${s.failed ? `, ${c.red(`${s.failed} failed`)}` : ''}${phases ? `: ${phases}` : ''}`,
   ];
   if (s.analyzed > 0) {
     lines.push(
@@ -189,13 +190,15 @@ function explainExtras(layer: AnalyzedLayer): string[] {
   if (pl.status === 'ok' && pl.alternatives?.status === 'ok') {
     const t = pl.alternatives.truncatedPowerLaw;
     lines.push(
-      `tail fit ${pl.bestFit}: ${pl.alternatives.reason} (TPL α ${formatNumber(t.alpha, 3)}, Λ ${formatNumber(t.lambda, 3)})`,
+      `tail fit ${pl.bestFit}: ${pl.alternatives.reason} ` +
+        `(TPL α ${formatNumber(t.alpha, 3)}, Λ ${formatNumber(t.lambda, 3)})`,
     );
   }
   if (layer.traps) {
     const t = layer.traps;
     lines.push(
-      `traps ${t.numTraps}: shuffled λmax ${formatNumber(t.lambdaMaxRandom)} vs MP edge ${formatNumber(t.lambdaPlusRandom)} ` +
+      `traps ${t.numTraps}: shuffled λmax ${formatNumber(t.lambdaMaxRandom)} ` +
+        `vs MP edge ${formatNumber(t.lambdaPlusRandom)} ` +
         `(threshold ${formatNumber(t.threshold)}), JS distance to the original ESD ${formatNumber(t.distance, 3)}`,
     );
   }

@@ -177,18 +177,22 @@ export function fullHistogram(layer: AnalyzedLayer, evals: ArrayLike<number>, op
   const rows = Math.max(3, options.height ?? 12);
   const out: string[] = [];
   out.push(
-    `${style.bold(printable(layer.id))}  ${formatShape(layer.shape)}  ${layer.N}×${layer.M}${layer.slices > 1 ? `·${layer.slices}` : ''}  Q ${formatNumber(layer.Q, 3)}  ${style.phase(layer.phase.name, layer.phase.name)}`,
+    `${style.bold(printable(layer.id))}  ${formatShape(layer.shape)}  ` +
+      `${layer.N}×${layer.M}${layer.slices > 1 ? `·${layer.slices}` : ''}  Q ${formatNumber(layer.Q, 3)}  ` +
+      `${style.phase(layer.phase.name, layer.phase.name)}`,
   );
   const pl = layer.powerLaw;
   const mp = layer.mp;
   out.push(
     style.dim(
       (pl.status === 'ok'
-        ? `power law α ${formatNumber(pl.alpha, 3)} ± ${formatNumber(pl.sigma, 2)}, xmin ${formatNumber(pl.xmin)}, D ${formatNumber(pl.D, 2)}, tail ${pl.numTail}`
+        ? `power law α ${formatNumber(pl.alpha, 3)} ± ${formatNumber(pl.sigma, 2)}, xmin ${formatNumber(pl.xmin)}, ` +
+          `D ${formatNumber(pl.D, 2)}, tail ${pl.numTail}`
         : `power law: ${pl.status === 'failed' ? pl.reason : ''}`) +
         ' · ' +
         (mp.status === 'ok'
-          ? `MP λ₊ ${formatNumber(mp.lambdaPlus)} ± TW ${formatNumber(mp.twWidth, 2)}, ${mp.numSpikes} spike${mp.numSpikes === 1 ? '' : 's'}`
+          ? `MP λ₊ ${formatNumber(mp.lambdaPlus)} ± TW ${formatNumber(mp.twWidth, 2)}, ` +
+            `${mp.numSpikes} spike${mp.numSpikes === 1 ? '' : 's'}`
           : `MP fit: ${mp.reason}`),
     ),
   );

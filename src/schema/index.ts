@@ -6,6 +6,7 @@
  * `schemaVersion`. schema/report.v1.schema.json describes the same document (a drift test
  * keeps them together).
  */
+export * from './diagnostics.js';
 export * from './layer-result.js';
 export * from './report.js';
 export { makeReport, summarize } from './summary.js';

@@ -1,4 +1,7 @@
-/** Model-level summary of the layer results (JSON `summary`, the table's footer) and the one place that assembles the document. */
+/**
+ * Model-level summary of the layer results (JSON `summary`, the table's footer) and the one
+ * place that assembles the document.
+ */
 import { PHASE_NAMES, type LayerResult, type PhaseName } from './layer-result.js';
 import { SCHEMA_VERSION, type AnalysisReport, type ModelInfo, type Summary } from './report.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';

@@ -145,9 +145,15 @@ export function tailComparisonReason(
   const p = (x: number) => (x < 1e-4 ? x.toExponential(1) : x.toPrecision(2));
   switch (rule) {
     case 'exp-better-than-pl':
-      return `PL and EXP both adequate vs TPL (p = ${p(t.plVsTpl.p)}, ${p(t.expVsTpl.p)}); EXP better than PL (Vuong p = ${p(t.plVsExp.p)})`;
+      return (
+        `PL and EXP both adequate vs TPL (p = ${p(t.plVsTpl.p)}, ${p(t.expVsTpl.p)}); ` +
+        `EXP better than PL (Vuong p = ${p(t.plVsExp.p)})`
+      );
     case 'pl-not-worse-than-exp':
-      return `PL adequate vs TPL (p = ${p(t.plVsTpl.p)}) and not worse than EXP (Vuong R = ${t.plVsExp.R.toPrecision(3)}, p = ${p(t.plVsExp.p)})`;
+      return (
+        `PL adequate vs TPL (p = ${p(t.plVsTpl.p)}) and not worse than EXP ` +
+        `(Vuong R = ${t.plVsExp.R.toPrecision(3)}, p = ${p(t.plVsExp.p)})`
+      );
     case 'exp-rejected':
       return `PL adequate vs TPL (p = ${p(t.plVsTpl.p)}); EXP rejected (p = ${p(t.expVsTpl.p)})`;
     case 'pl-rejected':
@@ -210,7 +216,8 @@ export function phaseReason(rule: PhaseRule, f: PhaseEvidence, dtype: DType, mp:
 
   if (rule === 'excess-zero-mass') {
     return join(
-      `${f.zeroCount} of ${f.numEvals} eigenvalues (${pct(f.zeroFraction)}) are zero at ${precisionName(dtype)} precision ` +
+      `${f.zeroCount} of ${f.numEvals} eigenvalues (${pct(f.zeroFraction)}) ` +
+        `are zero at ${precisionName(dtype)} precision ` +
         `(σ ≤ ${fmt(f.zeroFloor, 2)}, σ_max ${fmt(Math.sqrt(f.lambdaMax), 3)})`,
       f.rankLoss < f.zeroCount ? `rank loss at float64 precision only ${f.rankLoss}` : '',
       f.expectedZeroFraction < 0.001 ? 'MP predicts none' : `MP predicts ${pct(f.expectedZeroFraction)}`,

@@ -151,7 +151,8 @@ export async function describeTensor(
     const piece = field.pieces[0]!;
     if (expectedBytes !== undefined && piece.length !== expectedBytes && unsupported === undefined) {
       throw new FormatError(
-        `${who} has ${piece.length} bytes of raw_data but shape [${shape.join(', ')}] of ${elem.name} needs ${expectedBytes}`,
+        `${who} has ${piece.length} bytes of raw_data ` +
+          `but shape [${shape.join(', ')}] of ${elem.name} needs ${expectedBytes}`,
       );
     }
     return {

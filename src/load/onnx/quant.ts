@@ -62,7 +62,8 @@ export function quantLayout(w: TensorInfo, scale: TensorInfo, zp: TensorInfo | u
       scale.shape.every((d, i) => (i === axis ? d === Math.ceil(w.shape[i]! / q.blockSize!) : d === w.shape[i]));
     if (!ok) {
       throw new FormatError(
-        `${who}: scale '${scale.name}' shape [${scale.shape.join(', ')}] does not fit blocks of ${q.blockSize} along axis ${axis} of [${w.shape.join(', ')}]`,
+        `${who}: scale '${scale.name}' shape [${scale.shape.join(', ')}] does not fit blocks of ${q.blockSize} ` +
+          `along axis ${axis} of [${w.shape.join(', ')}]`,
       );
     }
     return { kind: 'block', axis, blockSize: q.blockSize };
@@ -88,7 +89,8 @@ export function quantLayout(w: TensorInfo, scale: TensorInfo, zp: TensorInfo | u
   const fits = w.shape.map((d, i) => (d === scale.count ? i : -1)).filter((i) => i >= 0);
   if (fits.length === 1) return { kind: 'axis', axis: fits[0]! };
   throw new FormatError(
-    `${who}: cannot tell which axis its ${scale.count} scales of '${scale.name}' apply to (shape [${w.shape.join(', ')}])`,
+    `${who}: cannot tell which axis its ${scale.count} scales of '${scale.name}' apply to ` +
+      `(shape [${w.shape.join(', ')}])`,
   );
 }
 

@@ -152,7 +152,8 @@ class MessageWalk {
       const field = this.type.fieldsById[fieldNo];
       if (field !== undefined && !allowed(field).includes(wt)) {
         throw ctx.error(
-          `field '${field.name}' at byte ${tagPos} has wire type ${wireName(wt)}, expected ${allowed(field).map(wireName).join(' or ')}`,
+          `field '${field.name}' at byte ${tagPos} has wire type ${wireName(wt)}, ` +
+            `expected ${allowed(field).map(wireName).join(' or ')}`,
         );
       }
       // The payload and the end of the field, checked against the enclosing message.

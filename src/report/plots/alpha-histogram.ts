@@ -72,13 +72,17 @@ export function alphaHistogram(layers: readonly LayerResult[]): Figure {
 
   let body = '';
   const band = (a: number, b: number, cls: string, label: string) =>
-    `<rect class="${cls}" x="${num(x.map(a))}" y="${area.y0}" width="${num(x.map(b) - x.map(a))}" height="${area.y1 - area.y0}"/>` +
-    `<text class="bandt" x="${num((x.map(a) + x.map(b)) / 2)}" y="${area.y0 + 11}" text-anchor="middle">${label}</text>`;
+    `<rect class="${cls}" x="${num(x.map(a))}" y="${area.y0}" ` +
+    `width="${num(x.map(b) - x.map(a))}" height="${area.y1 - area.y0}"/>` +
+    `<text class="bandt" x="${num((x.map(a) + x.map(b)) / 2)}" y="${area.y0 + 11}" ` +
+    `text-anchor="middle">${label}</text>`;
   body += band(1, 2, 'vheavy', 'α < 2');
   body += band(WELL_TRAINED[0], WELL_TRAINED[1], 'good', 'well trained (2–4)');
   body += axes(area, x, yInt, { x: 'α', y: 'layers' });
   const bx = x.map(BULK_DECAY_MAX);
-  body += `<path class="six" d="M${num(bx)} ${area.y0}V${area.y1}"/><text class="bandt" x="${num(bx + 3)}" y="${area.y0 + 11}">bulk-decay ≤ 6</text>`;
+  body +=
+    `<path class="six" d="M${num(bx)} ${area.y0}V${area.y1}"/>` +
+    `<text class="bandt" x="${num(bx + 3)}" y="${area.y0 + 11}">bulk-decay ≤ 6</text>`;
   if (overflow) {
     const ox = x.map(top + width);
     body += `<text class="tk" x="${num(ox)}" y="${area.y1 + 16}" text-anchor="middle">&gt;${top}</text>`;
@@ -92,7 +96,10 @@ export function alphaHistogram(layers: readonly LayerResult[]): Figure {
       if (c === 0) continue;
       const y0 = y.map(acc + c);
       const y1 = y.map(acc);
-      body += `<rect x="${num(x.map(a) + 0.5)}" y="${num(y0)}" width="${num(Math.max(1, x.map(b) - x.map(a) - 1))}" height="${num(y1 - y0)}" fill="${PHASE_PALETTE[phase].css}"><title>${phase}: ${c}</title></rect>`;
+      const w = Math.max(1, x.map(b) - x.map(a) - 1);
+      body +=
+        `<rect x="${num(x.map(a) + 0.5)}" y="${num(y0)}" width="${num(w)}" height="${num(y1 - y0)}" ` +
+        `fill="${PHASE_PALETTE[phase].css}"><title>${phase}: ${c}</title></rect>`;
       acc += c;
     }
   });

@@ -22,6 +22,7 @@ export function vline(
   const flip = px > area.x1 - 36;
   return (
     `<path class="${cls}" d="M${num(px)} ${area.y0}V${area.y1}"/>` +
-    `<text class="mk ${cls}-t" x="${num(flip ? px - 3 : px + 3)}" y="${num(area.y0 + 10 + row * 12)}"${flip ? ' text-anchor="end"' : ''}>${escapeXml(label)}</text>`
+    `<text class="mk ${cls}-t" x="${num(flip ? px - 3 : px + 3)}" y="${num(area.y0 + 10 + row * 12)}"` +
+    `${flip ? ' text-anchor="end"' : ''}>${escapeXml(label)}</text>`
   );
 }

@@ -72,7 +72,9 @@ export function linearEsdPlot(layer: AnalyzedLayer, evals: ArrayLike<number>): F
     const a = Math.max(area.x0, x.map(curve.lambdaPlus - tw));
     const b = Math.min(area.x1, x.map(curve.lambdaPlus + tw));
     if (b > a)
-      body += `<rect class="tw" x="${num(a)}" y="${area.y0}" width="${num(Math.max(1, b - a))}" height="${area.y1 - area.y0}"/>`;
+      body +=
+        `<rect class="tw" x="${num(a)}" y="${area.y0}" width="${num(Math.max(1, b - a))}" ` +
+        `height="${area.y1 - area.y0}"/>`;
   }
   body += axes(area, x, yInt, { x: 'eigenvalue λ', y: 'eigenvalues per bin' });
   const bars = bins.counts.map((c, i): [number, number, number] => [

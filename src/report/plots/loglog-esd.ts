@@ -104,7 +104,8 @@ export function logLogEsdPlot(layer: AnalyzedLayer, evals: ArrayLike<number>): F
   if (pl.status === 'failed') notes.push(`power-law fit failed: ${pl.reason}`);
   if (range.hidden > 0)
     notes.push(
-      `${range.hidden} eigenvalue${range.hidden === 1 ? '' : 's'} ≤ ${formatLabel(LOG_PLOT_FLOOR)}·λmax (numerically zero) not shown`,
+      `${range.hidden} eigenvalue${range.hidden === 1 ? '' : 's'} ≤ ${formatLabel(LOG_PLOT_FLOOR)}·λmax ` +
+        '(numerically zero) not shown',
     );
   return { svg: chart(SPEC, body), notes };
 }

@@ -13,8 +13,13 @@ export function phaseBar(counts: Readonly<Record<PhaseName, number>>): string {
     const c = counts[p];
     if (c === 0) continue;
     const w = (W * c) / total;
-    body += `<rect x="${num(x)}" y="0" width="${num(w)}" height="14" fill="${PHASE_PALETTE[p].css}"><title>${p}: ${c} of ${total}</title></rect>`;
+    body +=
+      `<rect x="${num(x)}" y="0" width="${num(w)}" height="14" fill="${PHASE_PALETTE[p].css}">` +
+      `<title>${p}: ${c} of ${total}</title></rect>`;
     x += w;
   }
-  return `<svg class="phasebar" viewBox="0 0 ${W} 14" preserveAspectRatio="none" role="img" xmlns="http://www.w3.org/2000/svg"><title>Layers per phase</title>${body}</svg>`;
+  return (
+    `<svg class="phasebar" viewBox="0 0 ${W} 14" preserveAspectRatio="none" role="img" ` +
+    `xmlns="http://www.w3.org/2000/svg"><title>Layers per phase</title>${body}</svg>`
+  );
 }

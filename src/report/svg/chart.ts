@@ -39,7 +39,8 @@ export function chart(spec: ChartSpec, body: string): string {
   const title = escapeXml(spec.title);
   const cls = spec.className ? `plot ${spec.className}` : 'plot';
   return (
-    `<svg class="${cls}" viewBox="0 0 ${spec.width} ${spec.height}" width="${spec.width}" height="${spec.height}" role="img" xmlns="http://www.w3.org/2000/svg">` +
+    `<svg class="${cls}" viewBox="0 0 ${spec.width} ${spec.height}" width="${spec.width}" height="${spec.height}" ` +
+    'role="img" xmlns="http://www.w3.org/2000/svg">' +
     `<title>${title}</title>` +
     `<text class="ttl" x="${spec.margins.left}" y="16">${title}</text>` +
     body +

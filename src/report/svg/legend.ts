@@ -66,8 +66,14 @@ function keyShape(e: LegendEntry, x: number, cy: number): string {
       return `<path class="${e.cls}" d="M${num(x)} ${num(cy)}h18"/>`;
     case 'box':
     case 'band':
-      return `<rect class="${e.cls}" x="${num(x)}" y="${num(cy - 5)}" width="18" height="10"${e.fill ? ` fill="${escapeXml(e.fill)}"` : ''}/>`;
+      return (
+        `<rect class="${e.cls}" x="${num(x)}" y="${num(cy - 5)}" width="18" height="10"` +
+        `${e.fill ? ` fill="${escapeXml(e.fill)}"` : ''}/>`
+      );
     case 'rug':
-      return `<path class="${e.cls}" d="M${num(x + 5)} ${num(cy - 5)}v10M${num(x + 9)} ${num(cy - 5)}v10M${num(x + 13)} ${num(cy - 5)}v10"/>`;
+      return (
+        `<path class="${e.cls}" d="M${num(x + 5)} ${num(cy - 5)}v10` +
+        `M${num(x + 9)} ${num(cy - 5)}v10M${num(x + 13)} ${num(cy - 5)}v10"/>`
+      );
   }
 }
