@@ -2,7 +2,6 @@
  * The pipeline: model paths → layer results → report document. Never prints; the CLI
  * and library users get the same objects (DESIGN.md §2, §4).
  */
-import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import type { TensorRef } from './types.js';
 import type { LayerResult, SkippedLayer } from './schema/index.js';
@@ -18,7 +17,8 @@ import type { EigenSolver } from './esd.js';
 import { availableParallelism } from 'node:os';
 import { CoreBudget, createSpectrumEngine, TWO_STAGE_MIN_N, type SpectrumEngine } from './spectrum/index.js';
 import { ShardRun, type ShardSpec } from './shard.js';
-import { timesPow2 } from './spectrum-scale.js';
+import { checkWhole } from './tensor-checks.js';
+import { blockPlan, matrixReader, scanStack } from './stacked-read.js';
 import { appendAll } from './arrays.js';
 
 export interface ProgressEvent {
@@ -58,6 +58,11 @@ export interface AnalyzeOptions {
   readonly onWarning?: (message: string) => void;
   /** Cores to use (default: all): layers side by side, or every core inside one large layer. */
   readonly jobs?: number;
+  /**
+   * Stacks of matrices larger than this many bytes as float64 are read one matrix at a time
+   * (src/stacked-read.ts; default READ_BY_MATRIX_ABOVE). Tests set 0 or Infinity.
+   */
+  readonly readByMatrixAbove?: number;
 }
 
 /** Analyses every weight tensor of every model; throws InputError on unreadable input. */
@@ -252,15 +257,22 @@ async function analyzeModel(
     try {
       // A tensor that cannot be read makes the file unreadable: the run stops with one line
       // naming the file and the tensor, as when the same defect is found while opening it.
-      const values = await tensor.read().catch((e: unknown) => {
+      const readError = (e: unknown) => {
         throw tensorReadError(tensor, e);
-      });
-      const problem = valueProblem(values);
+      };
+      // A large stack of matrices is checked in passes over one matrix at a time and each of
+      // its layers reads its own matrix; anything else is read whole (src/stacked-read.ts).
+      const byMatrix = matrixReader(tensor, plans, options.readByMatrixAbove);
+      const values = byMatrix ? new Float64Array(0) : await tensor.read().catch(readError);
+      const scan = byMatrix
+        ? await scanStack(byMatrix.read, byMatrix.piece, tensor.shape).catch(readError)
+        : { checks: checkWhole(values, tensor.shape), entryRms: undefined };
+      const problem = scan.checks.problem();
       if (problem !== undefined) {
         skipAll(problem);
         continue;
       }
-      const digest = contentDigest(values, tensor.shape);
+      const digest = scan.checks.digest();
       shard?.addDigest(modelIndex, t, plans.length, digest);
       const sameContent = seenContent.get(digest);
       if (sameContent !== undefined) {
@@ -287,7 +299,17 @@ async function analyzeModel(
           const out: LayerResult[] = [];
           for (const plan of plans) {
             if (plan.status === 'skipped') out.push(skipped(identity(plan), plan.detail));
-            else out.push(await analyzeOrFail(values, plan, identity(plan), layerOptions));
+            else if (byMatrix === undefined) out.push(await analyzeOrFail(values, plan, identity(plan), layerOptions));
+            else {
+              // This matrix alone, read again now and dropped once its layer is done.
+              const { first, count } = plan.block!;
+              const read = () =>
+                byMatrix.read(first, count).catch((e: unknown) => {
+                  throw new LayerFailure('read', tensorReadError(tensor, e));
+                });
+              const matrix = { ...layerOptions, entryRms: scan.entryRms, reload: read };
+              out.push(await analyzeOrFail(read, blockPlan(plan), identity(plan), matrix));
+            }
           }
           return finished(out, tensor.name);
         } finally {
@@ -310,13 +332,13 @@ async function analyzeModel(
  * layer's `failed` result so that the rest of the model is still reported (DESIGN.md §2).
  */
 async function analyzeOrFail(
-  values: Float64Array,
+  values: Float64Array | (() => Promise<Float64Array>),
   plan: Extract<LayerPlan, { status: 'analyze' }>,
   identity: LayerIdentity,
   options: Parameters<typeof analyzeLayer>[3],
 ): Promise<LayerResult> {
   try {
-    return await analyzeLayer(values, plan, identity, options);
+    return await analyzeLayer(typeof values === 'function' ? await values() : values, plan, identity, options);
   } catch (e) {
     const failure = e instanceof LayerFailure ? e : new LayerFailure(e instanceof WorkerCrash ? 'worker' : 'solver', e);
     return {
@@ -340,46 +362,3 @@ class LayerFailure extends Error {
 export function skipped(identity: LayerIdentity, detail: SkipDetail): SkippedLayer {
   return { ...identity, status: 'skipped', skipCode: detail.code, skipReason: skipReason(detail) };
 }
-
-/** Weights no spectrum can be computed from: non-finite values, or all zeros. */
-function valueProblem(values: Float64Array): SkipDetail | undefined {
-  let nonFinite = 0;
-  let nonZero = 0;
-  let maxAbs = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (!Number.isFinite(v)) nonFinite++;
-    else if (v !== 0) {
-      nonZero++;
-      maxAbs = Math.max(maxAbs, Math.abs(v));
-    }
-  }
-  if (nonFinite > 0) return { code: 'non-finite', count: nonFinite };
-  if (nonZero === 0) return { code: 'all-zero' };
-  // The spectrum squares the entries (Gram product, Σλ = Σw²): past this they overflow float64
-  // (kept as a bound with headroom for the fits' sums, though the ESD itself scales; esd.ts).
-  if (maxAbs * maxAbs * values.length > Number.MAX_VALUE) return { code: 'overflow', maxAbs };
-  // Tiny entries are scaled before squaring (src/spectrum-scale.ts), but the eigenvalues
-  // reported are the true ones: when even their sum Σw² is below 2^-1044 (fewer than 30
-  // significant bits left in a subnormal) no eigenvalue can be stated.
-  if (sumOfSquares(values, maxAbs) < UNDERFLOW_NORM) return { code: 'underflow', maxAbs };
-  return undefined;
-}
-
-/** Σλ = Σw² of the whole tensor, summed at a scale where no square underflows. */
-function sumOfSquares(values: Float64Array, maxAbs: number): number {
-  const k = -Math.floor(Math.log2(maxAbs));
-  let s = 0;
-  for (let i = 0; i < values.length; i++) s += timesPow2(values[i]!, k) ** 2;
-  return timesPow2(s, -2 * k);
-}
-const UNDERFLOW_NORM = 2 ** -1044;
-
-function contentDigest(values: Float64Array, shape: readonly number[]): string {
-  const hash = createHash('sha1').update(shape.join('x'));
-  // In pieces: one update() refuses more than 2 GiB (a 1 GiB float32 tensor is 2 GiB as float64).
-  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  for (let at = 0; at < bytes.length; at += DIGEST_PIECE) hash.update(bytes.subarray(at, at + DIGEST_PIECE));
-  return hash.digest('hex');
-}
-const DIGEST_PIECE = 2 ** 30;

@@ -34,6 +34,8 @@ export interface LayerOptions {
   readonly onWarning?: (message: string) => void;
   /** Warn when --vectors is predicted to take longer than this (default VECTORS_SLOW_SECONDS). */
   readonly slowVectorsSeconds?: number;
+  /** The tensor's robustEntryRms when `values` is one matrix of it (src/stacked-read.ts). */
+  readonly entryRms?: number;
   /** Reads the tensor again (the solver may have taken `values`; see computeEsd). */
   readonly reload?: () => Promise<Float64Array>;
 }
@@ -49,7 +51,7 @@ export async function analyzeLayer(
   const M = Math.min(rows, cols);
   const Q = N / M;
   // Before the ESD: the solver may take ownership of `values` (see computeEsd).
-  const entryRms = robustEntryRms(values) * Math.sqrt(plan.eigenScale);
+  const entryRms = (options.entryRms ?? robustEntryRms(values)) * Math.sqrt(plan.eigenScale);
   const esd = await computeEsd(values, plan, {
     solve: options.solve,
     keepValues: options.randomize === true || options.vectors === true,

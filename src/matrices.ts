@@ -29,6 +29,11 @@ export interface MatrixPlan {
   readonly eigenScale: number;
   /** Copies slice `s` (0 ≤ s < slices) out of the tensor's row-major values. */
   extract(values: Float64Array, s: number): Float64Array;
+  /**
+   * Set when the matrix is one contiguous run of the tensor's elements, [first, first + count)
+   * (one matrix of a stack, one direction of a recurrent weight): it can then be read alone.
+   */
+  readonly block?: { readonly first: number; readonly count: number };
 }
 
 export interface SkipPlan {
@@ -112,7 +117,8 @@ export function planLayers(t: TensorRef, minEvals: number = DEFAULT_MIN_EVALS): 
     const plans: LayerPlan[] = [];
     for (let d = 0; d < dirs; d++) {
       const suffix = dirs > 1 ? `[${d}]` : '';
-      plans.push(checked(matrixPlan(kind, rows, cols, 1, 1, suffix, (v) => v.slice(d * size, (d + 1) * size))));
+      const block = { first: d * size, count: size };
+      plans.push(checked(matrixPlan(kind, rows, cols, 1, 1, suffix, (v) => v.slice(d * size, (d + 1) * size), block)));
     }
     return plans;
   }
@@ -136,7 +142,8 @@ export function planLayers(t: TensorRef, minEvals: number = DEFAULT_MIN_EVALS): 
     const size = r * c;
     const plans: LayerPlan[] = [];
     for (let s = 0; s < stack; s++) {
-      plans.push(checked(matrixPlan('dense', r, c, 1, 1, `[${s}]`, (v) => v.slice(s * size, (s + 1) * size))));
+      const block = { first: s * size, count: size };
+      plans.push(checked(matrixPlan('dense', r, c, 1, 1, `[${s}]`, (v) => v.slice(s * size, (s + 1) * size), block)));
     }
     return plans;
   }
@@ -151,6 +158,7 @@ function matrixPlan(
   eigenScale: number,
   idSuffix: string,
   extract: (v: Float64Array, s: number) => Float64Array,
+  block?: MatrixPlan['block'],
 ): MatrixPlan {
-  return { status: 'analyze', idSuffix, kind, rows, cols, slices, eigenScale, extract };
+  return { status: 'analyze', idSuffix, kind, rows, cols, slices, eigenScale, extract, ...(block ? { block } : {}) };
 }

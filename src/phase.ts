@@ -159,19 +159,51 @@ const RMS_CLIP_QUANTILE = 0.999;
  * leaves the RMS of Gaussian-like or sparse matrices unchanged.
  */
 export function robustEntryRms(values: Float64Array): number {
-  const n = values.length;
-  if (n === 0) return 0;
-  const step = Math.max(1, Math.floor(n / RMS_SAMPLE));
-  const sample: number[] = [];
-  for (let i = 0; i < n; i += step) sample.push(Math.abs(values[i]!));
-  sample.sort((a, b) => a - b);
-  const clip = sample[Math.min(sample.length - 1, Math.floor(RMS_CLIP_QUANTILE * sample.length))]!;
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    const a = Math.min(Math.abs(values[i]!), clip);
-    s += a * a;
+  const rms = new EntryRmsScan(values.length);
+  rms.sample(values, 0);
+  rms.sum(values);
+  return rms.value();
+}
+
+/**
+ * robustEntryRms of a tensor seen in consecutive blocks (src/stacked-read.ts): every block
+ * through sample() in order, then every block through sum() in order. The strided sample and
+ * the sum in element order are those of the whole array, so the result is the same number.
+ */
+export class EntryRmsScan {
+  private readonly step: number;
+  private readonly taken: number[] = [];
+  private clip: number | undefined;
+  private s = 0;
+
+  constructor(private readonly n: number) {
+    this.step = Math.max(1, Math.floor(n / RMS_SAMPLE));
   }
-  return Math.sqrt(s / n);
+
+  /** Samples the block holding elements [first, first + block.length). */
+  sample(block: Float64Array, first: number): void {
+    for (let i = (this.step - (first % this.step)) % this.step; i < block.length; i += this.step)
+      this.taken.push(Math.abs(block[i]!));
+  }
+
+  /** Adds the block's clipped squares (after every block was sampled). */
+  sum(block: Float64Array): void {
+    if (this.clip === undefined) {
+      const sample = this.taken.sort((a, b) => a - b);
+      this.clip = sample[Math.min(sample.length - 1, Math.floor(RMS_CLIP_QUANTILE * sample.length))]!;
+    }
+    const clip = this.clip;
+    let s = this.s;
+    for (let i = 0; i < block.length; i++) {
+      const a = Math.min(Math.abs(block[i]!), clip);
+      s += a * a;
+    }
+    this.s = s;
+  }
+
+  value(): number {
+    return this.n === 0 ? 0 : Math.sqrt(this.s / this.n);
+  }
 }
 
 /**

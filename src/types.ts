@@ -90,6 +90,12 @@ export interface TensorRef {
   readonly storageKey: string;
   /** Values widened to float64 and dequantized, row-major in `shape` order. */
   read(): Promise<Float64Array>;
+  /**
+   * Elements [first, first + count) of read()'s values, read without the rest: set only where
+   * that is cheap and exact (fixed-width stored values), so that a stack of matrices can be
+   * read one matrix at a time (src/stacked-read.ts). Absent: read() is the only way.
+   */
+  readRange?(first: number, count: number): Promise<Float64Array>;
 }
 
 export type ModelFormat = 'onnx' | 'safetensors';

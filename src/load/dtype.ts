@@ -179,6 +179,24 @@ export async function readWidened(
 }
 
 /**
+ * Elements [first, first + count) of a tensor of `total` fixed-width elements stored from
+ * `offset`: the same chunked widening as the whole tensor, from first·size bytes further on.
+ */
+export async function readWidenedRange(
+  source: FileSource,
+  offset: number,
+  dtype: DType,
+  total: number,
+  first: number,
+  count: number,
+  what: string,
+): Promise<Float64Array> {
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > total)
+    throw new RangeError(`${what}: elements ${first}+${count} are outside its ${total}`);
+  return readWidened(source, offset + first * elementSize(dtype), dtype, count, what);
+}
+
+/**
  * A float64 array of `count` elements, or FormatError when memory cannot hold it (V8
  * throws a RangeError, which would otherwise surface as an internal error).
  */

@@ -11,7 +11,7 @@ import type { DType, LoadedModel, TensorRef } from '../types.js';
 import { FormatError, InputError } from '../errors.js';
 import { FILE_CONCURRENCY, mapBounded } from './bounded.js';
 import { FileSource } from './file.js';
-import { bytesPerElement, isWidenable, readWidened } from './dtype.js';
+import { bytesPerElement, isWidenable, readWidened, readWidenedRange } from './dtype.js';
 import type { ModelFormatModule } from './format.js';
 import type { ModelFolder } from './paths.js';
 import { appendAll } from '../arrays.js';
@@ -185,6 +185,8 @@ function makeRefs(file: OpenedFile, displayPath: string): { refs: TensorRef[]; n
       storageKey: `${displayPath}@${e.begin}+${e.end - e.begin}`,
       // Chunked (src/load/dtype.ts readWidened): embeddings and LM heads exceed one 2 GiB read.
       read: () => readWidened(file.source, file.dataStart + e.begin, e.dtype, count, `tensor '${e.name}'`),
+      readRange: (first, n) =>
+        readWidenedRange(file.source, file.dataStart + e.begin, e.dtype, count, first, n, `tensor '${e.name}'`),
     });
   }
   return { refs, nonWeights };

@@ -11,7 +11,7 @@
  * elements than the stored bytes can hold is refused without trying.
  */
 import { FormatError } from '../../errors.js';
-import { allocateFloat64, readWidened } from '../dtype.js';
+import { allocateFloat64, readWidened, readWidenedRange } from '../dtype.js';
 import type { FileSource } from '../file.js';
 import { type ExternalFiles, type ExternalStorage, locateExternal } from './external.js';
 import { ELEMENT_TYPES, packedBytes, packedWidth, type OnnxElementType } from './schema.js';
@@ -230,17 +230,48 @@ function checkTypedCount(
 async function readStored(info: TensorInfo, model: FileSource): Promise<Float64Array> {
   const s = info.storage;
   const what = tensorLabel(info.name);
+  const file = await storedFile(info, model);
   if (s.kind !== 'raw' && s.kind !== 'external') throw new Error('unreachable');
-  // External data is read through the descriptor kept since the model was opened; the file
-  // may have been truncated meanwhile: the bounds are checked again.
-  const file = s.kind === 'raw' ? model : s.file;
-  if (s.kind === 'external' && s.offset + s.length > (await file.currentSize()))
-    throw new FormatError(`${what} points past the end of its data file '${s.location}'`);
   const dtype = info.elem.dtype;
   if (dtype !== 'I4' && dtype !== 'U4') return readWidened(file, s.offset, dtype, info.count, what);
   const out = allocateFloat64(info.count, what);
   await file.readChunks(s.offset, s.length, what, (chunk, at) => unpackNibbles(chunk, out, 2 * at, dtype === 'I4'));
   return out;
+}
+
+/** Where raw or external values are, with an external file's bounds checked again. */
+async function storedFile(info: TensorInfo, model: FileSource): Promise<FileSource> {
+  const s = info.storage;
+  if (s.kind !== 'raw' && s.kind !== 'external') throw new Error('unreachable');
+  // External data is read through the descriptor kept since the model was opened; the file
+  // may have been truncated meanwhile: the bounds are checked again.
+  const file = s.kind === 'raw' ? model : s.file;
+  if (s.kind === 'external' && s.offset + s.length > (await file.currentSize()))
+    throw new FormatError(`${tensorLabel(info.name)} points past the end of its data file '${s.location}'`);
+  return file;
+}
+
+/**
+ * Whether elements of the tensor can be read by range (readRange): a float type of whole
+ * bytes stored raw or externally. Typed fields (varints) and 4-bit packing cannot be indexed.
+ */
+export function rangeReadable(info: TensorInfo): boolean {
+  const s = info.storage.kind;
+  const dtype = info.elem.dtype;
+  return (s === 'raw' || s === 'external') && info.elem.float === true && dtype !== 'I4' && dtype !== 'U4';
+}
+
+/** Elements [first, first + count) of a tensor for which rangeReadable holds. */
+export async function readValueRange(
+  info: TensorInfo,
+  model: FileSource,
+  first: number,
+  count: number,
+): Promise<Float64Array> {
+  const s = info.storage;
+  const file = await storedFile(info, model);
+  if (s.kind !== 'raw' && s.kind !== 'external') throw new Error('unreachable');
+  return readWidenedRange(file, s.offset, info.elem.dtype, info.count, first, count, tensorLabel(info.name));
 }
 
 /**

@@ -7,7 +7,7 @@ import type { LoadedModel, QuantInfo, TensorRef } from '../../types.js';
 import { FormatError } from '../../errors.js';
 import { FileSource } from '../file.js';
 import type { ModelFormatModule } from '../format.js';
-import { describeTensor, readValues, toSafeInt, type TensorInfo } from './decode.js';
+import { describeTensor, rangeReadable, readValueRange, readValues, toSafeInt, type TensorInfo } from './decode.js';
 import { ExternalFiles } from './external.js';
 import { dequantize, quantLayout, QUANTIZED_DTYPES } from './quant.js';
 import { ModelProto } from './schema.js';
@@ -166,6 +166,9 @@ function plainEntry(t: FoundTensor, info: TensorInfo, path: string, source: File
         : async () => {
             throw new FormatError(`tensor '${info.name}' ${why}`);
           },
+      ...(readable && rangeReadable(info)
+        ? { readRange: (first: number, count: number) => readValueRange(info, source, first, count) }
+        : {}),
     }),
   };
 }
