@@ -297,6 +297,31 @@ describe('CLI: shard 1..n + merge is byte for byte the single run', () => {
       expect(r.stdout).toBe('');
       expect(r.stderr).toMatch(message);
     });
+
+    it('a part carrying a failed layer: the merged report is printed, one stderr line names it, exit 2', async () => {
+      const failing = edit(two[1]!, (d) => {
+        const { id, model, name, kind, shape, dtype } = d.layers[0];
+        d.layers[0] = {
+          id,
+          model,
+          name,
+          kind,
+          shape,
+          dtype,
+          status: 'failed',
+          failure: { code: 'solver', reason: 'x' },
+        };
+      });
+      const r = await runCliAsync(['merge', two[0]!, failing, '--json']);
+      expect(r.code).toBe(2);
+      const doc = JSON.parse(r.stdout);
+      const failed = doc.layers.filter((l: { status: string }) => l.status === 'failed');
+      expect(failed).toHaveLength(1);
+      expect(doc.summary.failed).toBe(1);
+      expect(r.stderr.split('\n').filter(Boolean)).toEqual([
+        expect.stringMatching(new RegExp(`^rmt-analyze: .*: layer '${failed[0].id}' failed \\(solver\\): x$`)),
+      ]);
+    });
   });
 
   it('a bad --shard is a usage error', async () => {

@@ -18,7 +18,7 @@ import { useColor, type CliIO } from './context.js';
 import { withoutEigenvalues, writeHtmlReport } from './report-file.js';
 import { addGateOptions, applyGate, reportGate, resolveGateRules, type GateCliOptions } from './gate.js';
 import { parseShardSpec, type ShardSpec } from '../shard.js';
-import { printable } from '../errors.js';
+import { reportIncomplete } from './incomplete.js';
 
 interface AnalyzeCliOptions extends GateCliOptions {
   shard?: ShardSpec;
@@ -124,22 +124,5 @@ async function runAnalyze(
     REPORTERS[format](report, { color: useColor(io, opts.color), explain: opts.explain, plot: opts.plot }),
   );
   const gateCode = reportGate(report.gate, report.models, io);
-  // An unreadable model (among several) or a layer that could not be computed is reported in
-  // place; the run is then incomplete: one line each on stderr, exit 2.
-  let failed = 0;
-  for (const m of report.models) {
-    if (!('error' in m)) continue;
-    failed++;
-    io.stderr.write(`rmt-analyze: ${printable(m.error, 1000)}\n`);
-  }
-  for (const l of report.layers) {
-    if (l.status !== 'failed') continue;
-    failed++;
-    const path = printable(report.models[l.model]?.path ?? '', 200);
-    io.stderr.write(
-      `rmt-analyze: ${path}: layer '${printable(l.id, 200)}' failed (${l.failure.code}): ` +
-        `${printable(l.failure.reason)}\n`,
-    );
-  }
-  return failed > 0 ? 2 : gateCode;
+  return reportIncomplete(report, io) > 0 ? 2 : gateCode;
 }

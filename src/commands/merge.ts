@@ -7,6 +7,7 @@ import { REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js
 import { useColor, type CliIO } from './context.js';
 import { readJsonReport } from './read-report.js';
 import { addGateOptions, applyGate, reportGate, resolveGateRules, type GateCliOptions } from './gate.js';
+import { reportIncomplete } from './incomplete.js';
 
 interface MergeCliOptions extends GateCliOptions {
   json?: boolean;
@@ -39,5 +40,6 @@ async function runMerge(
   for (const file of files) parts.push({ file, report: await readJsonReport(file) });
   const report = applyGate(mergeShards(parts), rules);
   io.stdout.write(REPORTERS[format](report, { color: useColor(io, opts.color), explain: opts.explain }));
-  return reportGate(report.gate, report.models, io);
+  const gateCode = reportGate(report.gate, report.models, io);
+  return reportIncomplete(report, io) > 0 ? 2 : gateCode;
 }
