@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DT, f32, graph, model, node, tensor } from '../../scripts/fixtures/onnx.js';
 import { encodeSafetensors } from '../../scripts/fixtures/safetensors-writer.js';
 import { GraphProto } from '../../src/load/onnx/schema.js';
+import { MAX_WALKED_MESSAGES } from '../../src/load/onnx/wire.js';
 import { looksLikeProtobufModel } from '../../src/load/onnx/sniff.js';
 import { sniffFormat } from '../../src/load/index.js';
 import { runCli } from '../helpers.js';
@@ -171,6 +172,15 @@ describe('point 10: memory and CPU amplification', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).layers).toHaveLength(1);
     expect(r.maxRssMB).toBeLessThan(1536);
+  });
+
+  it('four million tiny non-empty nodes (20 MB): refused at the graph budget, in bounded memory', async () => {
+    const tiny = new Uint8Array(5 * 4_000_000);
+    // GraphProto.node, length 3: a NodeProto whose only field is input 'x'.
+    for (let i = 0; i < tiny.length; i += 5) tiny.set([0x0a, 0x03, 0x0a, 0x01, 0x78], i);
+    const path = put('m.onnx', withRawNodes(tiny));
+    const r = await run([path, '--json']);
+    expectOutcomeRefused(r, path, new RegExp(`more than ${MAX_WALKED_MESSAGES} graph messages`), 600);
   });
 
   it('overlapping external data ranges are refused; the same range named twice is one tensor', async () => {

@@ -20,6 +20,8 @@ export class Window {
    * file instead of one per message (wire.ts MessageWalk).
    */
   readonly pending: number[] = [];
+  /** Messages walked and kept so far (capped by MAX_WALKED_MESSAGES, wire.ts). */
+  messages = 0;
 
   constructor(readonly source: FileSource) {}
 

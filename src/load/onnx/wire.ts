@@ -33,6 +33,15 @@ const MAX_FIELD_NUMBER = 536_870_911;
 const MAX_HEADER_BYTES = 20;
 
 /**
+ * Graph messages (nodes, attributes, tensors, graphs, functions) kept per file. Each costs a
+ * few hundred bytes once walked, so a 20 MB file of tiny nodes (5 bytes each) would
+ * otherwise take about a gigabyte and a minute (issue 12); at this cap the structure stays
+ * within a fixed budget of ~300 MB. Real graphs are far below it: a 7B-parameter LLM export
+ * has tens of thousands of nodes.
+ */
+export const MAX_WALKED_MESSAGES = 1_000_000;
+
+/**
  * Where one occurrence of a tensor data field lies in the file. `packed`: the payload of
  * one length-delimited field (raw_data, a packed float_data, one string). Otherwise a run
  * of consecutive unpacked elements, each with its own tag, `count` of them.
@@ -121,6 +130,11 @@ class MessageWalk {
   ) {
     this.ctx = new Ctx(type, w, parent);
     if (depth > MAX_DEPTH) throw this.ctx.error(`messages nested more than ${MAX_DEPTH} levels deep`);
+    if (++w.messages > MAX_WALKED_MESSAGES) {
+      throw this.ctx.error(
+        `more than ${MAX_WALKED_MESSAGES} graph messages (nodes, attributes, tensors): refused to bound memory`,
+      );
+    }
     this.pos = start;
   }
 
