@@ -31,9 +31,49 @@ export function householder(buf: Float64Array, off: number, len: number, out: { 
   }
   const norm = scale * Math.sqrt(ss);
   const beta = alpha >= 0 ? -norm : norm;
+  if (Math.abs(beta) < SAFE_MIN) return tinyReflector(buf, off, len, out);
   const tau = (beta - alpha) / beta;
   const inv = 1 / (alpha - beta);
   for (let k = 1; k < len; k++) buf[off + k]! *= inv;
   out.beta = beta;
+  return tau;
+}
+
+/**
+ * dlarfg's safe minimum (dlamch('S')/dlamch('E')): below it 1/(α − β) can overflow, so a
+ * subnormal column (a Gram row of tiny weights) would turn v into ±Infinity and NaN.
+ */
+const SAFE_MIN = 2 ** -1022 / Number.EPSILON;
+
+/**
+ * The reflector of a tiny x, as dlarfg does it: x is scaled up by 1/SAFE_MIN (exact, a power
+ * of two) until β is representable with room, the reflector is built on the scaled x (τ and
+ * v do not depend on the scale), and β is scaled back. Only reached when |β| < SAFE_MIN, so
+ * ordinary inputs keep the exact operations of `householder`.
+ */
+function tinyReflector(buf: Float64Array, off: number, len: number, out: { beta: number }): number {
+  let alpha = buf[off]!;
+  let knt = 0;
+  let norm = 0;
+  do {
+    knt++;
+    alpha /= SAFE_MIN;
+    for (let k = 1; k < len; k++) buf[off + k]! /= SAFE_MIN;
+    let scale = Math.abs(alpha);
+    for (let k = 1; k < len; k++) scale = Math.max(scale, Math.abs(buf[off + k]!));
+    let ss = (alpha / scale) * (alpha / scale);
+    for (let k = 1; k < len; k++) {
+      const x = buf[off + k]! / scale;
+      ss += x * x;
+    }
+    norm = scale * Math.sqrt(ss);
+  } while (norm < SAFE_MIN && knt < 20);
+  const beta = alpha >= 0 ? -norm : norm;
+  const tau = (beta - alpha) / beta;
+  const inv = 1 / (alpha - beta);
+  for (let k = 1; k < len; k++) buf[off + k]! *= inv;
+  let b = beta;
+  for (let j = 0; j < knt; j++) b *= SAFE_MIN;
+  out.beta = b;
   return tau;
 }

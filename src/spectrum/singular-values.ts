@@ -10,7 +10,6 @@
  * implicit QL finds them with absolute error O(ε·‖B‖). Cost ≈ 4NM² − 4M³/3 flops, about
  * twice the Gram route, so it runs only where needed.
  */
-import { householder } from './householder.js';
 import { tridiagonalQl } from './tridiagonal-ql.js';
 
 /** Ascending σᵢ² of the row-major rows×cols matrix W (min(rows, cols) values). W is not modified. */
@@ -53,8 +52,8 @@ export function accurateSquaredSingularValues(W: Float64Array, rows: number, col
 }
 
 /**
- * Applies one Householder reflection (householder.ts, LAPACK dlarfg; the steps of dgebd2) to
- * the N×M row-major matrix A and returns the value it leaves on the bidiagonal.
+ * Applies one Householder reflection to the N×M row-major matrix A and returns the value it
+ * leaves on the bidiagonal.
  *  - left (column k, rows k..N−1): A[k:, k:] ← (I − τvvᵀ)·A[k:, k:];
  *  - right (row k, columns c..M−1 with c = k+1): A[k:, c:] ← A[k:, c:]·(I − τvvᵀ).
  * Rows are traversed contiguously in both cases.
@@ -70,12 +69,26 @@ function reflect(
   w: Float64Array,
 ): number {
   const N = A.length / M;
-  // x: the entries to reduce, copied to v[c … end−1] and turned into the reflector (dlarfg).
+  // x: the entries to reduce. This route keeps its own reflector, the scaled form of Golub &
+  // Van Loan Alg. 5.1.1 (v = x/‖x‖∞ − α e₁, τ = 2/vᵀv), not householder.ts's dlarfg: on a
+  // 12×10 matrix spanning 1e38 (a fuzz case) dlarfg's v = x/(α − β) left a Golub–Kahan
+  // matrix whose QL did not converge, which this form never did.
   const at = (i: number) => (left ? i * M + k : k * M + i);
-  for (let i = c; i < end; i++) v[i] = A[at(i)]!;
-  const tau = householder(v, c, end - c, BETA);
-  v[c] = 1;
-  if (tau === 0) return BETA.beta;
+  let scale = 0;
+  for (let i = c; i < end; i++) scale = Math.max(scale, Math.abs(A[at(i)]!));
+  if (scale === 0) return 0;
+  let sigma = 0;
+  for (let i = c; i < end; i++) {
+    const x = A[at(i)]! / scale;
+    v[i] = x;
+    sigma += x * x;
+  }
+  const x0 = v[c]!;
+  const alpha = x0 >= 0 ? -Math.sqrt(sigma) : Math.sqrt(sigma);
+  v[c] = x0 - alpha;
+  const vtv = sigma - x0 * x0 + v[c]! * v[c]!;
+  if (vtv === 0) return alpha * scale;
+  const tau = 2 / vtv;
   if (left) {
     // w[j] = τ Σ_i v_i A[i, j] for j > k; then A[i, j] −= v_i w[j].
     for (let j = k + 1; j < M; j++) w[j] = 0;
@@ -105,6 +118,5 @@ function reflect(
     }
     for (let j = c; j < end; j++) A[k * M + j] = 0;
   }
-  return BETA.beta;
+  return alpha * scale;
 }
-const BETA = { beta: 0 };

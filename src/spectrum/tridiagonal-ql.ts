@@ -27,14 +27,25 @@ export function tridiagonalQl(d: Float64Array, e: Float64Array, Z?: Float64Array
   let sweeps = 0;
   for (let l = 0; l < n; l++) {
     for (;;) {
-      // The first m ≥ l whose coupling is negligible against its two diagonal neighbours.
+      // The first m ≥ l whose coupling is negligible against its two diagonal neighbours, or
+      // below the safe minimum: subnormal couplings (a zero Golub–Kahan diagonal next to
+      // them) carry too few bits for the sweep to converge, and lie far below any σ the
+      // route resolves (entries reach the solver scaled to ≥ 2^-250: spectrum-scale.ts).
       let m = l;
-      while (m < n - 1 && !(Math.abs(e[m]!) <= Number.EPSILON * (Math.abs(d[m]!) + Math.abs(d[m + 1]!)))) m++;
+      while (m < n - 1 && !negligible(e[m]!, d[m]!, d[m + 1]!)) m++;
       if (m === l) break;
       if (++sweeps > maxSweeps) throw new Error(`tridiagonal QL did not converge in ${maxSweeps} sweeps`);
       sweep(d, e, l, m, Z);
     }
   }
+}
+
+/** LAPACK's safe minimum (dlamch('S')/dlamch('E')), as in householder.ts. */
+const SAFE_MIN = 2 ** -1022 / Number.EPSILON;
+
+function negligible(e: number, d0: number, d1: number): boolean {
+  const a = Math.abs(e);
+  return a <= Number.EPSILON * (Math.abs(d0) + Math.abs(d1)) || a < SAFE_MIN;
 }
 
 /**
