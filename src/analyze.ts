@@ -84,7 +84,13 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
             );
           }
           const found = await analyzeModel(tensors, index, options, compute, paths.length, shard);
-          models.push({ path: model.path, format: model.format, tensors: model.tensors.length, bytes: model.bytes });
+          models.push({
+            path: model.path,
+            format: model.format,
+            tensors: model.tensors.length,
+            bytes: model.bytes,
+            ...(model.metadata !== undefined ? { metadata: model.metadata } : {}),
+          });
           appendAll(layers, found);
         } finally {
           await model.close();

@@ -3,7 +3,7 @@
  * why the others are not. A plan is decided from the shape, dtype and kind alone, before
  * any data is read, so skipped tensors cost nothing.
  */
-import type { LayerKind, TensorRef } from './types.js';
+import { DEQUANTIZED_GGML_TYPES, isGgmlQuantType, type LayerKind, type TensorRef } from './types.js';
 import type { SkipDetail } from './schema/words.js';
 
 /** Default --min-evals: a layer is analysed when M·slices ≥ this. */
@@ -80,7 +80,11 @@ export function planLayers(t: TensorRef, minEvals: number = DEFAULT_MIN_EVALS): 
   const rank = shape.length;
   const skip = (detail: SkipDetail, idSuffix = ''): SkipPlan => ({ status: 'skipped', idSuffix, kind, detail });
 
+  if (t.role === 'optimizer-state') return [skip({ code: 'optimizer-state' })];
   if (t.dtype === 'OTHER') return [skip({ code: 'unsupported-dtype' })];
+  if (isGgmlQuantType(t.dtype) && !DEQUANTIZED_GGML_TYPES.has(t.dtype)) {
+    return [skip({ code: 'unsupported-quantization', type: t.dtype })];
+  }
   const count = shape.reduce((a, b) => a * b, 1);
   if (count === 0) return [skip({ code: 'empty', shape })];
   if (rank === 0) return [skip({ code: 'scalar' })];

@@ -6,7 +6,10 @@
  * printed as JSON without conversion.
  */
 
-/** Element types met in ONNX and safetensors files, named as safetensors names them. */
+/**
+ * Element types met in model files: the ONNX/safetensors/PyTorch ones named as safetensors
+ * names them, and GGUF's block quantizations named as ggml names them (GGML_TYPES).
+ */
 export type DType =
   | 'F64'
   | 'F32'
@@ -28,7 +31,65 @@ export type DType =
   | 'STRING'
   | 'C64'
   | 'C128'
+  | GgmlQuantType
   | 'OTHER';
+
+/**
+ * ggml's block-quantized types (ggml.h `enum ggml_type`), by their ggml names. GGUF files
+ * store them; the loader dequantizes the ones in DEQUANTIZED_GGML_TYPES and lists the others
+ * as skipped (`unsupported-quantization`) under their name.
+ */
+export const GGML_QUANT_TYPES = [
+  'Q4_0',
+  'Q4_1',
+  'Q5_0',
+  'Q5_1',
+  'Q8_0',
+  'Q8_1',
+  'Q2_K',
+  'Q3_K',
+  'Q4_K',
+  'Q5_K',
+  'Q6_K',
+  'Q8_K',
+  'IQ2_XXS',
+  'IQ2_XS',
+  'IQ3_XXS',
+  'IQ1_S',
+  'IQ4_NL',
+  'IQ3_S',
+  'IQ2_S',
+  'IQ4_XS',
+  'IQ1_M',
+  'TQ1_0',
+  'TQ2_0',
+  'MXFP4',
+] as const;
+export type GgmlQuantType = (typeof GGML_QUANT_TYPES)[number];
+
+const GGML_QUANT_TYPE_SET: ReadonlySet<string> = new Set(GGML_QUANT_TYPES);
+
+/** True for ggml's block-quantized types (whose element size is not fixed per element). */
+export function isGgmlQuantType(d: DType): d is GgmlQuantType {
+  return GGML_QUANT_TYPE_SET.has(d);
+}
+
+/** The block types the GGUF loader decodes (ggml-quants.c `dequantize_row_*`); the rest are skipped. */
+export const DEQUANTIZED_GGML_TYPES: ReadonlySet<DType> = new Set<GgmlQuantType>([
+  'Q4_0',
+  'Q4_1',
+  'Q5_0',
+  'Q5_1',
+  'Q8_0',
+  'Q2_K',
+  'Q3_K',
+  'Q4_K',
+  'Q5_K',
+  'Q6_K',
+  'IQ4_NL',
+  'IQ4_XS',
+  'MXFP4',
+]);
 
 /** Float dtypes we widen to float64 and analyse directly. */
 export const FLOAT_DTYPES: ReadonlySet<DType> = new Set(['F64', 'F32', 'F16', 'BF16', 'F8_E4M3', 'F8_E5M2']);
@@ -46,6 +107,7 @@ export type LayerKind =
   | 'recurrent' // ONNX LSTM / GRU / RNN W and R inputs
   | 'bias'
   | 'norm'
+  | 'lora' // a PEFT LoRA update ΔW = s·B·A (rank r by construction)
   | 'other';
 
 /** How an int8/uint8 tensor maps back to real values: x = (q − zeroPoint) · scale. */
@@ -84,6 +146,12 @@ export interface TensorRef {
   readonly groups?: number;
   readonly quantization?: QuantInfo;
   /**
+   * A tensor that is stored with the model but is not one of its weights: optimizer state
+   * of a training checkpoint (Adam's exp_avg, SGD's momentum_buffer, …). Listed as skipped
+   * (`optimizer-state`), never analysed.
+   */
+  readonly role?: 'optimizer-state';
+  /**
    * Key identifying where the bytes are stored (file, offset, length). Two refs with the
    * same key are the same tensor reached twice and are analysed once.
    */
@@ -98,7 +166,28 @@ export interface TensorRef {
   readRange?(first: number, count: number): Promise<Float64Array>;
 }
 
-export type ModelFormat = 'onnx' | 'safetensors';
+/**
+ * The container the weights were read from. `pytorch` covers torch.save zip files, the
+ * pre-1.6 legacy stream and TorchScript archives (which one: ModelMetadata.variant); `lora`
+ * is a PEFT adapter (its files are safetensors or PyTorch).
+ */
+export type ModelFormat = 'onnx' | 'safetensors' | 'pytorch' | 'gguf' | 'lora';
+
+/**
+ * What a file says about the model beyond its tensors (all optional, all model text: hostile,
+ * escaped by every text reporter). GGUF: general.architecture, general.name, general.file_type;
+ * PyTorch: which container variant; LoRA: the base model the adapter names.
+ */
+export interface ModelMetadata {
+  /** Container variant: 'zip', 'legacy', 'torchscript' (PyTorch). */
+  readonly variant?: string;
+  /** GGUF general.architecture (e.g. 'llama'). */
+  readonly architecture?: string;
+  /** GGUF general.name, or a LoRA adapter's base_model_name_or_path. */
+  readonly name?: string;
+  /** GGUF general.file_type, by its llama.cpp name (e.g. 'MOSTLY_Q4_K_M'). */
+  readonly fileType?: string;
+}
 
 /** A model opened by a loader. Tensors are listed in file order. */
 export interface LoadedModel {
@@ -110,6 +199,8 @@ export interface LoadedModel {
   readonly bytes: number;
   /** Tensors that are present but are not candidate weights (integer shape constants …). */
   readonly nonWeightTensors: number;
+  /** What the file says about the model (architecture, name, variant), when it says anything. */
+  readonly metadata?: ModelMetadata;
   /** Releases open file handles. */
   close(): Promise<void>;
 }

@@ -108,3 +108,28 @@ describe('plans', () => {
     expect(only(ref('tiny.weight', [8, 5]), 5).status).toBe('analyze');
   });
 });
+
+describe('tensors that are stored but not analysed (issue 13)', () => {
+  const ref = (over: Partial<TensorRef>): TensorRef => ({
+    name: 'w',
+    shape: [8, 8],
+    dtype: 'F32',
+    file: 'f',
+    byteLength: 256,
+    storageKey: 'k',
+    read: async () => new Float64Array(64),
+    ...over,
+  });
+  it('optimizer state is skipped with its own code, whatever its shape', () => {
+    const plans = planLayers(ref({ name: 'optimizer.state.3.exp_avg', role: 'optimizer-state' }));
+    expect(plans).toHaveLength(1);
+    expect(plans[0]).toMatchObject({ status: 'skipped', detail: { code: 'optimizer-state' } });
+  });
+  it('a ggml block type that is not decoded is skipped under its name; decoded ones are planned', () => {
+    expect(planLayers(ref({ dtype: 'IQ2_XXS' }))[0]).toMatchObject({
+      status: 'skipped',
+      detail: { code: 'unsupported-quantization', type: 'IQ2_XXS' },
+    });
+    expect(planLayers(ref({ dtype: 'Q4_K', shape: [16, 256] }))[0]).toMatchObject({ rows: 16, cols: 256, slices: 1 });
+  });
+});

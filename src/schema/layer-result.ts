@@ -252,7 +252,8 @@ export interface LayerIdentity {
  * (M·slices < --min-evals), unsupported-rank, shared-storage (the same stored tensor reached
  * twice), tied (the same values as an earlier tensor), non-finite, all-zero, overflow (entries
  * whose squares overflow float64), underflow (entries so small that Σw², and with it every
- * eigenvalue, is below float64's resolution).
+ * eigenvalue, is below float64's resolution), optimizer-state (a training checkpoint's optimizer
+ * buffers, not weights), unsupported-quantization (a GGUF block type that is not decoded).
  */
 export const SKIP_CODES = [
   'unsupported-dtype',
@@ -271,6 +272,8 @@ export const SKIP_CODES = [
   'all-zero',
   'overflow',
   'underflow',
+  'optimizer-state',
+  'unsupported-quantization',
 ] as const;
 export type SkipCode = (typeof SKIP_CODES)[number];
 

@@ -2,7 +2,7 @@
  * The whole v1 document (`--json`, `analyze()`'s result): models, layers, summary, gate and
  * the shard part's bookkeeping.
  */
-import type { ModelFormat } from '../types.js';
+import type { ModelFormat, ModelMetadata } from '../types.js';
 import type { LayerResult, PhaseName } from './layer-result.js';
 
 export const SCHEMA_VERSION = 1 as const;
@@ -17,6 +17,8 @@ export interface ReadModel {
   readonly tensors: number;
   /** Bytes on disk, external data and shards included. */
   readonly bytes: number;
+  /** What the file says about the model (GGUF architecture and name, PyTorch container …), if anything. */
+  readonly metadata?: ModelMetadata;
 }
 
 /**

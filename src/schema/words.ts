@@ -26,7 +26,9 @@ import { HEAVY_ALPHA, OUTLIER_TW, SEPARATED_STRENGTH, VERY_HEAVY_ALPHA } from '.
 
 /** Why a layer was not analysed: its code and the numbers (or names) the sentence needs. */
 export type SkipDetail =
-  | { readonly code: 'unsupported-dtype' | 'scalar' | 'bias' | 'norm' | 'vector' | 'all-zero' }
+  | { readonly code: 'unsupported-dtype' | 'scalar' | 'bias' | 'norm' | 'vector' | 'all-zero' | 'optimizer-state' }
+  /** `type`: the ggml type name (e.g. IQ2_XXS). */
+  | { readonly code: 'unsupported-quantization'; readonly type: string }
   | { readonly code: 'empty' | 'unsupported-rank'; readonly shape: readonly number[] }
   | { readonly code: 'depthwise'; readonly slices: number; readonly rows: number; readonly cols: number }
   | { readonly code: 'no-spectrum'; readonly rows: number; readonly cols: number }
@@ -70,6 +72,10 @@ export function skipReason(d: SkipDetail): string {
       return `entries too large for float64 spectra (max |w| = ${d.maxAbs.toExponential(2)})`;
     case 'underflow':
       return `entries too small for float64 spectra (max |w| = ${d.maxAbs.toExponential(2)}, Σw² below 2^-1044)`;
+    case 'optimizer-state':
+      return 'optimizer state of a training checkpoint, not a weight';
+    case 'unsupported-quantization':
+      return `stored as ${d.type}, a quantization rmt-analyze does not decode`;
   }
 }
 
@@ -91,6 +97,8 @@ const _everySkipCodeHasWords: Record<SkipCode, true> = {
   'all-zero': true,
   overflow: true,
   underflow: true,
+  'optimizer-state': true,
+  'unsupported-quantization': true,
 } satisfies Record<SkipDetail['code'], true>;
 void _everySkipCodeHasWords;
 

@@ -44,6 +44,11 @@ describe('skip sentences', () => {
       { code: 'underflow', maxAbs: 1e-170 },
       'entries too small for float64 spectra (max |w| = 1.00e-170, Σw² below 2^-1044)',
     ],
+    [{ code: 'optimizer-state' }, 'optimizer state of a training checkpoint, not a weight'],
+    [
+      { code: 'unsupported-quantization', type: 'IQ2_XXS' },
+      'stored as IQ2_XXS, a quantization rmt-analyze does not decode',
+    ],
   ];
   it.each(cases)('%o → %s', (detail, sentence) => {
     expect(skipReason(detail)).toBe(sentence);
