@@ -83,6 +83,7 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
               `--layers/--exclude leave none of the ${model.tensors.length} weight tensors of ${path}`,
             );
           }
+          for (const note of model.notes ?? []) options.onWarning?.(`${path}: ${note}`);
           const found = await analyzeModel(tensors, index, options, compute, paths.length, shard);
           models.push({
             path: model.path,

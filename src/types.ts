@@ -201,6 +201,11 @@ export interface LoadedModel {
   readonly nonWeightTensors: number;
   /** What the file says about the model (architecture, name, variant), when it says anything. */
   readonly metadata?: ModelMetadata;
+  /**
+   * What the loader chose that the user should know (one line each, for stderr): e.g. a
+   * directory holding both safetensors and pytorch_model.bin weights is read from safetensors.
+   */
+  readonly notes?: readonly string[];
   /** Releases open file handles. */
   close(): Promise<void>;
 }

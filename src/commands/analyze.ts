@@ -100,7 +100,7 @@ async function runAnalyze(
       onProgress: progress ? (e) => progress.update(e) : undefined,
       onWarning: (message) => {
         progress?.clear();
-        io.stderr.write(`rmt-analyze: warning: ${message}\n`);
+        io.stderr.write(`rmt-analyze: warning: ${printable(message, 1000)}\n`);
       },
     });
   } finally {
