@@ -1,6 +1,7 @@
 /** `rmt-analyze [analyze] <model...>`: the default command. */
 import { Command, Option } from 'commander';
 import { analyze } from '../analyze.js';
+import { printable } from '../errors.js';
 import type { GateRule } from '../gate.js';
 import { NEEDS_EIGENVALUES, REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
 import { DEFAULT_TRAP_SEED } from '../traps.js';
