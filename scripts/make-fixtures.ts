@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { writeSafetensorsFixtures } from './fixtures/safetensors.js';
 import { writeOnnxFixtures } from './fixtures/onnx.js';
 import { writeShardedLmFixture } from './fixtures/sharded-lm.js';
+import { writeLoraFixtures } from './fixtures/lora.js';
 
 export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'generated');
 
@@ -17,7 +18,12 @@ export type FixtureMaker = (dir: string) => Promise<string[]>;
 
 export async function makeAllFixtures(dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const makers: FixtureMaker[] = [writeSafetensorsFixtures, writeOnnxFixtures, writeShardedLmFixture];
+  const makers: FixtureMaker[] = [
+    writeSafetensorsFixtures,
+    writeOnnxFixtures,
+    writeShardedLmFixture,
+    writeLoraFixtures,
+  ];
   const written: string[] = [];
   for (const make of makers) written.push(...(await make(dir)));
   return written;

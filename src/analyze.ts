@@ -3,10 +3,10 @@
  * and library users get the same objects (DESIGN.md §2, §4).
  */
 import picomatch from 'picomatch';
-import type { TensorRef } from './types.js';
+import type { LowRankFactors, TensorRef } from './types.js';
 import type { LayerResult, SkippedLayer } from './schema/index.js';
 import { skipReason, type SkipDetail } from './schema/words.js';
-import { openModel, tensorReadError } from './load/index.js';
+import { openModelWithBase, tensorReadError } from './load/index.js';
 import { InputError, UsageError, WorkerCrash } from './errors.js';
 import { DEFAULT_TRAP_SEED } from './traps.js';
 import { DEFAULT_MIN_EVALS, planLayers, type LayerPlan } from './matrices.js';
@@ -63,6 +63,8 @@ export interface AnalyzeOptions {
    * (src/stacked-read.ts; default READ_BY_MATRIX_ABOVE). Tests set 0 or Infinity.
    */
   readonly readByMatrixAbove?: number;
+  /** A LoRA adapter's base model (`--base`): W and W + ΔW are analysed beside each ΔW. */
+  readonly base?: string;
 }
 
 /** Analyses every weight tensor of every model; throws InputError on unreadable input. */
@@ -75,7 +77,7 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
   try {
     for (const [index, path] of paths.entries()) {
       try {
-        const model = await openModel(path);
+        const model = await openModelWithBase(path, options.base);
         try {
           const tensors = model.tensors.filter((t) => select(t.name));
           if (tensors.length === 0) {
@@ -162,7 +164,7 @@ async function planShard(
   const minEvals = options.minEvals ?? DEFAULT_MIN_EVALS;
   const models = [];
   for (const path of paths) {
-    const model = await openModel(path);
+    const model = await openModelWithBase(path, options.base);
     try {
       models.push(
         model.tensors
@@ -270,10 +272,20 @@ async function analyzeModel(
       // A large stack of matrices is checked in passes over one matrix at a time and each of
       // its layers reads its own matrix; anything else is read whole (src/stacked-read.ts).
       const byMatrix = matrixReader(tensor, plans, options.readByMatrixAbove);
-      const values = byMatrix ? new Float64Array(0) : await tensor.read().catch(readError);
+      // A LoRA update is checked on its factors; the dense ΔW is made only when a shuffle or
+      // eigenvectors need it.
+      const factors =
+        tensor.lowRank && !options.randomize && !options.vectors
+          ? await tensor.lowRank.factors().catch(readError)
+          : undefined;
+      const values = factors
+        ? concatFactors(factors)
+        : byMatrix
+          ? new Float64Array(0)
+          : await tensor.read().catch(readError);
       const scan = byMatrix
         ? await scanStack(byMatrix.read, byMatrix.piece, tensor.shape).catch(readError)
-        : { checks: checkWhole(values, tensor.shape), entryRms: undefined };
+        : { checks: checkWhole(values, factors ? [values.length] : tensor.shape), entryRms: undefined };
       const problem = scan.checks.problem();
       if (problem !== undefined) {
         skipAll(problem);
@@ -288,7 +300,9 @@ async function analyzeModel(
       }
       seenContent.set(digest, tensor.name);
 
+      const lowRank = tensor.lowRank;
       const layerOptions = {
+        lowRank: lowRank && (factors ? async () => factors : () => lowRank.factors().catch(readError)),
         eigenvalues: options.eigenvalues,
         solve: compute.solve,
         randomize: options.randomize,
@@ -368,4 +382,16 @@ class LayerFailure extends Error {
 
 export function skipped(identity: LayerIdentity, detail: SkipDetail): SkippedLayer {
   return { ...identity, status: 'skipped', skipCode: detail.code, skipReason: skipReason(detail) };
+}
+
+/**
+ * A LoRA pair's entries, s·A then B, for the value checks and the tied-weight digest. When
+ * either factor is all zero (peft initialises B to zero) ΔW is zero, and so are these.
+ */
+function concatFactors(f: LowRankFactors): Float64Array {
+  const out = new Float64Array(f.a.length + f.b.length);
+  if (f.a.every((x) => x === 0) || f.b.every((x) => x === 0)) return out;
+  for (let i = 0; i < f.a.length; i++) out[i] = f.scale * f.a[i]!;
+  out.set(f.b, f.a.length);
+  return out;
 }

@@ -4,7 +4,10 @@
  */
 import type { AnalyzedLayer, LayerIdentity, MpResult, PowerLawResult } from './schema/index.js';
 import type { MatrixPlan } from './matrices.js';
-import { computeEsd, type EigenSolver } from './esd.js';
+import { computeEsd, type EigenSolver, type Esd } from './esd.js';
+import { lowRankEigenvalues } from './spectrum/low-rank.js';
+import type { LowRankFactors } from './types.js';
+import { fitFailed } from './schema/words.js';
 import { fitPowerLaw, type PowerLawFitResult } from './fit/powerlaw.js';
 import { compareTailModels, type TailComparison } from './fit/best-fit.js';
 import { findCorrelationTraps } from './traps.js';
@@ -14,7 +17,7 @@ import {
   VECTORS_SLOW_SECONDS,
   type VectorSplit,
 } from './vectors/index.js';
-import { computeMetrics } from './fit/metrics.js';
+import { computeMetrics, numericalRank } from './fit/metrics.js';
 import { fitMarchenkoPastur } from './fit/mp.js';
 import { classifyPhase, robustEntryRms } from './phase.js';
 
@@ -36,6 +39,11 @@ export interface LayerOptions {
   readonly slowVectorsSeconds?: number;
   /** The tensor's robustEntryRms when `values` is one matrix of it (src/stacked-read.ts). */
   readonly entryRms?: number;
+  /**
+   * A LoRA update's factors (kind 'lora'): the layer is analysed from ΔW's r non-zero
+   * eigenvalues (src/spectrum/low-rank.ts) instead of the Gram of `values`.
+   */
+  readonly lowRank?: () => Promise<LowRankFactors>;
   /** Reads the tensor again (the solver may have taken `values`; see computeEsd). */
   readonly reload?: () => Promise<Float64Array>;
 }
@@ -51,19 +59,38 @@ export async function analyzeLayer(
   const M = Math.min(rows, cols);
   const Q = N / M;
   // Before the ESD: the solver may take ownership of `values` (see computeEsd).
-  const entryRms = (options.entryRms ?? robustEntryRms(values)) * Math.sqrt(plan.eigenScale);
-  const esd = await computeEsd(values, plan, {
-    solve: options.solve,
-    keepValues: options.randomize === true || options.vectors === true,
-    reload: options.reload,
-  });
+  // A LoRA layer's `values` are its factors unless a shuffle or eigenvectors need ΔW itself;
+  // its rounding floor is then estimated from Σλ (phase.ts).
+  const entryRms = options.lowRank
+    ? undefined
+    : (options.entryRms ?? robustEntryRms(values)) * Math.sqrt(plan.eigenScale);
+  const esd = options.lowRank
+    ? lowRankEsd(await options.lowRank(), N)
+    : await computeEsd(values, plan, {
+        solve: options.solve,
+        keepValues: options.randomize === true || options.vectors === true,
+        reload: options.reload,
+      });
   const evals = esd.evals;
   const pl = fitPowerLaw(evals);
   const tailModels = pl.status === 'ok' ? compareTailModels(pl.tail, pl.xmin, pl.alpha) : undefined;
   const alpha = pl.status === 'ok' ? pl.alpha : null;
   const metrics = computeMetrics(evals, { rank: esd.rank, totalEvals: evals.length, alpha });
-  const mp = fitMarchenkoPastur(evals, { N, M, Q, slices });
-  const phase = classifyPhase({ evals, N, M, Q, slices, dtype: identity.dtype, metrics, powerLaw: pl, mp, entryRms });
+  const mp = options.lowRank ? fitFailed({ code: 'low-rank' }) : fitMarchenkoPastur(evals, { N, M, Q, slices });
+  const lowRank = options.lowRank ? evals.length : undefined;
+  const phase = classifyPhase({
+    evals,
+    N,
+    M,
+    Q,
+    slices,
+    dtype: identity.dtype,
+    metrics,
+    powerLaw: pl,
+    mp,
+    entryRms,
+    lowRank,
+  });
   const traps = options.randomize
     ? await findCorrelationTraps(values, plan, evals, {
         seed: options.seed,
@@ -126,4 +153,10 @@ function vectorSplit(evals: Float64Array, pl: PowerLawFitResult, mp: MpResult): 
   }
   if (pl.status === 'ok') return { by: 'power-law-tail', threshold: top(pl.numTail) };
   return { by: 'none', threshold: null };
+}
+
+/** The ESD of a LoRA update: ΔW's r non-zero eigenvalues, and their numerical rank. */
+function lowRankEsd(factors: LowRankFactors, N: number): Esd {
+  const evals = lowRankEigenvalues(factors);
+  return { evals, rank: numericalRank(evals, N), nearSingular: false };
 }

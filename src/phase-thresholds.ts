@@ -99,3 +99,12 @@ export const HEAVY_TAIL_MIN_FRACTION = 0.25;
 
 /** Below this α the reason says "very heavy-tailed". */
 export const VERY_HEAVY_ALPHA = 2;
+
+/**
+ * A LoRA update ΔW = s·B·A with random Gaussian factors (A r×in, B out×r) has r non-zero
+ * eigenvalues whose spread λ_max/λ_min is at most cond(AAᵀ)·cond(BᵀB), and by the
+ * Marchenko–Pastur edges cond(AAᵀ) → ((1 + √(r/in)) / (1 − √(r/in)))² (likewise for B).
+ * A spread within this factor of that bound (finite-size fluctuations of the edges) is what
+ * random factors give: the update is random-like. Heuristic, for r ≪ in, out.
+ */
+export const LORA_RANDOM_SPREAD_MARGIN = 2;

@@ -41,6 +41,7 @@ import {
   HEAVY_ALPHA,
   HEAVY_SPAN,
   HEAVY_TAIL_MIN_FRACTION,
+  LORA_RANDOM_SPREAD_MARGIN,
   KS_POOR,
   KS_POOR_SMALL_SAMPLE,
   OUTLIER_TW,
@@ -68,6 +69,11 @@ export interface PhaseInput {
    * (very heavy tails) inflate.
    */
   readonly entryRms?: number;
+  /**
+   * Set for a LoRA update ΔW = s·B·A: `evals` are its r non-zero eigenvalues. Its rank is r
+   * by construction, so neither the zero-mass test nor MP applies; the tail decides.
+   */
+  readonly lowRank?: number;
 }
 
 /** The numbers the decision is made from (the document's `phase.evidence`). */
@@ -94,6 +100,10 @@ export function phaseFeatures(input: PhaseInput): PhaseFeatures {
   const expectedZeroFraction = sum > 0 && n > 0 ? mpCdf(mpCdfTable(input.Q, 512), (floorLambda * n) / sum) : 0;
 
   const plFields = pl.status === 'ok' ? { alpha: pl.alpha, D: pl.D, numTail: pl.numTail } : {};
+  if (input.lowRank !== undefined) {
+    const lowRank = { rank: input.lowRank, lambdaMin: Math.max(0, evals[0] ?? 0), randomSpread: randomSpread(input) };
+    return { ...lowRankBase(n, input.metrics), ...plFields, lowRank };
+  }
   const base = {
     numEvals: n,
     zeroFloor,
@@ -224,8 +234,8 @@ export function classifyPhase(input: PhaseInput): Phase {
 }
 
 /** The decision table, first match wins (see the module comment); schema/words.ts says why. */
-export function decide(f: PhaseFeatures, input: Pick<PhaseInput, 'dtype' | 'mp'>): Phase {
-  const [name, rule] = decision(f);
+export function decide(f: PhaseFeatures, input: Pick<PhaseInput, 'dtype' | 'mp' | 'lowRank'>): Phase {
+  const [name, rule] = input.lowRank !== undefined ? lowRankDecision(f) : decision(f);
   return { name, rule, evidence: f, reason: phaseReason(rule, f, input.dtype, input.mp) };
 }
 
@@ -251,4 +261,41 @@ function decision(f: PhaseFeatures): [PhaseName, PhaseRule] {
     return ['heavy-tailed', 'power-law-tail'];
   }
   return ['bulk-decay', 'not-heavy-tail'];
+}
+
+/**
+ * A LoRA update: random-like when its non-zero eigenvalues spread no more than random factors
+ * of its shape make them (LORA_RANDOM_SPREAD_MARGIN), else heavy-tailed when they follow a
+ * power law with α < HEAVY_ALPHA, else bulk-decay.
+ */
+function lowRankDecision(f: PhaseFeatures): [PhaseName, PhaseRule] {
+  const lr = f.lowRank;
+  if (lr && lr.randomSpread !== null && lr.lambdaMin > 0 && f.lambdaMax / lr.lambdaMin <= lr.randomSpread) {
+    return ['random-like', 'low-rank-random'];
+  }
+  if (f.alpha !== undefined && f.alpha < HEAVY_ALPHA) return ['heavy-tailed', 'low-rank-power-law'];
+  return ['bulk-decay', 'low-rank-no-heavy-tail'];
+}
+
+/** The zero-mass fields of a LoRA update: its r eigenvalues are all non-zero by construction. */
+function lowRankBase(n: number, metrics: LayerMetrics) {
+  return {
+    numEvals: n,
+    zeroFloor: 0,
+    zeroCount: 0,
+    zeroFraction: 0,
+    expectedZeroFraction: 0,
+    rankLoss: metrics.rankLoss,
+    lambdaMax: metrics.lambdaMax,
+  };
+}
+
+/** LORA_RANDOM_SPREAD_MARGIN × the largest λ_max/λ_min random factors of this shape give, or null. */
+function randomSpread(input: PhaseInput): number | null {
+  const r = input.lowRank!;
+  const a = Math.sqrt(r / input.M);
+  const b = Math.sqrt(r / input.N);
+  if (a >= 1 || b >= 1) return null;
+  const cond = (x: number) => ((1 + x) / (1 - x)) ** 2;
+  return LORA_RANDOM_SPREAD_MARGIN * cond(a) * cond(b);
 }

@@ -123,6 +123,17 @@ export interface QuantInfo {
   readonly blockSize?: number;
 }
 
+/** A factor pair of a LoRA update ΔW = s·B·A: `a` r×in and `b` out×r, both row-major float64. */
+export interface LowRankFactors {
+  readonly a: Float64Array;
+  readonly b: Float64Array;
+  readonly rank: number;
+  readonly inDim: number;
+  readonly outDim: number;
+  /** lora_alpha / r (or / √r with rsLoRA). */
+  readonly scale: number;
+}
+
 /**
  * A tensor found in a model file, its data not yet read. Loaders are lazy: `read()` is
  * called once per analysed tensor, one at a time, so a model larger than memory can be
@@ -151,6 +162,12 @@ export interface TensorRef {
    * (`optimizer-state`), never analysed.
    */
   readonly role?: 'optimizer-state';
+  /**
+   * A LoRA update ΔW = s·B·A (kind 'lora'): its r non-zero eigenvalues come from the factors
+   * (src/spectrum/low-rank.ts), not from the dense Gram; `read()` still gives the dense ΔW
+   * (for --randomize and --vectors).
+   */
+  readonly lowRank?: { readonly rank: number; factors(): Promise<LowRankFactors> };
   /**
    * Key identifying where the bytes are stored (file, offset, length). Two refs with the
    * same key are the same tensor reached twice and are analysed once.

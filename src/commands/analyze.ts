@@ -37,12 +37,17 @@ interface AnalyzeCliOptions extends GateCliOptions {
   seed: number;
   vectors?: boolean;
   jobs?: number;
+  base?: string;
 }
 
 export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
   const cmd = new Command('analyze')
     .description('analyse every weight matrix of the given models (the default command)')
-    .argument('<model...>', 'ONNX file, safetensors file, *.safetensors.index.json, or Hugging Face model directory');
+    .argument(
+      '<model...>',
+      'ONNX, safetensors, PyTorch or GGUF file, *.safetensors.index.json, Hugging Face model directory, ' +
+        'or PEFT LoRA adapter directory',
+    );
   addOptions(cmd, formatOptions(REPORT_FORMATS, 'same as --format json: one JSON document (schema v1)'));
   cmd
     .option('--eigenvalues', 'include every layer’s eigenvalues in the JSON output')
@@ -59,6 +64,10 @@ export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void)
       new Option('--seed <n>', 'seed of the --randomize shuffle')
         .default(DEFAULT_TRAP_SEED)
         .argParser(nonNegativeInteger('--seed')),
+    )
+    .option(
+      '--base <model>',
+      'with a LoRA adapter: also analyse each adapted base weight W and the fine-tuned W + ΔW (named <W>+lora)',
     )
     .option('--vectors', 'eigenvector localization of the tail and bulk (O(M³) per layer: slow for large layers)')
     .addOption(jobsOption())
@@ -95,6 +104,7 @@ async function runAnalyze(
       eigenvalues: printEigenvalues || opts.report !== undefined,
       shard: opts.shard,
       randomize: opts.randomize,
+      base: opts.base,
       seed: opts.seed,
       vectors: opts.vectors,
       jobs: opts.jobs,

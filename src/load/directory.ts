@@ -9,6 +9,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadedModel } from '../types.js';
 import { FormatError } from '../errors.js';
+import { ADAPTER_CONFIG, openLoraAdapter } from './lora/index.js';
 import { openOnnx } from './onnx/index.js';
 import { ModelFolder } from './paths.js';
 import { openShards } from './safetensors.js';
@@ -21,6 +22,7 @@ import { openShardedIndex, SHARD_ORDER } from './safetensors-index.js';
 export async function openModelDirectory(path: string): Promise<LoadedModel> {
   const folder = await ModelFolder.of(path);
   const names = (await readdir(path)).sort(SHARD_ORDER);
+  if (names.includes(ADAPTER_CONFIG)) return openLoraAdapter(path);
   const indexes = names.filter((n) => n.endsWith('.safetensors.index.json'));
   const preferred =
     indexes.find((n) => n === 'model.safetensors.index.json') ?? (indexes.length === 1 ? indexes[0] : undefined);

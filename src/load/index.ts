@@ -7,11 +7,13 @@
  */
 import { stat } from 'node:fs/promises';
 import type { LoadedModel } from '../types.js';
-import { FormatError, InputError, RmtError } from '../errors.js';
+import { FormatError, InputError, printable, RmtError, UsageError } from '../errors.js';
+import { withBase } from './lora/base.js';
 import { openModelDirectory } from './directory.js';
 import { FileSource } from './file.js';
 import { SNIFF_BYTES, type ModelFormatModule } from './format.js';
 import { onnxFormat } from './onnx/index.js';
+import { loraFormat, type LoraAdapter } from './lora/index.js';
 import { safetensorsFormat } from './safetensors.js';
 import { safetensorsIndexFormat } from './safetensors-index.js';
 
@@ -24,9 +26,15 @@ export type { ModelFormatModule } from './format.js';
  * one byte matches; the order only breaks ties between formats that could both match.
  * To add a format: one module exporting a ModelFormatModule, and one line here.
  */
-export const FORMATS: readonly ModelFormatModule[] = [safetensorsFormat, safetensorsIndexFormat, onnxFormat];
+export const FORMATS: readonly ModelFormatModule[] = [
+  // By name before content: an adapter's files are ordinary safetensors/PyTorch/JSON files.
+  loraFormat,
+  safetensorsFormat,
+  safetensorsIndexFormat,
+  onnxFormat,
+];
 
-export type DetectedFormat = 'onnx' | 'safetensors' | 'safetensors-index' | 'directory';
+export type DetectedFormat = 'onnx' | 'safetensors' | 'safetensors-index' | 'lora' | 'directory';
 
 /**
  * Which registered format `head` (a file's first bytes) is, or undefined. Content only:
@@ -84,6 +92,32 @@ export async function openModel(path: string): Promise<LoadedModel> {
     throw new InputError(path, `no weight tensors${others}`);
   }
   return model;
+}
+
+/**
+ * Opens `path`, and with `base` (`--base`: the model a LoRA adapter was trained on) adds the
+ * base weight and the fine-tuned weight W + ΔW beside each adapted module (lora/base.ts).
+ */
+export async function openModelWithBase(path: string, base: string | undefined): Promise<LoadedModel> {
+  const model = await openModel(path);
+  if (base === undefined) return model;
+  if (model.format !== 'lora') {
+    await model.close();
+    throw new UsageError(`--base applies to LoRA adapters; ${printable(path)} is a ${model.format} model`);
+  }
+  let baseModel: LoadedModel;
+  try {
+    baseModel = await openModel(base);
+  } catch (e) {
+    await model.close();
+    throw e;
+  }
+  try {
+    return withBase(model as LoraAdapter, baseModel);
+  } catch (e) {
+    await Promise.all([model.close(), baseModel.close()]);
+    throw asInputError(path, e);
+  }
 }
 
 /** Turns low-level failures into one-line InputErrors; leaves programming errors alone. */

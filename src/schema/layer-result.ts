@@ -118,7 +118,8 @@ export type FitFailureCode =
   | 'no-finite-alpha'
   | 'invalid-shape'
   | 'all-zero'
-  | 'underflow';
+  | 'underflow'
+  | 'low-rank';
 export interface FitFailure {
   readonly status: 'failed';
   readonly code: FitFailureCode;
@@ -173,6 +174,9 @@ export const PHASE_RULES = [
   'outlier-continuum',
   'power-law-tail',
   'not-heavy-tail',
+  'low-rank-random',
+  'low-rank-power-law',
+  'low-rank-no-heavy-tail',
 ] as const;
 export type PhaseRule = (typeof PHASE_RULES)[number];
 
@@ -205,6 +209,19 @@ export interface PhaseEvidence {
   readonly alpha?: number;
   readonly D?: number;
   readonly numTail?: number;
+  /** A LoRA update (decided by lowRankDecision in phase.ts). */
+  readonly lowRank?: LowRankEvidence;
+}
+
+/**
+ * A LoRA update ΔW = s·B·A: its rank, smallest non-zero eigenvalue, and the spread
+ * λ_max/λ_min that random Gaussian factors of its shape reach (null when r is not below
+ * both dimensions, where no such bound exists).
+ */
+export interface LowRankEvidence {
+  readonly rank: number;
+  readonly lambdaMin: number;
+  readonly randomSpread: number | null;
 }
 
 /** The MP edge and what lies beyond it, when the MP fit succeeded. */

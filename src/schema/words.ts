@@ -128,6 +128,8 @@ export function fitFailureReason(d: FitFailureDetail): string {
       return 'all eigenvalues are zero';
     case 'underflow':
       return 'eigenvalues too small for float64 (the mean-1 rescaling n/Σλ overflows)';
+    case 'low-rank':
+      return 'a LoRA update is low-rank by construction: no Marchenko–Pastur bulk';
   }
 }
 
@@ -230,6 +232,17 @@ export function phaseReason(rule: PhaseRule, f: PhaseEvidence, dtype: DType, mp:
       f.rankLoss < f.zeroCount ? `rank loss at float64 precision only ${f.rankLoss}` : '',
       f.expectedZeroFraction < 0.001 ? 'MP predicts none' : `MP predicts ${pct(f.expectedZeroFraction)}`,
     );
+  }
+  if (rule === 'low-rank-random' || rule === 'low-rank-power-law' || rule === 'low-rank-no-heavy-tail') {
+    const lr = f.lowRank;
+    const what = `rank ${lr?.rank ?? f.numEvals} by construction (LoRA): its non-zero eigenvalues only, no MP test`;
+    const spread = lr && lr.lambdaMin > 0 ? `λ_max/λ_min ${fmt(f.lambdaMax / lr.lambdaMin)}` : 'λ_min 0';
+    const random = lr?.randomSpread == null ? 'no random-factor bound (r not below both dimensions)' : '';
+    if (rule === 'low-rank-random') return join(what, `${spread}, within random factors' ${fmt(lr!.randomSpread!)}`);
+    const beyond = random || `${spread}, beyond random factors' ${fmt(lr!.randomSpread!)}`;
+    if (rule === 'low-rank-power-law') return join(what, beyond, `power law ${alphaText}`);
+    const steep = f.alpha === undefined ? alphaText : `too steep for a heavy tail (${alphaText})`;
+    return join(what, beyond, steep);
   }
   const e = f.edge;
   if (rule === 'mp-failed-power-law' || rule === 'mp-failed' || e === undefined) {

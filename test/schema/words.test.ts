@@ -153,6 +153,26 @@ describe('phase sentences', () => {
     );
   });
 
+  it('a LoRA update states its rank, its spread against random factors, and its tail', () => {
+    const lowRank = { rank: 8, lambdaMin: 0.5, randomSpread: 36.2 };
+    const f = { ...evidence, numEvals: 8, zeroCount: 0, zeroFraction: 0, lowRank };
+    const failed = { status: 'failed', code: 'low-rank', reason: '' } as const;
+    expect(phaseReason('low-rank-random', { ...f, lambdaMax: 2.5 }, 'F32', failed)).toBe(
+      "rank 8 by construction (LoRA): its non-zero eigenvalues only, no MP test; λ_max/λ_min 5, within random factors' 36.2",
+    );
+    expect(phaseReason('low-rank-power-law', { ...f, lambdaMax: 500, alpha: 1.5 }, 'F32', failed)).toBe(
+      "rank 8 by construction (LoRA): its non-zero eigenvalues only, no MP test; λ_max/λ_min 1000, beyond random factors' 36.2; " +
+        'power law α 1.5 (D 0.1, 20 in tail)',
+    );
+    expect(phaseReason('low-rank-no-heavy-tail', { ...f, lambdaMax: 500 }, 'F32', failed)).toBe(
+      "rank 8 by construction (LoRA): its non-zero eigenvalues only, no MP test; λ_max/λ_min 1000, beyond random factors' 36.2; " +
+        'too steep for a heavy tail (α 5 (D 0.1, 20 in tail))',
+    );
+    expect(fitFailureReason({ code: 'low-rank' })).toBe(
+      'a LoRA update is low-rank by construction: no Marchenko–Pastur bulk',
+    );
+  });
+
   it('names every storage precision it may meet', () => {
     expect(['F64', 'F32', 'F16', 'BF16', 'I8', 'U8'].map((d) => precisionName(d as never))).toEqual([
       'float64',
@@ -178,6 +198,16 @@ describe('a document’s reasons follow from its codes and numbers', () => {
     expect(layers.length).toBeGreaterThan(10);
     for (const l of layers) {
       expect(phaseReason(l.phase.rule, l.phase.evidence, l.dtype, l.mp), l.id).toBe(l.phase.reason);
+    }
+  });
+
+  it('so do a LoRA adapter’s, random-like and heavy-tailed', async () => {
+    for (const dir of ['adapter', 'adapter-fifo']) {
+      const doc = JSON.parse(JSON.stringify(await analyze([join(ROOT, 'fixtures', 'generated', 'lora', dir)])));
+      for (const l of doc.layers as AnalyzedLayer[]) {
+        expect(phaseReason(l.phase.rule, l.phase.evidence, l.dtype, l.mp), l.id).toBe(l.phase.reason);
+        expect(fitFailureReason({ code: 'low-rank' })).toBe((l.mp as { reason: string }).reason);
+      }
     }
   });
 
