@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
  */
 const CLI_TESTS = [
   'test/browser/**/*.test.ts',
+  'test/cli/**/*.test.ts',
   'test/cli.test.ts',
   'test/cli-plots.test.ts',
   'test/compare.test.ts',
