@@ -2,8 +2,8 @@
 /**
  * The HTML report in a real browser (issue 7's acceptance test): the report of a real
  * model, written by the built CLI, opened from a file:// URL in headless Chromium
- * (Debian's /usr/bin/chromium; .ci/run installs it — a missing browser fails here, it is
- * never skipped). Every plot must have a non-empty box once all sections are open, no
+ * (the binary inside the npm package @sparticuz/chromium, see chromium.ts — a missing
+ * browser fails here, it is never skipped). Every plot must have a non-empty box once all sections are open, no
  * request may leave the page, and hostile tensor names must stay text.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -27,6 +27,8 @@ let browser: Browser;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rmt-report-'));
   browser = await launchChromium();
+  // On x86-64 Linux the browser must be the npm one: the suite needs nothing but npm.
+  if (process.platform === 'linux' && process.arch === 'x64') expect(browser.from).toBe('npm @sparticuz/chromium');
 });
 
 afterAll(async () => {
