@@ -187,11 +187,12 @@ class Machine extends Frames {
   private setItems(items: PickleValue[]): typeof NOTHING {
     if (items.length % 2 !== 0) throw this.fail('pickle SETITEMS has a key without a value');
     const target = this.top();
-    let entries: [PickleValue, PickleValue][];
-    if (isNode(target) && target.kind === 'dict') entries = target.entries;
-    else if (isNode(target) && (target.kind === 'object' || target.kind === 'call')) entries = target.dictItems ??= [];
-    else throw this.fail(`pickle sets items of a ${describe(target)}`);
-    for (let i = 0; i < items.length; i += 2) entries.push([items[i]!, items[i + 1]!]);
+    if (isNode(target) && target.kind === 'dict') this.setEntries(target, items);
+    else if (isNode(target) && (target.kind === 'object' || target.kind === 'call')) {
+      // What Python would pass to the instance's __setitem__, in order.
+      const entries = (target.dictItems ??= []);
+      for (let i = 0; i < items.length; i += 2) entries.push([items[i]!, items[i + 1]!]);
+    } else throw this.fail(`pickle sets items of a ${describe(target)}`);
     this.holds(target, items);
     return NOTHING;
   }
@@ -358,20 +359,9 @@ class Machine extends Frames {
   }
 }
 
-/** A second BUILD's dict state updates the first: same string keys replaced in place, others appended. */
+/** A second BUILD's dict state updates the first (`inst.__dict__.update(state)`; made() merges equal keys). */
 function mergeDicts(old: PyDict, update: PyDict): PyDict {
   const entries = old.entries.map(([k, v]): [PickleValue, PickleValue] => [k, v]);
-  const index = new Map<string, number>();
-  entries.forEach(([k], i) => {
-    if (typeof k === 'string') index.set(k, i);
-  });
-  for (const [k, v] of update.entries) {
-    const i = typeof k === 'string' ? index.get(k) : undefined;
-    if (i !== undefined) entries[i] = [k, v];
-    else {
-      if (typeof k === 'string') index.set(k, entries.length);
-      entries.push([k, v]);
-    }
-  }
+  for (const [k, v] of update.entries) entries.push([k, v]);
   return { kind: 'dict', entries };
 }
