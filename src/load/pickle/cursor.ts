@@ -96,6 +96,10 @@ export class Cursor {
 /** Latin-1: each byte is the code point (TextDecoder's 'latin1' is windows-1252, so not that). */
 export function latin1(bytes: Uint8Array): string {
   let out = '';
+  if (bytes.length <= 16) {
+    for (let i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]!);
+    return out;
+  }
   for (let i = 0; i < bytes.length; i += 8192) {
     out += String.fromCharCode(...bytes.subarray(i, Math.min(bytes.length, i + 8192)));
   }

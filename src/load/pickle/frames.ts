@@ -24,9 +24,12 @@ export abstract class Frames {
   /** Stack heights where each open MARK began (Python's metastack). */
   protected readonly marks: number[] = [];
   /** Nesting depth of each container as built (scalars, globals and bytes are 0). */
-  private readonly depths = new WeakMap<object, number>();
+  // Maps, not WeakMaps: everything lives as long as the machine anyway, and V8's garbage
+  // collector slows down sharply with millions of WeakMap entries (ephemerons).
+  // Only depths above 1 are stored: most containers hold scalars.
+  private readonly depths = new Map<object, number>();
   /** Where each string or number key sits in a dict's entries (built on first use). */
-  private readonly keys = new WeakMap<PyDict, Map<string | number, number>>();
+  private readonly keys = new Map<PyDict, Map<string | number, number>>();
   private ops = 0;
   /** Offset of the opcode being run, for messages. */
   protected at = 0;
@@ -83,7 +86,7 @@ export abstract class Frames {
     let d = this.depths.get(container) ?? 1;
     for (const item of items) if (item !== container) d = Math.max(d, this.depthOf(item) + 1);
     if (d > this.limits.maxDepth) throw this.fail(`pickle nests deeper than ${this.limits.maxDepth} levels`);
-    this.depths.set(container, d);
+    if (d > 1) this.depths.set(container, d);
   }
 
   protected made<T extends PickleValue>(v: T): T {

@@ -13,6 +13,7 @@ import { FormatError } from '../../errors.js';
 import { encodeLatin1, globalName, isDangerous, isGlobal, MAX_GLOBAL_NAME, makeGlobal, NATIVES } from './callables.js';
 import { Cursor, latin1, utf8Strict } from './cursor.js';
 import { describe, Frames, isNode } from './frames.js';
+import { Memo } from './memo.js';
 import { HIGHEST_PROTOCOL, OP } from './opcodes.js';
 import { lineText, NOT_SCALAR, readScalar } from './scalars.js';
 import { parseMemoKey } from './text-args.js';
@@ -56,7 +57,7 @@ const NOTHING: unique symbol = Symbol('nothing pushed');
 
 class Machine extends Frames {
   private readonly cur: Cursor;
-  private readonly memo = new Map<number, PickleValue>();
+  private readonly memo = new Memo();
   private readonly latin1Cache = new Map<string, Uint8Array>();
   private proto = 0;
 
@@ -66,7 +67,8 @@ class Machine extends Frames {
     start: number,
   ) {
     super({ ...DEFAULT_LIMITS, ...options.limits });
-    this.cur = new Cursor(bytes, start);
+    // A plain view: subarrays of a Node Buffer are Buffers, several times dearer to make.
+    this.cur = new Cursor(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), start);
   }
 
   run(): { value: PickleValue; end: number } {
