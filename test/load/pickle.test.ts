@@ -300,9 +300,10 @@ describe('hostile pickles are refused with one line', () => {
     expect(nodes).toBe(41);
   });
 
-  it('fails with a FormatError wherever a real pickle is cut', () => {
-    for (const name of ['nested.p0.pkl', 'instance.p1.pkl', 'ordered.p2.pkl', 'strings.p4.pkl', 'bytes.p5.pkl']) {
+  it('fails with a FormatError wherever a fixture is cut (all under 600 bytes: 102 of 111)', () => {
+    for (const name of Object.keys(EXPECTED.files)) {
       const bytes = file(name);
+      if (bytes.length >= 600) continue;
       for (let cut = 0; cut < bytes.length; cut++) {
         expect(thrown(() => load(bytes.subarray(0, cut)))).toBeInstanceOf(FormatError);
       }

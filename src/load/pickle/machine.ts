@@ -44,6 +44,16 @@ export const DEFAULT_LIMITS: UnpickleLimits = {
   maxOps: 50_000_000,
 };
 
+/** The caller's limits over the defaults (a limit given as undefined keeps its default). */
+function limitsOf(options: UnpickleOptions): UnpickleLimits {
+  const limits = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(limits) as (keyof UnpickleLimits)[]) {
+    const given = options.limits?.[key];
+    if (given !== undefined) limits[key] = given;
+  }
+  return limits;
+}
+
 /**
  * Runs the pickle that starts at `bytes[start]` up to its STOP: the value it leaves and the
  * offset just after STOP (PyTorch's legacy format is several pickles in a row, then data).
@@ -66,7 +76,7 @@ class Machine extends Frames {
     private readonly options: UnpickleOptions,
     start: number,
   ) {
-    super({ ...DEFAULT_LIMITS, ...options.limits });
+    super(limitsOf(options));
     // A plain view: subarrays of a Node Buffer are Buffers, several times dearer to make.
     this.cur = new Cursor(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), start);
   }
