@@ -29,7 +29,8 @@ import {
 /**
  * Defaults, far above what real checkpoints need and low enough to bound a hostile file:
  * - memo: a torch.save pickle memoizes ~10 values a tensor and a whole pickled nn.Module ~50
- *   a module; 4M entries (≈ 0.3 GB of Map at worst) cover 400k tensors.
+ *   a module; 4M entries cover 400k tensors, and cost 32 MB as the array picklers' in-order
+ *   keys fill (memo.ts), ≈ 0.3 GB as a Map of keys out of order at worst.
  * - stack: Python batches APPENDS/SETITEMS by 1000, so the stack holds the nesting plus one
  *   batch; only a huge tuple pushes more. 4M references ≈ 32 MB.
  * - depth: CPython's own pickler stops at its recursion limit (1000 by default), so no
