@@ -311,6 +311,31 @@ describe('hostile pickles are refused with one line', () => {
   });
 });
 
+describe('walkLimited', () => {
+  it('visits each object once through cycles, can skip children, and bounds the depth', () => {
+    const value = load(file('recursive.p4.pkl'));
+    const seen: [string, number][] = [];
+    walkLimited(value, 10, (v, depth) => {
+      seen.push([v !== null && typeof v === 'object' ? v.kind : String(v), depth]);
+      return true;
+    });
+    // [r, d] with r = [1, r] and d = {'self': d}.
+    expect(seen).toEqual([
+      ['list', 0],
+      ['list', 1],
+      ['1', 2],
+      ['dict', 1],
+      ['self', 2],
+    ]);
+    let visits = 0;
+    walkLimited(value, 10, () => (visits++, false));
+    expect(visits).toBe(1);
+    const nested = load(file('nested.p2.pkl'));
+    expect(() => walkLimited(nested, 3)).toThrow(new FormatError('pickle nests deeper than 3 levels'));
+    expect(() => walkLimited(nested, 4)).not.toThrow();
+  });
+});
+
 describe('fuzz: mutated fixtures give a value or a FormatError', () => {
   it('5000 seeded mutations (byte flips, truncations, splices) within the op limit', () => {
     const sources = readdirSync(DIR)
