@@ -11,6 +11,7 @@ import { FormatError, InputError, RmtError } from '../errors.js';
 import { openModelDirectory } from './directory.js';
 import { FileSource } from './file.js';
 import { SNIFF_BYTES, type ModelFormatModule } from './format.js';
+import { ggufFormat } from './gguf/index.js';
 import { onnxFormat } from './onnx/index.js';
 import { safetensorsFormat } from './safetensors.js';
 import { safetensorsIndexFormat } from './safetensors-index.js';
@@ -24,9 +25,14 @@ export type { ModelFormatModule } from './format.js';
  * one byte matches; the order only breaks ties between formats that could both match.
  * To add a format: one module exporting a ModelFormatModule, and one line here.
  */
-export const FORMATS: readonly ModelFormatModule[] = [safetensorsFormat, safetensorsIndexFormat, onnxFormat];
+export const FORMATS: readonly ModelFormatModule[] = [
+  safetensorsFormat,
+  safetensorsIndexFormat,
+  onnxFormat,
+  ggufFormat,
+];
 
-export type DetectedFormat = 'onnx' | 'safetensors' | 'safetensors-index' | 'directory';
+export type DetectedFormat = 'onnx' | 'safetensors' | 'safetensors-index' | 'gguf' | 'directory';
 
 /**
  * Which registered format `head` (a file's first bytes) is, or undefined. Content only:
