@@ -82,13 +82,6 @@ export class Cursor {
     return this.view.getFloat64(this.take(8, what), true);
   }
 
-  /** A u64 count or length, refused above `cap` (checked before anything is sized by it). */
-  count(what: string, cap: number): number {
-    const n = this.u64(what);
-    if (n > BigInt(cap)) throw new FormatError(`${what} is ${n}, above the cap of ${cap}`);
-    return Number(n);
-  }
-
   /** The length of a string, checked against `cap` and against the bytes left in the file. */
   private stringLength(what: string, cap: number): number {
     const n = this.u64(`the length of ${what}`);

@@ -60,11 +60,18 @@ function readStart(c: Cursor): { version: number; tensorCount: number; kvCount: 
   }
   if (version === 1) throw new FormatError('GGUF version 1 is not supported');
   if (version !== 2 && version !== 3) throw new FormatError(`GGUF version ${version} is not supported (only 2 and 3)`);
-  const left = (n: number) => Math.floor((c.fileSize - 24) / n);
+  const tensors = c.u64('the tensor count');
+  const pairs = c.u64('the metadata count');
   // Each tensor info takes ≥ 24 bytes (name length, n_dims, type, offset); each pair ≥ 13.
-  const tensorCount = c.count('the tensor count', Math.min(MAX_TENSORS, left(24)));
-  const kvCount = c.count('the metadata count', Math.min(MAX_METADATA, left(13)));
+  const left = (n: number) => Math.floor((c.fileSize - c.pos) / n);
+  const tensorCount = capped('the tensor count', tensors, Math.min(MAX_TENSORS, left(24)));
+  const kvCount = capped('the metadata count', pairs, Math.min(MAX_METADATA, left(13)));
   return { version, tensorCount, kvCount };
+}
+
+function capped(what: string, n: bigint, cap: number): number {
+  if (n > BigInt(cap)) throw new FormatError(`${what} is ${n}, more than the ${cap} the file has room for`);
+  return Number(n);
 }
 
 function readTensorInfo(c: Cursor, index: number): TensorInfo {

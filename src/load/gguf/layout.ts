@@ -99,7 +99,9 @@ function place(t: TensorInfo, dataStart: number, alignment: number, fileSize: nu
  */
 function checkOverlaps(placed: PlacedTensor[], fileSize: number): PlacedTensor[] {
   const order = placed.map((_, i) => i);
-  order.sort((a, b) => placed[a]!.start - placed[b]!.start || placed[a]!.byteLength - placed[b]!.byteLength);
+  // Unknown sizes (−1) last among equal starts, so that they take the bytes up to the next start.
+  const size = (i: number) => (placed[i]!.byteLength < 0 ? Number.MAX_SAFE_INTEGER : placed[i]!.byteLength);
+  order.sort((a, b) => placed[a]!.start - placed[b]!.start || size(a) - size(b));
   const out = [...placed];
   for (let k = 0; k < order.length; k++) {
     const t = placed[order[k]!]!;
