@@ -18,6 +18,11 @@ export class NeedMore extends Error {
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const UTF8_LENIENT = new TextDecoder('utf-8');
 
+/** Model text quoted in an error message: at most 80 characters (the reporters escape it). */
+export function shown(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
 /** A parse position over `buf`, which holds the file's bytes [base, base + buf.length). */
 export class Cursor {
   private readonly view: DataView;

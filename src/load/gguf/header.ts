@@ -10,7 +10,7 @@
  */
 import { FormatError } from '../../errors.js';
 import type { FileSource } from '../file.js';
-import { type Cursor, Window } from './cursor.js';
+import { type Cursor, shown, Window } from './cursor.js';
 import { type MetaValue, readKeyValue } from './metadata.js';
 
 /** "GGUF" read as a little-endian u32. */
@@ -76,7 +76,7 @@ function capped(what: string, n: bigint, cap: number): number {
 
 function readTensorInfo(c: Cursor, index: number): TensorInfo {
   const name = c.string(`the name of tensor ${index}`, MAX_NAME_BYTES);
-  const what = `tensor '${name}'`;
+  const what = `tensor '${shown(name)}'`;
   const nDims = c.u32(`the dimension count of ${what}`);
   if (nDims > MAX_DIMS) throw new FormatError(`${what} has ${nDims} dimensions, GGUF allows at most ${MAX_DIMS}`);
   const ne: number[] = [];
@@ -105,7 +105,7 @@ export async function readHeader(source: FileSource): Promise<GgufHeader> {
   const metadata = new Map<string, MetaValue>();
   for (let i = 0; i < kvCount; i++) {
     const kv = await window.parse(pos, `metadata pair ${i}`, (c) => readKeyValue(c, i));
-    if (metadata.has(kv.value.key)) throw new FormatError(`metadata key '${kv.value.key}' appears twice`);
+    if (metadata.has(kv.value.key)) throw new FormatError(`metadata key '${shown(kv.value.key)}' appears twice`);
     metadata.set(kv.value.key, kv.value.value);
     pos = checkedEnd(kv.end);
   }
@@ -113,7 +113,7 @@ export async function readHeader(source: FileSource): Promise<GgufHeader> {
   const names = new Set<string>();
   for (let i = 0; i < tensorCount; i++) {
     const info = await window.parse(pos, `tensor info ${i}`, (c) => readTensorInfo(c, i));
-    if (names.has(info.value.name)) throw new FormatError(`tensor name '${info.value.name}' appears twice`);
+    if (names.has(info.value.name)) throw new FormatError(`tensor name '${shown(info.value.name)}' appears twice`);
     names.add(info.value.name);
     tensors.push(info.value);
     pos = checkedEnd(info.end);

@@ -14,6 +14,7 @@ import { FileSource } from '../file.js';
 import { readWidened, readWidenedRange } from '../dtype.js';
 import type { ModelFormatModule } from '../format.js';
 import { blockDecoder, readBlockRange, readBlocks } from './blocks.js';
+import { shown } from './cursor.js';
 import { FLOAT_GGML_DTYPES, INTEGER_GGML_DTYPES, fileTypeName } from './ggml-types.js';
 import { GGUF_MAGIC, type GgufHeader, readHeader } from './header.js';
 import { type PlacedTensor, placeTensors } from './layout.js';
@@ -37,7 +38,7 @@ export function ggufMetadata(header: GgufHeader): ModelMetadata {
 }
 
 function tensorRef(t: PlacedTensor, source: FileSource, path: string): TensorRef {
-  const what = `tensor '${t.name}'`;
+  const what = `tensor '${shown(t.name)}'`;
   const kindHint = ggufKindHint(t.name, t.shape.length);
   const base = {
     name: t.name,

@@ -12,6 +12,7 @@ import type { DType } from '../../types.js';
 import { FormatError } from '../../errors.js';
 import { type GgmlType, ggmlType } from './ggml-types.js';
 import type { GgufHeader, TensorInfo } from './header.js';
+import { shown } from './cursor.js';
 
 /** ggml's GGUF_DEFAULT_ALIGNMENT. */
 export const DEFAULT_ALIGNMENT = 32;
@@ -58,7 +59,7 @@ export function placeTensors(header: GgufHeader, fileSize: number): { dataStart:
 }
 
 function place(t: TensorInfo, dataStart: number, alignment: number, fileSize: number): PlacedTensor {
-  const what = `tensor '${t.name}'`;
+  const what = `tensor '${shown(t.name)}'`;
   const type = ggmlType(t.typeId);
   const rowLength = t.ne[0] ?? 1;
   const count = t.ne.reduce((a, b) => a * b, 1);
@@ -109,7 +110,7 @@ function checkOverlaps(placed: PlacedTensor[], fileSize: number): PlacedTensor[]
     if (t.byteLength < 0) out[order[k]!] = { ...t, byteLength: next - t.start };
     else if (t.start + t.byteLength > next) {
       const other = placed[order[k + 1]!]!;
-      throw new FormatError(`tensors '${t.name}' and '${other.name}' overlap (at byte ${other.start})`);
+      throw new FormatError(`tensors '${shown(t.name)}' and '${shown(other.name)}' overlap (at byte ${other.start})`);
     }
   }
   return out;

@@ -6,7 +6,7 @@
  * the file before it is used.
  */
 import { FormatError } from '../../errors.js';
-import type { Cursor } from './cursor.js';
+import { type Cursor, shown } from './cursor.js';
 
 /** gguf_metadata_value_type ids. */
 export const VALUE_TYPES = [
@@ -67,7 +67,7 @@ function valueType(id: number, what: string): ValueTypeName {
 export function readKeyValue(c: Cursor, index: number): { key: string; value: MetaValue } {
   const key = c.string(`metadata key ${index}`, MAX_KEY_BYTES);
   if (key === '') throw new FormatError(`metadata key ${index} is empty`);
-  const what = `metadata '${key}'`;
+  const what = `metadata '${shown(key)}'`;
   return { key, value: readValue(c, valueType(c.u32(`the type of ${what}`), what), what) };
 }
 
@@ -125,8 +125,9 @@ function skipArray(c: Cursor, what: string, depth: number): { elementType: Value
   }
   const length = Number(n);
   if (fixed !== undefined) c.skip(length * fixed, what);
-  else if (elementType === 'string') for (let i = 0; i < length; i++) c.skipString(`a string in ${what}`, left);
-  else for (let i = 0; i < length; i++) skipArray(c, what, depth + 1);
+  else if (elementType === 'string') {
+    for (let i = 0; i < length; i++) c.skipString(`a string in ${what}`, MAX_STRING_BYTES);
+  } else for (let i = 0; i < length; i++) skipArray(c, what, depth + 1);
   return { elementType, length };
 }
 
