@@ -7,8 +7,10 @@
 import type { LayerKind } from '../../types.js';
 
 /** Weight matrices of a block: attention and feed-forward projections (and their MoE stacks). */
-const DENSE_IN_BLOCK =
-  /^blk\.\d+\.(attn_(q|k|v|qkv|output|q_a|q_b|kv_a_mqa|kv_b|k_b|v_b)|ffn_(up|gate|down)(_exps|_shexp|_chexps)?)\.weight$/;
+const DENSE_IN_BLOCK = new RegExp(
+  String.raw`^blk\.\d+\.(attn_(q|k|v|qkv|output|q_a|q_b|kv_a_mqa|kv_b|k_b|v_b)` +
+    String.raw`|ffn_(up|gate|down)(_exps|_shexp|_chexps)?)\.weight$`,
+);
 
 export function ggufKindHint(name: string, rank: number): LayerKind | undefined {
   if (/(^|\.)bias$/.test(name)) return 'bias';
