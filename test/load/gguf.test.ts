@@ -4,7 +4,7 @@
  * read one expert at a time, kinds from llama.cpp's names, metadata, unsupported types listed
  * and skipped, and one specific FormatError for each kind of hostile header.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -256,6 +256,21 @@ describe('GGUF tensors as matrices', () => {
       expect(m.metadata?.name).toBe('after');
       expect(m.tensors[0]!.shape).toEqual([4, 4]);
     });
+  });
+});
+
+describe('a large GGUF file is never held whole', () => {
+  it('a 4 GiB tensor (a sparse file) is listed from the header alone', async () => {
+    const header = buildGguf({ tensors: [{ name: 'token_embd.weight', ne: [65536, 32768], type: 1, offset: 0 }] });
+    const path = write('sparse.gguf', header);
+    truncateSync(path, header.length + 2 ** 32);
+    const started = Date.now();
+    await withModel(path, async (m) => {
+      expect(m.tensors[0]).toMatchObject({ shape: [32768, 65536], dtype: 'F16', byteLength: 2 ** 32 });
+      expect(m.bytes).toBe(header.length + 2 ** 32);
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
+    rmSync(path);
   });
 });
 
