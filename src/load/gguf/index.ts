@@ -6,7 +6,8 @@
  * by blocks.ts (dequantized exactly as ggml does). Integer tensors are counted as non-weights;
  * every other type (the i-quants IQ1–IQ3, TQ1_0/TQ2_0, Q8_1, Q8_K, unknown ids) is listed
  * under its ggml name (unknown ids: OTHER) and skipped by planLayers, never dropped.
- * Hand-written: the npm GGUF parsers read metadata only and hold the header whole.
+ * Hand-written (no dependency): every length from the file is capped before use, the header is
+ * read through a bounded window, and the block decoding is checked value for value against ggml's.
  */
 import type { LoadedModel, ModelMetadata, TensorRef } from '../../types.js';
 import { FormatError } from '../../errors.js';
