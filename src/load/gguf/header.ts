@@ -1,6 +1,6 @@
 /**
- * The GGUF header (ggml docs/gguf.md; ggml/src/gguf.cpp `gguf_init_from_file_impl` and
- * netron's source/gguf.js were read to learn it, no code taken): magic "GGUF", u32 version,
+ * The GGUF header (ggml docs/gguf.md; ggml/src/gguf.cpp `gguf_init_from_file_impl`, MIT,
+ * was read for its checks, no code taken): magic "GGUF", u32 version,
  * u64 tensor count, u64 metadata count, the metadata key/value pairs, then one info per
  * tensor (name, u32 n_dims, u64 ne[n_dims], u32 ggml type, u64 offset into the data section).
  * Versions 2 and 3 share this layout (v3 only allowed big-endian files, which are refused
