@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliWorker, expectRefused } from '../cli-worker.js';
 import { FIXTURES } from '../helpers.js';
+import { buildGguf, kv, VT } from '../../scripts/fuzz/gguf-build.js';
 
 const DIR = join(FIXTURES, 'gguf');
 const tmp = mkdtempSync(join(tmpdir(), 'rmt-gguf-cli-'));
@@ -101,5 +102,25 @@ describe('rmt-analyze on GGUF files', () => {
     bytes[4] = 1;
     writeFileSync(v1, bytes);
     expectRefused(await run([v1]), v1, /: GGUF version 1 is not supported$/, 512);
+  });
+
+  it.each([
+    ['2^62 tensors', buildGguf({ tensorCount: 2n ** 62n }), /tensor count is 4611686018427387904/],
+    [
+      'a string of 2^40 bytes',
+      buildGguf({ kvs: [kv('general.name', VT.string, (b) => b.str('x', 2n ** 40n))] }),
+      /'general.name' is 1099511627776 bytes long/,
+    ],
+    [
+      'an array of 2^62 strings',
+      buildGguf({ kvs: [kv('t', VT.array, (b) => b.u32(VT.string).u64(2n ** 62n))] }),
+      /array of 4611686018427387904 string values/,
+    ],
+  ])('a hostile header (%s) is refused fast, in little memory', async (_label, bytes, cause) => {
+    const path = join(tmp, 'hostile.gguf');
+    writeFileSync(path, bytes);
+    const r = await run([path, '--format', 'json']);
+    expectRefused(r, path, cause, 300);
+    expect(r.ms).toBeLessThan(2000);
   });
 });
