@@ -28,6 +28,30 @@ export const UNIT_ROUNDOFF: Readonly<Partial<Record<DType, number>>> = {
   U8: 2 ** -6,
   I4: 2 ** -2,
   U4: 2 ** -2,
+  // ggml's block types (GGUF): b-bit quants on a scale fitted to each block's own range (±max
+  // for the symmetric _0 types, [min, max] for the affine _1 and k-quants). For Gaussian-like
+  // weights a 32-entry block's max is ≈ 2.2·RMS, so its range ≈ 4.4·RMS, the 4.5·RMS assumed
+  // above for int8; a step of range/(2^b − 1) rounds with error RMS step/√12, i.e.
+  // u = √3·error/RMS ≈ 2.2/(2^b − 1) ≈ 2^−(b−2): the I8/I4 rule, by the bits per quant (not
+  // per weight: the scale overhead buys the per-block range, it adds no resolution). The
+  // k-quants' 16- and 32-entry sub-blocks have ranges like a 32-entry block, their 4–8-bit
+  // sub-block scales cost a little resolution (rounded into the power of two). IQ4's
+  // non-uniform levels (denser near 0) do a little better than uniform 4-bit: kept at 2^−2.
+  // MXFP4 stores E2M1 values (one mantissa bit: u = 2^−2 per entry) under a power-of-two scale.
+  // Pass-through only: the quantization-aware rank test is a later issue.
+  Q8_0: 2 ** -6,
+  Q6_K: 2 ** -4,
+  Q5_0: 2 ** -3,
+  Q5_1: 2 ** -3,
+  Q5_K: 2 ** -3,
+  Q4_0: 2 ** -2,
+  Q4_1: 2 ** -2,
+  Q4_K: 2 ** -2,
+  IQ4_NL: 2 ** -2,
+  IQ4_XS: 2 ** -2,
+  MXFP4: 2 ** -2,
+  Q3_K: 2 ** -1,
+  Q2_K: 1,
 };
 
 /**

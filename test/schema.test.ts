@@ -399,7 +399,7 @@ describe('what is not v1 is rejected', () => {
     ['a power-law ok without α', (d: any) => delete d.layers[0].powerLaw.alpha],
     ['a failed fit without a reason', (d: any) => delete d.layers[0].mp.reason],
     ['an unknown dtype', (d: any) => (d.layers[0].dtype = 'F128')],
-    ['an unknown model format', (d: any) => (d.models[0].format = 'gguf')],
+    ['an unknown model format', (d: any) => (d.models[0].format = 'tflite')],
     // The power law's alternatives (issue 8).
     ['an unknown bestFit', (d: any) => (d.layers[2].powerLaw.bestFit = 'LN')],
     ['a p-value of 2', (d: any) => (d.layers[2].powerLaw.alternatives.plVsTpl.p = 2)],

@@ -25,6 +25,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mutateBytes, mutateSafetensors, pick, rng, int, type Mutation, type Rng } from './mutate.js';
 import { mutateOnnx } from './mutate-onnx.js';
+import { mutateGguf } from './mutate-gguf.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -41,7 +42,12 @@ export interface Target {
   /** Path of the model inside the folder. */
   readonly entry: string;
   /** Files inside the folder that may be mutated, with the format-aware mutator for each. */
-  readonly files: readonly { readonly path: string; readonly format: 'safetensors' | 'onnx' | 'json' | 'raw' }[];
+  readonly files: readonly {
+    readonly path: string;
+    readonly format: 'safetensors' | 'onnx' | 'gguf' | 'json' | 'raw';
+  }[];
+  /** Copy only `files` (not the whole folder: fixtures/gguf also holds the reference twins). */
+  readonly onlyFiles?: boolean;
 }
 
 /** Format-aware mutators registered by format (ONNX adds its own). */
@@ -49,6 +55,7 @@ export const FORMAT_MUTATORS: Partial<Record<Target['files'][number]['format'], 
   {
     safetensors: mutateSafetensors,
     onnx: mutateOnnx,
+    gguf: mutateGguf,
   };
 
 export const TARGETS: Target[] = [
@@ -125,6 +132,16 @@ export const TARGETS: Target[] = [
       { path: 'ext-data/ext-b.weight', format: 'raw' },
     ],
   },
+  // GGUF fixtures written by gguf-py (scripts/fixtures/gguf.py), outside fixtures/generated.
+  ...['model', 'types', 'v2', 'align64', 'unsupported'].map(
+    (name): Target => ({
+      label: `gguf-${name}`,
+      dir: '../gguf',
+      entry: `${name}.gguf`,
+      files: [{ path: `${name}.gguf`, format: 'gguf' }],
+      onlyFiles: true,
+    }),
+  ),
 ];
 
 export interface CaseResult {
@@ -173,7 +190,10 @@ function buildCase(
   const r = rng((seed * 1_000_003 + id) >>> 0);
   const target = pick(r, TARGETS);
   rmSync(caseDir, { recursive: true, force: true });
-  cpSync(join(GENERATED, target.dir), caseDir, { recursive: true });
+  if (target.onlyFiles) {
+    mkdirSync(caseDir, { recursive: true });
+    for (const f of target.files) cpSync(join(GENERATED, target.dir, f.path), join(caseDir, f.path));
+  } else cpSync(join(GENERATED, target.dir), caseDir, { recursive: true });
   const format = r() < 0.15 ? pick(r, TEXT_FORMATS) : 'json';
   const file = pick(r, target.files);
   if (r() < 0.02) {

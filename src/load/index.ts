@@ -12,6 +12,7 @@ import { withBase } from './lora/base.js';
 import { openModelDirectory } from './directory.js';
 import { FileSource } from './file.js';
 import { SNIFF_BYTES, type ModelFormatModule } from './format.js';
+import { ggufFormat } from './gguf/index.js';
 import { onnxFormat } from './onnx/index.js';
 import { loraFormat, type LoraAdapter } from './lora/index.js';
 import { safetensorsFormat } from './safetensors.js';
@@ -32,9 +33,10 @@ export const FORMATS: readonly ModelFormatModule[] = [
   safetensorsFormat,
   safetensorsIndexFormat,
   onnxFormat,
+  ggufFormat,
 ];
 
-export type DetectedFormat = 'onnx' | 'safetensors' | 'safetensors-index' | 'lora' | 'directory';
+export type DetectedFormat = 'onnx' | 'safetensors' | 'safetensors-index' | 'gguf' | 'lora' | 'directory';
 
 /**
  * Which registered format `head` (a file's first bytes) is, or undefined. Content only:
