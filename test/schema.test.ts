@@ -254,8 +254,13 @@ const everything: AnalyzedLayer = {
   vectors,
 };
 /** The other branches: MP fit at its lower bound, alternatives failed, traps without an MP fit, nothing computed for vectors. */
+const lowerBoundBase = analyzedLayer({ id: 'lower-bound', phase: 'rank-collapse' });
 const lowerBound: AnalyzedLayer = {
-  ...analyzedLayer({ id: 'lower-bound', phase: 'rank-collapse' }),
+  ...lowerBoundBase,
+  phase: {
+    ...lowerBoundBase.phase,
+    evidence: { ...lowerBoundBase.phase.evidence, lowRank: { rank: 64, lambdaMin: 0, randomSpread: null } },
+  },
   powerLaw: {
     ...powerLawOk,
     bestFit: 'PL',
@@ -282,8 +287,14 @@ const lowerBound: AnalyzedLayer = {
   },
 };
 /** A hand-made result without alternatives (optional in the type), the MP fit at its upper bound, an EXP tail split by the power law. */
+const upperBoundBase = analyzedLayer({ id: 'upper-bound', phase: 'heavy-tailed' });
 const upperBound: AnalyzedLayer = {
-  ...analyzedLayer({ id: 'upper-bound', phase: 'heavy-tailed' }),
+  ...upperBoundBase,
+  // A LoRA update's evidence, with a random-factor bound (lowerBound has none).
+  phase: {
+    ...upperBoundBase.phase,
+    evidence: { ...upperBoundBase.phase.evidence, lowRank: { rank: 8, lambdaMin: 0.1, randomSpread: 36 } },
+  },
   powerLaw: { status: 'ok', alpha: 2.2, xmin: 3, xmax: 30, D: 0.04, sigma: 0.2, numTail: 36, bestFit: 'EXP' },
   mp: { ...mpOk, atBound: 'upper' },
   vectors: {
@@ -296,7 +307,9 @@ const upperBound: AnalyzedLayer = {
 
 describe('typed synthetic reports reach every branch', () => {
   const phases = PHASE_NAMES.map((p, i) => analyzedLayer({ id: `l${i}`, phase: p, alpha: i === 0 ? null : 2 + i }));
-  const main = reportOf([...phases, everything, lowerBound, upperBound, skippedLayer('b'), failedLayer('f')]);
+  const pooled = reportOf([...phases, everything, lowerBound, upperBound, skippedLayer('b'), failedLayer('f')]);
+  const metadata = { variant: 'zip', architecture: 'llama', name: 'tiny', fileType: 'MOSTLY_Q4_K_M' };
+  const main: AnalysisReport = { ...pooled, models: pooled.models.map((m) => ({ ...m, metadata })) };
   const gated: AnalysisReport = {
     ...main,
     gate: evaluateGate(main, [{ kind: 'alpha-range', scope: [], min: 2, max: 5 }]),
