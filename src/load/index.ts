@@ -1,7 +1,7 @@
 /**
  * Opens a model path of any supported kind, detected from the content, not the name:
- * an ONNX file, a safetensors file, a sharded `*.safetensors.index.json`, or a Hugging
- * Face model directory. Detection walks the FORMATS registry (each format module says
+ * an ONNX file, a safetensors file, a sharded `*.safetensors.index.json`, a PyTorch
+ * checkpoint (zip, legacy or TorchScript), or a Hugging Face model directory. Detection walks the FORMATS registry (each format module says
  * whether the first bytes are its own); directories go to directory.ts. Errors come out
  * as InputError naming the path.
  */
@@ -12,6 +12,7 @@ import { openModelDirectory } from './directory.js';
 import { FileSource } from './file.js';
 import { SNIFF_BYTES, type ModelFormatModule } from './format.js';
 import { onnxFormat } from './onnx/index.js';
+import { pytorchFormat } from './pytorch/index.js';
 import { safetensorsFormat } from './safetensors.js';
 import { safetensorsIndexFormat } from './safetensors-index.js';
 
@@ -24,9 +25,14 @@ export type { ModelFormatModule } from './format.js';
  * one byte matches; the order only breaks ties between formats that could both match.
  * To add a format: one module exporting a ModelFormatModule, and one line here.
  */
-export const FORMATS: readonly ModelFormatModule[] = [safetensorsFormat, safetensorsIndexFormat, onnxFormat];
+export const FORMATS: readonly ModelFormatModule[] = [
+  safetensorsFormat,
+  safetensorsIndexFormat,
+  onnxFormat,
+  pytorchFormat,
+];
 
-export type DetectedFormat = 'onnx' | 'safetensors' | 'safetensors-index' | 'directory';
+export type DetectedFormat = 'onnx' | 'safetensors' | 'safetensors-index' | 'pytorch' | 'directory';
 
 /**
  * Which registered format `head` (a file's first bytes) is, or undefined. Content only:
@@ -53,7 +59,8 @@ async function detect(path: string): Promise<Detected> {
     const head = await source.read(0, Math.min(SNIFF_BYTES, source.size), 'the first bytes');
     // Unrecognised content: the extension picks the reader, whose error will be specific.
     const format = sniffFormat(head, path, source.size) ?? FORMATS.find((f) => f.extension?.test(path));
-    if (format === undefined) throw new FormatError('neither ONNX nor safetensors (unrecognised content)');
+    if (format === undefined)
+      throw new FormatError('neither ONNX, safetensors nor a PyTorch checkpoint (unrecognised content)');
     return { kind: 'file', format, source };
   } catch (e) {
     await source.close();
