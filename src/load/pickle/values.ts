@@ -37,6 +37,11 @@ export interface PyTuple {
 export interface PyDict {
   readonly kind: 'dict';
   readonly entries: [PickleValue, PickleValue][];
+  /**
+   * Instance attributes a BUILD set on it: PyTorch's state_dict is an OrderedDict whose
+   * `_metadata` attribute arrives this way (Python: `inst.__dict__.update(state)`).
+   */
+  state?: PickleValue;
 }
 
 /** `set` / `frozenset`. */
@@ -55,6 +60,9 @@ export interface PyCall {
   readonly callee: string;
   readonly args: readonly PickleValue[];
   state?: PickleValue;
+  /** APPEND(S) / SETITEM(S) onto the call's result, as on a PyObject. */
+  listItems?: PickleValue[];
+  dictItems?: [PickleValue, PickleValue][];
 }
 
 /**
@@ -67,6 +75,8 @@ export interface PyObject {
   readonly kind: 'object';
   readonly cls: PyGlobal;
   readonly args: readonly PickleValue[];
+  /** Keyword arguments of NEWOBJ_EX (`cls.__new__(cls, *args, **kwargs)`), when it had any. */
+  readonly kwargs?: PyDict;
   state?: PickleValue;
   listItems?: PickleValue[];
   dictItems?: [PickleValue, PickleValue][];
@@ -78,6 +88,15 @@ export interface PyPersistent {
   readonly pid: PickleValue;
 }
 
+/**
+ * A value tree is a graph: the memo (PUT/GET) shares values by reference, so the same JS
+ * object is reached wherever Python had the same object (two tensors on one storage, tied
+ * weights), and a pickle can build cycles (a list appended to itself, a module whose child
+ * points back at it). Consumers compare by identity to find sharing and must walk with a
+ * visited set, never by plain recursion: `walkLimited` does both, and bounds the depth.
+ * Python's `1 == 1.0 == True` is not modelled: a dict key or set item is kept as written,
+ * and a key a hostile pickle repeats is kept twice (Python keeps the last value).
+ */
 export type PickleValue =
   | null
   | boolean
@@ -119,5 +138,69 @@ export interface UnpickleOptions {
 export class PickleRefused extends FormatError {
   constructor(readonly callee: string) {
     super(`refuses to load: the pickle calls ${callee}`);
+  }
+}
+
+/** The values directly inside `v`, in file order (a dict's entries flattened: key, value, key, …). */
+export function childrenOf(v: PickleValue): readonly PickleValue[] {
+  if (v === null || typeof v !== 'object') return [];
+  switch (v.kind) {
+    case 'list':
+    case 'tuple':
+    case 'set':
+      return v.items;
+    case 'dict':
+      return v.state === undefined ? v.entries.flat() : [...v.entries.flat(), v.state];
+    case 'persistent':
+      return [v.pid];
+    case 'call':
+    case 'object': {
+      const out: PickleValue[] = [...v.args];
+      if (v.kind === 'object' && v.kwargs !== undefined) out.push(v.kwargs);
+      if (v.state !== undefined) out.push(v.state);
+      for (const item of v.listItems ?? []) out.push(item);
+      for (const [key, value] of v.dictItems ?? []) out.push(key, value);
+      return out;
+    }
+    default:
+      return [];
+  }
+}
+
+/**
+ * Visits every value reachable from `root` once (objects by identity; scalars at each place
+ * they occur), depth first in file order, without recursion: `visit(value, depth)` with
+ * depth 0 for the root; returning false skips the value's children. A container nested
+ * deeper than `maxDepth` throws FormatError, so a consumer that recurses over what this
+ * walk accepted, with a visited set, recurses at most `maxDepth` deep.
+ */
+export function walkLimited(
+  root: PickleValue,
+  maxDepth: number,
+  visit: (value: PickleValue, depth: number) => boolean | undefined = () => true,
+): void {
+  const seen = new Set<object>();
+  const frames: { children: readonly PickleValue[]; next: number }[] = [];
+  let value: PickleValue | undefined = root;
+  for (;;) {
+    if (value !== undefined) {
+      const node = value !== null && typeof value === 'object' ? value : undefined;
+      if (node === undefined || !seen.has(node)) {
+        if (node !== undefined) seen.add(node);
+        const descend = visit(value, frames.length) !== false;
+        const children = descend ? childrenOf(value) : [];
+        if (children.length > 0) {
+          if (frames.length >= maxDepth) throw new FormatError(`pickle nests deeper than ${maxDepth} levels`);
+          frames.push({ children, next: 0 });
+        }
+      }
+    }
+    const top = frames[frames.length - 1];
+    if (top === undefined) return;
+    if (top.next < top.children.length) value = top.children[top.next++];
+    else {
+      frames.pop();
+      value = undefined;
+    }
   }
 }
