@@ -17,6 +17,7 @@ const CLI_TESTS = [
   'test/hostile.test.ts',
   'test/load/onnx.test.ts',
   'test/numerics.test.ts',
+  'test/pytorch-cli.test.ts',
   'test/schema.test.ts',
   'test/shard.test.ts',
   'test/silero.test.ts',
