@@ -25,10 +25,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mutateBytes, mutateSafetensors, pick, rng, int, type Mutation, type Rng } from './mutate.js';
 import { mutateOnnx } from './mutate-onnx.js';
+import { mutatePytorchLegacy, mutatePytorchZip } from './mutate-pytorch.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
 const GENERATED = join(ROOT, 'fixtures', 'generated');
+const PYTORCH = join(ROOT, 'fixtures', 'pytorch');
 
 export const CASE_TIMEOUT_MS = 5000;
 export const MAX_RSS_MB = 512;
@@ -36,19 +38,24 @@ export const MAX_RSS_MB = 512;
 /** A model to mutate: a folder of files, the path to give the CLI, and its format. */
 export interface Target {
   readonly label: string;
-  /** Folder copied for each case (relative to fixtures/generated). */
+  /** Folder copied for each case (relative to `root`, fixtures/generated unless said). */
   readonly dir: string;
+  readonly root?: string;
   /** Path of the model inside the folder. */
   readonly entry: string;
   /** Files inside the folder that may be mutated, with the format-aware mutator for each. */
-  readonly files: readonly { readonly path: string; readonly format: 'safetensors' | 'onnx' | 'json' | 'raw' }[];
+  readonly files: readonly { readonly path: string; readonly format: FileFormat }[];
 }
+
+type FileFormat = 'safetensors' | 'onnx' | 'json' | 'raw' | 'pytorch-zip' | 'pytorch-legacy';
 
 /** Format-aware mutators registered by format (ONNX adds its own). */
 export const FORMAT_MUTATORS: Partial<Record<Target['files'][number]['format'], (r: Rng, b: Uint8Array) => Mutation>> =
   {
     safetensors: mutateSafetensors,
     onnx: mutateOnnx,
+    'pytorch-zip': mutatePytorchZip,
+    'pytorch-legacy': mutatePytorchLegacy,
   };
 
 export const TARGETS: Target[] = [
@@ -125,6 +132,33 @@ export const TARGETS: Target[] = [
       { path: 'ext-data/ext-b.weight', format: 'raw' },
     ],
   },
+  ...['dtypes', 'views', 'checkpoint', 'module', 'scripted'].map(
+    (name): Target => ({
+      label: `pt-${name}`,
+      dir: '.',
+      root: PYTORCH,
+      entry: `${name}.pt`,
+      files: [{ path: `${name}.pt`, format: 'pytorch-zip' }],
+    }),
+  ),
+  {
+    label: 'pt-legacy',
+    dir: '.',
+    root: PYTORCH,
+    entry: 'legacy.pt',
+    files: [{ path: 'legacy.pt', format: 'pytorch-legacy' }],
+  },
+  {
+    label: 'pt-hf-bin',
+    dir: 'hf-bin',
+    root: PYTORCH,
+    entry: '.',
+    files: [
+      { path: 'pytorch_model.bin.index.json', format: 'json' },
+      { path: 'pytorch_model-00001-of-00002.bin', format: 'pytorch-zip' },
+      { path: 'pytorch_model-00002-of-00002.bin', format: 'pytorch-zip' },
+    ],
+  },
 ];
 
 export interface CaseResult {
@@ -173,7 +207,7 @@ function buildCase(
   const r = rng((seed * 1_000_003 + id) >>> 0);
   const target = pick(r, TARGETS);
   rmSync(caseDir, { recursive: true, force: true });
-  cpSync(join(GENERATED, target.dir), caseDir, { recursive: true });
+  cpSync(join(target.root ?? GENERATED, target.dir), caseDir, { recursive: true });
   const format = r() < 0.15 ? pick(r, TEXT_FORMATS) : 'json';
   const file = pick(r, target.files);
   if (r() < 0.02) {
@@ -297,7 +331,7 @@ export async function runFuzz(opts: {
   workers: number;
   onProgress?: (done: number) => void;
 }): Promise<FuzzSummary> {
-  const donors = allFiles(GENERATED).map((p) => new Uint8Array(readFileSync(p)));
+  const donors = [...allFiles(GENERATED), ...allFiles(PYTORCH)].map((p) => new Uint8Array(readFileSync(p)));
   const root = mkdtempSync(join(tmpdir(), 'rmt-fuzz-'));
   const workers = Array.from({ length: opts.workers }, () => new Worker());
   const failures: CaseResult[] = [];
