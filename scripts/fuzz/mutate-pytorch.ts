@@ -127,7 +127,7 @@ function hostileRoot(r: Rng, legacy: boolean): { name: string; root: Py | { pick
       return { name: `pt-many-${n}`, root: { dict: entries } };
     }
     case 'names': {
-      const entries = HOSTILE_NAMES.map((n, i): [Py, Py] => [n, t('FloatStorage', 12, 0, [3, 4], [4, 1])]);
+      const entries = HOSTILE_NAMES.map((n): [Py, Py] => [n, t('FloatStorage', 12, 0, [3, 4], [4, 1])]);
       return {
         name: 'pt-hostile-names',
         root: { obj: ['__main__', pick(r, HOSTILE_NAMES)], state: { dict: entries } },
@@ -172,7 +172,8 @@ export function mutatePytorchZip(r: Rng, input: Uint8Array): Mutation {
   }
   const headers = centralHeaders(b, v, eocd);
   if (kind === 'field' || headers.length === 0) {
-    const field = pick(r, ['csize', 'size', 'offset', 'method', 'flags', 'count', 'cd-size', 'cd-offset'] as const);
+    const fields = ['csize', 'size', 'offset', 'method', 'flags', 'count', 'cd-size', 'cd-offset'] as const;
+    const field = headers.length > 0 ? pick(r, fields) : pick(r, fields.slice(5));
     const c = headers.length > 0 ? pick(r, headers) : eocd;
     const value = nastyInt(r, 64) >>> 0;
     if (field === 'csize') v.setUint32(c + 20, value, true);

@@ -1,9 +1,9 @@
 /**
  * Opens a model path of any supported kind, detected from the content, not the name:
  * an ONNX file, a safetensors file, a sharded `*.safetensors.index.json`, a PyTorch
- * checkpoint (zip, legacy or TorchScript), or a Hugging Face model directory. Detection walks the FORMATS registry (each format module says
- * whether the first bytes are its own); directories go to directory.ts. Errors come out
- * as InputError naming the path.
+ * checkpoint (zip, legacy or TorchScript), or a Hugging Face model directory. Detection
+ * walks the FORMATS registry (each format module says whether the first bytes are its own);
+ * directories go to directory.ts. Errors come out as InputError naming the path.
  */
 import { stat } from 'node:fs/promises';
 import type { LoadedModel } from '../types.js';

@@ -10,7 +10,16 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { f32Bytes, type Py, tensorV2, torchZip } from '../../scripts/fixtures/pickle-writer.js';
+import {
+  f32Bytes,
+  legacyTensor,
+  type Py,
+  tensorV2,
+  torchLegacy,
+  torchZip,
+} from '../../scripts/fixtures/pickle-writer.js';
+import { toF16Bits } from '../../scripts/fixtures/safetensors-writer.js';
+import { VIEW_WINDOW } from '../../src/load/pytorch/tensor.js';
 import { InputError } from '../../src/errors.js';
 import { openModel } from '../../src/load/index.js';
 import { findTensors } from '../../src/load/pytorch/contents.js';
@@ -223,6 +232,38 @@ describe('hostile and damaged checkpoints', () => {
     expect(await openError(short)).toMatch(/has 40 bytes, less than its 48/);
     const missing = put('missing.pt', torchZip(w(0, [3, 4], [4, 1]), {}));
     expect(await openError(missing)).toMatch(/storage record archive\/data\/0 is missing/);
+  });
+
+  it('a sparse view of a storage larger than one window is gathered window by window', async () => {
+    const numel = VIEW_WINDOW + 5000;
+    const storage = new Uint8Array(numel * 2);
+    const v = new DataView(storage.buffer);
+    for (let i = 0; i < numel; i++) v.setUint16(i * 2, toF16Bits(i % 2048), true);
+    const [offset, stride] = [5, [2 ** 22, 1000]];
+    const root: Py = { dict: [['w', tensorV2('HalfStorage', '0', numel, offset, [3, 4], stride)]] };
+    const p = put('sparse.pt', torchZip(root, { '0': storage }));
+    const expected: number[] = [];
+    for (let a = 0; a < 3; a++)
+      for (let b = 0; b < 4; b++) expected.push((offset + a * stride[0]! + b * stride[1]!) % 2048);
+    expect(offset + 2 * stride[0]! + 3 * stride[1]!).toBeGreaterThan(VIEW_WINDOW);
+    await withModel(p, async (m) => expect(Array.from(await m.tensors[0]!.read())).toEqual(expected));
+  });
+
+  it('a legacy stream whose pickles run past the first prefix read', async () => {
+    const long = 'x'.repeat(3_000_000);
+    const root: Py = {
+      dict: [
+        ['note', long],
+        ['w', legacyTensor('FloatStorage', '9', 12, 0, [3, 4], [4, 1])],
+      ],
+    };
+    const p = put('long-legacy.pt', torchLegacy(root, [['9', 12, values]]));
+    await withModel(p, async (m) => {
+      expect(m.metadata?.variant).toBe('legacy');
+      expect(Array.from(await m.tensors[0]!.read())).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    });
+    const lying = put('lying-legacy.pt', torchLegacy(root, [['9', 13, values]]));
+    expect(await openError(lying)).toMatch(/storage '9' claims 13 elements, past the end of the file/);
   });
 
   it('bad sizes, strides, storage types and persistent ids', async () => {

@@ -28,6 +28,8 @@ const FIRST_PREFIX = 1 << 20;
 export const MAX_LEGACY_PICKLE_BYTES = 256 * 1024 * 1024;
 /** The magic number pickle fits in this many bytes under any protocol (with a FRAME header). */
 const MAGIC_PREFIX = 64;
+/** How src/load/pickle/cursor.ts says a pickle ran past the bytes it was given. */
+const TRUNCATED = /ends early|only \d+ are left/;
 /** Storages at most. */
 const MAX_STORAGES = 1_000_000;
 
@@ -79,9 +81,11 @@ async function readPickles(source: FileSource): Promise<Pickles> {
     try {
       return parsePickles(bytes);
     } catch (e) {
-      // A pickle may run past the prefix: read more, unless the whole file (or the cap) was read.
+      // A pickle that runs past the prefix (the unpickler says it ends early): read more, unless the
+      // whole file (or the cap) was read. Any other error is the file's, whatever the prefix.
       const whole = length === source.size || length >= MAX_LEGACY_PICKLE_BYTES;
-      if (whole || e instanceof PickleRefused || !(e instanceof FormatError)) throw e;
+      const early = e instanceof FormatError && !(e instanceof PickleRefused) && TRUNCATED.test(e.message);
+      if (whole || !early) throw e;
     }
   }
 }

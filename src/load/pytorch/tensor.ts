@@ -66,10 +66,28 @@ export function tensorRef(t: FoundTensor, where: LocatedStorage | undefined, fil
       readRange: (from, n) => readWidenedRange(where.source, start, t.dtype, count, from, n, what),
     };
   }
-  return {
-    ...ref,
-    read: async () => gather(await readWidened(where.source, start, t.dtype, last - first + 1, what), t, first, what),
-  };
+  return { ...ref, read: () => readView(where, t, first, last, what) };
+}
+
+/** Storage elements widened at once when gathering a view: a sparse view of a huge storage is read in windows. */
+export const VIEW_WINDOW = 1 << 23;
+
+/**
+ * A view's values: the span [first, last] of its storage widened and gathered; a span larger
+ * than VIEW_WINDOW is read one window at a time, each gathering the elements inside it, so
+ * memory stays at the output plus one window however sparse the view.
+ */
+async function readView(where: LocatedStorage, t: FoundTensor, first: number, last: number, what: string) {
+  const size = storageElementSize(t.dtype);
+  const out = allocateFloat64(
+    t.shape.reduce((a, b) => a * b, 1),
+    what,
+  );
+  for (let w = first; w <= last; w += VIEW_WINDOW) {
+    const n = Math.min(VIEW_WINDOW, last + 1 - w);
+    gather(await readWidened(where.source, where.offset + w * size, t.dtype, n, what), t, w, out);
+  }
+  return out;
 }
 
 /** First and last storage elements the view touches; FormatError unless all lie in the storage. */
@@ -97,15 +115,15 @@ function isContiguous(shape: readonly number[], stride: readonly number[]): bool
   return true;
 }
 
-/** The view's elements in row-major order of its size, from the span of storage it touches. */
-function gather(spanValues: Float64Array, t: FoundTensor, first: number, what: string): Float64Array {
-  const count = t.shape.reduce((a, b) => a * b, 1);
-  const out = allocateFloat64(count, what);
+/** Into `out` (row-major in the view's size): the view's elements inside `window`, from storage element `from`. */
+function gather(window: Float64Array, t: FoundTensor, from: number, out: Float64Array): void {
+  const count = out.length;
   const rank = t.shape.length;
   const index = new Array<number>(rank).fill(0);
-  let at = t.offset - first;
+  const end = window.length;
+  let at = t.offset - from;
   for (let i = 0; i < count; i++) {
-    out[i] = spanValues[at]!;
+    if (at >= 0 && at < end) out[i] = window[at]!;
     // Odometer over the dimensions, last fastest.
     for (let d = rank - 1; d >= 0; d--) {
       if (++index[d]! < t.shape[d]!) {
@@ -116,5 +134,4 @@ function gather(spanValues: Float64Array, t: FoundTensor, first: number, what: s
       index[d] = 0;
     }
   }
-  return out;
 }
