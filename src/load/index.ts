@@ -13,6 +13,7 @@ import { FileSource } from './file.js';
 import { SNIFF_BYTES, type ModelFormatModule } from './format.js';
 import { onnxFormat } from './onnx/index.js';
 import { pytorchFormat } from './pytorch/index.js';
+import { pytorchIndexFormat } from './pytorch-bin.js';
 import { safetensorsFormat } from './safetensors.js';
 import { safetensorsIndexFormat } from './safetensors-index.js';
 
@@ -27,12 +28,13 @@ export type { ModelFormatModule } from './format.js';
  */
 export const FORMATS: readonly ModelFormatModule[] = [
   safetensorsFormat,
+  pytorchIndexFormat,
   safetensorsIndexFormat,
   onnxFormat,
   pytorchFormat,
 ];
 
-export type DetectedFormat = 'onnx' | 'safetensors' | 'safetensors-index' | 'pytorch' | 'directory';
+export type DetectedFormat = 'onnx' | 'safetensors' | 'safetensors-index' | 'pytorch' | 'pytorch-index' | 'directory';
 
 /**
  * Which registered format `head` (a file's first bytes) is, or undefined. Content only:

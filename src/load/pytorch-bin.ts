@@ -3,17 +3,20 @@
  * `pytorch_model-0000k-of-0000n.bin` listed by `pytorch_model.bin.index.json` (transformers'
  * `save_pretrained(safe_serialization=False)`; the index's `weight_map` names each tensor's
  * shard and is checked against the shards, as safetensors-index.ts does). Every file is
- * opened through the directory's ModelFolder (paths.ts).
+ * opened through the directory's ModelFolder (paths.ts). The index may also be named on the
+ * command line (pytorchIndexFormat).
  */
-import { basename, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { LoadedModel, TensorRef } from '../types.js';
 import { FormatError, InputError } from '../errors.js';
 import { appendAll } from '../arrays.js';
 import { FILE_CONCURRENCY, mapBounded } from './bounded.js';
-import type { ModelFolder } from './paths.js';
+import { FileSource } from './file.js';
+import type { ModelFormatModule } from './format.js';
+import { ModelFolder } from './paths.js';
 import { openCheckpoint } from './pytorch/index.js';
 import { MAX_HEADER_BYTES } from './safetensors.js';
-import { SHARD_ORDER } from './safetensors-index.js';
+import { SHARD_ORDER, startsWithJsonObject } from './safetensors-index.js';
 
 export const BIN_INDEX = 'pytorch_model.bin.index.json';
 const BIN_WEIGHTS = /^pytorch_model(-\d+-of-\d+)?\.bin$/;
@@ -30,7 +33,7 @@ export async function openBinWeights(
   names: readonly string[],
 ): Promise<LoadedModel> {
   if (names.includes(BIN_INDEX)) {
-    const { shards, weightMap } = await readIndex(folder);
+    const { shards, weightMap } = await readIndex(await folder.open(BIN_INDEX, 'sharded index'));
     return openBinShards(path, folder, shards, weightMap);
   }
   const files = names.filter((n) => BIN_WEIGHTS.test(n));
@@ -38,11 +41,17 @@ export async function openBinWeights(
   return openBinShards(path, folder, files);
 }
 
-async function readIndex(folder: ModelFolder): Promise<{ shards: string[]; weightMap: Record<string, string> }> {
-  const file = await folder.open(BIN_INDEX, 'sharded index');
+/** A `*.bin.index.json` named on the command line: its shards, in its folder. */
+async function openBinIndex(path: string, source?: FileSource): Promise<LoadedModel> {
+  const { shards, weightMap } = await readIndex(source ?? (await FileSource.open(path)));
+  return openBinShards(path, await ModelFolder.of(dirname(path)), shards, weightMap);
+}
+
+/** Reads (and closes) an index file: the shard names of its weight_map, checked, sorted. */
+async function readIndex(file: FileSource): Promise<{ shards: string[]; weightMap: Record<string, string> }> {
   let text: string;
   try {
-    if (file.size > MAX_HEADER_BYTES) throw new FormatError(`${BIN_INDEX} is ${file.size} bytes, above the cap`);
+    if (file.size > MAX_HEADER_BYTES) throw new FormatError(`the index is ${file.size} bytes, above the cap`);
     text = Buffer.from(await file.read(0, file.size, 'index')).toString('utf8');
   } finally {
     await file.close();
@@ -51,11 +60,11 @@ async function readIndex(folder: ModelFolder): Promise<{ shards: string[]; weigh
   try {
     index = JSON.parse(text);
   } catch {
-    throw new FormatError(`${BIN_INDEX} is not valid JSON`);
+    throw new FormatError('the index is not valid JSON');
   }
   const map = (index as { weight_map?: unknown } | null)?.weight_map;
   if (typeof map !== 'object' || map === null || Array.isArray(map))
-    throw new FormatError(`${BIN_INDEX} has no "weight_map" object`);
+    throw new FormatError('the index has no "weight_map" object');
   const shards = new Set<string>();
   for (const [tensor, shard] of Object.entries(map as Record<string, unknown>)) {
     if (typeof shard !== 'string') throw new FormatError(`weight_map entry for '${tensor}' is not a file name`);
@@ -125,3 +134,13 @@ async function openBinShards(
     throw e;
   }
 }
+
+/**
+ * `pytorch_model.bin.index.json` (any `*.bin.index.json`) named on the command line: JSON like
+ * a safetensors index, told apart by its name (registered before safetensors-index).
+ */
+export const pytorchIndexFormat: ModelFormatModule = {
+  name: 'pytorch-index',
+  sniff: (head, path) => /\.bin\.index\.json$/i.test(path) && startsWithJsonObject(head),
+  open: openBinIndex,
+};

@@ -165,6 +165,12 @@ describe('checkpoints written by torch read back as their safetensors twins', ()
     });
   });
 
+  it('the .bin index named on the command line opens its shards', async () => {
+    const index = join(PT, 'hf-bin', 'pytorch_model.bin.index.json');
+    await expectTwin(index, join(PT, 'hf-bin.twin.safetensors'));
+    await withModel(index, async (m) => expect([m.format, m.path]).toEqual(['pytorch', index]));
+  });
+
   it('a directory with safetensors and .bin weights reads the safetensors and says so', async () => {
     const dir = join(tmp, 'both');
     cpSync(join(PT, 'hf-bin'), dir, { recursive: true });
