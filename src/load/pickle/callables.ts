@@ -50,104 +50,28 @@ export function makeGlobal(module: string, name: string, proto: number): PyGloba
 export const globalName = (g: PyGlobal): string => `${g.module}.${g.name}`;
 
 /** Modules any of whose members can run code, touch files, processes or the network. */
-const DANGEROUS_MODULES = new Set([
-  'os',
-  'posix',
-  'nt',
-  'posixpath',
-  'ntpath',
-  'subprocess',
-  '_posixsubprocess',
-  'importlib',
-  'imp',
-  'runpy',
-  'pty',
-  'socket',
-  '_socket',
-  'shutil',
-  'sys',
-  'ctypes',
-  '_ctypes',
-  'multiprocessing',
-  'pickle',
-  '_pickle',
-  'marshal',
-  'code',
-  'codeop',
-  'pdb',
-  'bdb',
-  'webbrowser',
-  'asyncio',
-  'signal',
-  'io',
-  '_io',
-  'pathlib',
-  'tempfile',
-  'zipimport',
-  'pkgutil',
-  'threading',
-  '_thread',
-  'operator',
-  '_operator',
-  'builtins.__dict__',
-  'sysconfig',
-  'platform',
-  'http',
-  'urllib',
-  'ftplib',
-  'smtplib',
-  'telnetlib',
-  'xmlrpc',
-  'glob',
-  'fileinput',
-  'linecache',
-  'shelve',
-  'dbm',
-  'sqlite3',
-  'gc',
-]); // prettier-ignore
+const DANGEROUS_MODULES = new Set(
+  (
+    'os posix nt posixpath ntpath subprocess _posixsubprocess importlib imp runpy pty socket _socket ' +
+    'shutil sys ctypes _ctypes multiprocessing pickle _pickle marshal code codeop pdb bdb webbrowser ' +
+    'asyncio signal io _io pathlib tempfile zipimport pkgutil threading _thread operator _operator ' +
+    'sysconfig platform http urllib ftplib smtplib telnetlib xmlrpc glob fileinput linecache shelve dbm ' +
+    'sqlite3 gc'
+  ).split(' '),
+);
 
-const DANGEROUS_NAMES = new Set([
-  'builtins.eval',
-  'builtins.exec',
-  'builtins.getattr',
-  'builtins.setattr',
-  'builtins.delattr',
-  'builtins.__import__',
-  'builtins.compile',
-  'builtins.open',
-  'builtins.input',
-  'builtins.breakpoint',
-  'builtins.globals',
-  'builtins.locals',
-  'builtins.vars',
-  'builtins.exit',
-  'builtins.quit',
-  'builtins.help',
-  'builtins.memoryview',
-  'builtins.classmethod',
-  'builtins.staticmethod',
-  'builtins.property',
-  'builtins.super',
-  'builtins.type',
-  'types.FunctionType',
-  'types.CodeType',
-  'types.LambdaType',
-  'types.MethodType',
-  'types.ModuleType',
-  'types.BuiltinFunctionType',
-  'functools.partial',
-  '_functools.partial',
-  'functools.reduce',
-  '_functools.reduce',
-  'copyreg.__newobj__',
-  'copyreg.__newobj_ex__',
-  'torch.load',
-  'torch.hub.load',
-  'numpy.load',
-  'numpy.lib.npyio.load',
-  'numpy.testing._private.utils.runstring',
-]); // prettier-ignore
+const DANGEROUS_NAMES = new Set(
+  (
+    'builtins.eval builtins.exec builtins.getattr builtins.setattr builtins.delattr builtins.__import__ ' +
+    'builtins.compile builtins.open builtins.input builtins.breakpoint builtins.globals builtins.locals ' +
+    'builtins.vars builtins.exit builtins.quit builtins.help builtins.memoryview builtins.classmethod ' +
+    'builtins.staticmethod builtins.property builtins.super builtins.type types.FunctionType ' +
+    'types.CodeType types.LambdaType types.MethodType types.ModuleType types.BuiltinFunctionType ' +
+    'functools.partial _functools.partial functools.reduce _functools.reduce copyreg.__newobj__ ' +
+    'copyreg.__newobj_ex__ torch.load torch.hub.load numpy.load numpy.lib.npyio.load ' +
+    'numpy.testing._private.utils.runstring'
+  ).split(' '),
+);
 
 /** True for a callable no pickle may name as a callee or a class, whatever the allow-list. */
 export function isDangerous(g: PyGlobal): boolean {

@@ -74,7 +74,9 @@ export class Cursor {
    */
   take(n: number, opname: string, at: number): Uint8Array {
     if (n > this.left) {
-      throw new FormatError(`pickle ${opname} at byte ${at} claims ${n} bytes, but only ${this.left} are left`);
+      // Above 2^53 a u64 is still an integer double: print it exactly, not rounded to 17 digits.
+      const claimed = Number.isSafeInteger(n) ? String(n) : BigInt(n).toString();
+      throw new FormatError(`pickle ${opname} at byte ${at} claims ${claimed} bytes, but only ${this.left} are left`);
     }
     const out = this.bytes.subarray(this.pos, this.pos + n);
     this.pos += n;
@@ -94,6 +96,10 @@ export class Cursor {
 /** Latin-1: each byte is the code point (TextDecoder's 'latin1' is windows-1252, so not that). */
 export function latin1(bytes: Uint8Array): string {
   let out = '';
+  if (bytes.length <= 16) {
+    for (let i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]!);
+    return out;
+  }
   for (let i = 0; i < bytes.length; i += 8192) {
     out += String.fromCharCode(...bytes.subarray(i, Math.min(bytes.length, i + 8192)));
   }

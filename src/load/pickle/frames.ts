@@ -6,7 +6,7 @@
  * is walked once more by `walkLimited`).
  */
 import { FormatError } from '../../errors.js';
-import { childrenOf, type PickleValue, type UnpickleLimits } from './values.js';
+import { childrenOf, type PickleValue, type PyDict, type UnpickleLimits } from './values.js';
 
 export const isNode = (
   v: PickleValue | undefined,
@@ -24,7 +24,12 @@ export abstract class Frames {
   /** Stack heights where each open MARK began (Python's metastack). */
   protected readonly marks: number[] = [];
   /** Nesting depth of each container as built (scalars, globals and bytes are 0). */
-  private readonly depths = new WeakMap<object, number>();
+  // Maps, not WeakMaps: everything lives as long as the machine anyway, and V8's garbage
+  // collector slows down sharply with millions of WeakMap entries (ephemerons).
+  // Only depths above 1 are stored: most containers hold scalars.
+  private readonly depths = new Map<object, number>();
+  /** Where each string or number key sits in a dict's entries (built on first use). */
+  private readonly keys = new Map<PyDict, Map<string | number, number>>();
   private ops = 0;
   /** Offset of the opcode being run, for messages. */
   protected at = 0;
@@ -81,11 +86,56 @@ export abstract class Frames {
     let d = this.depths.get(container) ?? 1;
     for (const item of items) if (item !== container) d = Math.max(d, this.depthOf(item) + 1);
     if (d > this.limits.maxDepth) throw this.fail(`pickle nests deeper than ${this.limits.maxDepth} levels`);
-    this.depths.set(container, d);
+    if (d > 1) this.depths.set(container, d);
   }
 
   protected made<T extends PickleValue>(v: T): T {
+    if (isNode(v) && v.kind === 'dict') this.keyIndex(v);
     if (isNode(v) && v.kind !== 'global' && v.kind !== 'bytes') this.holds(v, childrenOf(v));
     return v;
+  }
+
+  /**
+   * The key index of `dict`; building it keeps the first place and the last value of a
+   * string or number key written twice, as Python's dict does (other keys are kept as written).
+   */
+  private keyIndex(dict: PyDict): Map<string | number, number> {
+    let index = this.keys.get(dict);
+    if (index === undefined) {
+      index = new Map();
+      const kept: [PickleValue, PickleValue][] = [];
+      for (const entry of dict.entries) {
+        const key = entry[0];
+        if (typeof key === 'string' || typeof key === 'number') {
+          const i = index.get(key);
+          if (i !== undefined) {
+            kept[i] = entry;
+            continue;
+          }
+          index.set(key, kept.length);
+        }
+        kept.push(entry);
+      }
+      if (kept.length !== dict.entries.length) {
+        dict.entries.length = 0;
+        for (const entry of kept) dict.entries.push(entry);
+      }
+      this.keys.set(dict, index);
+    }
+    return index;
+  }
+
+  /** `dict[key] = value` for each key, value in `items`. */
+  protected setEntries(dict: PyDict, items: readonly PickleValue[]): void {
+    const index = this.keyIndex(dict);
+    for (let i = 0; i + 1 < items.length; i += 2) {
+      const key = items[i]!;
+      const at = typeof key === 'string' || typeof key === 'number' ? index.get(key) : undefined;
+      if (at !== undefined) dict.entries[at] = [key, items[i + 1]!];
+      else {
+        if (typeof key === 'string' || typeof key === 'number') index.set(key, dict.entries.length);
+        dict.entries.push([key, items[i + 1]!]);
+      }
+    }
   }
 }

@@ -13,6 +13,7 @@ import { FormatError } from '../../errors.js';
 import { encodeLatin1, globalName, isDangerous, isGlobal, MAX_GLOBAL_NAME, makeGlobal, NATIVES } from './callables.js';
 import { Cursor, latin1, utf8Strict } from './cursor.js';
 import { describe, Frames, isNode } from './frames.js';
+import { Memo } from './memo.js';
 import { HIGHEST_PROTOCOL, OP } from './opcodes.js';
 import { lineText, NOT_SCALAR, readScalar } from './scalars.js';
 import { parseMemoKey } from './text-args.js';
@@ -28,7 +29,8 @@ import {
 /**
  * Defaults, far above what real checkpoints need and low enough to bound a hostile file:
  * - memo: a torch.save pickle memoizes ~10 values a tensor and a whole pickled nn.Module ~50
- *   a module; 4M entries (≈ 0.3 GB of Map at worst) cover 400k tensors.
+ *   a module; 4M entries cover 400k tensors, and cost 32 MB as the array picklers' in-order
+ *   keys fill (memo.ts), ≈ 0.3 GB as a Map of keys out of order at worst.
  * - stack: Python batches APPENDS/SETITEMS by 1000, so the stack holds the nesting plus one
  *   batch; only a huge tuple pushes more. 4M references ≈ 32 MB.
  * - depth: CPython's own pickler stops at its recursion limit (1000 by default), so no
@@ -43,6 +45,16 @@ export const DEFAULT_LIMITS: UnpickleLimits = {
   maxOps: 50_000_000,
 };
 
+/** The caller's limits over the defaults (a limit given as undefined keeps its default). */
+function limitsOf(options: UnpickleOptions): UnpickleLimits {
+  const limits = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(limits) as (keyof UnpickleLimits)[]) {
+    const given = options.limits?.[key];
+    if (given !== undefined) limits[key] = given;
+  }
+  return limits;
+}
+
 /**
  * Runs the pickle that starts at `bytes[start]` up to its STOP: the value it leaves and the
  * offset just after STOP (PyTorch's legacy format is several pickles in a row, then data).
@@ -56,7 +68,7 @@ const NOTHING: unique symbol = Symbol('nothing pushed');
 
 class Machine extends Frames {
   private readonly cur: Cursor;
-  private readonly memo = new Map<number, PickleValue>();
+  private readonly memo = new Memo();
   private readonly latin1Cache = new Map<string, Uint8Array>();
   private proto = 0;
 
@@ -65,8 +77,9 @@ class Machine extends Frames {
     private readonly options: UnpickleOptions,
     start: number,
   ) {
-    super({ ...DEFAULT_LIMITS, ...options.limits });
-    this.cur = new Cursor(bytes, start);
+    super(limitsOf(options));
+    // A plain view: subarrays of a Node Buffer are Buffers, several times dearer to make.
+    this.cur = new Cursor(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), start);
   }
 
   run(): { value: PickleValue; end: number } {
@@ -187,11 +200,12 @@ class Machine extends Frames {
   private setItems(items: PickleValue[]): typeof NOTHING {
     if (items.length % 2 !== 0) throw this.fail('pickle SETITEMS has a key without a value');
     const target = this.top();
-    let entries: [PickleValue, PickleValue][];
-    if (isNode(target) && target.kind === 'dict') entries = target.entries;
-    else if (isNode(target) && (target.kind === 'object' || target.kind === 'call')) entries = target.dictItems ??= [];
-    else throw this.fail(`pickle sets items of a ${describe(target)}`);
-    for (let i = 0; i < items.length; i += 2) entries.push([items[i]!, items[i + 1]!]);
+    if (isNode(target) && target.kind === 'dict') this.setEntries(target, items);
+    else if (isNode(target) && (target.kind === 'object' || target.kind === 'call')) {
+      // What Python would pass to the instance's __setitem__, in order.
+      const entries = (target.dictItems ??= []);
+      for (let i = 0; i < items.length; i += 2) entries.push([items[i]!, items[i + 1]!]);
+    } else throw this.fail(`pickle sets items of a ${describe(target)}`);
     this.holds(target, items);
     return NOTHING;
   }
@@ -358,20 +372,9 @@ class Machine extends Frames {
   }
 }
 
-/** A second BUILD's dict state updates the first: same string keys replaced in place, others appended. */
+/** A second BUILD's dict state updates the first (`inst.__dict__.update(state)`; made() merges equal keys). */
 function mergeDicts(old: PyDict, update: PyDict): PyDict {
   const entries = old.entries.map(([k, v]): [PickleValue, PickleValue] => [k, v]);
-  const index = new Map<string, number>();
-  entries.forEach(([k], i) => {
-    if (typeof k === 'string') index.set(k, i);
-  });
-  for (const [k, v] of update.entries) {
-    const i = typeof k === 'string' ? index.get(k) : undefined;
-    if (i !== undefined) entries[i] = [k, v];
-    else {
-      if (typeof k === 'string') index.set(k, entries.length);
-      entries.push([k, v]);
-    }
-  }
+  for (const [k, v] of update.entries) entries.push([k, v]);
   return { kind: 'dict', entries };
 }

@@ -7,7 +7,7 @@
 import { FormatError } from '../../errors.js';
 import { type Cursor, latin1, utf8SurrogatePass } from './cursor.js';
 import { decodeLong, MAX_LONG_BYTES, MAX_STRING_BYTES, OP } from './opcodes.js';
-import { decodeRawUnicodeEscape, decodeStringLiteral, parseFloatText, parseInt0 } from './text-args.js';
+import { decodeRawUnicodeEscape, decodeStringLiteral, MAX_INT_DIGITS, parseFloatText, parseInt0 } from './text-args.js';
 import type { PickleValue } from './values.js';
 
 /** Returned by readScalar for an opcode that is not one of these. */
@@ -29,14 +29,14 @@ function bytes(cur: Cursor, n: number, opname: string, at: number): PickleValue 
   return { kind: 'bytes', bytes: new Uint8Array(payload(cur, n, opname, at)) };
 }
 
-function checkedLine(cur: Cursor, at: number): Uint8Array {
+function checkedLine(cur: Cursor, at: number, max = MAX_STRING_BYTES): Uint8Array {
   const line = cur.line();
-  if (line.length > MAX_STRING_BYTES) throw new FormatError(`pickle line at byte ${at} is too long`);
+  if (line.length > max) throw new FormatError(`pickle line at byte ${at} is longer than ${max} bytes`);
   return line;
 }
 
-/** A protocol-0 line argument as text (latin-1: these are ASCII numerals). */
-export const lineText = (cur: Cursor, at: number): string => latin1(checkedLine(cur, at));
+/** A protocol-0 numeral (INT, LONG, FLOAT, GET, PUT) as text: latin-1, and never longer than a numeral can be. */
+export const lineText = (cur: Cursor, at: number): string => latin1(checkedLine(cur, at, MAX_INT_DIGITS + 100));
 
 /** The value of scalar opcode `op` (whose byte was at `at`), or NOT_SCALAR. */
 export function readScalar(op: number, cur: Cursor, at: number): PickleValue | typeof NOT_SCALAR {

@@ -121,27 +121,36 @@ export function decodeStringLiteral(line: Uint8Array, at: number): string {
 
 /**
  * UNICODE's argument, decoded as Python's `raw-unicode-escape`: every byte is its latin-1
- * character except `\uXXXX` and `\UXXXXXXXX` (a backslash before anything else stays).
+ * character except `\uXXXX` and `\UXXXXXXXX` escapes, and only after an odd run of
+ * backslashes (CPython: "\u-escapes are only interpreted iff the number of leading
+ * backslashes is odd"), so `\\u0041` stays as written.
  */
 export function decodeRawUnicodeEscape(line: Uint8Array, at: number): string {
   const parts: string[] = [];
   let start = 0;
   let i = 0;
   while (i < line.length) {
-    const u = line[i + 1];
-    if (line[i] !== 0x5c || (u !== 0x75 && u !== 0x55)) {
+    if (line[i] !== 0x5c) {
       i++;
       continue;
     }
+    let run = 0;
+    while (line[i] === 0x5c) {
+      run++;
+      i++;
+    }
+    const u = line[i];
+    if (run % 2 === 0 || (u !== 0x75 && u !== 0x55)) continue;
     const count = u === 0x75 ? 4 : 8;
-    const digits = line.subarray(i + 2, i + 2 + count);
+    const digits = line.subarray(i + 1, i + 1 + count);
     if (digits.length < count || !digits.every(isHex)) {
       throw new FormatError(`pickle UNICODE at byte ${at} has a truncated \\${u === 0x75 ? 'u' : 'U'} escape`);
     }
     const cp = Number.parseInt(latin1(digits), 16);
     if (cp > 0x10ffff) throw new FormatError(`pickle UNICODE at byte ${at} has an escape past U+10FFFF`);
-    parts.push(latin1(line.subarray(start, i)), String.fromCodePoint(cp));
-    i += 2 + count;
+    // The run's last backslash belongs to the escape.
+    parts.push(latin1(line.subarray(start, i - 1)), String.fromCodePoint(cp));
+    i += 1 + count;
     start = i;
   }
   parts.push(latin1(line.subarray(start)));

@@ -94,8 +94,9 @@ export interface PyPersistent {
  * weights), and a pickle can build cycles (a list appended to itself, a module whose child
  * points back at it). Consumers compare by identity to find sharing and must walk with a
  * visited set, never by plain recursion: `walkLimited` does both, and bounds the depth.
- * Python's `1 == 1.0 == True` is not modelled: a dict key or set item is kept as written,
- * and a key a hostile pickle repeats is kept twice (Python keeps the last value).
+ * Dict keys: a string or number key written twice keeps its first place and its last value,
+ * as in Python; other keys (tuples …) and set items are kept as written, and Python's
+ * `1 == 1.0 == True` is not modelled (true and 1 are different keys here).
  */
 export type PickleValue =
   | null
