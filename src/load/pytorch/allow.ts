@@ -60,7 +60,9 @@ export const PASS_THROUGH: ReadonlySet<string> = new Set([
  *   and `_codecs.encode` (how protocol 2 writes bytes): plain containers and values;
  * - numpy scalars, dtypes and arrays (`scalar`, `dtype`, `_reconstruct`, under numpy's 1.x and
  *   2.x module names): training scripts save metrics and RNG states as numpy values;
- * - pathlib paths and datetime values (Lightning and HF trainers save run directories and times);
+ * - datetime values (trainers save run times). Not pathlib paths: constructing one is inert,
+ *   but the unpickler refuses the whole `pathlib` module (src/load/pickle/callables.ts, defence
+ *   in depth: its other members touch files), so a checkpoint that pickles a path is refused;
  * - `torch.serialization._get_layout` (a layout by name, in sparse tensor pickles).
  * Python 2 names (`__builtin__`, protocol ≤ 2) are listed beside the Python 3 ones.
  */
@@ -85,10 +87,6 @@ const INERT: ReadonlySet<string> = new Set([
   'numpy._core.multiarray.scalar',
   'numpy._core.multiarray._reconstruct',
   'numpy.dtype',
-  'pathlib.PosixPath',
-  'pathlib.WindowsPath',
-  'pathlib.PurePosixPath',
-  'pathlib.PureWindowsPath',
   'datetime.datetime',
   'datetime.date',
   'datetime.time',
