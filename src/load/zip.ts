@@ -84,6 +84,11 @@ export class ZipArchive {
     if (v.getUint16(6, true) & 1) throw new FormatError(`${what} is encrypted`);
     if (v.getUint16(8, true) !== entry.method)
       throw new FormatError(`${what}: local header and central directory disagree on the compression method`);
+    // Without a data descriptor (flag bit 3) the local sizes must repeat the central ones (0xffffffff: ZIP64).
+    const localSizes = [v.getUint32(18, true), v.getUint32(22, true)];
+    const centralSizes = [entry.compressedSize, entry.size];
+    if (!(v.getUint16(6, true) & 8) && localSizes.some((n, i) => n !== 0xffffffff && n !== centralSizes[i]))
+      throw new FormatError(`${what}: local header and central directory disagree on its sizes`);
     const nameLength = v.getUint16(26, true);
     const extraLength = v.getUint16(28, true);
     if (nameLength !== entry.nameLength) throw new FormatError(`${what}: local header names another file`);

@@ -136,13 +136,24 @@ describe('hostile zip archives are refused with a FormatError', () => {
     ],
     [
       'a deflated entry that inflates to more than it declares',
-      (v: DataView, l: ReturnType<typeof encodeZip>) => v.setUint32(l.centralOffsets[2]! + 24, 10, true),
+      (v: DataView, l: ReturnType<typeof encodeZip>) => {
+        v.setUint32(l.centralOffsets[2]! + 24, 10, true);
+        v.setUint32(l.localOffsets[2]! + 22, 10, true);
+      },
       /larger than its declared|inflates to/,
     ],
     [
       'a deflated entry that inflates to less than it declares',
-      (v: DataView, l: ReturnType<typeof encodeZip>) => v.setUint32(l.centralOffsets[2]! + 24, 100_000, true),
+      (v: DataView, l: ReturnType<typeof encodeZip>) => {
+        v.setUint32(l.centralOffsets[2]! + 24, 100_000, true);
+        v.setUint32(l.localOffsets[2]! + 22, 100_000, true);
+      },
       /inflates to|corrupt/,
+    ],
+    [
+      'local sizes that disagree with the central directory',
+      (v: DataView, l: ReturnType<typeof encodeZip>) => v.setUint32(l.localOffsets[1]! + 22, 12, true),
+      /disagree on its sizes/,
     ],
     [
       'an encrypted entry',
