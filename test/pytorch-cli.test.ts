@@ -4,6 +4,8 @@
  * its safetensors twin's (same tensors written by torch, scripts/fixtures/pytorch.py), layer
  * by layer; optimizer state is listed as skipped `optimizer-state`, never analysed.
  */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliWorker, expectRefused } from './cli-worker.js';
@@ -70,6 +72,23 @@ describe('rmt-analyze on PyTorch checkpoints', () => {
       expect(analyzed).toBeGreaterThanOrEqual(2);
     },
   );
+
+  it('a directory with safetensors and .bin weights: the safetensors, and a warning that says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rmt-pt-both-'));
+    try {
+      cpSync(join(PT, 'hf-bin'), dir, { recursive: true });
+      cpSync(join(PT, 'hf-bin.twin.safetensors'), join(dir, 'model.safetensors'));
+      const r = await run([dir, '--json']);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).models[0].format).toBe('safetensors');
+      expect(r.stderr).toBe(
+        `rmt-analyze: warning: ${dir}: the directory holds safetensors and pytorch_model*.bin weights: ` +
+          'reading the safetensors\n',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('optimizer tensors are skipped as optimizer-state', async () => {
     const layers = await report(join(PT, 'checkpoint.pt'));
