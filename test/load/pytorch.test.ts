@@ -361,6 +361,8 @@ describe('the walk over hand-built values', () => {
           },
         ],
         ['lr_scheduler', { kind: 'dict', entries: [['x', tensor('2')]] }],
+        ['optimus.weight', tensor('3')],
+        ['optimizer_states', { kind: 'list', items: [tensor('4')] }],
         [
           'q',
           { kind: 'call', callee: 'torch._utils._rebuild_qtensor', args: [null, 0, { kind: 'tuple', items: [4, 5] }] },
@@ -372,9 +374,11 @@ describe('the walk over hand-built values', () => {
       ['weights', '', 'F32'],
       ['opt.state.0', 'optimizer-state', 'F32'],
       ['lr_scheduler.x', 'optimizer-state', 'F32'],
+      ['optimus.weight', '', 'F32'],
+      ['optimizer_states.0', 'optimizer-state', 'F32'],
       ['q', '', 'OTHER'],
     ]);
-    expect(found[3]!.shape).toEqual([4, 5]);
+    expect(found[5]!.shape).toEqual([4, 5]);
   });
 
   it('_rebuild_tensor_v3 over an UntypedStorage takes its dtype; deep nesting is refused', () => {

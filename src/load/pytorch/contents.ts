@@ -35,8 +35,12 @@ export interface FoundTensor {
 
 /** Module attributes that hold its tensors and children (torch/nn/modules/module.py). */
 const MODULE_SLOTS = ['_parameters', '_buffers', '_modules'];
-/** A key whose value is optimizer or scheduler state (`optimizer`, `optimizer_states`, `lr_scheduler` …). */
-const OPTIMIZER_KEY = /optim|schedul/i;
+/**
+ * A key whose value is optimizer or scheduler state: `optimizer`, `optim`, `optimizer_state_dict`,
+ * `optimizer_states` (Lightning), `lr_scheduler`, `schedulers` … Whole keys only: a state dict key
+ * such as `optimus.weight` is a weight.
+ */
+const OPTIMIZER_KEY = /^(optim(izer)?s?|opt|(lr_?)?schedulers?)(_?states?)?(_?dict)?$/i;
 
 type Obj = Exclude<PickleValue, null | boolean | number | bigint | string>;
 const isObj = (v: PickleValue | undefined): v is Obj => typeof v === 'object' && v !== null;
