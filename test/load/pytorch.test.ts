@@ -133,9 +133,16 @@ describe('checkpoints written by torch read back as their safetensors twins', ()
       const names = m.tensors.map((t) => t.name);
       expect(names).toContain('layers.1.mlp.2.weight');
       expect(names.some((n) => n.includes('_modules') || n.includes('_parameters'))).toBe(false);
-      const embed = m.tensors.find((t) => t.name === 'embed.weight')!;
-      expect(layerKind(embed)).toBe('embedding');
-      expect(layerKind(m.tensors.find((t) => t.name === 'layers.0.norm.weight')!)).toBe('norm');
+      const kinds = Object.fromEntries(m.tensors.map((t) => [t.name, t.kindHint]));
+      // From the module classes (Embedding, Linear, LayerNorm), not the names.
+      expect(kinds).toMatchObject({
+        'embed.weight': 'embedding',
+        'layers.0.query.weight': 'dense',
+        'layers.0.mlp.2.weight': 'dense',
+        'layers.1.norm.weight': 'norm',
+        'head.weight': 'dense',
+      });
+      expect(kinds['head.bias']).toBeUndefined();
     });
   });
 
@@ -379,6 +386,49 @@ describe('the walk over hand-built values', () => {
       ['q', '', 'OTHER'],
     ]);
     expect(found[5]!.shape).toEqual([4, 5]);
+  });
+
+  it('a module class names its weight: Conv1d whatever the name and the kernel size', () => {
+    const slots = (params: [PickleValue, PickleValue][], modules: [PickleValue, PickleValue][]): PickleValue => ({
+      kind: 'dict',
+      entries: [
+        ['_parameters', { kind: 'dict', entries: params }],
+        ['_buffers', { kind: 'dict', entries: [] }],
+        ['_modules', { kind: 'dict', entries: modules }],
+      ],
+    });
+    const mod = (name: string, state: PickleValue): PickleValue => ({
+      kind: 'object',
+      cls: { kind: 'global', module: 'torch.nn.modules.conv', name },
+      args: [],
+      state,
+    });
+    const root = mod(
+      'Net',
+      slots(
+        [],
+        [
+          [
+            'proj',
+            mod(
+              'Conv1d',
+              slots(
+                [
+                  ['weight', tensor('0')],
+                  ['bias', tensor('1')],
+                ],
+                [],
+              ),
+            ),
+          ],
+        ],
+      ),
+    );
+    const found = findTensors(root, parse);
+    expect(found.map((f) => [f.name, f.kindHint])).toEqual([
+      ['proj.weight', 'conv1d'],
+      ['proj.bias', undefined],
+    ]);
   });
 
   it('_rebuild_tensor_v3 over an UntypedStorage takes its dtype; deep nesting is refused', () => {

@@ -11,7 +11,7 @@
  * functions' arguments).
  */
 import { FormatError } from '../../errors.js';
-import type { DType } from '../../types.js';
+import type { DType, LayerKind } from '../../types.js';
 import type { PickleValue, PyCall } from '../pickle/values.js';
 import { FROM_TYPE, PARAMETER_REBUILDERS, PASS_THROUGH, TENSOR_REBUILDERS, UNSUPPORTED_REBUILDERS } from './allow.js';
 import { dtypeOf, type StorageSpec } from './storage.js';
@@ -31,6 +31,8 @@ export interface FoundTensor {
   /** Storage offset, in elements of `dtype`. */
   readonly offset: number;
   readonly stride: readonly number[];
+  /** What the module that holds it says it is (the `weight` of an nn.Linear, nn.Conv2d …). */
+  readonly kindHint?: LayerKind;
 }
 
 /** Module attributes that hold its tensors and children (torch/nn/modules/module.py). */
@@ -59,13 +61,19 @@ export function findTensors(root: PickleValue, parsePid: (pid: PickleValue) => S
     found.push({ name, ...(optimizer ? { role: 'optimizer-state' as const } : {}), ...t });
   };
 
-  const walk = (v: PickleValue | undefined, path: string[], optimizer: boolean, depth: number): void => {
+  const walk = (
+    v: PickleValue | undefined,
+    path: string[],
+    optimizer: boolean,
+    depth: number,
+    kind?: LayerKind,
+  ): void => {
     if (!isObj(v)) return;
     if (depth > MAX_WALK_DEPTH) throw new FormatError(`the pickle nests values deeper than ${MAX_WALK_DEPTH} levels`);
     if (v.kind === 'call') {
       const tensor = asTensor(v, parsePid);
       if (tensor !== undefined) {
-        emit(path, optimizer, tensor);
+        emit(path, optimizer, kind === undefined ? tensor : { ...tensor, kindHint: kind });
         return;
       }
       if (PASS_THROUGH.has(v.callee)) {
@@ -101,7 +109,7 @@ export function findTensors(root: PickleValue, parsePid: (pid: PickleValue) => S
         return;
       case 'object':
       case 'call':
-        if (v.kind === 'object') walkState(v.state, path, optimizer, depth);
+        if (v.kind === 'object') walkState(v.state, path, optimizer, depth, moduleKind(v.cls.name));
         else walk(v.state, path, optimizer, depth + 1);
         for (let i = 0; i < (v.listItems?.length ?? 0); i++) at(String(i), v.listItems![i]);
         for (let i = 0; i < (v.dictItems?.length ?? 0); i++) at(keyName(v.dictItems![i]![0], i), v.dictItems![i]![1]);
@@ -110,32 +118,57 @@ export function findTensors(root: PickleValue, parsePid: (pid: PickleValue) => S
     }
   };
 
-  /** An object's state: a module's slots flattened into its path, any other attribute under its name. */
-  const walkState = (state: PickleValue | undefined, path: string[], optimizer: boolean, depth: number): void => {
+  /**
+   * An object's state: a module's slots flattened into its path, any other attribute under its
+   * name; the `weight` of a known module class (Linear, Conv2d, Embedding …) gets its kind.
+   */
+  const walkState = (
+    state: PickleValue | undefined,
+    path: string[],
+    optimizer: boolean,
+    depth: number,
+    kind: LayerKind | undefined,
+  ): void => {
     if (!isObj(state)) return;
     if (state.kind === 'tuple') {
       // (dict, slotstate) from __reduce_ex__ with __slots__.
-      for (const s of state.items) walkState(s, path, optimizer, depth + 1);
+      for (const s of state.items) walkState(s, path, optimizer, depth + 1, kind);
       return;
     }
-    if (state.kind !== 'dict' || !hasKeys(state.entries, MODULE_SLOTS) || seen.has(state)) {
+    if (state.kind !== 'dict' || seen.has(state)) {
       walk(state, path, optimizer, depth + 1);
       return;
     }
     seen.add(state);
+    const isModule = hasKeys(state.entries, MODULE_SLOTS);
+    const hint = (seg: string) => (seg === 'weight' ? kind : undefined);
     state.entries.forEach(([k, value], i) => {
       const seg = keyName(k, i);
-      if (MODULE_SLOTS.includes(seg)) {
-        if (isObj(value) && !seen.has(value) && value.kind === 'dict') {
-          seen.add(value);
-          value.entries.forEach(([ck, cv], j) => walk(cv, [...path, keyName(ck, j)], optimizer, depth + 2));
-        } else walk(value, path, optimizer, depth + 1);
-      } else walk(value, [...path, seg], optimizer, depth + 1);
+      if (!isModule || !MODULE_SLOTS.includes(seg)) {
+        walk(value, [...path, seg], optimizer || OPTIMIZER_KEY.test(seg), depth + 1, hint(seg));
+      } else if (isObj(value) && !seen.has(value) && value.kind === 'dict') {
+        seen.add(value);
+        value.entries.forEach(([ck, cv], j) => {
+          const child = keyName(ck, j);
+          walk(cv, [...path, child], optimizer, depth + 2, hint(child));
+        });
+      } else walk(value, path, optimizer, depth + 1);
     });
+    walk(state.state, path, optimizer, depth + 1);
   };
 
   walk(root, [], false, 0);
   return found;
+}
+
+/** The kind of a module's `weight`, from its class name (torch.nn, HF's Conv1D, TorchScript's `__torch__` copies). */
+function moduleKind(cls: string): LayerKind | undefined {
+  if (/^(Linear|LazyLinear|NonDynamicallyQuantizableLinear|Conv1D)$/.test(cls)) return 'dense';
+  const conv = /^(Lazy)?Conv(Transpose)?([123])d$/.exec(cls);
+  if (conv) return `conv${conv[3]}d` as LayerKind;
+  if (/^Embedding(Bag)?$/.test(cls)) return 'embedding';
+  if (/Norm(\dd)?$/.test(cls)) return 'norm';
+  return undefined;
 }
 
 function hasKeys(entries: readonly [PickleValue, PickleValue][], keys: readonly string[]): boolean {

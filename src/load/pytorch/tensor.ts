@@ -38,7 +38,13 @@ export function tensorRef(t: FoundTensor, where: LocatedStorage | undefined, fil
   const what = `tensor '${t.name}'`;
   const count = t.shape.reduce((a, b) => a * b, 1);
   if (!Number.isSafeInteger(count)) throw new FormatError(`${what}: shape [${t.shape.join(', ')}] is too large`);
-  const base = { name: t.name, shape: t.shape, file, ...(t.role ? { role: t.role } : {}) };
+  const base = {
+    name: t.name,
+    shape: t.shape,
+    file,
+    ...(t.role ? { role: t.role } : {}),
+    ...(t.kindHint ? { kindHint: t.kindHint } : {}),
+  };
   if (where === undefined || t.storage === undefined || !FLOATS.has(t.dtype)) {
     // Listed, never read: quantized/sparse tensors (dtype OTHER) and optimizer state of any dtype.
     const size = READABLE.has(t.dtype) ? storageElementSize(t.dtype) : 0;
