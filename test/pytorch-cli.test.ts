@@ -45,7 +45,7 @@ describe('rmt-analyze on PyTorch checkpoints', () => {
     expectRefused(await run([path, '--json']), path, /the pickle calls builtins\.eval$/, 512);
   });
 
-  it.each(['checkpoint.pt', 'views.pt', 'legacy.pt', 'scripted.pt', 'module.pt', 'hf-bin'])(
+  it.each(['checkpoint.pt', 'views.pt', 'legacy.pt', 'scripted.pt', 'traced.pt', 'module.pt', 'hf-bin'])(
     '%s gives the same metrics as its safetensors twin',
     async (f) => {
       const mine = await report(join(PT, f));

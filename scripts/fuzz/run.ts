@@ -132,7 +132,7 @@ export const TARGETS: Target[] = [
       { path: 'ext-data/ext-b.weight', format: 'raw' },
     ],
   },
-  ...['dtypes', 'views', 'checkpoint', 'module', 'scripted'].map(
+  ...['dtypes', 'views', 'checkpoint', 'module', 'scripted', 'traced'].map(
     (name): Target => ({
       label: `pt-${name}`,
       dir: '.',

@@ -84,6 +84,7 @@ describe('checkpoints written by torch read back as their safetensors twins', ()
     ['legacy.pt', 'legacy', 1],
     ['module.pt', 'zip', 1],
     ['scripted.pt', 'torchscript', 0],
+    ['traced.pt', 'torchscript', 0],
   ])('%s (%s): names, shapes, dtypes, values', async (file, variant, nonWeights) => {
     await expectTwin(join(PT, file), join(PT, `${file}.twin.safetensors`));
     await withModel(join(PT, file), async (m) => {
