@@ -280,6 +280,20 @@ describe('hostile and damaged checkpoints', () => {
     expect(await openError(lying)).toMatch(/storage '9' claims 13 elements, past the end of the file/);
   });
 
+  it('a legacy stream of many small storages is located by walking their counts', async () => {
+    const n = 8000;
+    const storages = Array.from({ length: n }, (_, i) => [`k${i}`, 4, f32Bytes([i, i + 0.5, -i, 2])] as const);
+    const root: Py = {
+      dict: storages.map(([key], i): [Py, Py] => [`w${i}`, legacyTensor('FloatStorage', key, 4, 0, [2, 2], [2, 1])]),
+    };
+    const p = put('many-legacy.pt', torchLegacy(root, storages));
+    await withModel(p, async (m) => {
+      expect(m.tensors).toHaveLength(n);
+      for (const i of [0, 1, 2730, 5461, n - 1])
+        expect(Array.from(await m.tensors[i]!.read())).toEqual([i, i + 0.5, -i, 2]);
+    });
+  });
+
   it('bad sizes, strides, storage types and persistent ids', async () => {
     const cases: [Py, RegExp][] = [
       [{ dict: [['w', tensorV2('FloatStorage', '0', 12, 0, [3, 4], [4])]] }, /3 sizes|2 sizes but 1 strides/],

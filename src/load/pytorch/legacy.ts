@@ -11,7 +11,7 @@
  */
 import { FormatError } from '../../errors.js';
 import type { TensorRef } from '../../types.js';
-import type { FileSource } from '../file.js';
+import { checkRange, type FileSource } from '../file.js';
 import { unpickle } from '../pickle/machine.js';
 import { PickleRefused, type PickleValue } from '../pickle/values.js';
 import { allowCall } from './allow.js';
@@ -30,6 +30,8 @@ export const MAX_LEGACY_PICKLE_BYTES = 256 * 1024 * 1024;
 const MAGIC_PREFIX = 64;
 /** How src/load/pickle/cursor.ts says a pickle ran past the bytes it was given. */
 const TRUNCATED = /ends early|only \d+ are left/;
+/** Bytes read at once for the storages' counts. */
+const COUNT_WINDOW = 64 * 1024;
 /** Storages at most. */
 const MAX_STORAGES = 1_000_000;
 
@@ -136,14 +138,14 @@ async function locateStorages(
     throw new FormatError('the storage key list is not a list');
   if (keys.items.length > MAX_STORAGES) throw new FormatError(`${keys.items.length} storages, above the cap`);
   const located = new Map<string, LocatedStorage>();
+  const counts = new CountReader(source);
   let at = start;
   for (const key of keys.items) {
     if (typeof key !== 'string') throw new FormatError('a storage key is not a string');
     const spec = specs.get(key);
     if (spec === undefined) throw new FormatError(`storage '${key.slice(0, 60)}' is listed but no tensor uses it`);
     if (located.has(key)) throw new FormatError(`storage '${key.slice(0, 60)}' is listed twice`);
-    const head = await source.read(at, 8, `storage '${key}' size`);
-    const count = new DataView(head.buffer, head.byteOffset, 8).getBigInt64(0, true);
+    const count = await counts.at(at, `storage '${key}' size`);
     const bytes = count * BigInt(storageElementSize(spec.dtype));
     if (count < 0n || bytes > BigInt(source.size - at - 8))
       throw new FormatError(`storage '${key}' claims ${count} elements, past the end of the file`);
@@ -156,4 +158,24 @@ async function locateStorages(
     if (!located.has(key)) throw new FormatError(`storage '${key.slice(0, 60)}' is used but not stored`);
   }
   return located;
+}
+
+/**
+ * Reads the int64 counts in front of the storages through a 64 KiB window, so that a stream of
+ * many small storages costs one read per window, not one per storage.
+ */
+class CountReader {
+  private window: Uint8Array = new Uint8Array(0);
+  private from = 0;
+  constructor(private readonly source: FileSource) {}
+
+  async at(offset: number, what: string): Promise<bigint> {
+    if (offset < this.from || offset + 8 > this.from + this.window.length) {
+      checkRange(offset, 8, this.source.size, what);
+      this.from = offset;
+      this.window = await this.source.read(offset, Math.min(COUNT_WINDOW, this.source.size - offset), what);
+    }
+    const v = new DataView(this.window.buffer, this.window.byteOffset, this.window.byteLength);
+    return v.getBigInt64(offset - this.from, true);
+  }
 }
