@@ -73,12 +73,14 @@ export class ZipArchive {
     const known = this.dataOffsets.get(entry.name);
     if (known !== undefined) return known;
     const what = `zip entry '${entry.name}'`;
+    // The header and its name in one read (the central directory says how long the name is).
     const head = await this.source.read(
       entry.localOffset,
-      Math.min(LOCAL_BYTES, entry.limit - entry.localOffset),
+      Math.min(LOCAL_BYTES + entry.nameLength, entry.limit - entry.localOffset),
       what,
     );
-    if (head.length < LOCAL_BYTES) throw new FormatError(`${what}: local header overlaps the next entry`);
+    if (head.length < LOCAL_BYTES + entry.nameLength)
+      throw new FormatError(`${what}: local header overlaps the next entry`);
     const v = view(head);
     if (v.getUint32(0, true) !== LOCAL_SIG) throw new FormatError(`${what}: bad local header signature`);
     if (v.getUint16(6, true) & 1) throw new FormatError(`${what} is encrypted`);
@@ -97,8 +99,7 @@ export class ZipArchive {
     if (data + entry.compressedSize > entry.limit) {
       throw new FormatError(`${what}: its data runs into the next entry or the central directory`);
     }
-    const localName = decodeName(await this.source.read(nameStart, nameLength, `${what} local name`));
-    if (localName !== entry.name) throw new FormatError(`${what}: local header names another file`);
+    if (decodeName(head.subarray(LOCAL_BYTES)) !== entry.name) throw new FormatError(`${what}: local header names another file`);
     this.dataOffsets.set(entry.name, data);
     return data;
   }

@@ -9,6 +9,7 @@
  */
 import { FormatError } from '../../errors.js';
 import type { TensorRef } from '../../types.js';
+import { FILE_CONCURRENCY, mapBounded } from '../bounded.js';
 import type { FileSource } from '../file.js';
 import { unpickle } from '../pickle/machine.js';
 import type { PickleValue } from '../pickle/values.js';
@@ -35,6 +36,12 @@ export async function openZipCheckpoint(path: string, source: FileSource): Promi
       records: `${dir}/${constantsDir}/`,
     });
   }
+  const needsData = (t: FoundTensor) =>
+    isListed(t) && t.storage !== undefined && t.role === undefined && t.dtype !== 'OTHER';
+  await prefetchHeaders(
+    zip,
+    found.flatMap(({ tensors, records }) => tensors.filter(needsData).map((t) => `${records}${t.storage!.key}`)),
+  );
   const tensors: TensorRef[] = [];
   let nonWeights = 0;
   const located = new Map<string, LocatedStorage>();
@@ -44,8 +51,7 @@ export async function openZipCheckpoint(path: string, source: FileSource): Promi
         nonWeights++;
         continue;
       }
-      const needsData = t.storage !== undefined && t.role === undefined && t.dtype !== 'OTHER';
-      const where = needsData ? await locate(zip, records, t, located, path) : undefined;
+      const where = needsData(t) ? await locate(zip, records, t, located, path) : undefined;
       tensors.push(tensorRef(t, where, path));
     }
   }
@@ -85,6 +91,20 @@ async function tensorsOf(zip: ZipArchive, name: string, prefix: string[]): Promi
   const { value } = unpickle(bytes, { allowCall });
   const found = findTensors(value, (pid: PickleValue) => parseStoragePid(pid, false));
   return prefix.length === 0 ? found : found.map((t) => ({ ...t, name: `${prefix.join('.')}.${t.name}` }));
+}
+
+/**
+ * Checks the local headers of the stored records `names` a few at a time (libuv reads them in
+ * parallel), so that locate() finds their offsets known; problems are left for locate() to report.
+ */
+async function prefetchHeaders(zip: ZipArchive, names: readonly string[]): Promise<void> {
+  const entries = [...new Set(names)].flatMap((n) => {
+    const e = zip.get(n);
+    return e !== undefined && e.method === 0 ? [e] : [];
+  });
+  await mapBounded(entries, FILE_CONCURRENCY, async (e) => {
+    await zip.dataOffset(e).catch(() => undefined);
+  });
 }
 
 /** The storage record of `t`: stored (never deflated), at least as large as the storage it declares. */
