@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  encodePickle,
   f32Bytes,
   legacyTensor,
   type Py,
@@ -323,6 +324,21 @@ describe('hostile and damaged checkpoints', () => {
       { name: 'a/byteorder', data: new Uint8Array(Buffer.from('big')) },
     ]).bytes;
     expect(await openError(put('big.pt', big))).toMatch(/big-endian/);
+    // torch ≥ 2.1: a byteorder record, and _rebuild_tensor_v3 over an UntypedStorage (numel in bytes).
+    const untyped: Py = { persistent: { tuple: ['storage', { global: ['torch', 'UntypedStorage'] }, '0', 'cpu', 48] } };
+    const v3: Py = {
+      call: ['torch._utils', '_rebuild_tensor_v3'],
+      args: [untyped, 2, { tuple: [2, 3] }, { tuple: [3, 1] }, false, null, { global: ['torch', 'float32'] }],
+    };
+    const little = encodeZip([
+      { name: 'new/data.pkl', data: encodePickle({ dict: [['w', v3]] }) },
+      { name: 'new/byteorder', data: new Uint8Array(Buffer.from('little')) },
+      { name: 'new/data/0', data: values },
+    ]).bytes;
+    await withModel(put('little.pt', little), async (m) => {
+      expect([m.tensors[0]!.dtype, m.tensors[0]!.shape]).toEqual(['F32', [2, 3]]);
+      expect(Array.from(await m.tensors[0]!.read())).toEqual([3, 4, 5, 6, 7, 8]);
+    });
     expect(await openError(put('text.pt', new Uint8Array(Buffer.from('not a checkpoint at all'))))).toMatch(
       /not a PyTorch checkpoint/,
     );
