@@ -20,6 +20,7 @@ import {
   torchZip,
 } from '../../scripts/fixtures/pickle-writer.js';
 import { toF16Bits } from '../../scripts/fixtures/safetensors-writer.js';
+import { encodeZip } from '../../scripts/fixtures/zip-writer.js';
 import { VIEW_WINDOW } from '../../src/load/pytorch/tensor.js';
 import { InputError } from '../../src/errors.js';
 import { openModel } from '../../src/load/index.js';
@@ -316,7 +317,6 @@ describe('hostile and damaged checkpoints', () => {
   });
 
   it('a zip without data.pkl, a big-endian archive, a file that is not a checkpoint', async () => {
-    const { encodeZip } = await import('../../scripts/fixtures/zip-writer.js');
     const plain = put('plain.pt', encodeZip([{ name: 'a/b.txt', data: new Uint8Array(3) }]).bytes);
     expect(await openError(plain)).toMatch(/zip archive without data\.pkl: not a PyTorch checkpoint/);
     const big = encodeZip([
