@@ -12,10 +12,11 @@ export const isNode = (
   v: PickleValue | undefined,
 ): v is Exclude<PickleValue, null | boolean | number | bigint | string> => v !== null && typeof v === 'object';
 
-/** What kind of value `v` is, for messages: None, number, string, list, dict, call, object … */
+/** What kind of value `v` is, for messages: None, a number, a string, a list, an object … */
 export function describe(v: PickleValue): string {
   if (v === null) return 'None';
-  return typeof v === 'object' ? v.kind : typeof v;
+  const kind = typeof v === 'object' ? v.kind : typeof v;
+  return `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}`;
 }
 
 /** State and accounting shared by every opcode; the opcodes themselves are in machine.ts. */

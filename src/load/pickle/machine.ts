@@ -134,7 +134,7 @@ class Machine extends Frames {
 
   /** REDUCE, INST, OBJ: a builtin evaluated as data, an allowed callee kept as a PyCall, or a refusal. */
   private apply(fn: PickleValue, args: readonly PickleValue[]): PickleValue {
-    if (!isGlobal(fn)) throw this.fail(`pickle calls a ${describe(fn)}, not a global,`);
+    if (!isGlobal(fn)) throw this.fail(`pickle calls ${describe(fn)}, not a global,`);
     const callee = globalName(fn);
     const native = NATIVES.get(callee);
     if (native !== undefined) {
@@ -162,7 +162,7 @@ class Machine extends Frames {
 
   /** NEWOBJ, NEWOBJ_EX: an inert instance of `cls`, unless the class itself is dangerous. */
   private newObject(cls: PickleValue, args: PickleValue, kwargs?: PickleValue): PickleValue {
-    if (!isGlobal(cls)) throw this.fail(`pickle makes an instance of a ${describe(cls)}, not a class,`);
+    if (!isGlobal(cls)) throw this.fail(`pickle makes an instance of ${describe(cls)}, not a class,`);
     if (isDangerous(cls)) throw new PickleRefused(globalName(cls));
     if (!isNode(args) || args.kind !== 'tuple') throw this.fail('pickle NEWOBJ arguments are not a tuple');
     if (kwargs === undefined) return this.made({ kind: 'object', cls, args: args.items });
@@ -174,7 +174,7 @@ class Machine extends Frames {
   private build(state: PickleValue): typeof NOTHING {
     const inst = this.top();
     if (!isNode(inst) || (inst.kind !== 'object' && inst.kind !== 'call' && inst.kind !== 'dict')) {
-      throw this.fail(`pickle BUILD sets the state of a ${describe(inst)}`);
+      throw this.fail(`pickle BUILD sets the state of ${describe(inst)}`);
     }
     const old = inst.state;
     if (isNode(old) && old.kind === 'dict' && isNode(state) && state.kind === 'dict') {
@@ -192,7 +192,7 @@ class Machine extends Frames {
     } else if (isNode(target) && (target.kind === 'object' || target.kind === 'call')) {
       target.listItems ??= [];
       for (const item of items) target.listItems.push(item);
-    } else throw this.fail(`pickle appends to a ${describe(target)}`);
+    } else throw this.fail(`pickle appends to ${describe(target)}`);
     this.holds(target, items);
     return NOTHING;
   }
@@ -205,14 +205,14 @@ class Machine extends Frames {
       // What Python would pass to the instance's __setitem__, in order.
       const entries = (target.dictItems ??= []);
       for (let i = 0; i < items.length; i += 2) entries.push([items[i]!, items[i + 1]!]);
-    } else throw this.fail(`pickle sets items of a ${describe(target)}`);
+    } else throw this.fail(`pickle sets items of ${describe(target)}`);
     this.holds(target, items);
     return NOTHING;
   }
 
   private addItems(items: PickleValue[]): typeof NOTHING {
     const target = this.top();
-    if (!isNode(target) || target.kind !== 'set') throw this.fail(`pickle adds items to a ${describe(target)}`);
+    if (!isNode(target) || target.kind !== 'set') throw this.fail(`pickle adds items to ${describe(target)}`);
     for (const item of items) target.items.push(item);
     this.holds(target, items);
     return NOTHING;
