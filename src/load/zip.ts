@@ -99,7 +99,8 @@ export class ZipArchive {
     if (data + entry.compressedSize > entry.limit) {
       throw new FormatError(`${what}: its data runs into the next entry or the central directory`);
     }
-    if (decodeName(head.subarray(LOCAL_BYTES)) !== entry.name) throw new FormatError(`${what}: local header names another file`);
+    if (decodeName(head.subarray(LOCAL_BYTES)) !== entry.name)
+      throw new FormatError(`${what}: local header names another file`);
     this.dataOffsets.set(entry.name, data);
     return data;
   }
