@@ -254,7 +254,8 @@ describe('hostile and damaged checkpoints', () => {
     const numel = VIEW_WINDOW + 5000;
     const storage = new Uint8Array(numel * 2);
     const v = new DataView(storage.buffer);
-    for (let i = 0; i < numel; i++) v.setUint16(i * 2, toF16Bits(i % 2048), true);
+    const bits = Array.from({ length: 2048 }, (_, i) => toF16Bits(i));
+    for (let i = 0; i < numel; i++) v.setUint16(i * 2, bits[i % 2048]!, true);
     const [offset, stride] = [5, [2 ** 22, 1000]];
     const root: Py = { dict: [['w', tensorV2('HalfStorage', '0', numel, offset, [3, 4], stride)]] };
     const p = put('sparse.pt', torchZip(root, { '0': storage }));
