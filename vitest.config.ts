@@ -19,6 +19,7 @@ const CLI_TESTS = [
   'test/load/gguf-cli.test.ts',
   'test/load/onnx.test.ts',
   'test/numerics.test.ts',
+  'test/pytorch-cli.test.ts',
   'test/schema.test.ts',
   'test/shard.test.ts',
   'test/silero.test.ts',

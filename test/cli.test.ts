@@ -196,7 +196,7 @@ describe('errors: exit 2, one line on stderr naming the file, nothing on stdout'
     [['missing.onnx'], /^rmt-analyze: missing\.onnx: no such file or directory\n$/],
     [
       [join(REFERENCE, 'README.md')],
-      /^rmt-analyze: .*README\.md: neither ONNX nor safetensors \(unrecognised content\)\n$/,
+      /^rmt-analyze: .*README\.md: neither ONNX, safetensors nor a PyTorch checkpoint \(unrecognised content\)\n$/,
     ],
     [[DTYPES, '--min-evals', '0'], /^rmt-analyze: .*--min-evals must be a positive integer, got '0'\n$/],
     [[DTYPES, '--format', 'xml'], /^rmt-analyze: .*Allowed choices are table, json/],

@@ -175,7 +175,7 @@ const CASES: [string, () => string, RegExp][] = [
   [
     'a file that is neither format',
     () => put('notes.txt', 'just some text, not weights'),
-    /neither ONNX nor safetensors/,
+    /neither ONNX, safetensors nor a PyTorch checkpoint/,
   ],
   ['an empty file', () => put('m.onnx', ''), /the file is empty/],
   ['a missing file', () => join(tmp, 'nope', 'model.safetensors'), /no such file or directory/],

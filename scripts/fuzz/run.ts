@@ -26,10 +26,12 @@ import { fileURLToPath } from 'node:url';
 import { mutateBytes, mutateSafetensors, pick, rng, int, type Mutation, type Rng } from './mutate.js';
 import { mutateOnnx } from './mutate-onnx.js';
 import { mutateGguf } from './mutate-gguf.js';
+import { mutatePytorchLegacy, mutatePytorchZip } from './mutate-pytorch.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
 const GENERATED = join(ROOT, 'fixtures', 'generated');
+const PYTORCH = join(ROOT, 'fixtures', 'pytorch');
 
 export const CASE_TIMEOUT_MS = 5000;
 export const MAX_RSS_MB = 512;
@@ -37,18 +39,18 @@ export const MAX_RSS_MB = 512;
 /** A model to mutate: a folder of files, the path to give the CLI, and its format. */
 export interface Target {
   readonly label: string;
-  /** Folder copied for each case (relative to fixtures/generated). */
+  /** Folder copied for each case (relative to `root`, fixtures/generated unless said). */
   readonly dir: string;
+  readonly root?: string;
   /** Path of the model inside the folder. */
   readonly entry: string;
   /** Files inside the folder that may be mutated, with the format-aware mutator for each. */
-  readonly files: readonly {
-    readonly path: string;
-    readonly format: 'safetensors' | 'onnx' | 'gguf' | 'json' | 'raw';
-  }[];
+  readonly files: readonly { readonly path: string; readonly format: FileFormat }[];
   /** Copy only `files` (not the whole folder: fixtures/gguf also holds the reference twins). */
   readonly onlyFiles?: boolean;
 }
+
+type FileFormat = 'safetensors' | 'onnx' | 'gguf' | 'json' | 'raw' | 'pytorch-zip' | 'pytorch-legacy';
 
 /** Format-aware mutators registered by format (ONNX adds its own). */
 export const FORMAT_MUTATORS: Partial<Record<Target['files'][number]['format'], (r: Rng, b: Uint8Array) => Mutation>> =
@@ -56,6 +58,8 @@ export const FORMAT_MUTATORS: Partial<Record<Target['files'][number]['format'], 
     safetensors: mutateSafetensors,
     onnx: mutateOnnx,
     gguf: mutateGguf,
+    'pytorch-zip': mutatePytorchZip,
+    'pytorch-legacy': mutatePytorchLegacy,
   };
 
 export const TARGETS: Target[] = [
@@ -142,6 +146,33 @@ export const TARGETS: Target[] = [
       onlyFiles: true,
     }),
   ),
+  ...['dtypes', 'views', 'checkpoint', 'module', 'scripted', 'traced'].map(
+    (name): Target => ({
+      label: `pt-${name}`,
+      dir: '.',
+      root: PYTORCH,
+      entry: `${name}.pt`,
+      files: [{ path: `${name}.pt`, format: 'pytorch-zip' }],
+    }),
+  ),
+  {
+    label: 'pt-legacy',
+    dir: '.',
+    root: PYTORCH,
+    entry: 'legacy.pt',
+    files: [{ path: 'legacy.pt', format: 'pytorch-legacy' }],
+  },
+  {
+    label: 'pt-hf-bin',
+    dir: 'hf-bin',
+    root: PYTORCH,
+    entry: '.',
+    files: [
+      { path: 'pytorch_model.bin.index.json', format: 'json' },
+      { path: 'pytorch_model-00001-of-00002.bin', format: 'pytorch-zip' },
+      { path: 'pytorch_model-00002-of-00002.bin', format: 'pytorch-zip' },
+    ],
+  },
 ];
 
 export interface CaseResult {
@@ -190,10 +221,11 @@ function buildCase(
   const r = rng((seed * 1_000_003 + id) >>> 0);
   const target = pick(r, TARGETS);
   rmSync(caseDir, { recursive: true, force: true });
+  const source = join(target.root ?? GENERATED, target.dir);
   if (target.onlyFiles) {
     mkdirSync(caseDir, { recursive: true });
-    for (const f of target.files) cpSync(join(GENERATED, target.dir, f.path), join(caseDir, f.path));
-  } else cpSync(join(GENERATED, target.dir), caseDir, { recursive: true });
+    for (const f of target.files) cpSync(join(source, f.path), join(caseDir, f.path));
+  } else cpSync(source, caseDir, { recursive: true });
   const format = r() < 0.15 ? pick(r, TEXT_FORMATS) : 'json';
   const file = pick(r, target.files);
   if (r() < 0.02) {
@@ -317,7 +349,7 @@ export async function runFuzz(opts: {
   workers: number;
   onProgress?: (done: number) => void;
 }): Promise<FuzzSummary> {
-  const donors = allFiles(GENERATED).map((p) => new Uint8Array(readFileSync(p)));
+  const donors = [...allFiles(GENERATED), ...allFiles(PYTORCH)].map((p) => new Uint8Array(readFileSync(p)));
   const root = mkdtempSync(join(tmpdir(), 'rmt-fuzz-'));
   const workers = Array.from({ length: opts.workers }, () => new Worker());
   const failures: CaseResult[] = [];

@@ -1,9 +1,9 @@
 /**
  * Opens a model path of any supported kind, detected from the content, not the name:
- * an ONNX file, a safetensors file, a sharded `*.safetensors.index.json`, or a Hugging
- * Face model directory. Detection walks the FORMATS registry (each format module says
- * whether the first bytes are its own); directories go to directory.ts. Errors come out
- * as InputError naming the path.
+ * an ONNX file, a safetensors file, a sharded `*.safetensors.index.json`, a PyTorch
+ * checkpoint (zip, legacy or TorchScript), or a Hugging Face model directory. Detection
+ * walks the FORMATS registry (each format module says whether the first bytes are its own);
+ * directories go to directory.ts. Errors come out as InputError naming the path.
  */
 import { stat } from 'node:fs/promises';
 import type { LoadedModel } from '../types.js';
@@ -15,6 +15,8 @@ import { SNIFF_BYTES, type ModelFormatModule } from './format.js';
 import { ggufFormat } from './gguf/index.js';
 import { onnxFormat } from './onnx/index.js';
 import { loraFormat, type LoraAdapter } from './lora/index.js';
+import { pytorchFormat } from './pytorch/index.js';
+import { pytorchIndexFormat } from './pytorch-bin.js';
 import { safetensorsFormat } from './safetensors.js';
 import { safetensorsIndexFormat } from './safetensors-index.js';
 
@@ -31,12 +33,22 @@ export const FORMATS: readonly ModelFormatModule[] = [
   // By name before content: an adapter's files are ordinary safetensors/PyTorch/JSON files.
   loraFormat,
   safetensorsFormat,
+  pytorchIndexFormat,
   safetensorsIndexFormat,
   onnxFormat,
   ggufFormat,
+  pytorchFormat,
 ];
 
-export type DetectedFormat = 'onnx' | 'safetensors' | 'safetensors-index' | 'gguf' | 'lora' | 'directory';
+export type DetectedFormat =
+  | 'onnx'
+  | 'safetensors'
+  | 'safetensors-index'
+  | 'pytorch'
+  | 'pytorch-index'
+  | 'gguf'
+  | 'lora'
+  | 'directory';
 
 /**
  * Which registered format `head` (a file's first bytes) is, or undefined. Content only:
@@ -63,7 +75,8 @@ async function detect(path: string): Promise<Detected> {
     const head = await source.read(0, Math.min(SNIFF_BYTES, source.size), 'the first bytes');
     // Unrecognised content: the extension picks the reader, whose error will be specific.
     const format = sniffFormat(head, path, source.size) ?? FORMATS.find((f) => f.extension?.test(path));
-    if (format === undefined) throw new FormatError('neither ONNX nor safetensors (unrecognised content)');
+    if (format === undefined)
+      throw new FormatError('neither ONNX, safetensors nor a PyTorch checkpoint (unrecognised content)');
     return { kind: 'file', format, source };
   } catch (e) {
     await source.close();

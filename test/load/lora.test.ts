@@ -17,6 +17,7 @@ import type { LoadedModel, TensorRef } from '../../src/types.js';
 import type { AnalyzedLayer } from '../../src/schema/index.js';
 import { GENERATED } from '../helpers.js';
 import { encodeSafetensors } from '../../scripts/fixtures/safetensors-writer.js';
+import { f32Bytes, tensorV2, torchZip, type Py } from '../../scripts/fixtures/pickle-writer.js';
 
 const LORA = join(GENERATED, 'lora');
 const tmp = mkdtempSync(join(tmpdir(), 'rmt-lora-'));
@@ -149,6 +150,31 @@ describe('a PEFT adapter folder', () => {
         }
       });
     }
+  });
+
+  it('adapter_model.bin (torch.save of the same tensors) gives the same ΔW as the safetensors', async () => {
+    const raw = await tensorsOf(join(LORA, 'adapter', 'adapter_model.safetensors'));
+    const entries: [Py, Py][] = [];
+    const storages: Record<string, Uint8Array> = {};
+    let key = 0;
+    await withModel(openSafetensors(join(LORA, 'adapter', 'adapter_model.safetensors')), async (m) => {
+      for (const t of m.tensors) {
+        const values = Array.from(raw.get(t.name)!);
+        const stride = t.shape.map((_, i) => t.shape.slice(i + 1).reduce((a, b) => a * b, 1));
+        storages[String(key)] = f32Bytes(values);
+        entries.push([t.name, tensorV2('FloatStorage', String(key++), values.length, 0, t.shape, stride)]);
+      }
+    });
+    const dir = join(tmp, 'bin-adapter');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(join(LORA, 'adapter', 'adapter_config.json'), join(dir, 'adapter_config.json'));
+    writeFileSync(join(dir, 'adapter_model.bin'), torchZip({ dict: entries }, storages));
+    await withModel(openModel(join(LORA, 'adapter')), async (st) => {
+      await withModel(openModel(dir), async (bin) => {
+        expect(bin.tensors.map((t) => t.name)).toEqual(st.tensors.map((t) => t.name));
+        for (const t of st.tensors) expect(maxAbsDiff(await byName(bin, t.name).read(), await t.read())).toBe(0);
+      });
+    });
   });
 
   it('adapter_config.json or adapter_model.safetensors given directly open the same adapter', async () => {

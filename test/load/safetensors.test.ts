@@ -252,7 +252,7 @@ describe('malformed safetensors give one-line errors naming the file', () => {
   });
 
   it('files that are neither format, empty files, empty directories', async () => {
-    expect(await openError(file('text.bin', 'hello world, not a model'))).toMatch(/neither ONNX nor safetensors/);
+    expect(await openError(file('text.bin', 'hello world, not a model'))).toMatch(/not a PyTorch checkpoint/);
     expect(await openError(file('empty.bin', new Uint8Array(0)))).toMatch(/the file is empty/);
     const dir = join(tmp, 'nothing');
     mkdirSync(dir);

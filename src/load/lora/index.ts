@@ -11,6 +11,7 @@ import type { LoadedModel, TensorRef } from '../../types.js';
 import { FormatError } from '../../errors.js';
 import type { ModelFormatModule } from '../format.js';
 import { ModelFolder } from '../paths.js';
+import { openPytorchFile } from '../pytorch/index.js';
 import { openSafetensors } from '../safetensors.js';
 import { MAX_CONFIG_BYTES, parseLoraConfig, unmatchedPatternKeys, type LoraConfig } from './config.js';
 import { pairLoraTensors, type LoraModule } from './pairs.js';
@@ -45,10 +46,7 @@ export async function openLoraAdapter(folderPath: string, shownAs = folderPath):
   const source = await folder.open(name, 'adapter weights');
   let inner: LoadedModel;
   if (name.endsWith('.safetensors')) inner = await openSafetensors(path, source);
-  else {
-    await source.close();
-    throw new FormatError('adapter_model.bin needs the PyTorch reader, which is not available');
-  }
+  else inner = await openPytorchFile(path, source);
   try {
     const { modules, others } = pairLoraTensors(inner.tensors, config);
     if (modules.length === 0) throw new FormatError(`${name} holds no lora_A/lora_B pairs`);

@@ -73,10 +73,22 @@ const DANGEROUS_NAMES = new Set(
   ).split(' '),
 );
 
+/**
+ * Path classes of a dangerous module that are plain values: constructing a PurePath or Path
+ * from strings touches no file (only its methods do, and a pickle cannot call a method
+ * without builtins.getattr, which is refused). Training checkpoints often carry them.
+ */
+const INERT_IN_DANGEROUS_MODULES = new Set(
+  'pathlib.Path pathlib.PosixPath pathlib.WindowsPath pathlib.PurePath pathlib.PurePosixPath pathlib.PureWindowsPath'.split(
+    ' ',
+  ),
+);
+
 /** True for a callable no pickle may name as a callee or a class, whatever the allow-list. */
 export function isDangerous(g: PyGlobal): boolean {
   const module = g.module === '__builtin__' ? 'builtins' : g.module;
   if (DANGEROUS_NAMES.has(`${module}.${g.name}`)) return true;
+  if (INERT_IN_DANGEROUS_MODULES.has(`${module}.${g.name}`)) return false;
   const top = module.split('.')[0]!;
   return DANGEROUS_MODULES.has(module) || DANGEROUS_MODULES.has(top);
 }
