@@ -91,6 +91,18 @@ export const TARGETS: Target[] = [
       { path: 'model-00002-of-00002.safetensors', format: 'safetensors' },
     ],
   },
+  // PEFT LoRA adapters (scripts/fixtures/lora.ts): the config's numbers and the pairs' shapes.
+  ...['adapter', 'adapter-fifo'].map(
+    (name): Target => ({
+      label: `lora-${name}`,
+      dir: `lora/${name}`,
+      entry: '.',
+      files: [
+        { path: 'adapter_config.json', format: 'json' },
+        { path: 'adapter_model.safetensors', format: 'safetensors' },
+      ],
+    }),
+  ),
   {
     label: 'st-hf-dir',
     dir: 'safetensors/hf-model',

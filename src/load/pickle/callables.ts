@@ -79,9 +79,7 @@ const DANGEROUS_NAMES = new Set(
  * without builtins.getattr, which is refused). Training checkpoints often carry them.
  */
 const INERT_IN_DANGEROUS_MODULES = new Set(
-  'pathlib.Path pathlib.PosixPath pathlib.WindowsPath pathlib.PurePath pathlib.PurePosixPath pathlib.PureWindowsPath'.split(
-    ' ',
-  ),
+  ['Path', 'PosixPath', 'WindowsPath', 'PurePath', 'PurePosixPath', 'PureWindowsPath'].map((c) => `pathlib.${c}`),
 );
 
 /** True for a callable no pickle may name as a callee or a class, whatever the allow-list. */
