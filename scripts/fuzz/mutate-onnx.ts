@@ -196,7 +196,8 @@ export function mutateOnnx(r: Rng, input: Uint8Array): Mutation {
     name = mutateStructure(r, model, tensors, kind);
   } else if (kind === 'duplicate' && t) {
     // The same name twice with different shapes.
-    const g = model.graph as Obj;
+    // (The tensor may come from a model whose graph field an earlier mutation removed.)
+    const g = ((model.graph as Obj | undefined) ?? (model.graph = { node: [] })) as Obj;
     g.initializer = [...((g.initializer as Obj[]) ?? []), { ...t, dims: [...((t.dims as number[]) ?? []), 1] }];
   } else {
     // Deeply nested If subgraphs around the graph.
