@@ -2,12 +2,12 @@
  * The pipeline: model paths → layer results → report document. Never prints; the CLI
  * and library users get the same objects (DESIGN.md §2, §4).
  */
-import picomatch from 'picomatch';
 import type { LowRankFactors, TensorRef } from './types.js';
 import type { LayerResult, SkippedLayer } from './schema/index.js';
 import { skipReason, type SkipDetail } from './schema/words.js';
 import { openModelWithBase, tensorReadError } from './load/index.js';
 import { InputError, UsageError, WorkerCrash } from './errors.js';
+import { patternsMatcher } from './layer-pattern.js';
 import { DEFAULT_TRAP_SEED } from './traps.js';
 import { DEFAULT_MIN_EVALS, planLayers, type LayerPlan } from './matrices.js';
 import { analyzeLayer, type LayerIdentity } from './layer.js';
@@ -193,10 +193,8 @@ function shardOptions(options: AnalyzeOptions): ShardOptions {
 
 /** Why a tensor whose values repeat an earlier one's is not analysed (also used by the merge of shards). */
 function tensorFilter(options: AnalyzeOptions): (name: string) => boolean {
-  const glob = (patterns: readonly string[] | undefined) =>
-    patterns && patterns.length > 0 ? picomatch(patterns as string[], { bash: true, dot: true }) : undefined;
-  const include = glob(options.layers);
-  const exclude = glob(options.exclude);
+  const include = patternsMatcher(options.layers);
+  const exclude = patternsMatcher(options.exclude);
   const exact = options.tensors ? new Set(options.tensors) : undefined;
   return (name) =>
     (include === undefined || include(name)) &&

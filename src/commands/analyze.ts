@@ -89,7 +89,7 @@ async function runAnalyze(
 ): Promise<number> {
   const format: ReportFormat = opts.json ? 'json' : (opts.format ?? 'table');
   // Rules first: a bad rule or config file is a usage error before any work is done.
-  const rules = await resolveGateRules(gateRules, opts);
+  const rules = await resolveGateRules(gateRules, opts, io);
   const progress = progressBar(io.stderr);
   // Plots are drawn from the eigenvalues: keep them when any output plots, and print them
   // only where they were asked for (--eigenvalues) or are the output (html).

@@ -35,7 +35,7 @@ async function runMerge(
   gateRules: () => GateRule[],
 ): Promise<number> {
   const format: ReportFormat = opts.json ? 'json' : (opts.format ?? 'table');
-  const rules = await resolveGateRules(gateRules, opts);
+  const rules = await resolveGateRules(gateRules, opts, io);
   const parts: ShardPart[] = [];
   for (const file of files) parts.push({ file, report: await readJsonReport(file) });
   const report = applyGate(mergeShards(parts), rules);
