@@ -33,6 +33,7 @@ interface AnalyzeCliOptions extends GateCliOptions {
   explain?: boolean;
   report?: string;
   plot?: boolean;
+  showSkipped?: boolean;
   randomize?: boolean;
   seed: number;
   vectors?: boolean;
@@ -53,7 +54,8 @@ export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void)
     .option('--eigenvalues', 'include every layer’s eigenvalues in the JSON output')
     .addOption(explainOption())
     .option('--plot', 'print a compact ESD histogram (log λ) under each layer’s row')
-    .option('--report <file>', 'also write a self-contained HTML report with ESD plots to <file>');
+    .option('--report <file>', 'also write a self-contained HTML report with ESD plots to <file>')
+    .option('--show-skipped', 'list skipped layers in the table and the HTML index (default: one line counts them)');
   addOptions(cmd, selectionOptions());
   cmd
     .option(
@@ -122,7 +124,7 @@ async function runAnalyze(
     io.stderr.write('rmt-analyze: note: --eigenvalues only affects JSON output\n');
   if (opts.plot && format !== 'table') io.stderr.write('rmt-analyze: note: --plot only affects table output\n');
   if (opts.shard && format !== 'json') io.stderr.write('rmt-analyze: note: only --json shard parts can be merged\n');
-  if (opts.report !== undefined) await writeHtmlReport(opts.report, report, io);
+  if (opts.report !== undefined) await writeHtmlReport(opts.report, report, io, opts.showSkipped);
   if (!printEigenvalues) report = withoutEigenvalues(report);
   // A part records whether its layers carry eigenvalues as printed (not as computed for
   // --report or --plot), so parts merge by what they hold.
@@ -132,7 +134,12 @@ async function runAnalyze(
       shard: { ...report.shard, options: { ...report.shard.options, eigenvalues: printEigenvalues } },
     };
   io.stdout.write(
-    REPORTERS[format](report, { color: useColor(io, opts.color), explain: opts.explain, plot: opts.plot }),
+    REPORTERS[format](report, {
+      color: useColor(io, opts.color),
+      explain: opts.explain,
+      plot: opts.plot,
+      showSkipped: opts.showSkipped,
+    }),
   );
   const gateCode = reportGate(report.gate, report.models, io);
   return reportIncomplete(report, io) > 0 ? 2 : gateCode;

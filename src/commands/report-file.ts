@@ -6,8 +6,13 @@ import { UsageError } from '../errors.js';
 import type { CliIO } from './context.js';
 
 /** Writes the report (eigenvalues needed for its plots); says so on stderr only on a terminal. */
-export async function writeHtmlReport(file: string, report: AnalysisReport, io: CliIO): Promise<void> {
-  const html = renderHtml(report);
+export async function writeHtmlReport(
+  file: string,
+  report: AnalysisReport,
+  io: CliIO,
+  showSkipped = false,
+): Promise<void> {
+  const html = renderHtml(report, { showSkipped });
   try {
     await writeFile(file, html, 'utf8');
   } catch (e) {

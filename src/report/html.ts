@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import type { AnalyzedLayer, LayerResult, PhaseName } from '../schema/index.js';
 import { PHASE_NAMES } from '../schema/index.js';
 import type { AnalysisReport, GateResult } from '../schema/index.js';
-import { formatShape, notAnalysed } from './format.js';
+import { formatShape, notAnalysed, skippedCounts } from './format.js';
 import { PHASE_PALETTE } from './palette.js';
 import { escapeXml as esc } from './svg/escape.js';
 import { printable } from '../errors.js';
@@ -61,7 +61,7 @@ table{border-collapse:collapse;width:100%}
 th,td{padding:3px 8px;text-align:left;border-bottom:1px solid var(--line);vertical-align:baseline}
 th{font-weight:600;color:var(--muted);font-size:12px;background:var(--card);position:sticky;top:0}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-tr.skip td{color:#868e96}
+tr.skip td{color:#868e96}#ss:not(:checked)~.idx tr.sk{display:none}label[for=ss]{font-size:13px}
 tr.model td{background:#eef1f4;font-weight:600}
 .idx{max-height:70vh;overflow:auto;padding:0}
 .idx table{font-size:13px}.idx td:first-child{color:var(--muted)}
@@ -134,7 +134,7 @@ export const CONTENT_SECURITY_POLICY =
   `default-src 'none'; style-src ${sha256(STYLE)}; script-src ${sha256(SCRIPT)}; img-src data:; ` +
   `base-uri 'none'; form-action 'none'`;
 
-export function renderHtml(report: AnalysisReport): string {
+export function renderHtml(report: AnalysisReport, options: { readonly showSkipped?: boolean } = {}): string {
   const analyzed = report.layers.filter((l): l is AnalyzedLayer => l.status === 'analyzed');
   const title = report.models.map((m) => m.path).join(', ') || 'no model';
   const open = analyzed.length <= OPEN_SECTIONS_UP_TO;
@@ -149,7 +149,7 @@ export function renderHtml(report: AnalysisReport): string {
   );
   parts.push(header(report));
   parts.push(summary(report));
-  parts.push(index(report));
+  parts.push(index(report, options.showSkipped === true));
   parts.push(
     '<h2 id="layers">Layers <span class="tools"><button type="button" id="xa">expand all</button>' +
       '<button type="button" id="ca">collapse all</button></span></h2>',
@@ -235,9 +235,14 @@ function gate(g: GateResult, layers: readonly LayerResult[]): string {
   return out + '</tbody></table></div>';
 }
 
-function index(report: AnalysisReport): string {
+function index(report: AnalysisReport, showSkipped: boolean): string {
   const multi = report.models.length > 1;
-  let out = '<section id="index"><h2>Layer index</h2><div class="card idx"><table><thead><tr>';
+  const skipped = skippedCounts(report.layers);
+  // A CSS-only toggle (no script): unchecked, the skipped rows (class sk) are hidden.
+  const toggle = skipped
+    ? `<input type="checkbox" id="ss"${showSkipped ? ' checked' : ''}><label for="ss"> show the ${esc(skipped)}</label>`
+    : '';
+  let out = `<section id="index"><h2>Layer index</h2>${toggle}<div class="card idx"><table><thead><tr>`;
   out +=
     '<th class="n">#</th><th>layer</th><th>kind</th><th>shape</th><th class="n">N×M</th><th class="n">α</th>' +
     '<th class="n">λmax</th><th class="n">λ₊</th><th class="n">spikes</th><th>phase</th>';
@@ -250,7 +255,7 @@ function index(report: AnalysisReport): string {
     }
     if (l.status !== 'analyzed') {
       out +=
-        `<tr class="skip"><td class="n">${i + 1}</td><td class="name mono">${text(l.id)}</td><td>${esc(l.kind)}</td>` +
+        `<tr class="skip${l.status === 'skipped' ? ' sk' : ''}"><td class="n">${i + 1}</td><td class="name mono">${text(l.id)}</td><td>${esc(l.kind)}</td>` +
         `<td>${esc(formatShape(l.shape))}</td><td colspan="6">${text(notAnalysed(l))}</td></tr>`;
       return;
     }

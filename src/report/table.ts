@@ -5,7 +5,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { AnalyzedLayer, LayerResult, PhaseName } from '../schema/index.js';
 import type { AnalysisReport } from '../schema/index.js';
-import { formatNumber, formatShape, notAnalysed } from './format.js';
+import { formatNumber, formatShape, notAnalysed, skippedCounts } from './format.js';
 import { printable } from '../errors.js';
 import { PHASE_PALETTE } from './palette.js';
 import { sparkHistogram, type TerminalStyle } from './terminal-histogram.js';
@@ -18,6 +18,8 @@ export interface TableOptions {
   readonly explain?: boolean;
   /** Print a compact ESD histogram under each analysed row (needs the layer's eigenvalues). */
   readonly plot?: boolean;
+  /** List skipped layers too (by default one line counts them by reason). */
+  readonly showSkipped?: boolean;
 }
 
 const PHASE_COLOR = (phase: PhaseName) => (c: ChalkInstance) => c[PHASE_PALETTE[phase].ansi];
@@ -112,7 +114,8 @@ function columnsFor(report: AnalysisReport): readonly Column[] {
 export function renderTable(report: AnalysisReport, options: TableOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const columns = columnsFor(report);
-  const rows = report.layers.map((l) => columns.map((col) => col.cell(l)));
+  const shown = options.showSkipped ? report.layers : report.layers.filter((l) => l.status !== 'skipped');
+  const rows = shown.map((l) => columns.map((col) => col.cell(l)));
   // The last column (phase / skip reason) is not padded, so long reasons do not widen the table.
   const widths = columns.map((col, i) =>
     i === columns.length - 1
@@ -123,34 +126,50 @@ export function renderTable(report: AnalysisReport, options: TableOptions): stri
         ),
   );
   const pad = (s: string, i: number) => (columns[i]!.align === 'right' ? s.padStart(widths[i]!) : s.padEnd(widths[i]!));
+  const rowOf = new Map(shown.map((l, r) => [l, rows[r]!]));
   const out: string[] = [];
-  const multiModel = report.models.length > 1;
-  let lastModel = -1;
   out.push(c.bold(columns.map((col, i) => pad(col.title, i)).join('  ')));
-  report.layers.forEach((layer, r) => {
-    if (multiModel && layer.model !== lastModel) {
-      lastModel = layer.model;
-      out.push(c.bold.underline(printable(report.models[layer.model]?.path ?? '')));
+  const multiModel = report.models.length > 1;
+  for (const [model, layers] of byModel(report.layers)) {
+    if (multiModel) out.push(c.bold.underline(printable(report.models[model]?.path ?? '')));
+    for (const layer of layers) {
+      const cells = rowOf.get(layer);
+      if (cells) appendAll(out, layerLines(layer, cells.map(pad), options, c));
     }
-    const cells = rows[r]!.map((s, i) => pad(s, i));
-    if (layer.status !== 'analyzed') {
-      out.push(layer.status === 'failed' ? c.red(cells.join('  ')) : c.dim(cells.join('  ')));
-      return;
-    }
-    cells[cells.length - 1] = PHASE_COLOR(layer.phase.name)(c)(cells[cells.length - 1]!);
-    out.push(cells.join('  '));
-    if (options.explain) {
-      out.push(c.dim(`    ↳ ${printable(layer.phase.reason)}`));
-      for (const line of explainExtras(layer)) out.push(c.dim(`    ↳ ${line}`));
-    }
-    if (options.plot && layer.eigenvalues)
-      appendAll(out, sparkHistogram(layer, layer.eigenvalues, { style: terminalStyle(options.color) }));
-  });
+    const skipped = options.showSkipped ? '' : skippedCounts(layers);
+    if (skipped !== '') out.push(c.dim(`${skipped} (--show-skipped lists them)`));
+  }
   out.push('');
   for (const m of report.models) if ('error' in m) out.push(c.red(`unreadable: ${printable(m.error, 1000)}`));
   appendAll(out, summaryLines(report, c));
   if (report.gate) appendAll(out, gateLines(report, c));
   return out.join('\n') + '\n';
+}
+
+/** The layers of each model, in report order. */
+function byModel(layers: readonly LayerResult[]): Map<number, LayerResult[]> {
+  const groups = new Map<number, LayerResult[]>();
+  for (const l of layers) {
+    const group = groups.get(l.model);
+    if (group) group.push(l);
+    else groups.set(l.model, [l]);
+  }
+  return groups;
+}
+
+/** One layer's row (its cells padded), with its --explain and --plot lines. */
+function layerLines(layer: LayerResult, cells: string[], options: TableOptions, c: ChalkInstance): string[] {
+  if (layer.status !== 'analyzed')
+    return [layer.status === 'failed' ? c.red(cells.join('  ')) : c.dim(cells.join('  '))];
+  cells[cells.length - 1] = PHASE_COLOR(layer.phase.name)(c)(cells[cells.length - 1]!);
+  const out = [cells.join('  ')];
+  if (options.explain) {
+    out.push(c.dim(`    ↳ ${printable(layer.phase.reason)}`));
+    for (const line of explainExtras(layer)) out.push(c.dim(`    ↳ ${line}`));
+  }
+  if (options.plot && layer.eigenvalues)
+    appendAll(out, sparkHistogram(layer, layer.eigenvalues, { style: terminalStyle(options.color) }));
+  return out;
 }
 
 function summaryLines(report: AnalysisReport, c: ChalkInstance): string[] {
