@@ -15,7 +15,8 @@ import {
   selectionOptions,
 } from './options.js';
 import { progressBar } from './progress.js';
-import { useColor, type CliIO } from './context.js';
+import { terminalWidth, useColor, type CliIO } from './context.js';
+import { DROP_ORDER } from '../report/table-fit.js';
 import { withoutEigenvalues, writeHtmlReport } from './report-file.js';
 import { addGateOptions, applyGate, reportGate, resolveGateRules, type GateCliOptions } from './gate.js';
 import { parseShardSpec, type ShardSpec } from '../shard.js';
@@ -40,6 +41,11 @@ interface AnalyzeCliOptions extends GateCliOptions {
   jobs?: number;
   base?: string;
 }
+
+/** How the table fits the terminal (the columns it drops first are table-fit.ts's DROP_ORDER). */
+export const TABLE_WIDTH_HELP =
+  '\nThe table fits the terminal width (COLUMNS overrides it; unlimited when piped): long layer names are\n' +
+  `shortened in the middle and columns are dropped, first: ${DROP_ORDER.join(', ')}.\n`;
 
 export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
   const cmd = new Command('analyze')
@@ -80,6 +86,7 @@ export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void)
       parseShardSpec,
     );
   const gateRules = addGateOptions(cmd);
+  cmd.addHelpText('after', TABLE_WIDTH_HELP);
   return cmd.action((paths: string[], opts: AnalyzeCliOptions) => done(runAnalyze(paths, opts, io, gateRules)));
 }
 
@@ -139,6 +146,7 @@ async function runAnalyze(
       explain: opts.explain,
       plot: opts.plot,
       showSkipped: opts.showSkipped,
+      width: terminalWidth(io),
     }),
   );
   const gateCode = reportGate(report.gate, report.models, io);

@@ -17,6 +17,8 @@ export interface RenderOptions {
   readonly explain?: boolean;
   /** A compact ESD histogram under each row (table only; needs eigenvalues). */
   readonly plot?: boolean;
+  /** Table width in characters (undefined: unlimited). */
+  readonly width?: number;
   /** List skipped layers in the table and the HTML index (by default counted in one line). */
   readonly showSkipped?: boolean;
 }
