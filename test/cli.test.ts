@@ -205,7 +205,8 @@ describe('errors: exit 2, one line on stderr naming the file, nothing on stdout'
     [[DTYPES, '--min-evals', '0'], /^rmt-analyze: .*--min-evals must be a positive integer, got '0'\n$/],
     [[DTYPES, '--format', 'xml'], /^rmt-analyze: .*Allowed choices are table, json/],
     [[DTYPES, '--bogus'], /^rmt-analyze: unknown option '--bogus'/],
-    [[], /^rmt-analyze: missing required argument 'model'\n$/],
+    // no arguments: the usage (issue 15, item 5; test/cli/help.test.ts)
+    [[], /^Usage: rmt-analyze \[analyze\] \[options\] <model\.\.\.>/],
   ])('%j', (args, message) => {
     const r = runCli(args);
     expect(r.code).toBe(2);
