@@ -17,7 +17,7 @@ import {
 import { progressBar } from './progress.js';
 import { terminalWidth, useColor, type CliIO } from './context.js';
 import { DROP_ORDER } from '../report/table-fit.js';
-import { withoutEigenvalues, writeHtmlReport } from './report-file.js';
+import { checkReportWritable, withoutEigenvalues, writeHtmlReport } from './report-file.js';
 import { addGateOptions, applyGate, reportGate, resolveGateRules, type GateCliOptions } from './gate.js';
 import { parseShardSpec, type ShardSpec } from '../shard.js';
 import { reportIncomplete } from './incomplete.js';
@@ -99,6 +99,8 @@ async function runAnalyze(
   const format: ReportFormat = opts.json ? 'json' : (opts.format ?? 'table');
   // Rules first: a bad rule or config file is a usage error before any work is done.
   const rules = await resolveGateRules(gateRules, opts, io);
+  // An unwritable --report fails now, not after the analysis it would throw away.
+  if (opts.report !== undefined) await checkReportWritable(opts.report);
   const progress = progressBar(io.stderr);
   // Plots are drawn from the eigenvalues: keep them when any output plots, and print them
   // only where they were asked for (--eigenvalues) or are the output (html).
