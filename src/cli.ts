@@ -13,6 +13,7 @@ import { analyzeCommand, TABLE_WIDTH_HELP } from './commands/analyze.js';
 import { plotCommand } from './commands/plot.js';
 import { compareCommand } from './commands/compare.js';
 import { mergeCommand } from './commands/merge.js';
+import { renderCommand } from './commands/render.js';
 import { analysisOptionsHelp, checkSubcommandTypo, EXAMPLES, usageText } from './commands/help.js';
 
 export type { CliIO } from './commands/context.js';
@@ -34,6 +35,7 @@ function buildProgram(io: CliIO, done: (code: Promise<number>) => void): Command
     });
   const analyze = analyzeCommand(io, done);
   program.addCommand(analyze, { isDefault: true });
+  program.addCommand(renderCommand(io, done));
   program.addCommand(plotCommand(io, done));
   program.addCommand(compareCommand(io, done));
   program.addCommand(mergeCommand(io, done));

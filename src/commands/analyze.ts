@@ -1,7 +1,8 @@
 /** `rmt-analyze [analyze] <model...>`: the default command. */
 import { Command, Option } from 'commander';
 import { analyze } from '../analyze.js';
-import { printable } from '../errors.js';
+import { UsageError, printable } from '../errors.js';
+import { readReportIfAny } from './read-report.js';
 import type { GateRule } from '../gate.js';
 import { NEEDS_EIGENVALUES, REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
 import { DEFAULT_TRAP_SEED } from '../traps.js';
@@ -101,6 +102,13 @@ async function runAnalyze(
   const rules = await resolveGateRules(gateRules, opts, io);
   // An unwritable --report fails now, not after the analysis it would throw away.
   if (opts.report !== undefined) await checkReportWritable(opts.report);
+  for (const path of paths) {
+    if ((await readReportIfAny(path)) !== undefined)
+      throw new UsageError(
+        `${path} is an rmt-analyze report, not a model: print it in another format with ` +
+          `'rmt-analyze render ${path} --format …', or compare it with 'rmt-analyze compare OLD NEW'`,
+      );
+  }
   const progress = progressBar(io.stderr);
   // Plots are drawn from the eigenvalues: keep them when any output plots, and print them
   // only where they were asked for (--eigenvalues) or are the output (html).

@@ -4,17 +4,14 @@
  */
 import { Command } from 'commander';
 import { analyze } from '../analyze.js';
-import { openRegularFile } from '../load/open-file.js';
-import { sniffFormat } from '../load/index.js';
-import { InputError, UsageError } from '../errors.js';
 import { compareReports } from '../compare.js';
 import { parseAlphaRange } from '../gate.js';
-import { SCHEMA_VERSION, type AnalysisReport } from '../schema/index.js';
+import type { AnalysisReport } from '../schema/index.js';
 import { COMPARE_FORMATS, renderCompare, type CompareFormat } from '../report/compare.js';
 import { addOptions, colorOption, formatOptions, selectionOptions } from './options.js';
 import { useColor, type CliIO } from './context.js';
 import { reportGate } from './gate.js';
-import { readJsonReport } from './read-report.js';
+import { readReportIfAny } from './read-report.js';
 
 interface CompareCliOptions {
   format: CompareFormat;
@@ -63,47 +60,7 @@ async function runCompare(oldPath: string, newPath: string, opts: CompareCliOpti
 
 /** A JSON report (starts with '{' and has a schemaVersion) or anything `analyze` reads. */
 async function loadSide(path: string, opts: CompareCliOptions): Promise<AnalysisReport> {
-  if (await startsWithBrace(path)) {
-    const doc = await readJsonReport(path);
-    if (typeof doc === 'object' && doc !== null && 'schemaVersion' in doc) {
-      if (doc.schemaVersion !== SCHEMA_VERSION || !Array.isArray(doc.layers) || !Array.isArray(doc.models)) {
-        throw new InputError(
-          path,
-          `not an rmt-analyze v${SCHEMA_VERSION} report (schemaVersion ${JSON.stringify(doc.schemaVersion)})`,
-        );
-      }
-      // A part written with --shard i/n holds only some layers.
-      const shard = (doc as { shard?: { index: number; count: number } }).shard;
-      if (shard)
-        throw new UsageError(
-          `${path} is part ${shard.index}/${shard.count} of a sharded run: merge the parts first (rmt-analyze merge)`,
-        );
-      return doc;
-    }
-  }
+  const saved = await readReportIfAny(path);
+  if (saved) return saved;
   return analyze([path], { layers: opts.layers, exclude: opts.exclude, minEvals: opts.minEvals });
-}
-
-async function startsWithBrace(path: string): Promise<boolean> {
-  let opened: Awaited<ReturnType<typeof openRegularFile>>;
-  try {
-    // Not blocking on a FIFO; anything but a regular file goes to the model loader, which names the problem.
-    opened = await openRegularFile(path);
-  } catch {
-    return false;
-  }
-  const { handle, stats } = opened;
-  try {
-    const head = new Uint8Array(64);
-    const { bytesRead } = await handle.read(head, 0, 64, 0);
-    // Binary (NUL bytes) is never a report, even when the loader would not know it either.
-    if (head.subarray(0, bytesRead).includes(0)) return false;
-    // The model loader's own sniffing: JSON opening an object that is not a safetensors
-    // header (whose u64 length can start with '{') is what the loader calls an index.
-    return sniffFormat(head.subarray(0, bytesRead), path, stats.size)?.name === 'safetensors-index';
-  } catch {
-    return false;
-  } finally {
-    await handle.close();
-  }
 }
