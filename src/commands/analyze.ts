@@ -14,7 +14,10 @@ import {
   jobsOption,
   nonNegativeInteger,
   selectionOptions,
+  sortOption,
 } from './options.js';
+import { sortLayers, type SortKey } from '../report/sort.js';
+import type { LayerKind } from '../types.js';
 import { progressBar } from './progress.js';
 import { terminalWidth, useColor, type CliIO } from './context.js';
 import { DROP_ORDER } from '../report/table-fit.js';
@@ -30,6 +33,8 @@ interface AnalyzeCliOptions extends GateCliOptions {
   eigenvalues?: boolean;
   layers?: string[];
   exclude?: string[];
+  kind?: LayerKind[];
+  sort: SortKey;
   minEvals: number;
   color: boolean;
   explain?: boolean;
@@ -80,6 +85,7 @@ export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void)
     )
     .option('--vectors', 'eigenvector localization of the tail and bulk (O(M³) per layer: slow for large layers)')
     .addOption(jobsOption())
+    .addOption(sortOption())
     .addOption(colorOption())
     .option(
       '--shard <i/n>',
@@ -119,6 +125,7 @@ async function runAnalyze(
     report = await analyze(paths, {
       layers: opts.layers,
       exclude: opts.exclude,
+      kind: opts.kind,
       minEvals: opts.minEvals,
       eigenvalues: printEigenvalues || opts.report !== undefined,
       shard: opts.shard,
@@ -128,6 +135,10 @@ async function runAnalyze(
       vectors: opts.vectors,
       jobs: opts.jobs,
       onProgress: progress ? (e) => progress.update(e) : undefined,
+      onNote: (message) => {
+        progress?.clear();
+        io.stderr.write(`rmt-analyze: note: ${printable(message, 1000)}\n`);
+      },
       onWarning: (message) => {
         progress?.clear();
         io.stderr.write(`rmt-analyze: warning: ${printable(message, 1000)}\n`);
@@ -151,7 +162,7 @@ async function runAnalyze(
       shard: { ...report.shard, options: { ...report.shard.options, eigenvalues: printEigenvalues } },
     };
   io.stdout.write(
-    REPORTERS[format](report, {
+    REPORTERS[format](format === 'json' ? report : sortLayers(report, opts.sort), {
       color: useColor(io, opts.color),
       explain: opts.explain,
       plot: opts.plot,

@@ -7,6 +7,7 @@ import { analyze } from '../analyze.js';
 import { compareReports } from '../compare.js';
 import { parseAlphaRange } from '../gate.js';
 import type { AnalysisReport } from '../schema/index.js';
+import type { LayerKind } from '../types.js';
 import { COMPARE_FORMATS, renderCompare, type CompareFormat } from '../report/compare.js';
 import { addOptions, colorOption, formatOptions, selectionOptions } from './options.js';
 import { useColor, type CliIO } from './context.js';
@@ -20,6 +21,7 @@ interface CompareCliOptions {
   alphaRange?: { min: number | null; max: number | null };
   layers?: string[];
   exclude?: string[];
+  kind?: LayerKind[];
   minEvals: number;
   color: boolean;
 }
@@ -62,5 +64,5 @@ async function runCompare(oldPath: string, newPath: string, opts: CompareCliOpti
 async function loadSide(path: string, opts: CompareCliOptions): Promise<AnalysisReport> {
   const saved = await readReportIfAny(path);
   if (saved) return saved;
-  return analyze([path], { layers: opts.layers, exclude: opts.exclude, minEvals: opts.minEvals });
+  return analyze([path], { layers: opts.layers, exclude: opts.exclude, kind: opts.kind, minEvals: opts.minEvals });
 }

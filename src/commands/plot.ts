@@ -101,14 +101,15 @@ async function runPlot(paths: string[], opts: PlotCliOptions, io: CliIO): Promis
   return 0;
 }
 
-/** Exact id, then exact tensor name, then a unique case-insensitive substring of the id. */
+/** Exact id (or `path: id`), then exact tensor name, then a unique case-insensitive substring of the id. */
 export function pickLayer<C extends Pick<Candidate, 'id' | 'tensor' | 'plan' | 'path'>>(
   candidates: readonly C[],
   query: string,
   multiModel: boolean,
 ): C {
   const label = (c: C) => printable(multiModel ? `${c.path}: ${c.id}` : c.id);
-  const byId = candidates.filter((c) => c.id === query);
+  // With several models the candidates are listed as `path: id`: that is accepted too.
+  const byId = candidates.filter((c) => c.id === query || (multiModel && `${c.path}: ${c.id}` === query));
   const byName = byId.length > 0 ? byId : candidates.filter((c) => c.tensor.name === query);
   const q = query.toLowerCase();
   const matches = byName.length > 0 ? byName : candidates.filter((c) => c.id.toLowerCase().includes(q));

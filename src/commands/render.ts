@@ -7,7 +7,8 @@
 import { Command, Option } from 'commander';
 import { InputError } from '../errors.js';
 import { REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
-import { addOptions, colorOption, explainOption, formatOptions } from './options.js';
+import { addOptions, colorOption, explainOption, formatOptions, sortOption } from './options.js';
+import { sortLayers, type SortKey } from '../report/sort.js';
 import { terminalWidth, useColor, type CliIO } from './context.js';
 import { readReportIfAny } from './read-report.js';
 
@@ -18,6 +19,7 @@ interface RenderCliOptions {
   explain?: boolean;
   plot?: boolean;
   showSkipped?: boolean;
+  sort: SortKey;
 }
 
 export function renderCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
@@ -27,7 +29,8 @@ export function renderCommand(io: CliIO, done: (code: Promise<number>) => void):
   addOptions(cmd, formatOptions(REPORT_FORMATS), explainOption(), colorOption());
   cmd
     .option('--plot', 'a compact ESD histogram under each row (the report must hold eigenvalues: --eigenvalues)')
-    .addOption(new Option('--show-skipped', 'list skipped layers in the table and the HTML index'));
+    .addOption(new Option('--show-skipped', 'list skipped layers in the table and the HTML index'))
+    .addOption(sortOption());
   return cmd.action((file: string, opts: RenderCliOptions) => done(runRender(file, opts, io)));
 }
 
@@ -45,7 +48,7 @@ async function runRender(file: string, opts: RenderCliOptions, io: CliIO): Promi
       'rmt-analyze: note: the report holds no eigenvalues, so there are no plots (save it with --json --eigenvalues)\n',
     );
   io.stdout.write(
-    REPORTERS[format](report, {
+    REPORTERS[format](format === 'json' ? report : sortLayers(report, opts.sort), {
       color: useColor(io, opts.color),
       explain: opts.explain,
       plot: opts.plot,

@@ -255,7 +255,8 @@ function index(report: AnalysisReport, showSkipped: boolean): string {
     }
     if (l.status !== 'analyzed') {
       out +=
-        `<tr class="skip${l.status === 'skipped' ? ' sk' : ''}"><td class="n">${i + 1}</td><td class="name mono">${text(l.id)}</td><td>${esc(l.kind)}</td>` +
+        `<tr class="skip${l.status === 'skipped' ? ' sk' : ''}"><td class="n">${i + 1}</td>` +
+        `<td class="name mono">${text(l.id)}</td><td>${esc(l.kind)}</td>` +
         `<td>${esc(formatShape(l.shape))}</td><td colspan="6">${text(notAnalysed(l))}</td></tr>`;
       return;
     }

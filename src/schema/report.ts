@@ -2,7 +2,7 @@
  * The whole v1 document (`--json`, `analyze()`'s result): models, layers, summary, gate and
  * the shard part's bookkeeping.
  */
-import type { ModelFormat, ModelMetadata } from '../types.js';
+import type { LayerKind, ModelFormat, ModelMetadata } from '../types.js';
 import type { LayerResult, PhaseName } from './layer-result.js';
 
 export const SCHEMA_VERSION = 1 as const;
@@ -78,6 +78,8 @@ export interface ShardDigest {
 export interface ShardOptions {
   readonly layers: readonly string[];
   readonly exclude: readonly string[];
+  /** --kind, when given. */
+  readonly kinds?: readonly LayerKind[];
   readonly minEvals: number;
   readonly eigenvalues: boolean;
   /** --randomize, and its --seed (null without --randomize). */
