@@ -15,6 +15,7 @@ import {
   nonNegativeInteger,
   selectionOptions,
   sortOption,
+  type ColorChoice,
 } from './options.js';
 import { sortLayers, type SortKey } from '../report/sort.js';
 import type { LayerKind } from '../types.js';
@@ -36,7 +37,7 @@ interface AnalyzeCliOptions extends GateCliOptions {
   kind?: LayerKind[];
   sort: SortKey;
   minEvals: number;
-  color: boolean;
+  color: ColorChoice;
   explain?: boolean;
   report?: string;
   plot?: boolean;
@@ -85,13 +86,13 @@ export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void)
     )
     .option('--vectors', 'eigenvector localization of the tail and bulk (O(M³) per layer: slow for large layers)')
     .addOption(jobsOption())
-    .addOption(sortOption())
-    .addOption(colorOption())
-    .option(
-      '--shard <i/n>',
-      'analyse only part i of n (balanced by estimated cost); combine the JSON parts with `rmt-analyze merge`',
-      parseShardSpec,
-    );
+    .addOption(sortOption());
+  addOptions(cmd, colorOption());
+  cmd.option(
+    '--shard <i/n>',
+    'analyse only part i of n (balanced by estimated cost); combine the JSON parts with `rmt-analyze merge`',
+    parseShardSpec,
+  );
   const gateRules = addGateOptions(cmd);
   cmd.addHelpText('after', TABLE_WIDTH_HELP);
   return cmd.action((paths: string[], opts: AnalyzeCliOptions) => done(runAnalyze(paths, opts, io, gateRules)));

@@ -9,7 +9,7 @@ import { parseAlphaRange } from '../gate.js';
 import type { AnalysisReport } from '../schema/index.js';
 import type { LayerKind } from '../types.js';
 import { COMPARE_FORMATS, renderCompare, type CompareFormat } from '../report/compare.js';
-import { addOptions, colorOption, formatOptions, selectionOptions } from './options.js';
+import { addOptions, colorOption, formatOptions, selectionOptions, type ColorChoice } from './options.js';
 import { useColor, type CliIO } from './context.js';
 import { reportGate } from './gate.js';
 import { readReportIfAny } from './read-report.js';
@@ -23,7 +23,7 @@ interface CompareCliOptions {
   exclude?: string[];
   kind?: LayerKind[];
   minEvals: number;
-  color: boolean;
+  color: ColorChoice;
 }
 
 export function compareCommand(io: CliIO, done: (code: Promise<number>) => void): Command {

@@ -5,10 +5,18 @@ export interface CliIO {
   readonly env: NodeJS.ProcessEnv;
 }
 
-/** Colour for stdout: wanted, not vetoed by NO_COLOR, and stdout is a terminal. */
-export function useColor(io: CliIO, wanted: boolean): boolean {
-  const noColor = io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '';
-  return wanted && !noColor && io.stdout.isTTY === true;
+/**
+ * Colour for stdout, as most terminal tools decide it: `always` / `never` (or --no-color) as
+ * said; `auto`: never with NO_COLOR (non-empty), else forced by FORCE_COLOR (unless 0 or
+ * false), else only on a terminal.
+ */
+export function useColor(io: CliIO, choice: string | boolean): boolean {
+  if (choice === 'always' || choice === true) return true;
+  if (choice === 'never' || choice === false) return false;
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  return io.stdout.isTTY === true;
 }
 
 /**

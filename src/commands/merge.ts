@@ -1,6 +1,6 @@
 /** `rmt-analyze merge <part.json...>`: shard parts → the single-run report (src/merge.ts). */
 import { Command } from 'commander';
-import { addOptions, colorOption, explainOption, formatOptions } from './options.js';
+import { addOptions, colorOption, explainOption, formatOptions, type ColorChoice } from './options.js';
 import { mergeShards, type ShardPart } from '../merge.js';
 import type { GateRule } from '../gate.js';
 import { REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
@@ -12,7 +12,7 @@ import { reportIncomplete } from './incomplete.js';
 interface MergeCliOptions extends GateCliOptions {
   json?: boolean;
   format?: ReportFormat;
-  color: boolean;
+  color: ColorChoice;
   explain?: boolean;
 }
 

@@ -103,8 +103,21 @@ export function explainOption(): Option {
   return new Option('--explain', 'print the reason for each layer’s phase under its row');
 }
 
-export function colorOption(): Option {
-  return new Option('--no-color', 'no colours in the table (also: NO_COLOR=1)');
+export const COLOR_WHEN = ['auto', 'always', 'never'] as const;
+/** `--color WHEN`, `--no-color` (false): commander's value for both. */
+export type ColorChoice = (typeof COLOR_WHEN)[number] | boolean;
+
+/** --color auto|always|never and --no-color (src/commands/context.ts decides). */
+export function colorOption(): Option[] {
+  return [
+    new Option(
+      '--color <when>',
+      'colour: auto (on a terminal, unless NO_COLOR; FORCE_COLOR forces it when piped), always or never',
+    )
+      .choices(COLOR_WHEN)
+      .default('auto'),
+    new Option('--no-color', 'no colours (same as --color never; also NO_COLOR=1)'),
+  ];
 }
 
 /** Adds each option of the groups to `cmd`, in order. */

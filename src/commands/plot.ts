@@ -12,7 +12,7 @@ import { printable, UsageError } from '../errors.js';
 import type { TensorRef } from '../types.js';
 import { fullHistogram } from '../report/terminal-histogram.js';
 import { terminalStyle } from '../report/table.js';
-import { colorOption, minEvalsOption, positiveInteger } from './options.js';
+import { addOptions, colorOption, minEvalsOption, positiveInteger, type ColorChoice } from './options.js';
 import { progressBar } from './progress.js';
 import { useColor, type CliIO } from './context.js';
 
@@ -21,14 +21,14 @@ interface PlotCliOptions {
   width?: number;
   height: number;
   minEvals: number;
-  color: boolean;
+  color: ColorChoice;
 }
 
 /** Candidates listed in an error message at most. */
 const MAX_LISTED = 20;
 
 export function plotCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
-  return new Command('plot')
+  const cmd = new Command('plot')
     .description('draw one layer’s eigenvalue histogram (log λ) in the terminal, with xmin and the MP edge')
     .argument('<model...>', 'ONNX file, safetensors file, *.safetensors.index.json, or Hugging Face model directory')
     .requiredOption('--layer <name>', 'the layer: its id or tensor name (or a unique part of one)')
@@ -38,9 +38,9 @@ export function plotCommand(io: CliIO, done: (code: Promise<number>) => void): C
       ),
     )
     .addOption(new Option('--height <n>', 'rows of bars').default(12).argParser(positiveInteger('--height')))
-    .addOption(minEvalsOption())
-    .addOption(colorOption())
-    .action((paths: string[], opts: PlotCliOptions) => done(runPlot(paths, opts, io)));
+    .addOption(minEvalsOption());
+  addOptions(cmd, colorOption());
+  return cmd.action((paths: string[], opts: PlotCliOptions) => done(runPlot(paths, opts, io)));
 }
 
 interface Candidate {

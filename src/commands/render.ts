@@ -7,7 +7,7 @@
 import { Command, Option } from 'commander';
 import { InputError } from '../errors.js';
 import { REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
-import { addOptions, colorOption, explainOption, formatOptions, sortOption } from './options.js';
+import { addOptions, colorOption, explainOption, formatOptions, sortOption, type ColorChoice } from './options.js';
 import { sortLayers, type SortKey } from '../report/sort.js';
 import { terminalWidth, useColor, type CliIO } from './context.js';
 import { readReportIfAny } from './read-report.js';
@@ -15,7 +15,7 @@ import { readReportIfAny } from './read-report.js';
 interface RenderCliOptions {
   json?: boolean;
   format?: ReportFormat;
-  color: boolean;
+  color: ColorChoice;
   explain?: boolean;
   plot?: boolean;
   showSkipped?: boolean;
