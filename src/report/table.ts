@@ -4,7 +4,7 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { AnalyzedLayer, LayerResult, PhaseName } from '../schema/index.js';
-import type { AnalysisReport } from '../schema/index.js';
+import type { AnalysisReport, Summary } from '../schema/index.js';
 import { formatNumber, formatShape, notAnalysed, skippedCounts } from './format.js';
 import { printable } from '../errors.js';
 import { PHASE_PALETTE } from './palette.js';
@@ -158,10 +158,14 @@ export function renderTable(report: AnalysisReport, options: TableOptions): stri
     const skipped = options.showSkipped ? '' : skippedCounts(layers);
     const line = `${skipped} (--show-skipped lists them)`;
     if (skipped !== '') for (const l of wrapText(line, width, '  ', '')) out.push(c.dim(l));
+    // Each model's own summary (models[i].summary) under its rows: one pooled mean hides which is which.
+    const info = report.models[model];
+    if (multiModel && info && !('error' in info) && info.summary)
+      for (const l of wrapText(summaryLines(info.summary, c).join('; '), width, '  ', '')) out.push(l);
   }
   out.push('');
   for (const m of report.models) if ('error' in m) out.push(c.red(`unreadable: ${printable(m.error, 1000)}`));
-  const footer = [...summaryLines(report, c), ...(report.gate ? gateLines(report, c) : [])];
+  const footer = [...summaryLines(report.summary, c), ...(report.gate ? gateLines(report, c) : [])];
   for (const line of footer) appendAll(out, wrapText(line, width, '  ', ''));
   return out.join('\n') + '\n';
 }
@@ -199,8 +203,7 @@ function layerLines(
   return out;
 }
 
-function summaryLines(report: AnalysisReport, c: ChalkInstance): string[] {
-  const s = report.summary;
+function summaryLines(s: Summary, c: ChalkInstance): string[] {
   const phases = Object.entries(s.phases)
     .filter(([, n]) => n > 0)
     .map(([p, n]) => PHASE_COLOR(p as PhaseName)(c)(`${p} ${n}`))

@@ -19,6 +19,8 @@ export interface ReadModel {
   readonly bytes: number;
   /** What the file says about the model (GGUF architecture and name, PyTorch container …), if anything. */
   readonly metadata?: ModelMetadata;
+  /** This model's layers summarised as the whole run is (only when several models were analysed). */
+  readonly summary?: Summary;
 }
 
 /**
