@@ -120,6 +120,19 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
   return shard ? { ...report, shard: shard.info(shardOptions(options)) } : report;
 }
 
+/** The layers of tensors already at hand (src/analyze-matrix.ts): the pipeline a file's tensors go through. */
+export async function analyzeTensors(
+  tensors: readonly TensorRef[],
+  options: AnalyzeOptions = {},
+): Promise<LayerResult[]> {
+  const compute = new Compute(options);
+  try {
+    return await analyzeModel(tensors, 0, options, compute, 1);
+  } finally {
+    await compute.close();
+  }
+}
+
 /**
  * Where eigenvalues are computed, and how many tensors may be in flight at once: the core
  * budget of src/spectrum/scheduler.ts, the same policy the worker engine applies to its
