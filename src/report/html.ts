@@ -32,10 +32,11 @@ import type { Figure } from './plots/figure.js';
 /** Up to this many analysed layers, every layer's section starts open. */
 export const OPEN_SECTIONS_UP_TO = 8;
 
-// Opens a layer's section when the index links to it, and the expand/collapse buttons.
+// Opens a layer's section when the index links to it (scrolled to the top), and the expand/collapse buttons.
 const SCRIPT =
   '(function(){function t(){var e=document.getElementById(location.hash.slice(1));' +
-  "if(e&&e.tagName==='DETAILS')e.open=true}" +
+  // Opening the section moves what follows; once laid out, its top is put at the top of the view.
+  "if(e&&e.tagName==='DETAILS'){e.open=true;requestAnimationFrame(function(){e.scrollIntoView({block:'start'})})}}" +
   "addEventListener('hashchange',t);t();" +
   "function a(v){document.querySelectorAll('details.layer').forEach(function(d){d.open=v})}" +
   "document.getElementById('xa').addEventListener('click',function(){a(true)});" +
