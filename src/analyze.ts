@@ -2,17 +2,16 @@
  * The pipeline: model paths → layer results → report document. Never prints; the CLI
  * and library users get the same objects (DESIGN.md §2, §4).
  */
-import picomatch from 'picomatch';
-import type { LowRankFactors, TensorRef } from './types.js';
+import type { LayerKind, LowRankFactors, TensorRef } from './types.js';
 import type { LayerResult, SkippedLayer } from './schema/index.js';
 import { skipReason, type SkipDetail } from './schema/words.js';
 import { openModelWithBase, tensorReadError } from './load/index.js';
 import { InputError, UsageError, WorkerCrash } from './errors.js';
-import { DEFAULT_TRAP_SEED } from './traps.js';
+import { selectionFlags, shardOptions, tensorFilter, type TensorFilter } from './selection.js';
 import { DEFAULT_MIN_EVALS, planLayers, type LayerPlan } from './matrices.js';
 import { analyzeLayer, type LayerIdentity } from './layer.js';
 import { makeReport } from './schema/index.js';
-import type { AnalysisReport, FailedLayer, LayerFailureCode, ModelInfo, ShardOptions } from './schema/index.js';
+import type { AnalysisReport, FailedLayer, LayerFailureCode, ModelInfo } from './schema/index.js';
 import type { EigenSolver } from './esd.js';
 import { availableParallelism } from 'node:os';
 import { CoreBudget, createSpectrumEngine, TWO_STAGE_MIN_N, type SpectrumEngine } from './spectrum/index.js';
@@ -37,6 +36,8 @@ export interface AnalyzeOptions {
   readonly layers?: readonly string[];
   /** Leave out tensors whose name matches one of these globs. */
   readonly exclude?: readonly string[];
+  /** Analyse only layers of these kinds (`dense`, `conv2d`, …; `--kind`). */
+  readonly kind?: readonly LayerKind[];
   /** Analyse only the tensors with exactly these names (after `layers`/`exclude`); `plot` uses it. */
   readonly tensors?: readonly string[];
   /** A layer is analysed when M·slices ≥ minEvals (default 10). */
@@ -63,6 +64,8 @@ export interface AnalyzeOptions {
    * (src/stacked-read.ts; default READ_BY_MATRIX_ABOVE). Tests set 0 or Infinity.
    */
   readonly readByMatrixAbove?: number;
+  /** Information that is no problem (a selection that fits only some of several models). */
+  readonly onNote?: (message: string) => void;
   /** A LoRA adapter's base model (`--base`): W and W + ΔW are analysed beside each ΔW. */
   readonly base?: string;
 }
@@ -74,16 +77,19 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
   const models: ModelInfo[] = [];
   const layers: LayerResult[] = [];
   const compute = new Compute(options);
+  let unselected = 0;
   try {
     for (const [index, path] of paths.entries()) {
       try {
         const model = await openModelWithBase(path, options.base);
         try {
-          const tensors = model.tensors.filter((t) => select(t.name));
+          const tensors = model.tensors.filter(select);
           if (tensors.length === 0) {
-            throw new UsageError(
-              `--layers/--exclude leave none of the ${model.tensors.length} weight tensors of ${path}`,
-            );
+            const none = `${selectionFlags(options)} none of the ${model.tensors.length} weight tensors of ${path}`;
+            // Among several models a selection may fit only some: a note, unless it fits none.
+            if (paths.length === 1) throw new UsageError(none);
+            (options.onNote ?? options.onWarning)?.(none);
+            unselected++;
           }
           for (const note of model.notes ?? []) options.onWarning?.(`${path}: ${note}`);
           const found = await analyzeModel(tensors, index, options, compute, paths.length, shard);
@@ -108,8 +114,23 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
   } finally {
     await compute.close();
   }
+  if (paths.length > 1 && unselected === paths.length)
+    throw new UsageError(`${selectionFlags(options)} no weight tensor in any of the ${paths.length} models`);
   const report = makeReport(models, layers);
   return shard ? { ...report, shard: shard.info(shardOptions(options)) } : report;
+}
+
+/** The layers of tensors already at hand (src/analyze-matrix.ts): the pipeline a file's tensors go through. */
+export async function analyzeTensors(
+  tensors: readonly TensorRef[],
+  options: AnalyzeOptions = {},
+): Promise<LayerResult[]> {
+  const compute = new Compute(options);
+  try {
+    return await analyzeModel(tensors, 0, options, compute, 1);
+  } finally {
+    await compute.close();
+  }
 }
 
 /**
@@ -157,7 +178,7 @@ class Compute {
  */
 async function planShard(
   paths: readonly string[],
-  select: (name: string) => boolean,
+  select: TensorFilter,
   spec: ShardSpec,
   options: AnalyzeOptions,
 ): Promise<ShardRun> {
@@ -167,41 +188,13 @@ async function planShard(
     const model = await openModelWithBase(path, options.base);
     try {
       models.push(
-        model.tensors
-          .filter((t) => select(t.name))
-          .map((t) => ({ storageKey: t.storageKey, plans: planLayers(t, minEvals) })),
+        model.tensors.filter(select).map((t) => ({ storageKey: t.storageKey, plans: planLayers(t, minEvals) })),
       );
     } finally {
       await model.close();
     }
   }
   return new ShardRun(models, spec);
-}
-
-/** The options that change results: parts of one merge must agree on them. */
-function shardOptions(options: AnalyzeOptions): ShardOptions {
-  return {
-    layers: [...(options.layers ?? [])],
-    exclude: [...(options.exclude ?? [])],
-    minEvals: options.minEvals ?? DEFAULT_MIN_EVALS,
-    eigenvalues: options.eigenvalues ?? false,
-    randomize: options.randomize ?? false,
-    seed: options.randomize ? (options.seed ?? DEFAULT_TRAP_SEED) : null,
-    vectors: options.vectors ?? false,
-  };
-}
-
-/** Why a tensor whose values repeat an earlier one's is not analysed (also used by the merge of shards). */
-function tensorFilter(options: AnalyzeOptions): (name: string) => boolean {
-  const glob = (patterns: readonly string[] | undefined) =>
-    patterns && patterns.length > 0 ? picomatch(patterns as string[], { bash: true, dot: true }) : undefined;
-  const include = glob(options.layers);
-  const exclude = glob(options.exclude);
-  const exact = options.tensors ? new Set(options.tensors) : undefined;
-  return (name) =>
-    (include === undefined || include(name)) &&
-    (exclude === undefined || !exclude(name)) &&
-    (exact === undefined || exact.has(name));
 }
 
 async function analyzeModel(

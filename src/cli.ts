@@ -9,10 +9,12 @@ import { Command, CommanderError } from 'commander';
 import { RmtError, UsageError, printable } from './errors.js';
 import { TOOL_VERSION } from './version.js';
 import type { CliIO } from './commands/context.js';
-import { analyzeCommand } from './commands/analyze.js';
+import { analyzeCommand, TABLE_WIDTH_HELP } from './commands/analyze.js';
 import { plotCommand } from './commands/plot.js';
 import { compareCommand } from './commands/compare.js';
 import { mergeCommand } from './commands/merge.js';
+import { renderCommand } from './commands/render.js';
+import { analysisOptionsHelp, checkSubcommandTypo, EXAMPLES, usageText } from './commands/help.js';
 
 export type { CliIO } from './commands/context.js';
 
@@ -31,7 +33,9 @@ function buildProgram(io: CliIO, done: (code: Promise<number>) => void): Command
       writeErr: (s) => io.stderr.write(s),
       outputError: (s, write) => write(s.replace(/^error: /, 'rmt-analyze: ')),
     });
-  program.addCommand(analyzeCommand(io, done), { isDefault: true });
+  const analyze = analyzeCommand(io, done);
+  program.addCommand(analyze, { isDefault: true });
+  program.addCommand(renderCommand(io, done));
   program.addCommand(plotCommand(io, done));
   program.addCommand(compareCommand(io, done));
   program.addCommand(mergeCommand(io, done));
@@ -41,6 +45,9 @@ function buildProgram(io: CliIO, done: (code: Promise<number>) => void): Command
     cmd.configureOutput(program.configureOutput());
     if (cmd !== program) cmd.option('--debug', 'print stack traces for errors');
   }
+  program
+    .usage('[analyze] [options] <model...>  |  <command> [options] …')
+    .addHelpText('after', () => analysisOptionsHelp(analyze) + TABLE_WIDTH_HELP + EXAMPLES);
   return program;
 }
 
@@ -64,6 +71,19 @@ async function runProgram(argv: readonly string[], io: CliIO, debug: boolean): P
   const program = buildProgram(io, (p) => {
     pending = p;
   });
+  const args = argv.slice(2).filter((a) => a !== '--debug');
+  if (args.length === 0) {
+    io.stderr.write(usageText(program));
+    return 2;
+  }
+  try {
+    checkSubcommandTypo(
+      args,
+      program.commands.map((c) => c.name()),
+    );
+  } catch (e) {
+    return reportError(e, io, debug);
+  }
   try {
     await program.parseAsync(argv as string[]);
   } catch (e) {

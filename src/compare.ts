@@ -1,6 +1,7 @@
 /**
  * `rmt-analyze compare OLD NEW`: two reports of one model (checkpoints of a training run, a
- * model before and after fine-tuning or quantization), layers matched by id. Per layer: the
+ * model before and after fine-tuning or quantization, or its export to another format), layers
+ * paired by id, then as src/compare-pairing.ts says. Per layer: the
  * phase change, Δα, Δ log norm and Δ stable rank (NEW − OLD), and whether it regressed.
  *
  * Phases are ordered by how much structure training has put into the layer:
@@ -13,6 +14,7 @@ import { UsageError } from './errors.js';
 import { formatRange } from './gate.js';
 import type { AnalysisReport, GateFailure, GateResult, ModelInfo } from './schema/index.js';
 import type { LayerResult, PhaseName } from './schema/index.js';
+import { pairLayers, type PairedBy, type Pairing, type Renames } from './compare-pairing.js';
 
 /** Position on the training scale; rank-collapse is off it. */
 export const PHASE_ORDER: Readonly<Record<Exclude<PhaseName, 'rank-collapse'>, number>> = {
@@ -46,6 +48,9 @@ export interface LayerComparison {
   readonly layer: string;
   /** `added`: only in NEW; `removed`: only in OLD. */
   readonly presence: 'both' | 'added' | 'removed';
+  /** The OLD layer's id, when it was paired with this one other than by the same id. */
+  readonly oldLayer?: string;
+  readonly pairedBy?: Exclude<PairedBy, 'name'>;
   readonly old: LayerSnapshot | null;
   readonly new: LayerSnapshot | null;
   /** Only when the layer is analysed on both sides. */
@@ -82,6 +87,8 @@ export interface CompareReport {
   readonly new: { readonly models: readonly ModelInfo[] };
   /** The α range regressions were checked against, when given. */
   readonly alphaRange: { readonly min: number | null; readonly max: number | null } | null;
+  /** How the layers of OLD and NEW were paired: by name, --rename, prefix/suffix rules, content. */
+  readonly pairing: Pairing['how'];
   readonly layers: readonly LayerComparison[];
   readonly summary: CompareSummary;
   /** With --fail-on-regression: the regressions as gate failures. */
@@ -94,6 +101,8 @@ export interface CompareOptions {
   readonly failOnRegression?: boolean;
   /** Names of the two sides, for messages. */
   readonly names?: readonly [string, string];
+  /** `--rename FROM=TO`: an OLD layer id (or a prefix of OLD ids) and its NEW name. */
+  readonly renames?: Renames;
 }
 
 export function compareReports(
@@ -102,13 +111,19 @@ export function compareReports(
   options: CompareOptions = {},
 ): CompareReport {
   const [oldName, newName] = options.names ?? ['OLD', 'NEW'];
-  const oldLayers = layersById(oldReport, oldName);
-  const newLayers = layersById(newReport, newName);
+  oneModel(oldReport, oldName);
+  oneModel(newReport, newName);
   const range = options.alphaRange ?? null;
+  const pairing = pairLayers(oldReport.layers, newReport.layers, options.renames);
+  const oldOf = new Map(pairing.pairs.map((p) => [p.new, p]));
 
   const layers: LayerComparison[] = [];
-  for (const [id, l] of newLayers) layers.push(compareLayer(id, oldLayers.get(id), l, range));
-  for (const [id, l] of oldLayers) if (!newLayers.has(id)) layers.push(compareLayer(id, l, undefined, range));
+  for (const l of newReport.layers) {
+    const pair = oldOf.get(l);
+    const compared = compareLayer(l.id, pair?.old, l, range);
+    layers.push(pair && pair.by !== 'name' ? { ...compared, oldLayer: pair.old.id, pairedBy: pair.by } : compared);
+  }
+  for (const l of pairing.onlyOld) layers.push(compareLayer(l.id, l, undefined, range));
 
   const phaseChanges: Record<PhaseChange, number> = { same: 0, heavier: 0, lighter: 0, collapsed: 0, recovered: 0 };
   for (const c of layers) if (c.phaseChange) phaseChanges[c.phaseChange]++;
@@ -132,6 +147,7 @@ export function compareReports(
     old: { models: oldReport.models },
     new: { models: newReport.models },
     alphaRange: range,
+    pairing: pairing.how,
     layers,
     summary,
   };
@@ -193,13 +209,10 @@ function snapshot(l: LayerResult): LayerSnapshot {
   };
 }
 
-function layersById(report: AnalysisReport, name: string): Map<string, LayerResult> {
+function oneModel(report: AnalysisReport, name: string): void {
   if (report.models.length !== 1) {
     throw new UsageError(`${name} holds ${report.models.length} models; compare takes one model on each side`);
   }
-  const map = new Map<string, LayerResult>();
-  for (const l of report.layers) map.set(l.id, l);
-  return map;
 }
 
 function finiteOrNull(x: number): number | null {

@@ -6,7 +6,7 @@
  *
  * Rules look at analysed layers only: a skipped layer has no phase and no α.
  */
-import picomatch from 'picomatch';
+import { patternsMatcher } from './layer-pattern.js';
 import { UsageError } from './errors.js';
 import { PHASE_NAMES, type LayerResult, type PhaseName } from './schema/index.js';
 import type { AnalysisReport, GateFailure, GateResult } from './schema/index.js';
@@ -83,11 +83,20 @@ function violation(rule: GateRule, layer: Extract<LayerResult, { status: 'analyz
   }
 }
 
-/** Globs match as `--layers` does: `*` also crosses `.` and `/`. */
+/** Globs match as `--layers` does (src/layer-pattern.ts): `*` also crosses `.` and `/`, a plain word any part. */
 export function scopeMatcher(scope: GateScope): (layer: Pick<LayerResult, 'id' | 'name'>) => boolean {
   if (scope.length === 0) return () => true;
-  const match = picomatch(scope as string[], { bash: true, dot: true });
+  const match = patternsMatcher(scope)!;
   return (layer) => match(layer.name) || match(layer.id);
+}
+
+/**
+ * The scope globs that match no layer of the report, each once: a rule scoped by a typo
+ * would pass silently, so the CLI refuses it (exit 2).
+ */
+export function unmatchedScopes(report: Pick<AnalysisReport, 'layers'>, rules: readonly GateRule[]): string[] {
+  const globs = [...new Set(rules.flatMap((r) => r.scope))];
+  return globs.filter((glob) => !report.layers.some(scopeMatcher([glob])));
 }
 
 // ── Parsing rule parameters (shared by the CLI flags and the config file) ─────────────────

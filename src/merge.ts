@@ -8,7 +8,7 @@
  */
 import { UsageError } from './errors.js';
 import { skipped } from './analyze.js';
-import { makeReport } from './schema/index.js';
+import { makeReport, withoutModelSummary } from './schema/index.js';
 import { TOOL_NAME, TOOL_VERSION } from './version.js';
 import { SCHEMA_VERSION, type AnalysisReport, type ShardInfo } from './schema/index.js';
 import type { LayerResult } from './schema/index.js';
@@ -39,7 +39,8 @@ export function mergeShards(parts: readonly ShardPart[]): AnalysisReport {
   }
   for (const p of checked.slice(1)) {
     const both = `${first.file} and ${p.file}`;
-    if (!same(p.report.models, first.report.models)) {
+    // Per-model summaries are each part's own (its layers): the merge recomputes them.
+    if (!same(p.report.models.map(withoutModelSummary), first.report.models.map(withoutModelSummary))) {
       throw new UsageError(
         `${both} are parts of runs on different models ` +
           `(${describeModels(first.report)} vs ${describeModels(p.report)})`,

@@ -23,7 +23,8 @@ describe('--report FILE.html', () => {
     const plain = runCli([DTYPES, '--json']);
     const withReport = runCli([DTYPES, '--json', '--report', file]);
     expect(withReport.code).toBe(0);
-    expect(withReport.stderr).toBe('');
+    // the written report is named on stderr (issue 15, item 7)
+    expect(withReport.stderr).toMatch(/^rmt-analyze: wrote .*r\.html \(\d+ KB\)\n$/);
     expect(withReport.stdout).toBe(plain.stdout);
     const html = readFileSync(file, 'utf8');
     expect(html.startsWith('<!doctype html>')).toBe(true);

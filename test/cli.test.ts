@@ -27,9 +27,13 @@ describe('table output', () => {
       /^layer\s+kind\s+shape\s+N×M\s+Q\s+λmax\s+stable rank\s+entropy\s+α\s+D\s+xmin\s+fit\s+phase$/,
     );
     expect(lines.find((l) => l.startsWith('conv.weight'))).toMatch(/conv2d\s+8×4×3×3\s+8×4·9\s+2\s+72\s/);
-    expect(lines.find((l) => l.startsWith('tiny.weight'))).toMatch(
-      /skipped: 5 eigenvalues \(M·slices\), fewer than --min-evals 10/,
-    );
+    // skipped layers are counted in one line; --show-skipped lists them (test/cli/skipped.test.ts)
+    expect(lines).toContain('3 skipped: 1 bias, 1 norm, 1 too-few-eigenvalues (--show-skipped lists them)');
+    expect(
+      runCli([DTYPES, '--show-skipped'])
+        .stdout.split('\n')
+        .find((l) => l.startsWith('tiny.weight')),
+    ).toMatch(/skipped: 5 eigenvalues \(M·slices\), fewer than --min-evals 10/);
     expect(r.stdout).toMatch(/^6 of 9 layers analysed, 3 skipped/m);
   });
 
@@ -201,7 +205,8 @@ describe('errors: exit 2, one line on stderr naming the file, nothing on stdout'
     [[DTYPES, '--min-evals', '0'], /^rmt-analyze: .*--min-evals must be a positive integer, got '0'\n$/],
     [[DTYPES, '--format', 'xml'], /^rmt-analyze: .*Allowed choices are table, json/],
     [[DTYPES, '--bogus'], /^rmt-analyze: unknown option '--bogus'/],
-    [[], /^rmt-analyze: missing required argument 'model'\n$/],
+    // no arguments: the usage (issue 15, item 5; test/cli/help.test.ts)
+    [[], /^Usage: rmt-analyze \[analyze\] \[options\] <model\.\.\.>/],
   ])('%j', (args, message) => {
     const r = runCli(args);
     expect(r.code).toBe(2);

@@ -33,7 +33,8 @@ const late = reportOf([
   analyzedLayer({ id: 'mlp.up', phase: 'rank-collapse', alpha: null, logNorm: 2, stableRank: 1.5 }),
   analyzedLayer({ id: 'mlp.down', phase: 'heavy-tailed', alpha: 6.4, logNorm: 2, stableRank: 5 }),
   skippedLayer('bias'),
-  analyzedLayer({ id: 'new.proj', phase: 'random-like', alpha: 8 }),
+  // another spectrum than old.proj's: identical content would pair them (issue 15, item 10)
+  analyzedLayer({ id: 'new.proj', phase: 'random-like', alpha: 8, stableRank: 7 }),
 ]);
 
 const byLayer = (r: CompareReport) => new Map(r.layers.map((c) => [c.layer, c]));

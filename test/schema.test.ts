@@ -326,6 +326,7 @@ describe('typed synthetic reports reach every branch', () => {
       options: {
         layers: ['*attn*'],
         exclude: ['*.bias'],
+        kinds: ['dense', 'conv2d'],
         minEvals: 10,
         eigenvalues: true,
         randomize: true,
@@ -351,6 +352,14 @@ describe('typed synthetic reports reach every branch', () => {
       [
         { path: 'model.safetensors', format: 'safetensors', tensors: 1, bytes: 1000 },
         { path: 'broken.onnx', error: 'broken.onnx: the file ends inside its header' },
+      ],
+    ),
+    // per-model summaries (issue 15, item 6), one with a failed layer
+    'several models, each with its summary': reportOf(
+      [everything, failedLayer('f', 'solver', 1)],
+      [
+        { path: 'a.safetensors', format: 'safetensors', tensors: 1, bytes: 1000 },
+        { path: 'b.safetensors', format: 'safetensors', tensors: 1, bytes: 1000 },
       ],
     ),
   };

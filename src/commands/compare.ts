@@ -4,17 +4,17 @@
  */
 import { Command } from 'commander';
 import { analyze } from '../analyze.js';
-import { openRegularFile } from '../load/open-file.js';
-import { sniffFormat } from '../load/index.js';
-import { InputError, UsageError } from '../errors.js';
-import { compareReports } from '../compare.js';
+import { compareReports, type CompareReport } from '../compare.js';
+import { parseRename } from '../compare-pairing.js';
+import { UsageError, printable } from '../errors.js';
 import { parseAlphaRange } from '../gate.js';
-import { SCHEMA_VERSION, type AnalysisReport } from '../schema/index.js';
+import type { AnalysisReport } from '../schema/index.js';
+import type { LayerKind } from '../types.js';
 import { COMPARE_FORMATS, renderCompare, type CompareFormat } from '../report/compare.js';
-import { addOptions, colorOption, formatOptions, selectionOptions } from './options.js';
+import { addOptions, colorOption, formatOptions, selectionOptions, type ColorChoice } from './options.js';
 import { useColor, type CliIO } from './context.js';
 import { reportGate } from './gate.js';
-import { readJsonReport } from './read-report.js';
+import { readReportIfAny } from './read-report.js';
 
 interface CompareCliOptions {
   format: CompareFormat;
@@ -23,8 +23,10 @@ interface CompareCliOptions {
   alphaRange?: { min: number | null; max: number | null };
   layers?: string[];
   exclude?: string[];
+  kind?: LayerKind[];
   minEvals: number;
-  color: boolean;
+  color: ColorChoice;
+  rename?: [string, string][];
 }
 
 export function compareCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
@@ -40,6 +42,16 @@ export function compareCommand(io: CliIO, done: (code: Promise<number>) => void)
     )
     .option('--alpha-range <min:max>', 'the α range a layer must not leave (2:6, 2: or :6)', (v: string) =>
       parseAlphaRange(v, '--alpha-range'),
+    )
+    .option(
+      '--rename <from=to>',
+      'pair OLD layer FROM (an id, or a prefix of ids) with NEW layer TO (repeatable); names that differ by a ' +
+        'common prefix or suffix, or layers with identical content, are paired without it',
+      (v: string, previous: [string, string][] = []) => {
+        const pair = parseRename(v);
+        if (pair === undefined) throw new UsageError(`--rename: expected FROM=TO, got '${v}'`);
+        return [...previous, pair];
+      },
     );
   addOptions(cmd, selectionOptions('models only: '), colorOption());
   return cmd.action((oldPath: string, newPath: string, opts: CompareCliOptions) =>
@@ -56,54 +68,33 @@ async function runCompare(oldPath: string, newPath: string, opts: CompareCliOpti
     alphaRange: opts.alphaRange,
     failOnRegression: opts.failOnRegression,
     names: [oldPath, newPath],
+    renames: opts.rename,
   });
+  const how = pairingNote(report);
+  if (how !== undefined) io.stderr.write(`rmt-analyze: note: ${printable(how, 2000)}\n`);
   io.stdout.write(renderCompare(report, format, { color: useColor(io, opts.color) }));
   return reportGate(report.gate, newReport.models, io, 'compare');
 }
 
 /** A JSON report (starts with '{' and has a schemaVersion) or anything `analyze` reads. */
 async function loadSide(path: string, opts: CompareCliOptions): Promise<AnalysisReport> {
-  if (await startsWithBrace(path)) {
-    const doc = await readJsonReport(path);
-    if (typeof doc === 'object' && doc !== null && 'schemaVersion' in doc) {
-      if (doc.schemaVersion !== SCHEMA_VERSION || !Array.isArray(doc.layers) || !Array.isArray(doc.models)) {
-        throw new InputError(
-          path,
-          `not an rmt-analyze v${SCHEMA_VERSION} report (schemaVersion ${JSON.stringify(doc.schemaVersion)})`,
-        );
-      }
-      // A part written with --shard i/n holds only some layers.
-      const shard = (doc as { shard?: { index: number; count: number } }).shard;
-      if (shard)
-        throw new UsageError(
-          `${path} is part ${shard.index}/${shard.count} of a sharded run: merge the parts first (rmt-analyze merge)`,
-        );
-      return doc;
-    }
-  }
-  return analyze([path], { layers: opts.layers, exclude: opts.exclude, minEvals: opts.minEvals });
+  const saved = await readReportIfAny(path);
+  if (saved) return saved;
+  return analyze([path], { layers: opts.layers, exclude: opts.exclude, kind: opts.kind, minEvals: opts.minEvals });
 }
 
-async function startsWithBrace(path: string): Promise<boolean> {
-  let opened: Awaited<ReturnType<typeof openRegularFile>>;
-  try {
-    // Not blocking on a FIFO; anything but a regular file goes to the model loader, which names the problem.
-    opened = await openRegularFile(path);
-  } catch {
-    return false;
-  }
-  const { handle, stats } = opened;
-  try {
-    const head = new Uint8Array(64);
-    const { bytesRead } = await handle.read(head, 0, 64, 0);
-    // Binary (NUL bytes) is never a report, even when the loader would not know it either.
-    if (head.subarray(0, bytesRead).includes(0)) return false;
-    // The model loader's own sniffing: JSON opening an object that is not a safetensors
-    // header (whose u64 length can start with '{') is what the loader calls an index.
-    return sniffFormat(head.subarray(0, bytesRead), path, stats.size)?.name === 'safetensors-index';
-  } catch {
-    return false;
-  } finally {
-    await handle.close();
-  }
+/** What was paired how, when anything but equal ids paired layers, or nothing was paired by id. */
+function pairingNote(report: CompareReport): string | undefined {
+  const p = report.pairing;
+  const { added, removed } = report.summary;
+  const onlyByName = p.rename === 0 && p.content === 0 && p.affixes.length === 0;
+  if (onlyByName && (p.name > 0 || added === 0 || removed === 0)) return undefined;
+  const parts = [`${p.name} by name`];
+  if (p.rename > 0) parts.push(`${p.rename} by --rename`);
+  for (const a of p.affixes) parts.push(`${a.count} as ${a.rule}`);
+  if (p.content > 0) parts.push(`${p.content} by identical content`);
+  let note = `paired layers: ${parts.join(', ')}`;
+  if (added > 0 || removed > 0) note += `; ${removed} only in OLD, ${added} only in NEW`;
+  if (added > 0 && removed > 0) note += ' (--rename FROM=TO pairs them)';
+  return note;
 }

@@ -8,7 +8,7 @@
  */
 import { Command, Option } from 'commander';
 import { UsageError, printable } from '../errors.js';
-import { evaluateGate, parseAlphaRange, parsePhaseList, type GateRule } from '../gate.js';
+import { evaluateGate, parseAlphaRange, parsePhaseList, unmatchedScopes, type GateRule } from '../gate.js';
 import { describeViolation, failureCount } from '../report/gate-text.js';
 import { loadGateConfig, CONFIG_FILE_NAME } from '../config.js';
 import { PHASE_NAMES } from '../schema/index.js';
@@ -88,18 +88,63 @@ export function addGateOptions(cmd: Command): () => GateRule[] {
   };
 }
 
-/** The config file's rules, then the flags' rules. */
-export async function resolveGateRules(flagRules: () => GateRule[], opts: GateCliOptions): Promise<GateRule[]> {
-  const fromFlags = flagRules();
-  const fromConfig = await loadGateConfig(opts.config, process.cwd());
-  return [...fromConfig, ...fromFlags];
+/** The gate's rules and where they came from (for messages). */
+export interface ResolvedGate {
+  readonly config: readonly GateRule[];
+  /** How the config file is named in messages. */
+  readonly configName: string;
+  readonly flags: readonly GateRule[];
 }
 
-/** The report with its `gate` (the last key, as in the v1 document), or unchanged when there are no rules. */
-export function applyGate(report: AnalysisReport, rules: readonly GateRule[]): AnalysisReport {
+/** Layers named when a scope matches none. */
+const LAYERS_LISTED = 8;
+
+/**
+ * The config file's rules, then the flags' rules. A config file found in the working directory
+ * (not named by --config) is announced on stderr, so that a gate nobody asked for is visible.
+ */
+export async function resolveGateRules(
+  flagRules: () => GateRule[],
+  opts: GateCliOptions,
+  io: CliIO,
+): Promise<ResolvedGate> {
+  const flags = flagRules();
+  const config = await loadGateConfig(opts.config, process.cwd());
+  const configName = typeof opts.config === 'string' ? opts.config : `./${CONFIG_FILE_NAME}`;
+  if (opts.config === undefined && config.length > 0) {
+    const n = config.length === 1 ? '1 gate rule' : `${config.length} gate rules`;
+    io.stderr.write(`rmt-analyze: note: ${n} from ${configName} (--no-config ignores it)\n`);
+  }
+  return { config, configName: printable(configName), flags };
+}
+
+/**
+ * The report with its `gate` (the last key, as in the v1 document), or unchanged when there
+ * are no rules. A layer glob that matches no layer is a usage error: its rules would check
+ * nothing and the gate would pass whatever the model.
+ */
+export function applyGate(report: AnalysisReport, gate: ResolvedGate): AnalysisReport {
+  const rules = [...gate.config, ...gate.flags];
   if (rules.length === 0) return report;
+  checkScopes(report, gate.flags, '--gate-layers');
+  checkScopes(report, gate.config, `${gate.configName}: layers`);
   const { gate: _old, ...rest } = report;
   return { ...rest, gate: evaluateGate(report, rules) };
+}
+
+function checkScopes(report: AnalysisReport, rules: readonly GateRule[], what: string): void {
+  const unmatched = unmatchedScopes(report, rules);
+  if (unmatched.length === 0) return;
+  const globs = unmatched.map((g) => `'${printable(g, 200)}'`).join(', ');
+  const analysed = report.layers.filter((l) => l.status === 'analyzed');
+  const pool = analysed.length > 0 ? analysed : report.layers;
+  const shown = pool.slice(0, LAYERS_LISTED).map((l) => `  ${printable(l.id, 200)}`);
+  if (pool.length > LAYERS_LISTED) shown.push(`  … and ${pool.length - LAYERS_LISTED} more`);
+  throw new UsageError(
+    `${what} ${globs} ${unmatched.length === 1 ? 'matches' : 'match'} no layer, so ` +
+      `${unmatched.length === 1 ? 'its rules' : 'their rules'} would check nothing; ` +
+      `the ${analysed.length > 0 ? 'analysed ' : ''}layers are:\n${shown.length > 0 ? shown.join('\n') : '  (none)'}`,
+  );
 }
 
 /**

@@ -1,10 +1,11 @@
 /** `rmt-analyze merge <part.json...>`: shard parts → the single-run report (src/merge.ts). */
 import { Command } from 'commander';
-import { addOptions, colorOption, explainOption, formatOptions } from './options.js';
+import { addOptions, colorOption, explainOption, formatOptions, sortOption, type ColorChoice } from './options.js';
 import { mergeShards, type ShardPart } from '../merge.js';
 import type { GateRule } from '../gate.js';
 import { REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
-import { useColor, type CliIO } from './context.js';
+import { terminalWidth, useColor, type CliIO } from './context.js';
+import { sortLayers, type SortKey } from '../report/sort.js';
 import { readJsonReport } from './read-report.js';
 import { addGateOptions, applyGate, reportGate, resolveGateRules, type GateCliOptions } from './gate.js';
 import { reportIncomplete } from './incomplete.js';
@@ -12,8 +13,10 @@ import { reportIncomplete } from './incomplete.js';
 interface MergeCliOptions extends GateCliOptions {
   json?: boolean;
   format?: ReportFormat;
-  color: boolean;
+  color: ColorChoice;
   explain?: boolean;
+  showSkipped?: boolean;
+  sort: SortKey;
 }
 
 export function mergeCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
@@ -23,7 +26,8 @@ export function mergeCommand(io: CliIO, done: (code: Promise<number>) => void): 
         '(gate flags apply to the whole)',
     )
     .argument('<part...>', 'JSON files written with --shard i/n --json, in any order');
-  addOptions(cmd, formatOptions(REPORT_FORMATS), explainOption(), colorOption());
+  addOptions(cmd, formatOptions(REPORT_FORMATS), explainOption(), colorOption(), sortOption());
+  cmd.option('--show-skipped', 'list skipped layers in the table and the HTML index');
   const gateRules = addGateOptions(cmd);
   return cmd.action((files: string[], opts: MergeCliOptions) => done(runMerge(files, opts, io, gateRules)));
 }
@@ -35,11 +39,18 @@ async function runMerge(
   gateRules: () => GateRule[],
 ): Promise<number> {
   const format: ReportFormat = opts.json ? 'json' : (opts.format ?? 'table');
-  const rules = await resolveGateRules(gateRules, opts);
+  const rules = await resolveGateRules(gateRules, opts, io);
   const parts: ShardPart[] = [];
   for (const file of files) parts.push({ file, report: await readJsonReport(file) });
   const report = applyGate(mergeShards(parts), rules);
-  io.stdout.write(REPORTERS[format](report, { color: useColor(io, opts.color), explain: opts.explain }));
+  io.stdout.write(
+    REPORTERS[format](format === 'json' ? report : sortLayers(report, opts.sort), {
+      color: useColor(io, opts.color),
+      explain: opts.explain,
+      showSkipped: opts.showSkipped,
+      width: terminalWidth(io),
+    }),
+  );
   const gateCode = reportGate(report.gate, report.models, io);
   return reportIncomplete(report, io) > 0 ? 2 : gateCode;
 }

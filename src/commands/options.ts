@@ -2,6 +2,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { AnalyzeOptions } from '../analyze.js';
 import { DEFAULT_MIN_EVALS } from '../matrices.js';
+import { LAYER_KINDS, parseKinds } from '../selection.js';
+import { SORT_KEYS } from '../report/sort.js';
+import type { LayerKind } from '../types.js';
 
 export function positiveInteger(name: string) {
   return (value: string): number => {
@@ -40,19 +43,33 @@ function analysisFlag<K extends keyof AnalyzeOptions>(key: K, option: Option): O
   return option;
 }
 
-/** Which tensors are analysed: --layers, --exclude, --min-evals. `prefix` qualifies the help (e.g. "models only: "). */
+/**
+ * Which tensors are analysed: --layers, --exclude, --kind, --min-evals. `prefix` qualifies the
+ * help (e.g. "models only: ").
+ */
 export function selectionOptions(prefix = ''): Option[] {
   return [
     analysisFlag(
       'layers',
       new Option(
         '--layers <glob>',
-        `${prefix}analyse only tensors whose name matches (repeatable; * also crosses . and /)`,
+        `${prefix}analyse only tensors whose name matches: a glob (* also crosses . and /) or, without ` +
+          'glob characters, any part of the name (repeatable)',
       ).argParser(collect),
     ),
     analysisFlag(
       'exclude',
-      new Option('--exclude <glob>', `${prefix}leave out tensors whose name matches (repeatable)`).argParser(collect),
+      new Option(
+        '--exclude <glob>',
+        `${prefix}leave out tensors whose name matches, as --layers (repeatable)`,
+      ).argParser(collect),
+    ),
+    analysisFlag(
+      'kind',
+      new Option(
+        '--kind <kinds>',
+        `${prefix}analyse only layers of these kinds (comma-separated: ${LAYER_KINDS.join(', ')})`,
+      ).argParser((v: string, previous: LayerKind[] = []) => [...new Set([...previous, ...parseKinds(v)])]),
     ),
     minEvalsOption(prefix),
   ];
@@ -86,12 +103,32 @@ export function explainOption(): Option {
   return new Option('--explain', 'print the reason for each layer’s phase under its row');
 }
 
-export function colorOption(): Option {
-  return new Option('--no-color', 'no colours in the table (also: NO_COLOR=1)');
+export const COLOR_WHEN = ['auto', 'always', 'never'] as const;
+/** `--color WHEN`, `--no-color` (false): commander's value for both. */
+export type ColorChoice = (typeof COLOR_WHEN)[number] | boolean;
+
+/** --color auto|always|never and --no-color (src/commands/context.ts decides). */
+export function colorOption(): Option[] {
+  return [
+    new Option(
+      '--color <when>',
+      'colour: auto (on a terminal, unless NO_COLOR; FORCE_COLOR forces it when piped), always or never',
+    )
+      .choices(COLOR_WHEN)
+      .default('auto'),
+    new Option('--no-color', 'no colours (same as --color never; also NO_COLOR=1)'),
+  ];
 }
 
 /** Adds each option of the groups to `cmd`, in order. */
 export function addOptions(cmd: Command, ...groups: (Option | Option[])[]): Command {
   for (const option of groups.flat()) cmd.addOption(option);
   return cmd;
+}
+
+/** --sort: the order of the rows of the human formats (src/report/sort.ts). */
+export function sortOption(): Option {
+  return new Option('--sort <key>', 'order of the rows (ascending; JSON keeps file order)')
+    .choices(SORT_KEYS)
+    .default('file');
 }

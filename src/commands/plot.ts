@@ -12,7 +12,7 @@ import { printable, UsageError } from '../errors.js';
 import type { TensorRef } from '../types.js';
 import { fullHistogram } from '../report/terminal-histogram.js';
 import { terminalStyle } from '../report/table.js';
-import { colorOption, minEvalsOption, positiveInteger } from './options.js';
+import { addOptions, colorOption, minEvalsOption, positiveInteger, type ColorChoice } from './options.js';
 import { progressBar } from './progress.js';
 import { useColor, type CliIO } from './context.js';
 
@@ -21,14 +21,14 @@ interface PlotCliOptions {
   width?: number;
   height: number;
   minEvals: number;
-  color: boolean;
+  color: ColorChoice;
 }
 
 /** Candidates listed in an error message at most. */
 const MAX_LISTED = 20;
 
 export function plotCommand(io: CliIO, done: (code: Promise<number>) => void): Command {
-  return new Command('plot')
+  const cmd = new Command('plot')
     .description('draw one layer’s eigenvalue histogram (log λ) in the terminal, with xmin and the MP edge')
     .argument('<model...>', 'ONNX file, safetensors file, *.safetensors.index.json, or Hugging Face model directory')
     .requiredOption('--layer <name>', 'the layer: its id or tensor name (or a unique part of one)')
@@ -38,9 +38,9 @@ export function plotCommand(io: CliIO, done: (code: Promise<number>) => void): C
       ),
     )
     .addOption(new Option('--height <n>', 'rows of bars').default(12).argParser(positiveInteger('--height')))
-    .addOption(minEvalsOption())
-    .addOption(colorOption())
-    .action((paths: string[], opts: PlotCliOptions) => done(runPlot(paths, opts, io)));
+    .addOption(minEvalsOption());
+  addOptions(cmd, colorOption());
+  return cmd.action((paths: string[], opts: PlotCliOptions) => done(runPlot(paths, opts, io)));
 }
 
 interface Candidate {
@@ -101,14 +101,15 @@ async function runPlot(paths: string[], opts: PlotCliOptions, io: CliIO): Promis
   return 0;
 }
 
-/** Exact id, then exact tensor name, then a unique case-insensitive substring of the id. */
+/** Exact id (or `path: id`), then exact tensor name, then a unique case-insensitive substring of the id. */
 export function pickLayer<C extends Pick<Candidate, 'id' | 'tensor' | 'plan' | 'path'>>(
   candidates: readonly C[],
   query: string,
   multiModel: boolean,
 ): C {
   const label = (c: C) => printable(multiModel ? `${c.path}: ${c.id}` : c.id);
-  const byId = candidates.filter((c) => c.id === query);
+  // With several models the candidates are listed as `path: id`: that is accepted too.
+  const byId = candidates.filter((c) => c.id === query || (multiModel && `${c.path}: ${c.id}` === query));
   const byName = byId.length > 0 ? byId : candidates.filter((c) => c.tensor.name === query);
   const q = query.toLowerCase();
   const matches = byName.length > 0 ? byName : candidates.filter((c) => c.id.toLowerCase().includes(q));

@@ -40,10 +40,16 @@ const alphaText = (c: LayerComparison, side: 'old' | 'new') => {
 };
 
 function note(c: LayerComparison): string {
-  if (c.regressions.length > 0) return `regression: ${c.regressions.map((r) => r.rule).join(', ')}`;
-  if (c.presence !== 'both') return c.presence;
-  if (c.phaseChange && c.phaseChange !== 'same') return c.phaseChange;
-  return '';
+  const paired = c.oldLayer !== undefined ? `OLD ${c.oldLayer} (${c.pairedBy})` : '';
+  const what =
+    c.regressions.length > 0
+      ? `regression: ${c.regressions.map((r) => r.rule).join(', ')}`
+      : c.presence !== 'both'
+        ? c.presence
+        : c.phaseChange && c.phaseChange !== 'same'
+          ? c.phaseChange
+          : '';
+  return [what, paired].filter((s) => s !== '').join('; ');
 }
 
 const HEAD = ['layer', 'old phase', 'new phase', 'α old', 'α new', 'Δα', 'Δ log norm', 'Δ stable rank', 'note'];
@@ -82,7 +88,9 @@ function summaryText(report: CompareReport): string {
 
 export function renderCompareTable(report: CompareReport, options: { color: boolean }): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
-  const rows = report.layers.map((l) => cells(l).map((s, i) => (i === 0 ? printable(s, 120) : s)));
+  const rows = report.layers.map((l) =>
+    cells(l).map((s, i) => (i === 0 || i === HEAD.length - 1 ? printable(s, 240) : s)),
+  );
   const right = new Set([3, 4, 5, 6, 7]);
   const widths = HEAD.map((h, i) =>
     i === HEAD.length - 1

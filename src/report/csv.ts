@@ -1,8 +1,8 @@
 /**
  * `--format csv`: one row per layer (skipped ones included), every number at full
  * precision, for spreadsheets and data frames. RFC 4180 quoting; empty cells where a value
- * does not apply (skipped layers, failed fits). With gate rules, two more columns say which
- * rules each layer broke.
+ * does not apply (skipped layers, failed fits). With --randomize and --vectors, their columns;
+ * with gate rules, two more columns say which rules each layer broke.
  */
 import type { AnalyzedLayer, LayerResult } from '../schema/index.js';
 import type { AnalysisReport } from '../schema/index.js';
@@ -82,8 +82,45 @@ const GATE_COLUMNS = (report: AnalysisReport): Column[] => {
   ];
 };
 
+type Traps = NonNullable<AnalyzedLayer['traps']>;
+type Vectors = NonNullable<AnalyzedLayer['vectors']>;
+const traps = (f: (t: Traps) => Cell) => analyzed((l) => (l.traps ? f(l.traps) : null));
+const vectors = (f: (v: Vectors) => Cell) => analyzed((l) => (l.vectors ? f(l.vectors) : null));
+
+/** With --randomize: the correlation-trap fields (JSON `traps.*`), prefixed `traps`. */
+export const TRAP_COLUMNS: readonly Column[] = [
+  { name: 'trapsSeed', cell: traps((t) => t.seed) },
+  { name: 'numTraps', cell: traps((t) => t.numTraps) },
+  { name: 'trapsLambdaMaxRandom', cell: traps((t) => t.lambdaMaxRandom) },
+  { name: 'trapsLambdaPlusRandom', cell: traps((t) => t.lambdaPlusRandom) },
+  { name: 'trapsThreshold', cell: traps((t) => t.threshold) },
+  { name: 'trapsDistance', cell: traps((t) => t.distance) },
+  { name: 'trapsKsDistance', cell: traps((t) => t.ksDistance) },
+];
+
+/** With --vectors: eigenvector localization (JSON `vectors.*`), tail and bulk groups. */
+export const VECTOR_COLUMNS: readonly Column[] = [
+  { name: 'vectorsSplit', cell: vectors((v) => v.split.by) },
+  ...(['tail', 'bulk'] as const).flatMap((g): Column[] => {
+    const G = g === 'tail' ? 'Tail' : 'Bulk';
+    return [
+      { name: `vectors${G}Count`, cell: vectors((v) => v[g].count) },
+      { name: `vectors${G}ParticipationRatio`, cell: vectors((v) => v[g].participationRatio) },
+      { name: `vectors${G}LocalizationRatio`, cell: vectors((v) => v[g].localizationRatio) },
+      { name: `vectors${G}Entropy`, cell: vectors((v) => v[g].entropy) },
+    ];
+  }),
+  { name: 'vectorsRandomParticipationRatio', cell: vectors((v) => v.random.participationRatio) },
+];
+
 export function renderCsv(report: AnalysisReport): string {
-  const columns = report.gate ? [...CSV_COLUMNS, ...GATE_COLUMNS(report)] : CSV_COLUMNS;
+  const has = (f: (l: AnalyzedLayer) => boolean) => report.layers.some((l) => l.status === 'analyzed' && f(l));
+  const columns = [
+    ...CSV_COLUMNS,
+    ...(has((l) => l.traps !== undefined) ? TRAP_COLUMNS : []),
+    ...(has((l) => l.vectors !== undefined) ? VECTOR_COLUMNS : []),
+    ...(report.gate ? GATE_COLUMNS(report) : []),
+  ];
   const lines = [columns.map((c) => csvField(c.name)).join(',')];
   for (const layer of report.layers) lines.push(columns.map((c) => csvField(c.cell(layer, report))).join(','));
   return lines.join('\n') + '\n';

@@ -1,5 +1,5 @@
 /** Number formatting shared by the human-readable reporters. */
-import type { FailedLayer, SkippedLayer } from '../schema/index.js';
+import type { FailedLayer, LayerResult, SkippedLayer } from '../schema/index.js';
 
 /** 4 significant digits, switching to exponent notation outside [1e-3, 1e6). */
 export function formatNumber(x: number | null | undefined, digits = 4): string {
@@ -20,4 +20,21 @@ export function notAnalysed(layer: SkippedLayer | FailedLayer): string {
   return layer.status === 'skipped'
     ? `skipped: ${layer.skipReason}`
     : `failed (${layer.failure.code}): ${layer.failure.reason}`;
+}
+
+/**
+ * The skipped layers counted by reason, most frequent first: `301 skipped: 188 norm, 113 bias`;
+ * '' when none is skipped. Codes are the JSON's `skipCode`s.
+ */
+export function skippedCounts(layers: readonly LayerResult[]): string {
+  const counts = new Map<string, number>();
+  let total = 0;
+  for (const l of layers) {
+    if (l.status !== 'skipped') continue;
+    total++;
+    counts.set(l.skipCode, (counts.get(l.skipCode) ?? 0) + 1);
+  }
+  if (total === 0) return '';
+  const byCount = [...counts].sort((a, b) => b[1] - a[1]);
+  return `${total} skipped: ${byCount.map(([code, n]) => `${n} ${code}`).join(', ')}`;
 }

@@ -10,13 +10,18 @@ import { describeViolation, failureCount } from './gate-text.js';
 import { formatNumber } from './format.js';
 import { defuseWorkflowCommand, printable } from '../errors.js';
 
-export function renderGithub(report: AnalysisReport): string {
+export function renderGithub(report: AnalysisReport, options: { readonly showSkipped?: boolean } = {}): string {
   const out: string[] = [];
   const models = report.models.map((m) => m.path).join(', ');
   out.push(`::group::rmt-analyze: ${escapeData(models)} (${report.summary.layers} layers)`);
   // Model text in the table is already defused (printable); every line is checked again so
   // that no line but ours can start a workflow command.
-  out.push(...renderTable(report, { color: false }).trimEnd().split('\n').map(defuseWorkflowCommand));
+  out.push(
+    ...renderTable(report, { color: false, showSkipped: options.showSkipped })
+      .trimEnd()
+      .split('\n')
+      .map(defuseWorkflowCommand),
+  );
   out.push('::endgroup::');
   const multiModel = report.models.length > 1;
   for (const f of report.gate?.failures ?? []) {

@@ -15,8 +15,8 @@ import { createHash } from 'node:crypto';
 import type { AnalyzedLayer, LayerResult, PhaseName } from '../schema/index.js';
 import { PHASE_NAMES } from '../schema/index.js';
 import type { AnalysisReport, GateResult } from '../schema/index.js';
-import { formatShape, notAnalysed } from './format.js';
-import { PHASE_PALETTE } from './palette.js';
+import { formatShape, notAnalysed, skippedCounts } from './format.js';
+import { STYLE } from './html-style.js';
 import { escapeXml as esc } from './svg/escape.js';
 import { printable } from '../errors.js';
 
@@ -32,96 +32,11 @@ import type { Figure } from './plots/figure.js';
 /** Up to this many analysed layers, every layer's section starts open. */
 export const OPEN_SECTIONS_UP_TO = 8;
 
-const BADGE_STYLE = PHASE_NAMES.map(
-  (p, i) => `.badge.ph${i}{background:${PHASE_PALETTE[p].css};color:${PHASE_PALETTE[p].ink}}`,
-).join('\n');
-
-// A backslash at the end of a line continues it: the style has no line break there.
-const STYLE = `
-:root{--fg:#212529;--muted:#5c636a;--line:#dee2e6;--bg:#f6f7f9;--card:#fff;--accent:#1864ab}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--fg);\
-font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-main{max-width:1180px;margin:0 auto;padding:20px 24px 60px}
-h1{font-size:22px;margin:0 0 2px}h2{font-size:17px;margin:28px 0 10px}
-a{color:var(--accent);text-decoration:none}a:hover{text-decoration:underline}
-code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
-.meta{color:var(--muted);margin:0}
-nav.top{margin:10px 0 0;color:var(--muted)}nav.top a{margin-right:14px}
-.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:14px 16px;margin:10px 0}
-.stats{display:flex;flex-wrap:wrap;gap:10px 28px;margin:0}
-.stats div{min-width:120px}.stats dt{color:var(--muted);font-size:12px}\
-.stats dd{margin:0;font-size:18px;font-weight:600}
-.badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px;font-weight:600;white-space:nowrap}
-.badges{display:flex;flex-wrap:wrap;gap:6px;margin:8px 0 0}
-.phasebar{display:block;width:100%;height:14px;border-radius:3px}
-.gate{border-left:5px solid}.gate.pass{border-left-color:#2b8a3e}.gate.fail{border-left-color:#c92a2a}
-.gate h3{margin:0 0 6px;font-size:15px}
-table{border-collapse:collapse;width:100%}
-th,td{padding:3px 8px;text-align:left;border-bottom:1px solid var(--line);vertical-align:baseline}
-th{font-weight:600;color:var(--muted);font-size:12px;background:var(--card);position:sticky;top:0}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-tr.skip td{color:#868e96}
-tr.model td{background:#eef1f4;font-weight:600}
-.idx{max-height:70vh;overflow:auto;padding:0}
-.idx table{font-size:13px}.idx td:first-child{color:var(--muted)}
-td.name{max-width:360px;overflow-wrap:anywhere}
-.tools{float:right;font-size:13px}\
-.tools button{font:inherit;margin-left:6px;padding:2px 10px;border:1px solid var(--line);border-radius:5px;\
-background:var(--card);cursor:pointer}
-details.layer{background:var(--card);border:1px solid var(--line);border-radius:8px;margin:8px 0}
-details.layer>summary{cursor:pointer;padding:8px 14px;display:flex;flex-wrap:wrap;gap:4px 14px;align-items:baseline}
-details.layer>summary .lname{font-weight:600;overflow-wrap:anywhere}
-details.layer>summary .facts{color:var(--muted);font-size:13px}
-details.layer[open]>summary{border-bottom:1px solid var(--line)}
-.body{padding:10px 14px 14px;content-visibility:auto;contain-intrinsic-size:auto 720px}
-.reason{margin:0 0 10px}
-.nums{display:grid;grid-template-columns:repeat(auto-fill,minmax(175px,1fr));\
-gap:2px 16px;margin:0 0 10px;font-size:13px}
-.nums div{display:flex;justify-content:space-between;gap:8px;border-bottom:1px dotted var(--line)}
-.nums dt{color:var(--muted)}.nums dd{margin:0;font-variant-numeric:tabular-nums}
-.nums .h{grid-column:1/-1;border:0;font-weight:600;margin-top:6px}
-.nums .wide{grid-column:1/-1;justify-content:flex-start}.nums .wide dd{font-variant-numeric:normal}
-.figs{display:flex;flex-wrap:wrap;gap:12px}
-figure{margin:0;flex:1 1 440px;max-width:560px}figure.wide{max-width:none}
-figure svg.plot{width:100%;height:auto;display:block}
-figcaption{color:var(--muted);font-size:12px;margin-top:2px}
-.up{font-size:12px}
-footer{color:var(--muted);font-size:12px;margin-top:40px}
-svg.plot{font-family:inherit;background:#fff}
-svg.plot .ttl{font-size:13px;font-weight:600;fill:#343a40}
-svg.plot .tk{font-size:11px;fill:#495057}
-svg.plot .at{font-size:11.5px;fill:#343a40}
-svg.plot .ax{fill:none;stroke:#495057;stroke-width:1}
-svg.plot .grid{fill:none;stroke:#e9ecef;stroke-width:1}
-svg.plot .hist{fill:#a5b8d6;stroke:#5f7fae;stroke-width:.6}
-svg.plot .hist.tail{fill:#f3b58f;stroke:#d9480f}
-svg.plot .pl{fill:none;stroke:#c2255c;stroke-width:2.2}
-svg.plot .xmin{fill:none;stroke:#c2255c;stroke-width:1.2;stroke-dasharray:5 3}
-svg.plot .xmin-t{fill:#c2255c}
-svg.plot .mp{fill:none;stroke:#5f3dc4;stroke-width:2.2}
-svg.plot .edge{fill:none;stroke:#5f3dc4;stroke-width:1.3;stroke-dasharray:5 3}
-svg.plot .edge-t{fill:#5f3dc4}
-svg.plot .edge2{fill:none;stroke:#9775fa;stroke-width:1;stroke-dasharray:2 3}
-svg.plot .tw{fill:#d0bfff;fill-opacity:.55;stroke:none}
-svg.plot .rug{fill:none;stroke:#e8590c;stroke-width:1.4}
-svg.plot .mk{font-size:11px;font-weight:600}
-svg.plot .more{font-size:11px;fill:#e8590c;font-weight:600}
-svg.plot .lg text{font-size:11px;fill:#343a40}
-svg.plot .lgb{fill:#fff;fill-opacity:.9;stroke:#ced4da}
-svg.plot .good{fill:#d3f9d8}svg.plot .vheavy{fill:#ffe3e3}
-svg.plot .bandt{font-size:10.5px;fill:#495057}
-svg.plot .six{fill:none;stroke:#f59f00;stroke-width:1.5;stroke-dasharray:5 3}
-svg.plot .phk{stroke:none}
-svg.plot .cut{fill:none;stroke:#fff;stroke-width:2.5}svg.plot .cutt{font-size:11px;fill:#495057;font-weight:600}
-.badge.zero{background:#eceff1;color:#9aa0a6}
-${BADGE_STYLE}
-`;
-
-// Opens a layer's section when the index links to it, and the expand/collapse buttons.
+// Opens a layer's section when the index links to it (scrolled to the top), and the expand/collapse buttons.
 const SCRIPT =
   '(function(){function t(){var e=document.getElementById(location.hash.slice(1));' +
-  "if(e&&e.tagName==='DETAILS')e.open=true}" +
+  // Opening the section moves what follows; once laid out, its top is put at the top of the view.
+  "if(e&&e.tagName==='DETAILS'){e.open=true;requestAnimationFrame(function(){e.scrollIntoView({block:'start'})})}}" +
   "addEventListener('hashchange',t);t();" +
   "function a(v){document.querySelectorAll('details.layer').forEach(function(d){d.open=v})}" +
   "document.getElementById('xa').addEventListener('click',function(){a(true)});" +
@@ -134,7 +49,7 @@ export const CONTENT_SECURITY_POLICY =
   `default-src 'none'; style-src ${sha256(STYLE)}; script-src ${sha256(SCRIPT)}; img-src data:; ` +
   `base-uri 'none'; form-action 'none'`;
 
-export function renderHtml(report: AnalysisReport): string {
+export function renderHtml(report: AnalysisReport, options: { readonly showSkipped?: boolean } = {}): string {
   const analyzed = report.layers.filter((l): l is AnalyzedLayer => l.status === 'analyzed');
   const title = report.models.map((m) => m.path).join(', ') || 'no model';
   const open = analyzed.length <= OPEN_SECTIONS_UP_TO;
@@ -149,7 +64,7 @@ export function renderHtml(report: AnalysisReport): string {
   );
   parts.push(header(report));
   parts.push(summary(report));
-  parts.push(index(report));
+  parts.push(index(report, options.showSkipped === true));
   parts.push(
     '<h2 id="layers">Layers <span class="tools"><button type="button" id="xa">expand all</button>' +
       '<button type="button" id="ca">collapse all</button></span></h2>',
@@ -212,7 +127,31 @@ function summary(report: AnalysisReport): string {
     out += '</div></div>';
     out += `<div class="card">${figure(alphaHistogram(report.layers), 'wide')}</div>`;
   }
-  return out + '</section>';
+  return out + perModel(report) + '</section>';
+}
+
+/** With several models: each one's counts, mean α and α histogram (`models[i].summary`). */
+function perModel(report: AnalysisReport): string {
+  if (report.models.length < 2) return '';
+  let out = '';
+  report.models.forEach((m, i) => {
+    if ('error' in m || m.summary === undefined) return;
+    const s = m.summary;
+    out += `<div class="card"><strong class="mono">${text(m.path)}</strong><p class="meta">`;
+    out += `${s.analyzed} of ${s.layers} layers analysed · mean α ${fmt(s.meanAlpha)}</p>`;
+    if (s.analyzed > 0) {
+      const title = `α across layers — ${printable(m.path, 120)}`;
+      out += figure(
+        alphaHistogram(
+          report.layers.filter((l) => l.model === i),
+          title,
+        ),
+        'wide',
+      );
+    }
+    out += '</div>';
+  });
+  return out;
 }
 
 function gate(g: GateResult, layers: readonly LayerResult[]): string {
@@ -235,9 +174,14 @@ function gate(g: GateResult, layers: readonly LayerResult[]): string {
   return out + '</tbody></table></div>';
 }
 
-function index(report: AnalysisReport): string {
+function index(report: AnalysisReport, showSkipped: boolean): string {
   const multi = report.models.length > 1;
-  let out = '<section id="index"><h2>Layer index</h2><div class="card idx"><table><thead><tr>';
+  const skipped = skippedCounts(report.layers);
+  // A CSS-only toggle (no script): unchecked, the skipped rows (class sk) are hidden.
+  const toggle = skipped
+    ? `<input type="checkbox" id="ss"${showSkipped ? ' checked' : ''}><label for="ss"> show the ${esc(skipped)}</label>`
+    : '';
+  let out = `<section id="index"><h2>Layer index</h2>${toggle}<div class="card idx"><table><thead><tr>`;
   out +=
     '<th class="n">#</th><th>layer</th><th>kind</th><th>shape</th><th class="n">N×M</th><th class="n">α</th>' +
     '<th class="n">λmax</th><th class="n">λ₊</th><th class="n">spikes</th><th>phase</th>';
@@ -250,7 +194,8 @@ function index(report: AnalysisReport): string {
     }
     if (l.status !== 'analyzed') {
       out +=
-        `<tr class="skip"><td class="n">${i + 1}</td><td class="name mono">${text(l.id)}</td><td>${esc(l.kind)}</td>` +
+        `<tr class="skip${l.status === 'skipped' ? ' sk' : ''}"><td class="n">${i + 1}</td>` +
+        `<td class="name mono">${text(l.id)}</td><td>${esc(l.kind)}</td>` +
         `<td>${esc(formatShape(l.shape))}</td><td colspan="6">${text(notAnalysed(l))}</td></tr>`;
       return;
     }

@@ -17,6 +17,10 @@ export interface RenderOptions {
   readonly explain?: boolean;
   /** A compact ESD histogram under each row (table only; needs eigenvalues). */
   readonly plot?: boolean;
+  /** Table width in characters (undefined: unlimited). */
+  readonly width?: number;
+  /** List skipped layers in the table and the HTML index (by default counted in one line). */
+  readonly showSkipped?: boolean;
 }
 
 export type Reporter = (report: AnalysisReport, options: RenderOptions) => string;
@@ -24,10 +28,10 @@ export type Reporter = (report: AnalysisReport, options: RenderOptions) => strin
 export const REPORTERS = {
   table: renderTable,
   json: (report: AnalysisReport) => renderJson(report),
-  html: (report: AnalysisReport) => renderHtml(report),
+  html: (report: AnalysisReport, options?: RenderOptions) => renderHtml(report, options),
   csv: (report: AnalysisReport) => renderCsv(report),
   markdown: (report: AnalysisReport) => renderMarkdown(report),
-  github: (report: AnalysisReport) => renderGithub(report),
+  github: (report: AnalysisReport, options?: RenderOptions) => renderGithub(report, options),
 } satisfies Record<string, Reporter>;
 
 export type ReportFormat = keyof typeof REPORTERS;

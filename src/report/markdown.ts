@@ -1,7 +1,7 @@
 /**
  * `--format markdown`: a GitHub-flavoured Markdown report fit for a pull-request comment or
- * a job summary: a one-line summary, a table of the analysed layers, the skipped ones
- * folded away, and the gate's verdict with its failures.
+ * a job summary: the gate's verdict with its failures first, a one-line summary, a table of
+ * the analysed layers, the skipped ones folded away. Names, rules and globs are code spans.
  */
 import type { LayerResult } from '../schema/index.js';
 import type { AnalysisReport, GateResult } from '../schema/index.js';
@@ -14,6 +14,8 @@ export function renderMarkdown(report: AnalysisReport): string {
   const multiModel = report.models.length > 1;
   const out: string[] = [];
   out.push(`### rmt-analyze: ${report.models.map((m) => code(m.path)).join(', ')}`, '');
+  // The verdict first: in a pull-request comment it is what the reader needs.
+  if (report.gate) appendAll(out, [...gateSection(report.gate, multiModel), '']);
   out.push(summaryLine(report), '');
   for (const m of report.models) if ('error' in m) out.push(`> unreadable: ${text(m.error)}`, '');
 
@@ -79,7 +81,6 @@ export function renderMarkdown(report: AnalysisReport): string {
     out.push('', '</details>', '');
   }
 
-  if (report.gate) appendAll(out, gateSection(report.gate, multiModel));
   return out.join('\n').replace(/\n+$/, '') + '\n';
 }
 
@@ -109,7 +110,7 @@ function gateSection(gate: GateResult, multiModel: boolean): string[] {
   );
   for (const f of gate.failures)
     out.push(
-      row([...(multiModel ? [String(f.model + 1)] : []), code(f.layer), text(f.rule), text(formatValue(f.value))]),
+      row([...(multiModel ? [String(f.model + 1)] : []), code(f.layer), code(f.rule), text(formatValue(f.value))]),
     );
   return out;
 }
@@ -118,9 +119,16 @@ function row(cells: readonly string[]): string {
   return `| ${cells.join(' | ')} |`;
 }
 
-/** Plain text in a table cell: pipes escaped, HTML and newlines neutralised. */
+/**
+ * Plain text in a table cell: pipes escaped, HTML and newlines neutralised, and Markdown's
+ * emphasis, code and link characters escaped (a name's `*` or `_` is no italics).
+ */
 export function text(s: string): string {
-  return printable(s, 2000).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return printable(s, 2000)
+    .replace(/[\\`*_~[\]]/g, (c) => `\\${c}`)
+    .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }
 
 /** A code span holding `s` verbatim (in a table cell, pipes still need escaping: GFM spec). */

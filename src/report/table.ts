@@ -4,13 +4,14 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { AnalyzedLayer, LayerResult, PhaseName } from '../schema/index.js';
-import type { AnalysisReport } from '../schema/index.js';
-import { formatNumber, formatShape, notAnalysed } from './format.js';
+import type { AnalysisReport, Summary } from '../schema/index.js';
+import { formatNumber, formatShape, notAnalysed, skippedCounts } from './format.js';
 import { printable } from '../errors.js';
 import { PHASE_PALETTE } from './palette.js';
 import { sparkHistogram, type TerminalStyle } from './terminal-histogram.js';
 import { describeFailure, failureCount } from './gate-text.js';
 import { appendAll, maxOf } from '../arrays.js';
+import { cutEnd, fitTable, shortenMiddle, shortenNames, wrapText } from './table-fit.js';
 
 export interface TableOptions {
   readonly color: boolean;
@@ -18,6 +19,10 @@ export interface TableOptions {
   readonly explain?: boolean;
   /** Print a compact ESD histogram under each analysed row (needs the layer's eigenvalues). */
   readonly plot?: boolean;
+  /** Terminal width in characters (undefined: unlimited, as when piped); see table-fit.ts. */
+  readonly width?: number;
+  /** List skipped layers too (by default one line counts them by reason). */
+  readonly showSkipped?: boolean;
 }
 
 const PHASE_COLOR = (phase: PhaseName) => (c: ChalkInstance) => c[PHASE_PALETTE[phase].ansi];
@@ -111,8 +116,25 @@ function columnsFor(report: AnalysisReport): readonly Column[] {
 
 export function renderTable(report: AnalysisReport, options: TableOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
-  const columns = columnsFor(report);
-  const rows = report.layers.map((l) => columns.map((col) => col.cell(l)));
+  const allColumns = columnsFor(report);
+  const shown = options.showSkipped ? report.layers : report.layers.filter((l) => l.status !== 'skipped');
+  const allRows = shown.map((l) => allColumns.map((col) => col.cell(l)));
+  // Fit the terminal: drop low-priority columns, shorten names in the middle, cut long reasons.
+  const fit = fitTable(
+    allColumns.map((col) => col.title),
+    allRows,
+    options.width,
+  );
+  const columns = fit.keep.map((i) => allColumns[i]!);
+  const last = columns.length - 1;
+  const names = shortenNames(
+    allRows.map((r) => r[0]!),
+    fit.firstWidth,
+  );
+  const rows = allRows.map((r, n) =>
+    fit.keep.map((i, k) => (k === 0 ? names[n]! : k === last ? cutEnd(r[i]!, fit.lastWidth) : r[i]!)),
+  );
+  const width = options.width ?? Infinity;
   // The last column (phase / skip reason) is not padded, so long reasons do not widen the table.
   const widths = columns.map((col, i) =>
     i === columns.length - 1
@@ -123,38 +145,65 @@ export function renderTable(report: AnalysisReport, options: TableOptions): stri
         ),
   );
   const pad = (s: string, i: number) => (columns[i]!.align === 'right' ? s.padStart(widths[i]!) : s.padEnd(widths[i]!));
+  const rowOf = new Map(shown.map((l, r) => [l, rows[r]!]));
   const out: string[] = [];
-  const multiModel = report.models.length > 1;
-  let lastModel = -1;
   out.push(c.bold(columns.map((col, i) => pad(col.title, i)).join('  ')));
-  report.layers.forEach((layer, r) => {
-    if (multiModel && layer.model !== lastModel) {
-      lastModel = layer.model;
-      out.push(c.bold.underline(printable(report.models[layer.model]?.path ?? '')));
+  const multiModel = report.models.length > 1;
+  for (const [model, layers] of byModel(report.layers)) {
+    if (multiModel) out.push(c.bold.underline(shortenMiddle(printable(report.models[model]?.path ?? ''), width)));
+    for (const layer of layers) {
+      const cells = rowOf.get(layer);
+      if (cells) appendAll(out, layerLines(layer, cells.map(pad), options, c, width));
     }
-    const cells = rows[r]!.map((s, i) => pad(s, i));
-    if (layer.status !== 'analyzed') {
-      out.push(layer.status === 'failed' ? c.red(cells.join('  ')) : c.dim(cells.join('  ')));
-      return;
-    }
-    cells[cells.length - 1] = PHASE_COLOR(layer.phase.name)(c)(cells[cells.length - 1]!);
-    out.push(cells.join('  '));
-    if (options.explain) {
-      out.push(c.dim(`    ↳ ${printable(layer.phase.reason)}`));
-      for (const line of explainExtras(layer)) out.push(c.dim(`    ↳ ${line}`));
-    }
-    if (options.plot && layer.eigenvalues)
-      appendAll(out, sparkHistogram(layer, layer.eigenvalues, { style: terminalStyle(options.color) }));
-  });
+    const skipped = options.showSkipped ? '' : skippedCounts(layers);
+    const line = `${skipped} (--show-skipped lists them)`;
+    if (skipped !== '') for (const l of wrapText(line, width, '  ', '')) out.push(c.dim(l));
+    // Each model's own summary (models[i].summary) under its rows: one pooled mean hides which is which.
+    const info = report.models[model];
+    if (multiModel && info && !('error' in info) && info.summary)
+      for (const l of wrapText(summaryLines(info.summary, c).join('; '), width, '  ', '')) out.push(l);
+  }
   out.push('');
   for (const m of report.models) if ('error' in m) out.push(c.red(`unreadable: ${printable(m.error, 1000)}`));
-  appendAll(out, summaryLines(report, c));
-  if (report.gate) appendAll(out, gateLines(report, c));
+  const footer = [...summaryLines(report.summary, c), ...(report.gate ? gateLines(report, c) : [])];
+  for (const line of footer) appendAll(out, wrapText(line, width, '  ', ''));
   return out.join('\n') + '\n';
 }
 
-function summaryLines(report: AnalysisReport, c: ChalkInstance): string[] {
-  const s = report.summary;
+/** The layers of each model, in report order. */
+function byModel(layers: readonly LayerResult[]): Map<number, LayerResult[]> {
+  const groups = new Map<number, LayerResult[]>();
+  for (const l of layers) {
+    const group = groups.get(l.model);
+    if (group) group.push(l);
+    else groups.set(l.model, [l]);
+  }
+  return groups;
+}
+
+/** One layer's row (its cells padded), with its --explain and --plot lines. */
+function layerLines(
+  layer: LayerResult,
+  cells: string[],
+  options: TableOptions,
+  c: ChalkInstance,
+  width: number,
+): string[] {
+  if (layer.status !== 'analyzed')
+    return [layer.status === 'failed' ? c.red(cells.join('  ')) : c.dim(cells.join('  '))];
+  cells[cells.length - 1] = PHASE_COLOR(layer.phase.name)(c)(cells[cells.length - 1]!);
+  const out = [cells.join('  ')];
+  if (options.explain) {
+    // Reasons are sentences: wrapped under the row (indented), never by the terminal.
+    for (const text of [printable(layer.phase.reason), ...explainExtras(layer)])
+      for (const line of wrapText(text, width, '      ', '    ↳ ')) out.push(c.dim(line));
+  }
+  if (options.plot && layer.eigenvalues)
+    appendAll(out, sparkHistogram(layer, layer.eigenvalues, { style: terminalStyle(options.color) }));
+  return out;
+}
+
+function summaryLines(s: Summary, c: ChalkInstance): string[] {
   const phases = Object.entries(s.phases)
     .filter(([, n]) => n > 0)
     .map(([p, n]) => PHASE_COLOR(p as PhaseName)(c)(`${p} ${n}`))

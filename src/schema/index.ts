@@ -9,4 +9,4 @@
 export * from './diagnostics.js';
 export * from './layer-result.js';
 export * from './report.js';
-export { makeReport, summarize } from './summary.js';
+export { makeReport, summarize, withoutModelSummary } from './summary.js';

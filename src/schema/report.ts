@@ -2,7 +2,7 @@
  * The whole v1 document (`--json`, `analyze()`'s result): models, layers, summary, gate and
  * the shard part's bookkeeping.
  */
-import type { ModelFormat, ModelMetadata } from '../types.js';
+import type { LayerKind, ModelFormat, ModelMetadata } from '../types.js';
 import type { LayerResult, PhaseName } from './layer-result.js';
 
 export const SCHEMA_VERSION = 1 as const;
@@ -19,6 +19,8 @@ export interface ReadModel {
   readonly bytes: number;
   /** What the file says about the model (GGUF architecture and name, PyTorch container …), if anything. */
   readonly metadata?: ModelMetadata;
+  /** This model's layers summarised as the whole run is (only when several models were analysed). */
+  readonly summary?: Summary;
 }
 
 /**
@@ -78,6 +80,8 @@ export interface ShardDigest {
 export interface ShardOptions {
   readonly layers: readonly string[];
   readonly exclude: readonly string[];
+  /** --kind, when given. */
+  readonly kinds?: readonly LayerKind[];
   readonly minEvals: number;
   readonly eigenvalues: boolean;
   /** --randomize, and its --seed (null without --randomize). */

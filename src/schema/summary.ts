@@ -12,7 +12,33 @@ export function makeReport(
   layers: readonly LayerResult[],
   tool: AnalysisReport['tool'] = { name: TOOL_NAME, version: TOOL_VERSION },
 ): AnalysisReport {
-  return { schemaVersion: SCHEMA_VERSION, tool, models, layers, summary: summarize(layers) };
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool,
+    models: withModelSummaries(models, layers),
+    layers,
+    summary: summarize(layers),
+  };
+}
+
+/**
+ * With several models each readable one carries its own summary (`models[i].summary`, the
+ * shape of the top-level one), recomputed from `layers` whatever `models` held; with one
+ * model the top-level summary is its summary, and there is none per model.
+ */
+function withModelSummaries(models: readonly ModelInfo[], layers: readonly LayerResult[]): ModelInfo[] {
+  const bare = models.map(withoutModelSummary);
+  if (bare.length < 2) return bare;
+  const byModel = bare.map((): LayerResult[] => []);
+  for (const l of layers) byModel[l.model]?.push(l);
+  return bare.map((m, i) => ('error' in m ? m : { ...m, summary: summarize(byModel[i]!) }));
+}
+
+/** A model's entry without its summary (how shard parts are compared). */
+export function withoutModelSummary(m: ModelInfo): ModelInfo {
+  if ('error' in m || m.summary === undefined) return m;
+  const { summary: _s, ...rest } = m;
+  return rest;
 }
 
 export function summarize(layers: readonly LayerResult[]): Summary {

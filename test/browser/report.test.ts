@@ -105,6 +105,14 @@ describe('HTML report in headless Chromium', () => {
     await page.evaluate(() => document.querySelectorAll('details').forEach((d) => (d.open = false)));
     await page.locator('#index a[href="#L1"]').click();
     expect(await page.locator('#L1').evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+    // … and its top is at the top of the view (issue 15, item 13), also for a section further down.
+    for (const target of ['#L1', '#L9']) {
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.locator(`#index a[href="${target}"]`).click();
+      await page.waitForTimeout(100);
+      const top = await page.locator(target).evaluate((d) => d.getBoundingClientRect().top);
+      expect(Math.abs(top), target).toBeLessThan(2);
+    }
     await page.close();
   });
 

@@ -136,7 +136,7 @@ describe('HTML report', () => {
     expect(
       [...html.matchAll(/\sid="([^"]*)"/g)]
         .map((m) => m[1]!)
-        .every((id) => /^(L\d+|summary|index|layers|xa|ca)$/.test(id)),
+        .every((id) => /^(L\d+|summary|index|layers|xa|ca|ss)$/.test(id)),
     ).toBe(true);
   });
 });

@@ -27,7 +27,8 @@ const SPEC: ChartSpec = {
   className: 'alpha-hist',
 };
 
-export function alphaHistogram(layers: readonly LayerResult[]): Figure {
+/** `title`: the chart's (already printable) title; per model, it names the model. */
+export function alphaHistogram(layers: readonly LayerResult[], title = SPEC.title): Figure {
   const area = plotArea(SPEC);
   const points: { alpha: number; phase: PhaseName }[] = [];
   let noFit = 0;
@@ -106,5 +107,5 @@ export function alphaHistogram(layers: readonly LayerResult[]): Figure {
   const present = PHASE_NAMES.filter((p) => points.some((q) => q.phase === p));
   const entries: LegendEntry[] = present.map((p) => ({ key: 'box', cls: 'phk', fill: PHASE_PALETTE[p].css, label: p }));
   body += legendBelow(area, entries, area.y1 + 40, entries.length, true);
-  return { svg: chart(SPEC, body), notes };
+  return { svg: chart({ ...SPEC, title }, body), notes };
 }
