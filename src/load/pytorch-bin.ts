@@ -15,8 +15,8 @@ import { FileSource } from './file.js';
 import type { ModelFormatModule } from './format.js';
 import { ModelFolder } from './paths.js';
 import { openCheckpoint } from './pytorch/index.js';
-import { MAX_HEADER_BYTES } from './safetensors.js';
-import { SHARD_ORDER, startsWithJsonObject } from './safetensors-index.js';
+import { startsWithJsonObject } from './safetensors-index.js';
+import { readShardIndex } from './shard-index.js';
 
 export const BIN_INDEX = 'pytorch_model.bin.index.json';
 const BIN_WEIGHTS = /^pytorch_model(-\d+-of-\d+)?\.bin$/;
@@ -33,7 +33,7 @@ export async function openBinWeights(
   names: readonly string[],
 ): Promise<LoadedModel> {
   if (names.includes(BIN_INDEX)) {
-    const { shards, weightMap } = await readIndex(await folder.open(BIN_INDEX, 'sharded index'));
+    const { shards, weightMap } = await readShardIndex(await folder.open(BIN_INDEX, 'sharded index'), BIN_INDEX);
     return openBinShards(path, folder, shards, weightMap);
   }
   const files = names.filter((n) => BIN_WEIGHTS.test(n));
@@ -43,35 +43,11 @@ export async function openBinWeights(
 
 /** A `*.bin.index.json` named on the command line: its shards, in its folder. */
 async function openBinIndex(path: string, source?: FileSource): Promise<LoadedModel> {
-  const { shards, weightMap } = await readIndex(source ?? (await FileSource.open(path)));
+  const { shards, weightMap } = await readShardIndex(
+    source ?? (await FileSource.open(path)),
+    'pytorch_model.bin.index.json',
+  );
   return openBinShards(path, await ModelFolder.of(dirname(path)), shards, weightMap);
-}
-
-/** Reads (and closes) an index file: the shard names of its weight_map, checked, sorted. */
-async function readIndex(file: FileSource): Promise<{ shards: string[]; weightMap: Record<string, string> }> {
-  let text: string;
-  try {
-    if (file.size > MAX_HEADER_BYTES) throw new FormatError(`the index is ${file.size} bytes, above the cap`);
-    text = Buffer.from(await file.read(0, file.size, 'index')).toString('utf8');
-  } finally {
-    await file.close();
-  }
-  let index: unknown;
-  try {
-    index = JSON.parse(text);
-  } catch {
-    throw new FormatError('the index is not valid JSON');
-  }
-  const map = (index as { weight_map?: unknown } | null)?.weight_map;
-  if (typeof map !== 'object' || map === null || Array.isArray(map))
-    throw new FormatError('the index has no "weight_map" object');
-  const shards = new Set<string>();
-  for (const [tensor, shard] of Object.entries(map as Record<string, unknown>)) {
-    if (typeof shard !== 'string') throw new FormatError(`weight_map entry for '${tensor}' is not a file name`);
-    shards.add(shard);
-  }
-  if (shards.size === 0) throw new FormatError('weight_map is empty: no weights');
-  return { shards: [...shards].sort(SHARD_ORDER), weightMap: map as Record<string, string> };
 }
 
 /** Several checkpoint files as one model; with `weightMap`, checked against what they hold. */

@@ -5,14 +5,13 @@
  */
 import { dirname } from 'node:path';
 import type { LoadedModel } from '../types.js';
-import { FormatError } from '../errors.js';
 import { FileSource } from './file.js';
 import type { ModelFormatModule } from './format.js';
 import { ModelFolder } from './paths.js';
-import { MAX_HEADER_BYTES, openShards } from './safetensors.js';
+import { openShards } from './safetensors.js';
+import { readShardIndex } from './shard-index.js';
 
-/** Shard names sort as people number them: model-2-of-10 before model-10-of-10. */
-export const SHARD_ORDER = new Intl.Collator('en', { numeric: true }).compare;
+export { SHARD_ORDER } from './shard-index.js';
 
 /**
  * Opens the index at `path` (`source`: the index already opened by the caller, then owned
@@ -20,32 +19,12 @@ export const SHARD_ORDER = new Intl.Collator('en', { numeric: true }).compare;
  * resolved and opened a bounded number at a time (bounded.ts).
  */
 export async function openShardedIndex(path: string, source?: FileSource): Promise<LoadedModel> {
-  const file = source ?? (await FileSource.open(path));
-  let text: string;
-  try {
-    if (file.size > MAX_HEADER_BYTES) throw new FormatError(`index file is ${file.size} bytes, above the cap`);
-    text = Buffer.from(await file.read(0, file.size, 'index')).toString('utf8');
-  } finally {
-    await file.close();
-  }
-  let index: unknown;
-  try {
-    index = JSON.parse(text);
-  } catch {
-    throw new FormatError('not valid JSON (expected a *.safetensors.index.json)');
-  }
-  const map = (index as { weight_map?: unknown } | null)?.weight_map;
-  if (typeof map !== 'object' || map === null || Array.isArray(map)) {
-    throw new FormatError('index has no "weight_map" object');
-  }
-  const names = new Set<string>();
-  for (const [tensor, shard] of Object.entries(map as Record<string, unknown>)) {
-    if (typeof shard !== 'string') throw new FormatError(`weight_map entry for '${tensor}' is not a file name`);
-    names.add(shard);
-  }
-  if (names.size === 0) throw new FormatError('weight_map is empty: no weights');
+  const { shards, weightMap } = await readShardIndex(
+    source ?? (await FileSource.open(path)),
+    '*.safetensors.index.json',
+  );
   const folder = await ModelFolder.of(dirname(path));
-  return openShards(path, folder, [...names].sort(SHARD_ORDER), 'shard', map as Record<string, string>);
+  return openShards(path, folder, shards, 'shard', weightMap);
 }
 
 /**

@@ -6,6 +6,7 @@
  * torch/_utils.py `_element_size`) mapped to our DTypes. Every element is checked.
  */
 import { FormatError } from '../../errors.js';
+import { bytesPerElement } from '../dtype.js';
 import type { DType } from '../../types.js';
 import type { PickleValue } from '../pickle/values.js';
 
@@ -66,26 +67,8 @@ const DTYPES: Record<string, DType> = {
 
 /** Bytes per element of the storage dtypes (all fixed; 'OTHER' counts as 1 byte). */
 export function storageElementSize(d: DType): number {
-  switch (d) {
-    case 'F64':
-    case 'I64':
-    case 'U64':
-    case 'C64':
-      return 8;
-    case 'C128':
-      return 16;
-    case 'F32':
-    case 'I32':
-    case 'U32':
-      return 4;
-    case 'F16':
-    case 'BF16':
-    case 'I16':
-    case 'U16':
-      return 2;
-    default:
-      return 1;
-  }
+  const size = bytesPerElement(d);
+  return size !== undefined && Number.isInteger(size) ? size : 1;
 }
 
 /** A storage named by a persistent id: its key (the record name), element type and count. */
