@@ -9,6 +9,7 @@ import { lowRankEigenvalues } from './spectrum/low-rank.js';
 import type { LowRankFactors } from './types.js';
 import { fitFailed } from './schema/words.js';
 import { fitPowerLaw, type PowerLawFitResult } from './fit/powerlaw.js';
+import { hillAlpha } from './fit/hill.js';
 import { compareTailModels, type TailComparison } from './fit/best-fit.js';
 import { findCorrelationTraps } from './traps.js';
 import {
@@ -123,6 +124,7 @@ export async function analyzeLayer(
     numEvals: evals.length,
     metrics,
     powerLaw: powerLawResult(pl, tailModels),
+    hill: hillAlpha(evals),
     mp,
     phase,
     ...(options.eigenvalues ? { eigenvalues: Array.from(evals) } : {}),

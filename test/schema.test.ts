@@ -250,6 +250,7 @@ const everything: AnalyzedLayer = {
     },
   },
   eigenvalues: [0.5, 1, 40],
+  hill: { alpha: 2.7, xmin: 1 },
   traps,
   vectors,
 };
@@ -257,6 +258,7 @@ const everything: AnalyzedLayer = {
 const lowerBoundBase = analyzedLayer({ id: 'lower-bound', phase: 'rank-collapse' });
 const lowerBound: AnalyzedLayer = {
   ...lowerBoundBase,
+  hill: { alpha: null, xmin: 0 },
   phase: {
     ...lowerBoundBase.phase,
     evidence: { ...lowerBoundBase.phase.evidence, lowRank: { rank: 64, lambdaMin: 0, randomSpread: null } },

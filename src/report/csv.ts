@@ -54,6 +54,8 @@ export const CSV_COLUMNS: readonly Column[] = [
   { name: 'alphaSigma', cell: pl((p) => p.sigma) },
   { name: 'numTail', cell: pl((p) => p.numTail) },
   { name: 'bestFit', cell: pl((p) => p.bestFit) },
+  { name: 'hillAlpha', cell: analyzed((l) => l.hill?.alpha ?? null) },
+  { name: 'hillXmin', cell: analyzed((l) => l.hill?.xmin ?? null) },
   { name: 'powerLawReason', cell: analyzed((l) => (l.powerLaw.status === 'failed' ? l.powerLaw.reason : null)) },
   { name: 'mpStatus', cell: analyzed((l) => l.mp.status) },
   { name: 'mpSigma', cell: mp((m) => m.sigma) },

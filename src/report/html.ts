@@ -262,6 +262,9 @@ function numbers(l: AnalyzedLayer): string {
   } else {
     out += row('failed', text(pl.reason));
   }
+  if (l.hill !== undefined) {
+    out += row('Hill α (xmin median)', l.hill.alpha === null ? '—' : fmt(l.hill.alpha, 3));
+  }
   out += '<div class="h">Marchenko–Pastur</div>';
   const mp = l.mp;
   if (mp.status === 'ok') {

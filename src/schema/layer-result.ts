@@ -249,6 +249,13 @@ export interface PhaseEdgeEvidence {
   readonly atBound?: 'lower' | 'upper';
 }
 
+/** Hill's α with xmin at the median eigenvalue (src/fit/hill.ts). */
+export interface HillEstimate {
+  /** null when undefined: the median eigenvalue is 0, or the upper half of the spectrum is flat. */
+  readonly alpha: number | null;
+  readonly xmin: number;
+}
+
 /** Fields every layer row carries: which tensor, of which model, as what. */
 export interface LayerIdentity {
   /** Unique within its model: the tensor name, with "[d]" per recurrent direction or stacked matrix. */
@@ -311,6 +318,11 @@ export interface AnalyzedLayer extends LayerIdentity {
   readonly numEvals: number;
   readonly metrics: LayerMetrics;
   readonly powerLaw: PowerLawResult;
+  /**
+   * Hill α with xmin at the median eigenvalue (TempBalance, AlphaPruning): always written by
+   * the analysis; optional so that reports saved before it existed still read.
+   */
+  readonly hill?: HillEstimate;
   readonly mp: MpResult;
   readonly phase: Phase;
   /** Ascending, with --eigenvalues. */
