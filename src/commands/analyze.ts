@@ -16,7 +16,9 @@ import {
   selectionOptions,
   sortOption,
   type ColorChoice,
+  columnsOption,
 } from './options.js';
+import type { ExtraColumn } from '../report/table.js';
 import { sortLayers, type SortKey } from '../report/sort.js';
 import type { LayerKind } from '../types.js';
 import { progressBar } from './progress.js';
@@ -28,6 +30,7 @@ import { parseShardSpec, type ShardSpec } from '../shard.js';
 import { reportIncomplete } from './incomplete.js';
 
 interface AnalyzeCliOptions extends GateCliOptions {
+  columns?: ExtraColumn[];
   shard?: ShardSpec;
   json?: boolean;
   format?: ReportFormat;
@@ -68,7 +71,8 @@ export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void)
     .addOption(explainOption())
     .option('--plot', 'print a compact ESD histogram (log λ) under each layer’s row')
     .option('--report <file>', 'also write a self-contained HTML report with ESD plots to <file>')
-    .option('--show-skipped', 'list skipped layers in the table and the HTML index (default: one line counts them)');
+    .option('--show-skipped', 'list skipped layers in the table and the HTML index (default: one line counts them)')
+    .addOption(columnsOption());
   addOptions(cmd, selectionOptions());
   cmd
     .option(
@@ -168,6 +172,7 @@ async function runAnalyze(
       explain: opts.explain,
       plot: opts.plot,
       showSkipped: opts.showSkipped,
+      columns: opts.columns,
       width: terminalWidth(io),
     }),
   );

@@ -1,6 +1,15 @@
 /** `rmt-analyze merge <part.json...>`: shard parts → the single-run report (src/merge.ts). */
 import { Command } from 'commander';
-import { addOptions, colorOption, explainOption, formatOptions, sortOption, type ColorChoice } from './options.js';
+import {
+  addOptions,
+  colorOption,
+  columnsOption,
+  explainOption,
+  formatOptions,
+  sortOption,
+  type ColorChoice,
+} from './options.js';
+import type { ExtraColumn } from '../report/table.js';
 import { mergeShards, type ShardPart } from '../merge.js';
 import type { GateRule } from '../gate.js';
 import { REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
@@ -11,6 +20,7 @@ import { addGateOptions, applyGate, reportGate, resolveGateRules, type GateCliOp
 import { reportIncomplete } from './incomplete.js';
 
 interface MergeCliOptions extends GateCliOptions {
+  columns?: ExtraColumn[];
   json?: boolean;
   format?: ReportFormat;
   color: ColorChoice;
@@ -28,6 +38,7 @@ export function mergeCommand(io: CliIO, done: (code: Promise<number>) => void): 
     .argument('<part...>', 'JSON files written with --shard i/n --json, in any order');
   addOptions(cmd, formatOptions(REPORT_FORMATS), explainOption(), colorOption(), sortOption());
   cmd.option('--show-skipped', 'list skipped layers in the table and the HTML index');
+  cmd.addOption(columnsOption());
   const gateRules = addGateOptions(cmd);
   return cmd.action((files: string[], opts: MergeCliOptions) => done(runMerge(files, opts, io, gateRules)));
 }
@@ -48,6 +59,7 @@ async function runMerge(
       color: useColor(io, opts.color),
       explain: opts.explain,
       showSkipped: opts.showSkipped,
+      columns: opts.columns,
       width: terminalWidth(io),
     }),
   );

@@ -4,6 +4,7 @@ import type { AnalyzeOptions } from '../analyze.js';
 import { DEFAULT_MIN_EVALS } from '../matrices.js';
 import { LAYER_KINDS, parseKinds } from '../selection.js';
 import { SORT_KEYS } from '../report/sort.js';
+import { EXTRA_COLUMNS, type ExtraColumn } from '../report/table.js';
 import type { LayerKind } from '../types.js';
 
 export function positiveInteger(name: string) {
@@ -131,4 +132,22 @@ export function sortOption(): Option {
   return new Option('--sort <key>', 'order of the rows (ascending; JSON keeps file order)')
     .choices(SORT_KEYS)
     .default('file');
+}
+
+/** `--columns hill,alpha-weighted,log-alpha-norm`: extra table columns (table format only). */
+export function columnsOption(): Option {
+  return new Option(
+    '--columns <list>',
+    `extra table columns, comma-separated: ${EXTRA_COLUMNS.join(', ')} (Hill α; α̂ = α·log₁₀λmax; log α-norm)`,
+  ).argParser((v: string, previous: ExtraColumn[] = []) => {
+    const names = v
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+    const unknown = names.filter((x) => !(EXTRA_COLUMNS as readonly string[]).includes(x));
+    if (unknown.length > 0 || names.length === 0) {
+      throw new InvalidArgumentError(`expected some of ${EXTRA_COLUMNS.join(', ')}; got '${unknown[0] ?? v}'`);
+    }
+    return [...new Set([...previous, ...(names as ExtraColumn[])])];
+  });
 }

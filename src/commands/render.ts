@@ -7,12 +7,22 @@
 import { Command, Option } from 'commander';
 import { InputError } from '../errors.js';
 import { REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
-import { addOptions, colorOption, explainOption, formatOptions, sortOption, type ColorChoice } from './options.js';
+import {
+  addOptions,
+  colorOption,
+  columnsOption,
+  explainOption,
+  formatOptions,
+  sortOption,
+  type ColorChoice,
+} from './options.js';
+import type { ExtraColumn } from '../report/table.js';
 import { sortLayers, type SortKey } from '../report/sort.js';
 import { terminalWidth, useColor, type CliIO } from './context.js';
 import { readReportIfAny } from './read-report.js';
 
 interface RenderCliOptions {
+  columns?: ExtraColumn[];
   json?: boolean;
   format?: ReportFormat;
   color: ColorChoice;
@@ -30,7 +40,8 @@ export function renderCommand(io: CliIO, done: (code: Promise<number>) => void):
   cmd
     .option('--plot', 'a compact ESD histogram under each row (the report must hold eigenvalues: --eigenvalues)')
     .addOption(new Option('--show-skipped', 'list skipped layers in the table and the HTML index'))
-    .addOption(sortOption());
+    .addOption(sortOption())
+    .addOption(columnsOption());
   return cmd.action((file: string, opts: RenderCliOptions) => done(runRender(file, opts, io)));
 }
 
@@ -53,6 +64,7 @@ async function runRender(file: string, opts: RenderCliOptions, io: CliIO): Promi
       explain: opts.explain,
       plot: opts.plot,
       showSkipped: opts.showSkipped,
+      columns: opts.columns,
       width: terminalWidth(io),
     }),
   );

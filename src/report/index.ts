@@ -4,7 +4,7 @@
  */
 import type { AnalysisReport } from '../schema/index.js';
 import { renderJson } from './json.js';
-import { renderTable } from './table.js';
+import { renderTable, type ExtraColumn } from './table.js';
 import { renderHtml } from './html.js';
 import { renderCsv } from './csv.js';
 import { renderMarkdown } from './markdown.js';
@@ -21,6 +21,8 @@ export interface RenderOptions {
   readonly width?: number;
   /** List skipped layers in the table and the HTML index (by default counted in one line). */
   readonly showSkipped?: boolean;
+  /** Extra table columns (`--columns`). */
+  readonly columns?: readonly ExtraColumn[];
 }
 
 export type Reporter = (report: AnalysisReport, options: RenderOptions) => string;

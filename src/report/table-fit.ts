@@ -7,6 +7,9 @@
 
 /** The columns dropped first when the terminal is narrow, in order (the table's titles). */
 export const DROP_ORDER: readonly string[] = [
+  'log α-norm',
+  'α̂',
+  'α Hill',
   'xmin',
   'D',
   'entropy',

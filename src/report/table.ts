@@ -23,7 +23,13 @@ export interface TableOptions {
   readonly width?: number;
   /** List skipped layers too (by default one line counts them by reason). */
   readonly showSkipped?: boolean;
+  /** Extra columns asked for with --columns (EXTRA_COLUMNS), before the phase. */
+  readonly columns?: readonly ExtraColumn[];
 }
+
+/** Columns shown only when asked for (`--columns`): per-layer numbers the default table leaves out. */
+export const EXTRA_COLUMNS = ['hill', 'alpha-weighted', 'log-alpha-norm'] as const;
+export type ExtraColumn = (typeof EXTRA_COLUMNS)[number];
 
 const PHASE_COLOR = (phase: PhaseName) => (c: ChalkInstance) => c[PHASE_PALETTE[phase].ansi];
 
@@ -109,14 +115,36 @@ const OPTIONAL_COLUMNS: readonly (Column & { readonly shown: (l: LayerResult) =>
   },
 ];
 
-function columnsFor(report: AnalysisReport): readonly Column[] {
+/** The --columns columns: Hill α (xmin at the median), α-weighted (α̂ = α·log₁₀λ_max), log α-norm. */
+const REQUESTED_COLUMNS: Readonly<Record<ExtraColumn, Column>> = {
+  hill: {
+    title: 'α Hill',
+    align: 'right',
+    cell: (l) => (l.status !== 'analyzed' ? '' : l.hill?.alpha == null ? '—' : formatNumber(l.hill.alpha, 3)),
+  },
+  'alpha-weighted': {
+    title: 'α̂',
+    align: 'right',
+    cell: (l) =>
+      l.status !== 'analyzed' ? '' : l.metrics.alphaWeighted === null ? '—' : formatNumber(l.metrics.alphaWeighted, 3),
+  },
+  'log-alpha-norm': {
+    title: 'log α-norm',
+    align: 'right',
+    cell: (l) =>
+      l.status !== 'analyzed' ? '' : l.metrics.logAlphaNorm === null ? '—' : formatNumber(l.metrics.logAlphaNorm, 3),
+  },
+};
+
+function columnsFor(report: AnalysisReport, requested: readonly ExtraColumn[] = []): readonly Column[] {
   const extra = OPTIONAL_COLUMNS.filter((c) => report.layers.some(c.shown));
-  return [...COLUMNS.slice(0, -1), ...extra, COLUMNS[COLUMNS.length - 1]!];
+  const asked = EXTRA_COLUMNS.filter((c) => requested.includes(c)).map((c) => REQUESTED_COLUMNS[c]);
+  return [...COLUMNS.slice(0, -1), ...asked, ...extra, COLUMNS[COLUMNS.length - 1]!];
 }
 
 export function renderTable(report: AnalysisReport, options: TableOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
-  const allColumns = columnsFor(report);
+  const allColumns = columnsFor(report, options.columns);
   const shown = options.showSkipped ? report.layers : report.layers.filter((l) => l.status !== 'skipped');
   const allRows = shown.map((l) => allColumns.map((col) => col.cell(l)));
   // Fit the terminal: drop low-priority columns, shorten names in the middle, cut long reasons.
