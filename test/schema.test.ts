@@ -342,8 +342,31 @@ describe('typed synthetic reports reach every branch', () => {
     ...part,
     shard: { ...part.shard!, options: { ...part.shard!.options, randomize: false, seed: null } },
   };
+  const row = { model: 0, id: 'l1', name: 'l1' };
+  const recommended: AnalysisReport = {
+    ...main,
+    recommendations: {
+      pruning: {
+        target: 0.5,
+        epsilon: 0.3,
+        alphaSource: 'power-law',
+        layers: [
+          { ...row, sparsity: 0.42, alpha: 2.5 },
+          { ...row, id: 'l2', sparsity: 0.5, alpha: null },
+        ],
+      },
+      learningRate: {
+        alphaSource: 'hill',
+        layers: [
+          { ...row, factor: 0.5, alpha: 2.1 },
+          { ...row, id: 'l2', factor: 1, alpha: null },
+        ],
+      },
+    },
+  };
   const reports: Record<string, AnalysisReport> = {
     'every branch': main,
+    'with recommendations': recommended,
     'gate failed': gated,
     'gate passed': passed,
     'a shard part': part,

@@ -28,8 +28,9 @@ import { checkReportWritable, withoutEigenvalues, writeHtmlReport } from './repo
 import { addGateOptions, applyGate, reportGate, resolveGateRules, type GateCliOptions } from './gate.js';
 import { parseShardSpec, type ShardSpec } from '../shard.js';
 import { reportIncomplete } from './incomplete.js';
+import { addRecommendOptions, applyRecommendations, type RecommendCliOptions } from './recommend.js';
 
-interface AnalyzeCliOptions extends GateCliOptions {
+interface AnalyzeCliOptions extends GateCliOptions, RecommendCliOptions {
   columns?: ExtraColumn[];
   shard?: ShardSpec;
   json?: boolean;
@@ -97,6 +98,7 @@ export function analyzeCommand(io: CliIO, done: (code: Promise<number>) => void)
     'analyse only part i of n (balanced by estimated cost); combine the JSON parts with `rmt-analyze merge`',
     parseShardSpec,
   );
+  addRecommendOptions(cmd);
   const gateRules = addGateOptions(cmd);
   cmd.addHelpText('after', TABLE_WIDTH_HELP);
   return cmd.action((paths: string[], opts: AnalyzeCliOptions) => done(runAnalyze(paths, opts, io, gateRules)));
@@ -113,6 +115,9 @@ async function runAnalyze(
   const rules = await resolveGateRules(gateRules, opts, io);
   // An unwritable --report fails now, not after the analysis it would throw away.
   if (opts.report !== undefined) await checkReportWritable(opts.report);
+  if (opts.shard && (opts.prune !== undefined || opts.lrBalance)) {
+    throw new UsageError('--prune and --lr-balance need the whole model: give them to `rmt-analyze merge`');
+  }
   for (const path of paths) {
     if ((await readReportIfAny(path)) !== undefined)
       throw new UsageError(
@@ -152,10 +157,12 @@ async function runAnalyze(
   } finally {
     progress?.clear();
   }
-  report = applyGate(report, rules);
+  report = applyRecommendations(applyGate(report, rules), opts);
   if (opts.eigenvalues && format !== 'json')
     io.stderr.write('rmt-analyze: note: --eigenvalues only affects JSON output\n');
   if (opts.plot && format !== 'table') io.stderr.write('rmt-analyze: note: --plot only affects table output\n');
+  if ((opts.prune !== undefined || opts.lrBalance) && format !== 'json')
+    io.stderr.write('rmt-analyze: note: --prune and --lr-balance write `recommendations` in the JSON output\n');
   if (opts.shard && format !== 'json') io.stderr.write('rmt-analyze: note: only --json shard parts can be merged\n');
   if (opts.report !== undefined) await writeHtmlReport(opts.report, report, io, opts.showSkipped);
   if (!printEigenvalues) report = withoutEigenvalues(report);

@@ -16,10 +16,11 @@ import { REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js
 import { terminalWidth, useColor, type CliIO } from './context.js';
 import { sortLayers, type SortKey } from '../report/sort.js';
 import { readJsonReport } from './read-report.js';
+import { addRecommendOptions, applyRecommendations, type RecommendCliOptions } from './recommend.js';
 import { addGateOptions, applyGate, reportGate, resolveGateRules, type GateCliOptions } from './gate.js';
 import { reportIncomplete } from './incomplete.js';
 
-interface MergeCliOptions extends GateCliOptions {
+interface MergeCliOptions extends GateCliOptions, RecommendCliOptions {
   columns?: ExtraColumn[];
   json?: boolean;
   format?: ReportFormat;
@@ -39,6 +40,7 @@ export function mergeCommand(io: CliIO, done: (code: Promise<number>) => void): 
   addOptions(cmd, formatOptions(REPORT_FORMATS), explainOption(), colorOption(), sortOption());
   cmd.option('--show-skipped', 'list skipped layers in the table and the HTML index');
   cmd.addOption(columnsOption());
+  addRecommendOptions(cmd);
   const gateRules = addGateOptions(cmd);
   return cmd.action((files: string[], opts: MergeCliOptions) => done(runMerge(files, opts, io, gateRules)));
 }
@@ -53,7 +55,7 @@ async function runMerge(
   const rules = await resolveGateRules(gateRules, opts, io);
   const parts: ShardPart[] = [];
   for (const file of files) parts.push({ file, report: await readJsonReport(file) });
-  const report = applyGate(mergeShards(parts), rules);
+  const report = applyRecommendations(applyGate(mergeShards(parts), rules), opts);
   io.stdout.write(
     REPORTERS[format](format === 'json' ? report : sortLayers(report, opts.sort), {
       color: useColor(io, opts.color),

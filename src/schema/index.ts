@@ -9,4 +9,5 @@
 export * from './diagnostics.js';
 export * from './layer-result.js';
 export * from './report.js';
+export * from './recommendations.js';
 export { makeReport, summarize, withoutModelSummary } from './summary.js';

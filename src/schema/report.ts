@@ -4,6 +4,7 @@
  */
 import type { LayerKind, ModelFormat, ModelMetadata } from '../types.js';
 import type { LayerResult, PhaseName } from './layer-result.js';
+import type { Recommendations } from './recommendations.js';
 
 export const SCHEMA_VERSION = 1 as const;
 
@@ -117,6 +118,8 @@ export interface AnalysisReport {
   readonly layers: readonly LayerResult[];
   readonly summary: Summary;
   readonly gate?: GateResult;
+  /** With --prune / --lr-balance: per-layer decisions from α (src/recommend.ts). */
+  readonly recommendations?: Recommendations;
   /** Only in a part written with `--shard i/n`. */
   readonly shard?: ShardInfo;
 }
