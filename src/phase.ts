@@ -233,34 +233,54 @@ export function classifyPhase(input: PhaseInput): Phase {
   return decide(phaseFeatures(input), input);
 }
 
+/**
+ * The phase each rule names: the one place a rule becomes a phase (README's table is tested
+ * against it, test/readme-phases.test.ts).
+ */
+export const RULE_PHASE: Readonly<Record<PhaseRule, PhaseName>> = {
+  'excess-zero-mass': 'rank-collapse',
+  'mp-failed-power-law': 'heavy-tailed',
+  'mp-failed': 'random-like',
+  'no-outliers': 'random-like',
+  'outliers-not-separated': 'bleeding-out',
+  'separated-spikes': 'bulk+spikes',
+  'outlier-continuum': 'bulk-decay',
+  'power-law-tail': 'heavy-tailed',
+  'not-heavy-tail': 'bulk-decay',
+  'low-rank-random': 'random-like',
+  'low-rank-power-law': 'heavy-tailed',
+  'low-rank-no-heavy-tail': 'bulk-decay',
+};
+
 /** The decision table, first match wins (see the module comment); schema/words.ts says why. */
 export function decide(f: PhaseFeatures, input: Pick<PhaseInput, 'dtype' | 'mp' | 'lowRank'>): Phase {
-  const [name, rule] = input.lowRank !== undefined ? lowRankDecision(f) : decision(f);
+  const rule = input.lowRank !== undefined ? lowRankRule(f) : decisionRule(f);
+  const name = RULE_PHASE[rule];
   return { name, rule, evidence: f, reason: phaseReason(rule, f, input.dtype, input.mp) };
 }
 
-function decision(f: PhaseFeatures): [PhaseName, PhaseRule] {
+function decisionRule(f: PhaseFeatures): PhaseRule {
   if (f.zeroFraction - f.expectedZeroFraction >= RANK_COLLAPSE_MIN_ZERO_FRACTION) {
-    return ['rank-collapse', 'excess-zero-mass'];
+    return 'excess-zero-mass';
   }
   const e = f.edge;
   if (e === undefined) {
-    if (f.alpha !== undefined && f.alpha < HEAVY_ALPHA) return ['heavy-tailed', 'mp-failed-power-law'];
-    return ['random-like', 'mp-failed'];
+    if (f.alpha !== undefined && f.alpha < HEAVY_ALPHA) return 'mp-failed-power-law';
+    return 'mp-failed';
   }
-  if (e.outliers === 0) return ['random-like', 'no-outliers'];
+  if (e.outliers === 0) return 'no-outliers';
   const mpDescribes = e.bulkFitsMp && !e.scaleFree;
-  if (mpDescribes && e.outliers <= e.few && e.far === 0) return ['bleeding-out', 'outliers-not-separated'];
-  if (mpDescribes && e.outliers <= e.few) return ['bulk+spikes', 'separated-spikes'];
-  if (mpDescribes) return ['bulk-decay', 'outlier-continuum'];
+  if (mpDescribes && e.outliers <= e.few && e.far === 0) return 'outliers-not-separated';
+  if (mpDescribes && e.outliers <= e.few) return 'separated-spikes';
+  if (mpDescribes) return 'outlier-continuum';
   // A heavy tail is a continuum of many eigenvalues: many outliers, or a power-law tail
   // holding a large share of the spectrum, or one so heavy that no MP scale fits at all. A
   // poor bulk fit with a few outliers and a short power-law tail is a smeared edge.
   const longTail = f.numTail !== undefined && f.numTail >= HEAVY_TAIL_MIN_FRACTION * f.numEvals;
   if (f.alpha !== undefined && f.alpha < HEAVY_ALPHA && (e.atBound === 'lower' || e.outliers > e.few || longTail)) {
-    return ['heavy-tailed', 'power-law-tail'];
+    return 'power-law-tail';
   }
-  return ['bulk-decay', 'not-heavy-tail'];
+  return 'not-heavy-tail';
 }
 
 /**
@@ -268,13 +288,13 @@ function decision(f: PhaseFeatures): [PhaseName, PhaseRule] {
  * of its shape make them (LORA_RANDOM_SPREAD_MARGIN), else heavy-tailed when they follow a
  * power law with α < HEAVY_ALPHA, else bulk-decay.
  */
-function lowRankDecision(f: PhaseFeatures): [PhaseName, PhaseRule] {
+function lowRankRule(f: PhaseFeatures): PhaseRule {
   const lr = f.lowRank;
   if (lr && lr.randomSpread !== null && lr.lambdaMin > 0 && f.lambdaMax / lr.lambdaMin <= lr.randomSpread) {
-    return ['random-like', 'low-rank-random'];
+    return 'low-rank-random';
   }
-  if (f.alpha !== undefined && f.alpha < HEAVY_ALPHA) return ['heavy-tailed', 'low-rank-power-law'];
-  return ['bulk-decay', 'low-rank-no-heavy-tail'];
+  if (f.alpha !== undefined && f.alpha < HEAVY_ALPHA) return 'low-rank-power-law';
+  return 'low-rank-no-heavy-tail';
 }
 
 /** The zero-mass fields of a LoRA update: its r eigenvalues are all non-zero by construction. */
