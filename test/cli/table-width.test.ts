@@ -81,6 +81,6 @@ describe('the table fits the terminal', () => {
   it('--help says which columns go first', () => {
     const help = runCli(['analyze', '--help']).stdout;
     expect(help).toMatch(/fits the terminal width/);
-    expect(help).toMatch(/columns are dropped, first: xmin, D, entropy, Q, fit, shape/);
+    expect(help).toMatch(/columns are dropped, first: log α-norm, α̂, α Hill, xmin, D, entropy, Q, fit, shape/);
   });
 });
