@@ -4,7 +4,7 @@ import { analyze } from '../analyze.js';
 import { UsageError, printable } from '../errors.js';
 import { readReportIfAny } from './read-report.js';
 import type { GateRule } from '../gate.js';
-import { NEEDS_EIGENVALUES, REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
+import { NEEDS_EIGENVALUES, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
 import { DEFAULT_TRAP_SEED } from '../traps.js';
 import {
   addOptions,
@@ -19,14 +19,15 @@ import {
   columnsOption,
 } from './options.js';
 import type { ExtraColumn } from '../report/table.js';
-import { sortLayers, type SortKey } from '../report/sort.js';
+import type { SortKey } from '../report/sort.js';
 import type { LayerKind } from '../types.js';
 import { progressBar } from './progress.js';
-import { terminalWidth, useColor, type CliIO } from './context.js';
+import type { CliIO } from './context.js';
 import { DROP_ORDER } from '../report/table-fit.js';
 import { checkReportWritable, withoutEigenvalues, writeHtmlReport } from './report-file.js';
 import { addGateOptions, applyGate, reportGate, resolveGateRules, type GateCliOptions } from './gate.js';
 import { parseShardSpec, type ShardSpec } from '../shard.js';
+import { printReport } from './print-report.js';
 import { reportIncomplete } from './incomplete.js';
 import { addRecommendOptions, applyRecommendations, type RecommendCliOptions } from './recommend.js';
 
@@ -173,16 +174,7 @@ async function runAnalyze(
       ...report,
       shard: { ...report.shard, options: { ...report.shard.options, eigenvalues: printEigenvalues } },
     };
-  io.stdout.write(
-    REPORTERS[format](format === 'json' ? report : sortLayers(report, opts.sort), {
-      color: useColor(io, opts.color),
-      explain: opts.explain,
-      plot: opts.plot,
-      showSkipped: opts.showSkipped,
-      columns: opts.columns,
-      width: terminalWidth(io),
-    }),
-  );
+  printReport(report, format, opts, io);
   const gateCode = reportGate(report.gate, report.models, io);
   return reportIncomplete(report, io) > 0 ? 2 : gateCode;
 }

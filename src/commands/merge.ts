@@ -12,12 +12,13 @@ import {
 import type { ExtraColumn } from '../report/table.js';
 import { mergeShards, type ShardPart } from '../merge.js';
 import type { GateRule } from '../gate.js';
-import { REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
-import { terminalWidth, useColor, type CliIO } from './context.js';
-import { sortLayers, type SortKey } from '../report/sort.js';
+import { REPORT_FORMATS, type ReportFormat } from '../report/index.js';
+import type { CliIO } from './context.js';
+import type { SortKey } from '../report/sort.js';
 import { readJsonReport } from './read-report.js';
 import { addRecommendOptions, applyRecommendations, type RecommendCliOptions } from './recommend.js';
 import { addGateOptions, applyGate, reportGate, resolveGateRules, type GateCliOptions } from './gate.js';
+import { printReport } from './print-report.js';
 import { reportIncomplete } from './incomplete.js';
 
 interface MergeCliOptions extends GateCliOptions, RecommendCliOptions {
@@ -56,15 +57,7 @@ async function runMerge(
   const parts: ShardPart[] = [];
   for (const file of files) parts.push({ file, report: await readJsonReport(file) });
   const report = applyRecommendations(applyGate(mergeShards(parts), rules), opts);
-  io.stdout.write(
-    REPORTERS[format](format === 'json' ? report : sortLayers(report, opts.sort), {
-      color: useColor(io, opts.color),
-      explain: opts.explain,
-      showSkipped: opts.showSkipped,
-      columns: opts.columns,
-      width: terminalWidth(io),
-    }),
-  );
+  printReport(report, format, opts, io);
   const gateCode = reportGate(report.gate, report.models, io);
   return reportIncomplete(report, io) > 0 ? 2 : gateCode;
 }

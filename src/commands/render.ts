@@ -4,9 +4,10 @@
  * is what the analysis would have printed (HTML plots and --plot need the eigenvalues, i.e. a
  * report saved with --eigenvalues).
  */
+import { printReport } from './print-report.js';
 import { Command, Option } from 'commander';
 import { InputError } from '../errors.js';
-import { REPORTERS, REPORT_FORMATS, type ReportFormat } from '../report/index.js';
+import { REPORT_FORMATS, type ReportFormat } from '../report/index.js';
 import {
   addOptions,
   colorOption,
@@ -17,8 +18,8 @@ import {
   type ColorChoice,
 } from './options.js';
 import type { ExtraColumn } from '../report/table.js';
-import { sortLayers, type SortKey } from '../report/sort.js';
-import { terminalWidth, useColor, type CliIO } from './context.js';
+import type { SortKey } from '../report/sort.js';
+import type { CliIO } from './context.js';
 import { readReportIfAny } from './read-report.js';
 
 interface RenderCliOptions {
@@ -58,15 +59,6 @@ async function runRender(file: string, opts: RenderCliOptions, io: CliIO): Promi
     io.stderr.write(
       'rmt-analyze: note: the report holds no eigenvalues, so there are no plots (save it with --json --eigenvalues)\n',
     );
-  io.stdout.write(
-    REPORTERS[format](format === 'json' ? report : sortLayers(report, opts.sort), {
-      color: useColor(io, opts.color),
-      explain: opts.explain,
-      plot: opts.plot,
-      showSkipped: opts.showSkipped,
-      columns: opts.columns,
-      width: terminalWidth(io),
-    }),
-  );
+  printReport(report, format, opts, io);
   return 0;
 }

@@ -191,8 +191,7 @@ export async function readWidenedRange(
   count: number,
   what: string,
 ): Promise<Float64Array> {
-  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > total)
-    throw new RangeError(`${what}: elements ${first}+${count} are outside its ${total}`);
+  checkElementRange(first, count, total, what);
   return readWidened(source, offset + first * elementSize(dtype), dtype, count, what);
 }
 
@@ -209,4 +208,10 @@ export function allocateFloat64(count: number, what: string): Float64Array {
     }
     throw e;
   }
+}
+
+/** Throws (a programming error, never the file's) unless [first, first + count) lies in 0…total. */
+export function checkElementRange(first: number, count: number, total: number, what: string): void {
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > total)
+    throw new RangeError(`${what}: elements ${first}+${count} are outside its ${total}`);
 }

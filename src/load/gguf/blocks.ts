@@ -6,7 +6,7 @@
  */
 import type { DType } from '../../types.js';
 import { CHUNK_BYTES, type FileSource } from '../file.js';
-import { allocateFloat64 } from '../dtype.js';
+import { allocateFloat64, checkElementRange } from '../dtype.js';
 import type { GgmlType } from './ggml-types.js';
 import {
   type BlockDecoder,
@@ -85,8 +85,7 @@ export async function readBlockRange(
   count: number,
   what: string,
 ): Promise<Float64Array> {
-  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > total)
-    throw new RangeError(`${what}: elements ${first}+${count} are outside its ${total}`);
+  checkElementRange(first, count, total, what);
   const { blockSize, typeSize } = type;
   const b0 = Math.floor(first / blockSize);
   const b1 = Math.ceil((first + count) / blockSize);
