@@ -19,6 +19,12 @@ export interface AnalyzeMatrixOptions
    * `F32` for a Float32Array, `F64` for a Float64Array.
    */
   readonly dtype?: DType;
+  /**
+   * For weights stored on a quantization grid: the variance of its rounding noise per entry
+   * (step²/12 for a uniform step; the mean over entries when the step varies), which sets the
+   * rank-collapse floor as a file's quantized tensor does (TensorRef.stepNoise).
+   */
+  readonly stepNoise?: number;
 }
 
 let nextKey = 0;
@@ -52,10 +58,11 @@ export async function analyzeMatrix(
     byteLength: values.byteLength,
     ...(options.kind !== undefined ? { kindHint: options.kind } : {}),
     storageKey: `memory:${nextKey++}`,
+    ...(options.stepNoise !== undefined ? { stepNoise: async () => options.stepNoise! } : {}),
     // A fresh copy each time: the solver may take ownership of what it is given.
     read: async () => Float64Array.from(values),
   };
-  const { name: _name, kind: _kind, dtype: _dtype, ...pipeline } = options;
+  const { name: _name, kind: _kind, dtype: _dtype, stepNoise: _stepNoise, ...pipeline } = options;
   const [layer] = await analyzeTensors([tensor], pipeline);
   if (layer === undefined) throw new Error('analyzeMatrix: the pipeline returned no layer');
   return layer;

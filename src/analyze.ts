@@ -294,7 +294,9 @@ async function analyzeModel(
       seenContent.set(digest, tensor.name);
 
       const lowRank = tensor.lowRank;
+      const stepNoise = tensor.stepNoise ? await tensor.stepNoise().catch(readError) : undefined;
       const layerOptions = {
+        stepNoise,
         lowRank: lowRank && (factors ? async () => factors : () => lowRank.factors().catch(readError)),
         eigenvalues: options.eigenvalues,
         solve: compute.solve,

@@ -38,6 +38,8 @@ export interface LayerOptions {
   readonly onWarning?: (message: string) => void;
   /** Warn when --vectors is predicted to take longer than this (default VECTORS_SLOW_SECONDS). */
   readonly slowVectorsSeconds?: number;
+  /** TensorRef.stepNoise's value: the rounding-noise variance per entry of a quantization grid. */
+  readonly stepNoise?: number;
   /** The tensor's robustEntryRms when `values` is one matrix of it (src/stacked-read.ts). */
   readonly entryRms?: number;
   /**
@@ -90,6 +92,7 @@ export async function analyzeLayer(
     powerLaw: pl,
     mp,
     entryRms,
+    ...(options.stepNoise !== undefined && !options.lowRank ? { stepNoise: options.stepNoise * plan.eigenScale } : {}),
     lowRank,
   });
   const traps = options.randomize

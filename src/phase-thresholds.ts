@@ -64,6 +64,32 @@ export const UNIT_ROUNDOFF: Readonly<Partial<Record<DType, number>>> = {
 export const ROUNDING_FLOOR_FACTOR = 3;
 
 /**
+ * Weights stored on a quantization grid (TensorRef.stepNoise) carry a rounding noise E of
+ * known variance v = step²/12 per entry, nearly white; E's singular values fill the
+ * Marchenko–Pastur support up to √v·(√N + √M) (plus a Tracy–Widom fluctuation). A singular
+ * value below STEP_FLOOR_FACTOR times that edge is within what the grid itself adds: zero
+ * at that precision. The floor follows the actual step (per tensor, channel or block), not
+ * a bound from the bit count, so an 8-bit grid over a wide range gets its wide step.
+ */
+export const STEP_FLOOR_FACTOR = 1.25;
+
+/**
+ * A trained spectrum runs through any floor: heavy-tailed ESDs hold many small eigenvalues,
+ * spread over many octaves, and at a coarse precision (uint8, 4-bit blocks, even bf16) a
+ * share of them lies below the floor without any rank lost in training (ISNet stored as fp16
+ * and as uint8: the same 20–50 % below the uint8 floor in both; silero-vad's reparametrised
+ * convolutions up to 78 %). Collapse is a cluster at zero, apart from the rest: the rounding
+ * of a low-rank product, or a grid's noise over a null space, leaves the octave above the
+ * floor, (floor, CONTINUUM_SPAN·floor] in σ, nearly empty. So the zero count is what lies
+ * below the floor beyond CONTINUUM_WEIGHT times what lies in that octave: a spectrum that
+ * runs on through the floor (here ≤ 8 of its eigenvalues below per one just above, on every
+ * real layer and scheme of scripts/precision-pairs.ts) is not a collapse, a separated
+ * cluster is. Exact zeros (float64 rank loss) always count in float storage.
+ */
+export const CONTINUUM_SPAN = 2;
+export const CONTINUUM_WEIGHT = 10;
+
+/**
  * Rank collapse when the share of zero eigenvalues exceeds what Marchenko–Pastur predicts
  * below the floor by at least this much. MP predicts none for Q > 1 (λ₋ > 0); for Q = 1 its
  * density ∝ 1/√λ near 0 puts ≈ 1.3·(floor/σ_max) of the singular values below the floor,

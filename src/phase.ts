@@ -48,6 +48,9 @@ import {
   RANK_COLLAPSE_MIN_ZERO_FRACTION,
   ROUNDING_FLOOR_FACTOR,
   SEPARATED_STRENGTH,
+  STEP_FLOOR_FACTOR,
+  CONTINUUM_SPAN,
+  CONTINUUM_WEIGHT,
   UNIT_ROUNDOFF,
 } from './phase-thresholds.js';
 
@@ -70,6 +73,11 @@ export interface PhaseInput {
    */
   readonly entryRms?: number;
   /**
+   * Rounding-noise variance per entry of a quantization grid (TensorRef.stepNoise, times
+   * eigenScale): the zero floor is then the noise's own MP edge, STEP_FLOOR_FACTOR·√v·(√N+√M).
+   */
+  readonly stepNoise?: number;
+  /**
    * Set for a LoRA update ΔW = s·B·A: `evals` are its r non-zero eigenvalues. Its rank is r
    * by construction, so neither the zero-mass test nor MP applies; the tail decides.
    */
@@ -90,12 +98,23 @@ export function phaseFeatures(input: PhaseInput): PhaseFeatures {
   // robust entry RMS is given.
   const u = UNIT_ROUNDOFF[dtype] ?? 2 ** -53;
   const rms = input.entryRms ?? Math.sqrt(sum / Math.max(1, slices * N * M));
-  const zeroFloor = ROUNDING_FLOOR_FACTOR * u * rms * (Math.sqrt(N) + Math.sqrt(M));
+  const edge = Math.sqrt(N) + Math.sqrt(M);
+  const zeroFloor =
+    input.stepNoise !== undefined
+      ? STEP_FLOOR_FACTOR * Math.sqrt(input.stepNoise) * edge
+      : ROUNDING_FLOOR_FACTOR * u * rms * edge;
   const floorLambda = zeroFloor * zeroFloor;
+  const bandLambda = floorLambda * CONTINUUM_SPAN * CONTINUUM_SPAN;
   let belowFloor = 0;
   for (let i = 0; i < n && evals[i]! <= floorLambda; i++) belowFloor++;
-  // Below the solver's own resolution (float64 rank, DESIGN.md §3.3) counts as zero too.
-  const zeroCount = Math.max(belowFloor, input.metrics.rankLoss);
+  let aboveFloor = 0;
+  for (let i = belowFloor; i < n && evals[i]! <= bandLambda; i++) aboveFloor++;
+  // The mass at zero beyond the spectrum's continuation through the floor. Below the
+  // solver's own resolution (float64 rank, DESIGN.md §3.3) is zero whatever lies above, except
+  // on a quantization grid: there a row or filter whose entries all round to the zero level
+  // is exactly zero without any rank lost in training, as much below the noise as the rest.
+  const beyondContinuum = Math.max(0, belowFloor - CONTINUUM_WEIGHT * aboveFloor);
+  const zeroCount = input.stepNoise !== undefined ? beyondContinuum : Math.max(beyondContinuum, input.metrics.rankLoss);
   // What MP with the layer's own scale (mean eigenvalue = σ²) puts below the floor.
   const expectedZeroFraction = sum > 0 && n > 0 ? mpCdf(mpCdfTable(input.Q, 512), (floorLambda * n) / sum) : 0;
 
@@ -107,6 +126,9 @@ export function phaseFeatures(input: PhaseInput): PhaseFeatures {
   const base = {
     numEvals: n,
     zeroFloor,
+    belowFloor,
+    aboveFloor,
+    ...(input.stepNoise !== undefined ? { stepNoise: Math.sqrt(input.stepNoise) } : {}),
     zeroCount,
     zeroFraction: n > 0 ? zeroCount / n : 1,
     expectedZeroFraction,

@@ -157,6 +157,14 @@ export interface TensorRef {
   readonly groups?: number;
   readonly quantization?: QuantInfo;
   /**
+   * For values stored on a quantization grid (ONNX integer weights under a DequantizeLinear
+   * scale, GGUF blocks): the mean over the tensor's entries of step²/12, the variance of the
+   * rounding noise the grid adds (uniform rounding error within one step). The rank-collapse
+   * test sets its zero floor from it (src/phase.ts). Absent for float storage, whose rounding
+   * is relative to each value (UNIT_ROUNDOFF).
+   */
+  stepNoise?(): Promise<number>;
+  /**
    * A tensor that is stored with the model but is not one of its weights: optimizer state
    * of a training checkpoint (Adam's exp_avg, SGD's momentum_buffer, …). Listed as skipped
    * (`optimizer-state`), never analysed.

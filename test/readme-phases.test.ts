@@ -27,9 +27,12 @@ describe("README's phase table", () => {
   });
 
   it('quotes each threshold as the constant it is', () => {
+    expect(T.CONTINUUM_SPAN, 'README calls the band (floor, 2·floor] "the octave above"').toBe(2);
     const pct = (x: number) => Math.round(x * 100);
     for (const text of [
       `σ ≤ ${T.ROUNDING_FLOOR_FACTOR}·u·RMS(W)`,
+      `σ ≤ ${T.STEP_FLOOR_FACTOR}·√v·(√N+√M)`,
+      `beyond ${T.CONTINUUM_WEIGHT}× those in the octave above it`,
       `at least ${pct(T.RANK_COLLAPSE_MIN_ZERO_FRACTION)} percentage points`,
       `α < ${T.HEAVY_ALPHA}`,
       `λ₊ + ${T.OUTLIER_TW}·TW`,

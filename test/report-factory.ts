@@ -81,7 +81,10 @@ export function analyzedLayer(s: LayerSpec): AnalyzedLayer {
       rule: RULE_OF[s.phase ?? 'heavy-tailed'],
       evidence: {
         numEvals: 32,
-        zeroFloor: 0,
+        zeroFloor: 0.004,
+        belowFloor: 0,
+        aboveFloor: 0,
+        stepNoise: 1e-4,
         zeroCount: 0,
         zeroFraction: 0,
         expectedZeroFraction: 0,

@@ -195,7 +195,19 @@ export interface PhaseEvidence {
   readonly numEvals: number;
   /** Singular values at or below this are zero at storage precision (σ units, not λ). */
   readonly zeroFloor: number;
-  /** Eigenvalues below the floor, or below float64 resolution (rank loss), whichever is more. */
+  /** Eigenvalues at or below the floor, and in the band (floor, CONTINUUM_SPAN·floor] just above it. */
+  readonly belowFloor?: number;
+  readonly aboveFloor?: number;
+  /**
+   * Present when the floor comes from a quantization grid: the RMS of its rounding noise per
+   * entry (√(step²/12), conv kernels scaled as their eigenvalues); absent for float rounding.
+   */
+  readonly stepNoise?: number;
+  /**
+   * Eigenvalues at zero: those below the floor beyond CONTINUUM_WEIGHT × those just above it
+   * (a spectrum continuous through the floor is not a collapse), or below float64 resolution
+   * (rank loss), whichever is more.
+   */
   readonly zeroCount: number;
   readonly zeroFraction: number;
   /** The share MP (Q, mean eigenvalue of this layer) predicts below the floor. */

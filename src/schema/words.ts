@@ -20,7 +20,13 @@ import type {
   SkipCode,
   TailModels,
 } from './layer-result.js';
-import { HEAVY_ALPHA, OUTLIER_TW, SEPARATED_STRENGTH, VERY_HEAVY_ALPHA } from '../phase-thresholds.js';
+import {
+  CONTINUUM_WEIGHT,
+  HEAVY_ALPHA,
+  OUTLIER_TW,
+  SEPARATED_STRENGTH,
+  VERY_HEAVY_ALPHA,
+} from '../phase-thresholds.js';
 
 // ── Skipped layers ──────────────────────────────────────────────────────────────────────
 
@@ -220,6 +226,23 @@ export function tailComparisonFailureReason(d: TailComparisonFailure): string {
  * `mp` supplies the MP fit's own failure reason when there is no MP edge.
  */
 export function phaseReason(rule: PhaseRule, f: PhaseEvidence, dtype: DType, mp: MpResult): string {
+  const reason = ruleReason(rule, f, dtype, mp);
+  // Many eigenvalues under the floor but not counted as zero: say so, and at which precision.
+  const below = f.belowFloor ?? 0;
+  if (rule === 'excess-zero-mass' || below < 0.1 * f.numEvals) return reason;
+  return (
+    `${reason}; ${pct(below / f.numEvals)} of the eigenvalues lie below the ${floorName(f, dtype)} ` +
+    `but run on into the ${f.aboveFloor ?? 0} just above it: a continuous spectrum, not a collapse`
+  );
+}
+
+/** "uint8 floor (σ ≤ 0.017)" or, for a quantization grid, its rounding noise too. */
+function floorName(f: PhaseEvidence, dtype: DType): string {
+  const noise = f.stepNoise !== undefined ? `, grid noise ${fmt(f.stepNoise, 2)} per entry` : '';
+  return `${precisionName(dtype)} floor (σ ≤ ${fmt(f.zeroFloor, 2)}${noise})`;
+}
+
+function ruleReason(rule: PhaseRule, f: PhaseEvidence, dtype: DType, mp: MpResult): string {
   const join = (...parts: string[]) => parts.filter((p) => p !== '').join('; ');
   const alphaText =
     f.alpha === undefined ? 'no power-law fit' : `α ${fmt(f.alpha)} (D ${fmt(f.D!, 2)}, ${f.numTail} in tail)`;
@@ -228,7 +251,11 @@ export function phaseReason(rule: PhaseRule, f: PhaseEvidence, dtype: DType, mp:
     return join(
       `${f.zeroCount} of ${f.numEvals} eigenvalues (${pct(f.zeroFraction)}) ` +
         `are zero at ${precisionName(dtype)} precision ` +
-        `(σ ≤ ${fmt(f.zeroFloor, 2)}, σ_max ${fmt(Math.sqrt(f.lambdaMax), 3)})`,
+        `(σ ≤ ${fmt(f.zeroFloor, 2)}${f.stepNoise !== undefined ? ` from its grid noise ${fmt(f.stepNoise, 2)} per entry` : ''}, ` +
+        `σ_max ${fmt(Math.sqrt(f.lambdaMax), 3)})`,
+      (f.aboveFloor ?? 0) > 0 && f.belowFloor !== undefined && f.belowFloor > f.zeroCount
+        ? `${f.belowFloor} below the floor less ${CONTINUUM_WEIGHT}× the ${f.aboveFloor} just above it`
+        : '',
       f.rankLoss < f.zeroCount ? `rank loss at float64 precision only ${f.rankLoss}` : '',
       f.expectedZeroFraction < 0.001 ? 'MP predicts none' : `MP predicts ${pct(f.expectedZeroFraction)}`,
     );

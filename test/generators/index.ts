@@ -4,3 +4,4 @@ export * from './storage.js';
 export * from './families.js';
 export * from './analyse.js';
 export * from './calibration.js';
+export * from './quantize.js';

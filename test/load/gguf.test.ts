@@ -482,3 +482,50 @@ describe('hostile GGUF headers: one specific FormatError each, fast, no large al
     expect(await openError(new TextEncoder().encode('hello, not a model at all'), 'x.gguf')).toMatch(/not a GGUF file/);
   });
 });
+
+describe('GGUF rounding noise (TensorRef.stepNoise, issue 16)', () => {
+  /** Σ over sub-blocks of length L of L·(smallest gap between its distinct values)². */
+  function minGapSquares(v: Float64Array, L: number): number {
+    let s = 0;
+    for (let b = 0; b < v.length; b += L) {
+      const x = Array.from(v.subarray(b, b + L)).sort((p, q) => p - q);
+      let g = Infinity;
+      for (let i = 1; i < x.length; i++) if (x[i]! > x[i - 1]! && x[i]! - x[i - 1]! < g) g = x[i]! - x[i - 1]!;
+      if (Number.isFinite(g)) s += L * g * g;
+    }
+    return s;
+  }
+
+  it('is step²/12 of each (sub-)block’s own grid: its decoded values are that step apart', async () => {
+    await withModel(join(DIR, 'types.gguf'), async (m) => {
+      const seen = new Set<string>();
+      for (const t of m.tensors) {
+        if (t.stepNoise === undefined) continue;
+        seen.add(t.dtype);
+        const v = await t.read();
+        const reported = (await t.stepNoise()) * 12 * v.length;
+        const sub = ['Q2_K', 'Q3_K', 'Q6_K'].includes(t.dtype) ? 16 : 32;
+        const gaps = minGapSquares(v, sub);
+        if (['IQ4_NL', 'IQ4_XS', 'MXFP4'].includes(t.dtype)) {
+          // Non-uniform levels: each entry counts the mean gap around its level, never less than the smallest.
+          expect(reported, t.name).toBeGreaterThan(gaps);
+          expect(reported, t.name).toBeLessThan(6 * gaps);
+        } else if (t.dtype === 'Q6_K' || t.dtype === 'Q8_0') {
+          // 64 or 255 levels for 16 or 32 values: neighbours may skip a level, so gaps ≥ step.
+          expect(reported / gaps, t.name).toBeLessThanOrEqual(1 + 1e-12);
+          expect(reported / gaps, t.name).toBeGreaterThan(0.5);
+        } else expect(reported / gaps, t.name).toBeCloseTo(1, 6); // decoded values are rounded to float32
+      }
+      for (const d of ['Q8_0', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q2_K', 'Q3_K', 'Q4_K', 'Q5_K', 'Q6_K'])
+        expect(seen.has(d), d).toBe(true);
+      for (const d of ['IQ4_NL', 'IQ4_XS', 'MXFP4']) expect(seen.has(d), d).toBe(true);
+    });
+  });
+
+  it('float tensors have none (their rounding is relative, UNIT_ROUNDOFF)', async () => {
+    await withModel(join(DIR, 'types.gguf'), async (m) => {
+      for (const t of m.tensors)
+        if (['F32', 'F16', 'BF16', 'F64'].includes(t.dtype)) expect(t.stepNoise).toBeUndefined();
+    });
+  });
+});

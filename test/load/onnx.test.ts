@@ -17,6 +17,7 @@ import { FileSource } from '../../src/load/file.js';
 import { walkFile } from '../../src/load/onnx/wire.js';
 import { GraphProto, ModelProto, TensorProto } from '../../src/load/onnx/schema.js';
 import { writeOnnxFixtures, DT, f32, graph, node, tensor } from '../../scripts/fixtures/onnx.js';
+import { dequantize, type QuantLayout, stepNoiseVariance } from '../../src/load/onnx/quant.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const FIX = join(ROOT, 'fixtures', 'generated', 'onnx');
@@ -323,7 +324,33 @@ describe('openOnnx on fixtures', () => {
       // per column: scale [1, 0.5, 0.25], zp [0, 2, 4]
       expect(await values(m, 'w.ql')).toEqual([1, 0, -0.25, 4, 1.5, 0.5]);
       expect(byName(m, 'w.int4').byteLength).toBe(3);
+      // The grid's rounding-noise variance, mean over elements of scale²/12 (issue 16).
+      const noise = async (name: string) => byName(m, name).stepNoise!();
+      expect(await noise('w.axis')).toBeCloseTo((0.25 + 1 + 4 + 0.0625) / 4 / 12, 15);
+      expect(await noise('w.tensor')).toBeCloseTo(0.25 / 12, 15);
+      expect(await noise('w.block')).toBeCloseTo((1 + 4 + 9 + 16) / 4 / 12, 15);
+      expect(await noise('w.int4')).toBeCloseTo(0.0625 / 12, 15);
+      expect(await noise('w.ql')).toBeCloseTo((1 + 0.25 + 0.0625) / 3 / 12, 15);
     });
+  });
+
+  it('stepNoiseVariance weights each scale by the elements it applies to (a short last block counts less)', () => {
+    const layouts: [readonly number[], QuantLayout, number][] = [
+      [[2, 5], { kind: 'block', axis: 1, blockSize: 2 }, 6],
+      [[5, 3], { kind: 'block', axis: 0, blockSize: 2 }, 9],
+      [[3, 2, 4], { kind: 'block', axis: 1, blockSize: 3 }, 12],
+      [[4, 3], { kind: 'axis', axis: 0 }, 4],
+      [[4, 3], { kind: 'axis', axis: 1 }, 3],
+      [[4, 3], { kind: 'tensor' }, 1],
+    ];
+    for (const [shape, layout, scales] of layouts) {
+      const scale = Float64Array.from({ length: scales }, (_, j) => 0.5 + j * 0.37);
+      const n = shape.reduce((a, b) => a * b, 1);
+      // dequantize of q = 1, zp = 0 is each element's own scale: the brute-force mean.
+      const each = dequantize(new Float64Array(n).fill(1), shape, layout, scale, undefined);
+      const brute = each.reduce((a, s) => a + s * s, 0) / (12 * n);
+      expect(stepNoiseVariance(shape, layout, scale), JSON.stringify(layout)).toBeCloseTo(brute, 14);
+    }
   });
 
   it('dynamic quantization: X_quantized / X_scale / X_zero_point reported as X', async () => {

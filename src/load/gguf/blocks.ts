@@ -8,6 +8,7 @@ import type { DType } from '../../types.js';
 import { CHUNK_BYTES, type FileSource } from '../file.js';
 import { allocateFloat64, checkElementRange } from '../dtype.js';
 import type { GgmlType } from './ggml-types.js';
+import type { StepSquares } from './step-noise.js';
 import {
   type BlockDecoder,
   decodeIQ4_NL,
@@ -92,4 +93,29 @@ export async function readBlockRange(
   const values = await readBlocks(source, offset + b0 * typeSize, type, decode, (b1 - b0) * blockSize, what);
   const skip = first - b0 * blockSize;
   return skip === 0 && count === values.length ? values : values.slice(skip, skip + count);
+}
+
+/** The mean of step²/12 over the `count` elements stored at `offset` (TensorRef.stepNoise). */
+export async function blockStepNoise(
+  source: FileSource,
+  offset: number,
+  type: GgmlType,
+  steps: StepSquares,
+  count: number,
+  what: string,
+  chunkBytes = CHUNK_BYTES,
+): Promise<number> {
+  const { blockSize, typeSize } = type;
+  let sum = 0;
+  const perChunk = Math.max(1, Math.floor(chunkBytes / typeSize)) * typeSize;
+  await source.readChunks(
+    offset,
+    (count / blockSize) * typeSize,
+    what,
+    (chunk) => {
+      sum += steps(chunk, chunk.length / typeSize);
+    },
+    perChunk,
+  );
+  return count === 0 ? 0 : sum / (12 * count);
 }

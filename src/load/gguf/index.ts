@@ -14,7 +14,8 @@ import { FormatError } from '../../errors.js';
 import { FileSource } from '../file.js';
 import { readWidened, readWidenedRange } from '../dtype.js';
 import type { ModelFormatModule } from '../format.js';
-import { blockDecoder, readBlockRange, readBlocks } from './blocks.js';
+import { blockDecoder, blockStepNoise, readBlockRange, readBlocks } from './blocks.js';
+import { stepSquares } from './step-noise.js';
 import { shown } from './cursor.js';
 import { FLOAT_GGML_DTYPES, INTEGER_GGML_DTYPES, fileTypeName } from './ggml-types.js';
 import { GGUF_MAGIC, type GgufHeader, readHeader } from './header.js';
@@ -59,10 +60,12 @@ function tensorRef(t: PlacedTensor, source: FileSource, path: string): TensorRef
   }
   const decode = blockDecoder(t.dtype);
   const type = t.type;
+  const steps = stepSquares(t.dtype);
   if (decode !== undefined && type !== undefined) {
     return {
       ...base,
       read: () => readBlocks(source, t.start, type, decode, t.count, what),
+      ...(steps !== undefined ? { stepNoise: () => blockStepNoise(source, t.start, type, steps, t.count, what) } : {}),
       readRange: (first, n) => readBlockRange(source, t.start, type, decode, t.count, first, n, what),
     };
   }

@@ -39,7 +39,7 @@ export const decodeQ2_K: BlockDecoder = (src, out) => {
  * nibbles (scales 0–7 in the low halves, 8–15 in the high halves), bytes 8–11 the top two
  * bits (scale i: byte 8 + i % 4, bits 2·⌊i/4⌋); each is stored + 32.
  */
-function q3Scale(src: Uint8Array, at: number, i: number): number {
+export function q3Scale(src: Uint8Array, at: number, i: number): number {
   const low = i < 8 ? src[at + i]! & 0x0f : src[at + i - 8]! >> 4;
   const high = (src[at + 8 + (i % 4)]! >> (2 * Math.floor(i / 4))) & 3;
   return (low | (high << 4)) - 32;
@@ -75,7 +75,7 @@ export const decodeQ3_K: BlockDecoder = (src, out) => {
  * 12 bytes at `at` (j < 4: low 6 bits of bytes j and j + 4; else nibbles of byte j + 4 and
  * the top 2 bits of bytes j − 4 and j).
  */
-function scaleMin(src: Uint8Array, at: number, j: number): [number, number] {
+export function scaleMin(src: Uint8Array, at: number, j: number): [number, number] {
   if (j < 4) return [src[at + j]! & 63, src[at + j + 4]! & 63];
   const sc = (src[at + j + 4]! & 0x0f) | ((src[at + j - 4]! >> 6) << 4);
   const m = (src[at + j + 4]! >> 4) | ((src[at + j]! >> 6) << 4);

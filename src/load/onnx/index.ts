@@ -9,7 +9,7 @@ import { FileSource } from '../file.js';
 import type { ModelFormatModule } from '../format.js';
 import { describeTensor, rangeReadable, readValueRange, readValues, toSafeInt, type TensorInfo } from './decode.js';
 import { ExternalFiles } from './external.js';
-import { dequantize, quantLayout, QUANTIZED_DTYPES } from './quant.js';
+import { dequantize, quantLayout, QUANTIZED_DTYPES, STEP_GRID_DTYPES, stepNoiseVariance } from './quant.js';
 import { ModelProto } from './schema.js';
 import { looksLikeProtobufModel } from './sniff.js';
 import { discover, elementType, summarizeUses, type FoundTensor, type Use } from './tensors.js';
@@ -206,6 +206,9 @@ async function quantizedEntry(
       ...usage(uses, w.shape.length),
       quantization,
       storageKey,
+      ...(STEP_GRID_DTYPES.has(w.elem.dtype)
+        ? { stepNoise: async () => stepNoiseVariance(w.shape, layout, await readValues(scale, source)) }
+        : {}),
       read: async () => {
         const values = await readValues(w, source);
         const s = await readValues(scale, source);

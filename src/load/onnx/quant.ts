@@ -30,6 +30,8 @@ export const QUANTIZED_DTYPES: ReadonlySet<DType> = new Set([
   'F8_E4M3',
   'F8_E5M2',
 ]);
+/** Quantized types whose levels are a uniform integer grid (the float8 types are not). */
+export const STEP_GRID_DTYPES: ReadonlySet<DType> = new Set(['I8', 'U8', 'I16', 'U16', 'I32', 'I4', 'U4']);
 const SCALE_DTYPES: ReadonlySet<DType> = new Set(['F32', 'F16', 'BF16', 'F64']);
 
 /** Checks scale and zero point against the weight and returns the layout, or throws. */
@@ -128,4 +130,34 @@ export function dequantize(
     }
   }
   return out;
+}
+
+/**
+ * The mean over the weight's elements of scale²/12: the variance of the rounding noise of
+ * a uniform grid of step `scale` (an error uniform in ±scale/2), each scale weighted by the
+ * number of elements it applies to (a short last block counts less).
+ */
+export function stepNoiseVariance(shape: readonly number[], layout: QuantLayout, scale: Float64Array): number {
+  if (layout.kind === 'tensor') return (scale[0]! * scale[0]!) / 12;
+  let sum = 0;
+  // Per axis: one scale per index of the axis, each over the same number of elements.
+  if (layout.kind === 'axis') {
+    for (let j = 0; j < scale.length; j++) sum += scale[j]! * scale[j]!;
+    return scale.length === 0 ? 0 : sum / (12 * scale.length);
+  }
+  // Blocked: the scale has the weight's shape with ceil(D/B) along the axis (row-major), so
+  // its block index along the axis is ⌊j / inner⌋ mod ceil(D/B); the last block may be short.
+  const D = shape[layout.axis]!;
+  const B = layout.blockSize;
+  const Ds = Math.ceil(D / B);
+  let inner = 1;
+  for (let a = layout.axis + 1; a < shape.length; a++) inner *= shape[a]!;
+  let count = 0;
+  for (let j = 0; j < scale.length; j++) {
+    const b = Math.floor(j / inner) % Ds;
+    const length = b === Ds - 1 ? D - b * B : B;
+    sum += scale[j]! * scale[j]! * length;
+    count += length;
+  }
+  return count === 0 ? 0 : sum / (12 * count);
 }
