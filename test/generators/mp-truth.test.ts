@@ -1,7 +1,7 @@
 /**
  * The MP ground-truth comparison (issue 16), on its small end: the reimplementation of
  * WeightWatcher's fit against WeightWatcher's own outputs, and our spike count against
- * planted BBP spikes (M ≤ 256, the first 135 cases `npm run calibrate` runs). Thresholds
+ * planted BBP spikes (the cases `npm run calibrate` runs with M ≤ 256 and N ≤ 1024: 126). Thresholds
  * are the values measured on these seeds (in the comments) less a margin.
  */
 import { readFileSync } from 'node:fs';
@@ -36,15 +36,15 @@ describe('WeightWatcher MP fit, reimplemented (test/generators/ww-mp.ts)', () =>
   });
 });
 
-describe('spike count vs planted BBP spikes (M ≤ 256, 135 matrices)', () => {
+describe('spike count vs planted BBP spikes (M ≤ 256, N ≤ 1024: 126 matrices)', () => {
   let out: TruthOutcome[] = [];
   beforeAll(async () => {
-    out = await runTruth(truthGrid().filter((c) => c.M <= 256));
+    out = await runTruth(truthGrid().filter((c) => c.M <= 256 && Math.round(c.Q * c.M) <= 1024));
   });
   const clean = () => out.filter((o) => o.bulk !== 't3');
 
-  it('builds the grid it says: every Q × M ≤ 256 cell, 9 cases, far spikes always detectable', () => {
-    expect(out).toHaveLength(135);
+  it('builds the grid it says: 9 cases per (Q, M) cell, far spikes always detectable', () => {
+    expect(out).toHaveLength(126);
     for (const o of out) {
       expect(o.detectable).toBeLessThanOrEqual(o.planted);
       if (o.mode === 'far') expect(o.detectable).toBe(o.planted);
@@ -58,10 +58,10 @@ describe('spike count vs planted BBP spikes (M ≤ 256, 135 matrices)', () => {
     const ours = score(clean(), 'ours', 'detectable');
     expect(ours.recall).toBeGreaterThanOrEqual(0.98); // measured 1.000
     expect(ours.precision).toBeGreaterThanOrEqual(0.98); // 0.997
-    expect(ours.exact).toBeGreaterThanOrEqual(0.95); // 0.989
-    expect(ours.sigmaError).toBeLessThan(0.01); // 0.0063
+    expect(ours.exact).toBeGreaterThanOrEqual(0.95); // 0.988
+    expect(ours.sigmaError).toBeLessThan(0.012); // 0.0080
     const ww = score(clean(), 'ww', 'detectable');
-    // WeightWatcher's σ is high at small Q, and it misses detectable spikes: 0.970, 0.911, 0.024.
+    // WeightWatcher's σ is high at small Q, and it misses detectable spikes: 0.968, 0.905, 0.032.
     expect(ours.recall).toBeGreaterThan(ww.recall);
     expect(ours.exact).toBeGreaterThan(ww.exact);
     expect(ww.sigmaError).toBeGreaterThan(2 * ours.sigmaError);
@@ -69,22 +69,22 @@ describe('spike count vs planted BBP spikes (M ≤ 256, 135 matrices)', () => {
 
   it('all bulks, planted truth: recall and precision of ours', () => {
     const ours = score(out, 'ours', 'planted');
-    expect(ours.recall).toBeGreaterThanOrEqual(0.72); // measured 0.754 (near spikes under the rule's √TW)
-    expect(ours.precision).toBeGreaterThanOrEqual(0.82); // 0.854
+    expect(ours.recall).toBeGreaterThanOrEqual(0.72); // measured 0.749 (near spikes under the rule's √TW)
+    expect(ours.precision).toBeGreaterThanOrEqual(0.83); // 0.869
     expect(score(out, 'ours', 'detectable').recall).toBeGreaterThanOrEqual(0.98); // 1.000
   });
 
   it('Q = 1: WeightWatcher’s quarter-circle fit overshoots σ, ours does not', () => {
     const q1 = out.filter((o) => o.Q === 1);
-    expect(score(q1, 'ww', 'planted').sigmaError).toBeGreaterThan(0.05);
-    expect(score(q1, 'ours', 'planted').sigmaError).toBeLessThan(0.03);
+    expect(score(q1, 'ww', 'planted').sigmaError).toBeGreaterThan(0.08); // measured 0.168
+    expect(score(q1, 'ours', 'planted').sigmaError).toBeLessThan(0.03); // 0.013
   });
 
   it('t(3) bulks: the count rule itself counts heavy-tail outliers, even with the true σ', () => {
     const t3 = out.filter((o) => o.bulk === 't3');
-    // Measured precision: ours 0.703, WeightWatcher 0.745, the rule with the true σ 0.764.
+    // Measured precision: ours 0.730, WeightWatcher 0.782, the rule with the true σ 0.798.
     expect(score(t3, 'oracle', 'planted').precision).toBeLessThan(0.85);
-    expect(score(t3, 'ours', 'planted').precision).toBeGreaterThanOrEqual(0.65);
+    expect(score(t3, 'ours', 'planted').precision).toBeGreaterThanOrEqual(0.68);
     expect(score(t3, 'ours', 'detectable').recall).toBeGreaterThanOrEqual(0.98); // 1.000
   });
 });
