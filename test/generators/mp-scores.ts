@@ -144,8 +144,9 @@ const WIDTH = 32;
 /** Side-by-side table of both methods (and the count rule with the true σ) against one truth. */
 export function truthTable(outcomes: readonly TruthOutcome[], truth: Truth): string {
   const head = 'recall  prec exact    ±1';
+  const titles = COLUMNS.map(([, t]) => t.padStart(WIDTH)).join('');
   const lines = [
-    `${`truth: ${truth}`.padEnd(20)}${'n'.padStart(5)} ${COLUMNS.map(([, t]) => t.padStart(WIDTH)).join('')}  σ err ours/WW`,
+    `${`truth: ${truth}`.padEnd(20)}${'n'.padStart(5)} ${titles}  σ err ours/WW`,
     `${''.padEnd(25)} ${COLUMNS.map(() => head.padStart(WIDTH)).join('')}`,
   ];
   for (const [label, sel] of truthGroups(outcomes)) {
