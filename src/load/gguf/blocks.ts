@@ -55,20 +55,35 @@ export async function readBlocks(
   what: string,
   chunkBytes = CHUNK_BYTES,
 ): Promise<Float64Array> {
-  const { blockSize, typeSize } = type;
   const out = allocateFloat64(count, what);
+  await forEachChunk(source, offset, type, count, what, chunkBytes, (chunk, first, n) => {
+    decode(chunk, out.subarray(first, first + n));
+  });
+  return out;
+}
+
+/**
+ * Reads the `count` elements (whole blocks) at `offset` in chunks of whole blocks of at most
+ * `chunkBytes`; `take` gets each chunk with the index of its first element and its length.
+ */
+async function forEachChunk(
+  source: FileSource,
+  offset: number,
+  type: GgmlType,
+  count: number,
+  what: string,
+  chunkBytes: number,
+  take: (chunk: Uint8Array, first: number, elements: number) => void,
+): Promise<void> {
+  const { blockSize, typeSize } = type;
   const perChunk = Math.max(1, Math.floor(chunkBytes / typeSize)) * typeSize;
   await source.readChunks(
     offset,
     (count / blockSize) * typeSize,
     what,
-    (chunk, at) => {
-      const first = (at / typeSize) * blockSize;
-      decode(chunk, out.subarray(first, first + (chunk.length / typeSize) * blockSize));
-    },
+    (chunk, at) => take(chunk, (at / typeSize) * blockSize, (chunk.length / typeSize) * blockSize),
     perChunk,
   );
-  return out;
 }
 
 /**
@@ -105,17 +120,9 @@ export async function blockStepNoise(
   what: string,
   chunkBytes = CHUNK_BYTES,
 ): Promise<number> {
-  const { blockSize, typeSize } = type;
   let sum = 0;
-  const perChunk = Math.max(1, Math.floor(chunkBytes / typeSize)) * typeSize;
-  await source.readChunks(
-    offset,
-    (count / blockSize) * typeSize,
-    what,
-    (chunk) => {
-      sum += steps(chunk, chunk.length / typeSize);
-    },
-    perChunk,
-  );
+  await forEachChunk(source, offset, type, count, what, chunkBytes, (chunk) => {
+    sum += steps(chunk, chunk.length / type.typeSize);
+  });
   return count === 0 ? 0 : sum / (12 * count);
 }
