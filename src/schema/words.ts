@@ -248,10 +248,11 @@ function ruleReason(rule: PhaseRule, f: PhaseEvidence, dtype: DType, mp: MpResul
     f.alpha === undefined ? 'no power-law fit' : `α ${fmt(f.alpha)} (D ${fmt(f.D!, 2)}, ${f.numTail} in tail)`;
 
   if (rule === 'excess-zero-mass') {
+    const grid = f.stepNoise !== undefined ? ` from its grid noise ${fmt(f.stepNoise, 2)} per entry` : '';
     return join(
       `${f.zeroCount} of ${f.numEvals} eigenvalues (${pct(f.zeroFraction)}) ` +
         `are zero at ${precisionName(dtype)} precision ` +
-        `(σ ≤ ${fmt(f.zeroFloor, 2)}${f.stepNoise !== undefined ? ` from its grid noise ${fmt(f.stepNoise, 2)} per entry` : ''}, ` +
+        `(σ ≤ ${fmt(f.zeroFloor, 2)}${grid}, ` +
         `σ_max ${fmt(Math.sqrt(f.lambdaMax), 3)})`,
       (f.aboveFloor ?? 0) > 0 && f.belowFloor !== undefined && f.belowFloor > f.zeroCount
         ? `${f.belowFloor} below the floor less ${CONTINUUM_WEIGHT}× the ${f.aboveFloor} just above it`
