@@ -85,7 +85,8 @@ export async function computeEsd(values: Float64Array, plan: MatrixPlan, options
           for (let i = 0; i < zeros; i++) ev[i] = 0;
           rank += decided;
         } else {
-          ev = await accurate(W, rows, cols);
+          // The accurate solver may take W too: keep `values` when it is needed afterwards.
+          ev = await accurate(W === values && options.keepValues ? values.slice() : W, rows, cols);
           rank += numericalRank(ev, N);
         }
       } else {
