@@ -22,8 +22,8 @@ export const GRAM_RESOLUTION = 1e-10;
 
 /**
  * Largest N·M² for which the accurate (SVD) route is run when the Gram route cannot resolve
- * the small eigenvalues (≈ 10 s in plain JS); above it, the rank is taken from the Gram
- * eigenvalues at their own resolution.
+ * the small eigenvalues (≈ 10 s in plain JS, a few in the WebAssembly kernel); above it, the
+ * rank is taken from the Gram eigenvalues at their own resolution.
  */
 export const MAX_ACCURATE_WORK = 4e9;
 
