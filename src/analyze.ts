@@ -158,8 +158,8 @@ class Compute {
   /** The accurate-rank route: on the engine's workers (started on first use), inline beside a caller's solver. */
   get accurate(): EigenSolver | undefined {
     if (this.options.solve) return undefined;
-    return (W, rows, cols) =>
-      (this.engine ??= createSpectrumEngine({ jobs: this.budget.cores })).singularValues(W, rows, cols);
+    const start = () => createSpectrumEngine({ jobs: this.budget.cores, warmUp: false });
+    return (W, rows, cols) => (this.engine ??= start()).singularValues(W, rows, cols);
   }
 
   /** Starts the engine early (workers, onnxruntime) when a model has matrices that need it. */

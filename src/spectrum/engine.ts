@@ -15,8 +15,15 @@ import { availableParallelism } from 'node:os';
 import { eigenvaluesTs, TWO_STAGE_MIN_N } from './eigen.js';
 import { fullGc, GC_ABOVE_BYTES } from './gc.js';
 import { CoreBudget } from './scheduler.js';
+import { accurateSquaredSingularValues } from './singular-values.js';
 import { WorkerCrash } from '../errors.js';
 import { SPECTRUM_WORKER, type CloseMessage, type JobMessage, type ResultMessage, type WarmMessage } from './worker.js';
+
+/**
+ * Below this N·M² the accurate route is computed on the calling thread, as tiny eigen jobs
+ * are (inlineBelow): ~30 µs of work, less than a worker's round trip.
+ */
+export const ACCURATE_INLINE_WORK = 1 << 16;
 
 /** What the engine needs of a worker thread (node:worker_threads' Worker, or a test's stand-in). */
 export interface EngineWorker {
@@ -58,8 +65,8 @@ export interface SpectrumEngine {
   schedule(rows: number, cols: number, load: () => Promise<Float64Array> | Float64Array): Promise<Float64Array>;
   /**
    * Ascending σᵢ² of W by the accurate route (singular-values.ts), for the slices whose rank
-   * the Gram route cannot decide: always on a worker, one core each, never on the calling
-   * thread. W's buffer is transferred as in `eigenvalues`.
+   * the Gram route cannot decide: on a worker, one core each (only a tiny matrix, N·M² below
+   * ACCURATE_INLINE_WORK, on the calling thread). W's buffer is transferred as in `eigenvalues`.
    */
   singularValues(W: Float64Array, rows: number, cols: number): Promise<Float64Array>;
   /** Which path the workers used last: onnxruntime (fast) or pure TypeScript (fallback), and why. */
@@ -198,8 +205,15 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
   return {
     eigenvalues: (W, rows, cols) => schedule(rows, cols, () => W),
     schedule,
-    singularValues: (W, rows, cols) =>
-      refuse(rows, cols) ?? budget.run(1, () => compute(rows, cols, 1, () => W, 'singular-values')),
+    singularValues: (W, rows, cols) => {
+      const refused = refuse(rows, cols);
+      if (refused) return refused;
+      const M = Math.min(rows, cols);
+      if (Math.max(rows, cols) * M * M < ACCURATE_INLINE_WORK) {
+        return (async () => accurateSquaredSingularValues(W, rows, cols))();
+      }
+      return budget.run(1, () => compute(rows, cols, 1, () => W, 'singular-values'));
+    },
     backendInfo: info,
     async close() {
       await budget.idle();
