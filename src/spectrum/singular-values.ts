@@ -37,15 +37,15 @@ export function bidiagonal(
   const N = Math.max(rows, cols);
   const M = Math.min(rows, cols);
   const k = wasm ? wasmKernels('svd') : undefined;
-  // A (N×M, row-major): W itself or its transpose; d, e, v, vr, w after it.
-  const mem = k ? wasmScratch(k, N * M + 4 * M + N) : new Float64Array(N * M);
+  // A (N×M, row-major): W itself or its transpose; d, e, v, vr, w, s4 after it.
+  const mem = k ? wasmScratch(k, N * M + 4 * M + N + 4) : new Float64Array(N * M);
   const A = mem.subarray(0, N * M);
   if (rows >= cols) A.set(W);
   else transposeInto(W, rows, cols, A);
   if (!k) return bidiagonalize(A, N, M);
   const at = (i: number) => i * 8;
   const d = N * M;
-  k.bidiagonalize(0, N, M, at(d), at(d + M), at(d + 2 * M), at(d + 2 * M + N), at(d + 3 * M + N));
+  k.bidiagonalize(0, N, M, at(d), at(d + M), at(d + 2 * M), at(d + 2 * M + N), at(d + 3 * M + N), at(d + 4 * M + N));
   // Copies: the kernel memory is reused (and may grow) with the next call.
   const e = mem.slice(d + M, d + 2 * M);
   e[M - 1] = 0; // not written by the kernel

@@ -26,7 +26,17 @@ export interface KernelExports {
   readonly memory: WasmMemory;
   bandToTridiagonal(n: number, b: number, ld: number, band: number, v: number, v2: number, w: number, x: number): void;
   panelQR(P: number, m: number, b: number, R: number, T: number, tau: number, z: number): void;
-  bidiagonalize(A: number, N: number, M: number, d: number, e: number, v: number, vr: number, w: number): void;
+  bidiagonalize(
+    A: number,
+    N: number,
+    M: number,
+    d: number,
+    e: number,
+    v: number,
+    vr: number,
+    w: number,
+    s4: number,
+  ): void;
 }
 
 const instances = new Map<string, KernelExports | null>();

@@ -238,17 +238,38 @@ export function panelQR(P: usize, m: i32, b: i32, R: usize, T: usize, tau: usize
 }
 
 /**
- * Σⱼ x[j]·v[j] for two rows x₀, x₁ at once, each lane summed in index order exactly as a
- * scalar loop does (so the kernel agrees with its TypeScript twin to the last bit).
+ * Σⱼ x[j]·v[j] for the four rows x, x + ld, x + 2·ld, x + 3·ld, written to out[0…3]: one
+ * row a lane, each summed in index order exactly as a scalar loop does (so the kernel agrees
+ * with its TypeScript twin to the last bit); two accumulators, whose additions overlap.
  */
-function dot2(x0: usize, x1: usize, v: usize, n: i32): v128 {
-  let acc = f64x2.splat(0);
-  for (let i = 0; i < n; i++) {
+function dot4(x: usize, ld: usize, v: usize, n: i32, out: usize): void {
+  let a = f64x2.splat(0);
+  let b = f64x2.splat(0);
+  const x1 = x + ld;
+  const x2 = x1 + ld;
+  const x3 = x2 + ld;
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
     const off = <usize>i << 3;
-    const x = f64x2.replace_lane(f64x2.splat(load<f64>(x0 + off)), 1, load<f64>(x1 + off));
-    acc = f64x2.add(acc, f64x2.mul(x, v128.load64_splat(v + off)));
+    const p0 = v128.load(x + off);
+    const p1 = v128.load(x1 + off);
+    const p2 = v128.load(x2 + off);
+    const p3 = v128.load(x3 + off);
+    const v0 = v128.load64_splat(v + off);
+    const v1 = v128.load64_splat(v + off + 8);
+    a = f64x2.add(a, f64x2.mul(f64x2.shuffle(p0, p1, 0, 2), v0));
+    b = f64x2.add(b, f64x2.mul(f64x2.shuffle(p2, p3, 0, 2), v0));
+    a = f64x2.add(a, f64x2.mul(f64x2.shuffle(p0, p1, 1, 3), v1));
+    b = f64x2.add(b, f64x2.mul(f64x2.shuffle(p2, p3, 1, 3), v1));
   }
-  return acc;
+  if (i < n) {
+    const off = <usize>i << 3;
+    const vi = v128.load64_splat(v + off);
+    a = f64x2.add(a, f64x2.mul(f64x2.replace_lane(f64x2.splat(load<f64>(x + off)), 1, load<f64>(x1 + off)), vi));
+    b = f64x2.add(b, f64x2.mul(f64x2.replace_lane(f64x2.splat(load<f64>(x2 + off)), 1, load<f64>(x3 + off)), vi));
+  }
+  v128.store(out, a);
+  v128.store(out + 16, b);
 }
 
 /** Σⱼ x[j]·v[j] in index order (scalar: the twin's rounding). */
@@ -286,9 +307,19 @@ function scaledReflector(x: usize, stride: i32, n: i32, u: usize, out: usize): f
 
 /**
  * Bidiagonalises the row-major N×M matrix A (N ≥ M) in place: d (M values) the diagonal,
- * e (M − 1) the superdiagonal. v (N), vr and w (M): scratch.
+ * e (M − 1) the superdiagonal. v (N), vr and w (M), s4 (4): scratch.
  */
-export function bidiagonalize(A: usize, N: i32, M: i32, d: usize, e: usize, v: usize, vr: usize, w: usize): void {
+export function bidiagonalize(
+  A: usize,
+  N: i32,
+  M: i32,
+  d: usize,
+  e: usize,
+  v: usize,
+  vr: usize,
+  w: usize,
+  s4: usize,
+): void {
   for (let k = 0; k < M; k++) {
     const c = k + 1;
     const len = M - c;
@@ -310,29 +341,32 @@ export function bidiagonalize(A: usize, N: i32, M: i32, d: usize, e: usize, v: u
     const vrc = vr + (<usize>c << 3);
     const tauR = len > 0 ? scaledReflector(rowK, 1, len, vrc, e + (<usize>k << 3)) : 0;
     if (tauL == 0 && tauR == 0) continue;
-    // Rows two at a time: left update, then the right reflector's dot products, lane by row.
-    for (let i = c; i < N; i += 2) {
-      const pair = i + 1 < N;
+    // Rows four at a time (the last few one by one): left update, then the right reflector's dot
+    // products, each row summed in index order.
+    const ld = <usize>M << 3;
+    let i = c;
+    for (; i + 4 <= N; i += 4) {
       const r0 = A + (<usize>(i * M + c) << 3);
-      const r1 = r0 + (<usize>M << 3);
       if (tauL != 0) {
-        const v0 = get(v, i);
-        if (v0 != 0) axpy(r0, wc, -v0, len);
-        if (pair) {
-          const v1 = get(v, i + 1);
-          if (v1 != 0) axpy(r1, wc, -v1, len);
+        for (let t = 0; t < 4; t++) {
+          const vt = get(v, i + t);
+          if (vt != 0) axpy(r0 + <usize>t * ld, wc, -vt, len);
         }
       }
       if (tauR == 0) continue;
-      let s0: f64;
-      let s1: f64 = 0;
-      if (pair) {
-        const s = dot2(r0, r1, vrc, len);
-        s0 = f64x2.extract_lane(s, 0) * tauR;
-        s1 = f64x2.extract_lane(s, 1) * tauR;
-      } else s0 = dotInOrder(r0, vrc, len) * tauR;
+      dot4(r0, ld, vrc, len, s4);
+      for (let t = 0; t < 4; t++) {
+        const st = get(s4, t) * tauR;
+        if (st != 0) axpy(r0 + <usize>t * ld, vrc, -st, len);
+      }
+    }
+    for (; i < N; i++) {
+      const r0 = A + (<usize>(i * M + c) << 3);
+      const v0 = tauL != 0 ? get(v, i) : 0;
+      if (v0 != 0) axpy(r0, wc, -v0, len);
+      if (tauR == 0) continue;
+      const s0 = dotInOrder(r0, vrc, len) * tauR;
       if (s0 != 0) axpy(r0, vrc, -s0, len);
-      if (s1 != 0) axpy(r1, vrc, -s1, len);
     }
   }
 }
