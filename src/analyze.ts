@@ -155,6 +155,13 @@ class Compute {
     return (W, rows, cols) => engine.eigenvalues(W, rows, cols);
   }
 
+  /** The accurate-rank route: on the engine's workers (started on first use), inline beside a caller's solver. */
+  get accurate(): EigenSolver | undefined {
+    if (this.options.solve) return undefined;
+    const start = () => createSpectrumEngine({ jobs: this.budget.cores, warmUp: false });
+    return (W, rows, cols) => (this.engine ??= start()).singularValues(W, rows, cols);
+  }
+
   /** Starts the engine early (workers, onnxruntime) when a model has matrices that need it. */
   warmUpFor(plans: readonly LayerPlan[]): void {
     if (!this.options.solve && plans.some((p) => p.status === 'analyze' && Math.min(p.rows, p.cols) >= TWO_STAGE_MIN_N))
@@ -300,6 +307,7 @@ async function analyzeModel(
         lowRank: lowRank && (factors ? async () => factors : () => lowRank.factors().catch(readError)),
         eigenvalues: options.eigenvalues,
         solve: compute.solve,
+        accurate: compute.accurate,
         randomize: options.randomize,
         seed: options.seed,
         vectors: options.vectors,

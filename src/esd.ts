@@ -5,6 +5,7 @@
 import type { MatrixPlan } from './matrices.js';
 import { gramEigenvalues } from './spectrum/index.js';
 import { accurateSquaredSingularValues } from './spectrum/singular-values.js';
+import { gramDecidedRank, structuralZeros } from './spectrum/gram-rank.js';
 import { numericalRank } from './fit/metrics.js';
 import { scaled, scaleExponent, timesPow2 } from './spectrum-scale.js';
 
@@ -12,15 +13,17 @@ import { scaled, scaleExponent, timesPow2 } from './spectrum-scale.js';
 export type EigenSolver = (W: Float64Array, rows: number, cols: number) => Promise<Float64Array> | Float64Array;
 
 /**
- * Below this fraction of λ_max the Gram route's eigenvalues are rounding noise (its absolute
- * error is ~M·ε·λ_max ≈ 1e-13·λ_max), too coarse to decide the rank at σ_max·N·ε₆₄.
+ * Below this fraction of λ_max the Gram route's eigenvalues may be rounding noise (its absolute
+ * error is ~M·ε·λ_max ≈ 1e-13·λ_max), too coarse to decide the rank at σ_max·N·ε₆₄: such a
+ * slice's rank is taken from the Gram only when its error bound allows (spectrum/gram-rank.ts),
+ * else from the accurate route.
  */
 export const GRAM_RESOLUTION = 1e-10;
 
 /**
  * Largest N·M² for which the accurate (SVD) route is run when the Gram route cannot resolve
- * the small eigenvalues (≈ 10 s in plain JS); above it, the rank is taken from the Gram
- * eigenvalues at their own resolution.
+ * the small eigenvalues (≈ 10 s in plain JS, a few in the WebAssembly kernel); above it, the
+ * rank is taken from the Gram eigenvalues at their own resolution.
  */
 export const MAX_ACCURATE_WORK = 4e9;
 
@@ -41,6 +44,11 @@ export interface EsdOptions {
    * are then copied before solving.
    */
   readonly keepValues?: boolean;
+  /**
+   * Computes the ascending σᵢ² of a slice the Gram route cannot decide (default: on this
+   * thread; the pipeline passes the worker engine's). May take ownership of the matrix.
+   */
+  readonly accurate?: EigenSolver;
   /** Reads the tensor again, for the rare slice that needs the accurate route after its data went to a worker. */
   readonly reload?: () => Promise<Float64Array>;
 }
@@ -48,6 +56,7 @@ export interface EsdOptions {
 export async function computeEsd(values: Float64Array, plan: MatrixPlan, options: EsdOptions = {}): Promise<Esd> {
   const { rows, cols, slices, eigenScale } = plan;
   const solve = options.solve ?? gramEigenvalues;
+  const accurate = options.accurate ?? accurateSquaredSingularValues;
   const M = Math.min(rows, cols);
   const N = Math.max(rows, cols);
   const pooled = new Float64Array(M * slices);
@@ -69,8 +78,17 @@ export async function computeEsd(values: Float64Array, plan: MatrixPlan, options
           W = plan.extract(values.length > 0 ? values : await reload(options), s);
           if (k !== 0) W = scaled(W, k);
         }
-        ev = accurateSquaredSingularValues(W, rows, cols);
-        rank += numericalRank(ev, N);
+        const zeros = structuralZeros(W, rows, cols);
+        const decided = gramDecidedRank(ev, N, zeros);
+        if (decided !== undefined) {
+          // Every eigenvalue clears the Gram's error bound but the structural zeros, which are exact.
+          for (let i = 0; i < zeros; i++) ev[i] = 0;
+          rank += decided;
+        } else {
+          // The accurate solver may take W too: keep `values` when it is needed afterwards.
+          ev = await accurate(W === values && options.keepValues ? values.slice() : W, rows, cols);
+          rank += numericalRank(ev, N);
+        }
       } else {
         // Clamp the Gram's negative noise; count what it can resolve.
         for (let i = 0; i < ev.length; i++) if (ev[i]! < 0) ev[i] = 0;

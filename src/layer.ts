@@ -28,6 +28,8 @@ export interface LayerOptions {
   /** Include the eigenvalues in the result. */
   readonly eigenvalues?: boolean;
   readonly solve?: EigenSolver;
+  /** The accurate route for slices the Gram cannot decide (computeEsd's `accurate`). */
+  readonly accurate?: EigenSolver;
   /** Look for correlation traps in a seeded shuffle of W (`--randomize`). */
   readonly randomize?: boolean;
   /** Seed of the shuffle (default DEFAULT_TRAP_SEED). */
@@ -71,6 +73,7 @@ export async function analyzeLayer(
     ? lowRankEsd(await options.lowRank(), N)
     : await computeEsd(values, plan, {
         solve: options.solve,
+        accurate: options.accurate,
         keepValues: options.randomize === true || options.vectors === true,
         reload: options.reload,
       });

@@ -15,8 +15,15 @@ import { availableParallelism } from 'node:os';
 import { eigenvaluesTs, TWO_STAGE_MIN_N } from './eigen.js';
 import { fullGc, GC_ABOVE_BYTES } from './gc.js';
 import { CoreBudget } from './scheduler.js';
+import { accurateSquaredSingularValues } from './singular-values.js';
 import { WorkerCrash } from '../errors.js';
 import { SPECTRUM_WORKER, type CloseMessage, type JobMessage, type ResultMessage, type WarmMessage } from './worker.js';
+
+/**
+ * Below this N·M² the accurate route is computed on the calling thread, as tiny eigen jobs
+ * are (inlineBelow): ~30 µs of work, less than a worker's round trip.
+ */
+export const ACCURATE_INLINE_WORK = 1 << 16;
 
 /** What the engine needs of a worker thread (node:worker_threads' Worker, or a test's stand-in). */
 export interface EngineWorker {
@@ -56,6 +63,12 @@ export interface SpectrumEngine {
    * caller can queue every layer of a model without holding their data in memory.
    */
   schedule(rows: number, cols: number, load: () => Promise<Float64Array> | Float64Array): Promise<Float64Array>;
+  /**
+   * Ascending σᵢ² of W by the accurate route (singular-values.ts), for the slices whose rank
+   * the Gram route cannot decide: on a worker, one core each (only a tiny matrix, N·M² below
+   * ACCURATE_INLINE_WORK, on the calling thread). W's buffer is transferred as in `eigenvalues`.
+   */
+  singularValues(W: Float64Array, rows: number, cols: number): Promise<Float64Array>;
   /** Which path the workers used last: onnxruntime (fast) or pure TypeScript (fallback), and why. */
   readonly backendInfo: { readonly backend: 'onnxruntime' | 'typescript' | 'unknown'; readonly note?: string };
   /** Waits for queued work, then stops the workers. */
@@ -69,6 +82,8 @@ interface Slot {
 
 interface InFlight {
   readonly slot: Slot;
+  /** An eigenvalue job, whose answer says which backend the workers use. */
+  readonly eigen: boolean;
   readonly resolve: (v: Float64Array) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -96,9 +111,11 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       if (!job) return;
       inFlight.delete(msg.id);
       if (msg.ok) {
-        info.backend = msg.backend;
-        if (msg.note !== undefined) info.note = msg.note;
-        else delete info.note;
+        if (job.eigen) {
+          info.backend = msg.backend;
+          if (msg.note !== undefined) info.note = msg.note;
+          else delete info.note;
+        }
         job.resolve(msg.values);
       } else {
         job.reject(new Error(msg.error));
@@ -128,6 +145,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     cols: number,
     weight: number,
     load: () => Promise<Float64Array> | Float64Array,
+    kind: JobMessage['kind'] = 'eigenvalues',
   ): Promise<Float64Array> => {
     // Large matrices always go to the first worker, so only one worker keeps large scratch
     // buffers (workspace.ts) between matrices; the budget guarantees it is free then.
@@ -138,8 +156,9 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       const W = await load();
       if (W.length !== rows * cols) throw new RangeError(`eigenvalues: ${W.length} values for ${rows}×${cols}`);
       const id = nextId++;
-      const result = new Promise<Float64Array>((resolve, reject) => inFlight.set(id, { slot, resolve, reject }));
-      const msg: JobMessage = { type: 'job', id, W, rows, cols, threads: weight, useOrt };
+      const eigen = kind === 'eigenvalues';
+      const result = new Promise<Float64Array>((resolve, reject) => inFlight.set(id, { slot, eigen, resolve, reject }));
+      const msg: JobMessage = { type: 'job', id, W, rows, cols, threads: weight, useOrt, kind };
       const whole =
         !(W.buffer instanceof SharedArrayBuffer) && W.byteOffset === 0 && W.byteLength === W.buffer.byteLength;
       slot.worker.postMessage(msg, whole ? [W.buffer as ArrayBuffer] : []);
@@ -153,15 +172,21 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     }
   };
 
+  const refuse = (rows: number, cols: number): Promise<never> | undefined => {
+    if (closed) return Promise.reject(new Error('spectrum engine is closed'));
+    if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || rows < 0 || cols < 0) {
+      return Promise.reject(new RangeError(`eigenvalues: invalid shape ${rows}×${cols}`));
+    }
+    return undefined;
+  };
+
   const schedule = (
     rows: number,
     cols: number,
     load: () => Promise<Float64Array> | Float64Array,
   ): Promise<Float64Array> => {
-    if (closed) return Promise.reject(new Error('spectrum engine is closed'));
-    if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || rows < 0 || cols < 0) {
-      return Promise.reject(new RangeError(`eigenvalues: invalid shape ${rows}×${cols}`));
-    }
+    const refused = refuse(rows, cols);
+    if (refused) return refused;
     const n = Math.min(rows, cols);
     if (n < inlineBelow) {
       return (async () => eigenvaluesTs(await load(), rows, cols))();
@@ -180,6 +205,15 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
   return {
     eigenvalues: (W, rows, cols) => schedule(rows, cols, () => W),
     schedule,
+    singularValues: (W, rows, cols) => {
+      const refused = refuse(rows, cols);
+      if (refused) return refused;
+      const M = Math.min(rows, cols);
+      if (Math.max(rows, cols) * M * M < ACCURATE_INLINE_WORK) {
+        return (async () => accurateSquaredSingularValues(W, rows, cols))();
+      }
+      return budget.run(1, () => compute(rows, cols, 1, () => W, 'singular-values'));
+    },
     backendInfo: info,
     async close() {
       await budget.idle();

@@ -4,8 +4,9 @@
  * Returns undefined when WebAssembly SIMD is unavailable (or RMT_ANALYZE_NO_WASM=1).
  *
  * The kernels have TypeScript twins, and those are the declared fallback, not oracles:
- * panelQR (panel-qr.ts) and bandToTridiagonal (band-to-tridiagonal.ts) run whenever this
- * returns undefined, with the same arithmetic in scalar order (results agree to rounding).
+ * panelQR (panel-qr.ts), bandToTridiagonal (band-to-tridiagonal.ts) and bidiagonalize
+ * (bidiagonalize.ts) run whenever this returns undefined, with the same arithmetic in
+ * scalar order (results agree to rounding).
  * A change to one side is made to the other; test/spectrum/fallback.test.ts runs the
  * TypeScript side, the other spectrum tests the WebAssembly side.
  */
@@ -25,11 +26,28 @@ export interface KernelExports {
   readonly memory: WasmMemory;
   bandToTridiagonal(n: number, b: number, ld: number, band: number, v: number, v2: number, w: number, x: number): void;
   panelQR(P: number, m: number, b: number, R: number, T: number, tau: number, z: number): void;
+  bidiagonalize(
+    A: number,
+    N: number,
+    M: number,
+    d: number,
+    e: number,
+    v: number,
+    vr: number,
+    w: number,
+    s4: number,
+  ): void;
 }
 
-let instance: KernelExports | null | undefined;
+const instances = new Map<string, KernelExports | null>();
 
-export function wasmKernels(): KernelExports | undefined {
+/**
+ * The kernels of this thread. `owner` names a separate instance (its own memory): the band
+ * reduction keeps its panel in kernel memory across awaits, so the accurate-rank route,
+ * which may run on the same thread meanwhile, uses `'svd'`.
+ */
+export function wasmKernels(owner: 'eigen' | 'svd' = 'eigen'): KernelExports | undefined {
+  let instance = instances.get(owner);
   if (instance === undefined) {
     try {
       if (process.env.RMT_ANALYZE_NO_WASM === '1') throw new Error('disabled');
@@ -39,6 +57,7 @@ export function wasmKernels(): KernelExports | undefined {
     } catch {
       instance = null;
     }
+    instances.set(owner, instance);
   }
   return instance ?? undefined;
 }

@@ -1,12 +1,14 @@
 /**
  * Worker thread of the spectrum engine (engine.ts): receives one matrix at a time
- * (transferred, not copied), returns its eigenvalues (transferred back).
+ * (transferred, not copied), returns its eigenvalues (transferred back): those of the Gram
+ * route, or for a 'singular-values' job the accurate route's σᵢ² (singular-values.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { fullGc, GC_ABOVE_BYTES } from './gc.js';
 import { Workspace } from './workspace.js';
 import { OrtBackend } from './ort.js';
 import { eigenvaluesOwned, warmUp } from './eigen.js';
+import { accurateSquaredSingularValues } from './singular-values.js';
 
 export interface JobMessage {
   readonly type: 'job';
@@ -17,6 +19,8 @@ export interface JobMessage {
   /** Cores this job may use (onnxruntime intra-op threads). */
   readonly threads: number;
   readonly useOrt: boolean;
+  /** 'eigenvalues' (default): the Gram route; 'singular-values': the accurate route, no onnxruntime. */
+  readonly kind?: 'eigenvalues' | 'singular-values';
 }
 
 /** Load onnxruntime with this many threads and compile the graphs, before any job. */
@@ -112,6 +116,18 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE): 
     const collect = message.W.byteLength >= GC_ABOVE_BYTES ? fullGc : () => {};
     const box: { W?: Float64Array | undefined } = { W: message.W };
     (message as { W?: Float64Array }).W = undefined;
+    if (job.kind === 'singular-values') {
+      const W = box.W!;
+      box.W = undefined;
+      try {
+        const values = accurateSquaredSingularValues(W, job.rows, job.cols);
+        const msg: ResultMessage = { id: job.id, ok: true, values, backend: 'typescript' };
+        port.postMessage(msg, [values.buffer as ArrayBuffer]);
+      } catch (e) {
+        port.postMessage({ id: job.id, ok: false, error: (e as Error).message ?? String(e) } satisfies ResultMessage);
+      }
+      return;
+    }
     void track(
       (async () => {
         try {

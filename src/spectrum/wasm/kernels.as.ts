@@ -5,6 +5,9 @@
  *
  * bandToTridiagonal: the Householder bulge chasing of band-to-tridiagonal.ts (Lang 1993;
  * Haidar, Ltaief & Dongarra 2011), same storage (lower band, column j at band + j·ld·8).
+ * bidiagonalize: the Householder bidiagonalisation of bidiagonalize.ts (LAPACK dgebd2,
+ * row-major, the left and right updates of a step fused into one pass over the rows, and
+ * the same arithmetic in the same order: identical results).
  */
 
 // @ts-nocheck — AssemblyScript, not TypeScript.
@@ -230,6 +233,140 @@ export function panelQR(P: usize, m: i32, b: i32, R: usize, T: usize, tau: usize
       let s: f64 = 0;
       for (let j = i; j < t; j++) s += get(T, i * b + j) * get(z, j);
       put(T, i * b + t, -tt * s);
+    }
+  }
+}
+
+/**
+ * Σⱼ x[j]·v[j] for the four rows x, x + ld, x + 2·ld, x + 3·ld, written to out[0…3]: one
+ * row a lane, each summed in index order exactly as a scalar loop does (so the kernel agrees
+ * with its TypeScript twin to the last bit); two accumulators, whose additions overlap.
+ */
+function dot4(x: usize, ld: usize, v: usize, n: i32, out: usize): void {
+  let a = f64x2.splat(0);
+  let b = f64x2.splat(0);
+  const x1 = x + ld;
+  const x2 = x1 + ld;
+  const x3 = x2 + ld;
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const off = <usize>i << 3;
+    const p0 = v128.load(x + off);
+    const p1 = v128.load(x1 + off);
+    const p2 = v128.load(x2 + off);
+    const p3 = v128.load(x3 + off);
+    const v0 = v128.load64_splat(v + off);
+    const v1 = v128.load64_splat(v + off + 8);
+    a = f64x2.add(a, f64x2.mul(f64x2.shuffle(p0, p1, 0, 2), v0));
+    b = f64x2.add(b, f64x2.mul(f64x2.shuffle(p2, p3, 0, 2), v0));
+    a = f64x2.add(a, f64x2.mul(f64x2.shuffle(p0, p1, 1, 3), v1));
+    b = f64x2.add(b, f64x2.mul(f64x2.shuffle(p2, p3, 1, 3), v1));
+  }
+  if (i < n) {
+    const off = <usize>i << 3;
+    const vi = v128.load64_splat(v + off);
+    a = f64x2.add(a, f64x2.mul(f64x2.replace_lane(f64x2.splat(load<f64>(x + off)), 1, load<f64>(x1 + off)), vi));
+    b = f64x2.add(b, f64x2.mul(f64x2.replace_lane(f64x2.splat(load<f64>(x2 + off)), 1, load<f64>(x3 + off)), vi));
+  }
+  v128.store(out, a);
+  v128.store(out + 16, b);
+}
+
+/** Σⱼ x[j]·v[j] in index order (scalar: the twin's rounding). */
+function dotInOrder(x: usize, v: usize, n: i32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) s += get(x, i) * get(v, i);
+  return s;
+}
+
+/**
+ * The scaled reflector of bidiagonalize.ts for the n values at x (stride `stride` doubles),
+ * written to u: returns τ (0: no reflection) and stores the bidiagonal value at out.
+ */
+function scaledReflector(x: usize, stride: i32, n: i32, u: usize, out: usize): f64 {
+  let scale: f64 = 0;
+  for (let i = 0; i < n; i++) scale = max(scale, abs(get(x, i * stride)));
+  if (scale == 0) {
+    store<f64>(out, 0);
+    return 0;
+  }
+  let sigma: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const y = get(x, i * stride) / scale;
+    put(u, i, y);
+    sigma += y * y;
+  }
+  const x0 = get(u, 0);
+  const alpha = x0 >= 0 ? -sqrt(sigma) : sqrt(sigma);
+  const u0 = x0 - alpha;
+  put(u, 0, u0);
+  const vtv = sigma - x0 * x0 + u0 * u0;
+  store<f64>(out, alpha * scale);
+  return vtv == 0 ? 0 : 2 / vtv;
+}
+
+/**
+ * Bidiagonalises the row-major N×M matrix A (N ≥ M) in place: d (M values) the diagonal,
+ * e (M − 1) the superdiagonal. v (N), vr and w (M), s4 (4): scratch.
+ */
+export function bidiagonalize(
+  A: usize,
+  N: i32,
+  M: i32,
+  d: usize,
+  e: usize,
+  v: usize,
+  vr: usize,
+  w: usize,
+  s4: usize,
+): void {
+  for (let k = 0; k < M; k++) {
+    const c = k + 1;
+    const len = M - c;
+    const vk = v + (<usize>k << 3);
+    const tauL = scaledReflector(A + (<usize>(k * M + k) << 3), M, N - k, vk, d + (<usize>k << 3));
+    const wc = w + (<usize>c << 3);
+    const rowK = A + (<usize>(k * M + c) << 3);
+    if (tauL != 0 && len > 0) {
+      // w = τ·Aᵀv over rows k…N−1, then row k updated first: the right reflector reads it.
+      memory.fill(wc, 0, <usize>len << 3);
+      for (let i = k; i < N; i++) {
+        const vi = get(v, i);
+        if (vi != 0) axpy(wc, A + (<usize>(i * M + c) << 3), vi, len);
+      }
+      for (let j = 0; j < len; j++) put(wc, j, get(wc, j) * tauL);
+      const v0 = get(v, k);
+      if (v0 != 0) axpy(rowK, wc, -v0, len);
+    }
+    const vrc = vr + (<usize>c << 3);
+    const tauR = len > 0 ? scaledReflector(rowK, 1, len, vrc, e + (<usize>k << 3)) : 0;
+    if (tauL == 0 && tauR == 0) continue;
+    // Rows four at a time (the last few one by one): left update, then the right reflector's dot
+    // products, each row summed in index order.
+    const ld = <usize>M << 3;
+    let i = c;
+    for (; i + 4 <= N; i += 4) {
+      const r0 = A + (<usize>(i * M + c) << 3);
+      if (tauL != 0) {
+        for (let t = 0; t < 4; t++) {
+          const vt = get(v, i + t);
+          if (vt != 0) axpy(r0 + <usize>t * ld, wc, -vt, len);
+        }
+      }
+      if (tauR == 0) continue;
+      dot4(r0, ld, vrc, len, s4);
+      for (let t = 0; t < 4; t++) {
+        const st = get(s4, t) * tauR;
+        if (st != 0) axpy(r0 + <usize>t * ld, vrc, -st, len);
+      }
+    }
+    for (; i < N; i++) {
+      const r0 = A + (<usize>(i * M + c) << 3);
+      const v0 = tauL != 0 ? get(v, i) : 0;
+      if (v0 != 0) axpy(r0, wc, -v0, len);
+      if (tauR == 0) continue;
+      const s0 = dotInOrder(r0, vrc, len) * tauR;
+      if (s0 != 0) axpy(r0, vrc, -s0, len);
     }
   }
 }

@@ -1,0 +1,61 @@
+/**
+ * Timing of the accurate-rank route (issue 14) against the eigen path of the same matrix,
+ * one thread each. Not a test: timings depend on the machine and its load.
+ *   npx tsx bench/accurate-rank.ts [repeats = 3]
+ * Columns (best of the repeats, ms): the route before issue 14 (unfused plain TypeScript,
+ * test/spectrum/unfused-svd.ts), its fused TypeScript twin (the fallback), the WebAssembly
+ * SIMD kernel (what runs), and the eigen path: one-stage TypeScript and, when onnxruntime
+ * loads, the two-stage path with one thread. All four SVD columns give identical σᵢ².
+ */
+import { loadavg } from 'node:os';
+import { accurateSquaredSingularValues, bidiagonal, golubKahanSquares } from '../src/spectrum/singular-values.js';
+import { eigenvaluesTs, eigenvaluesWith } from '../src/spectrum/eigen.js';
+import { OrtBackend } from '../src/spectrum/ort.js';
+import { unfusedSquaredSingularValues } from '../test/spectrum/unfused-svd.js';
+
+const repeats = Number(process.argv[2] ?? 3);
+const shapes: [number, number][] = [
+  [64, 64],
+  [128, 128],
+  [256, 256],
+  [120, 480],
+  [480, 480],
+  [512, 512],
+  [1000, 300],
+  [1024, 1024],
+];
+
+async function best(run: () => unknown): Promise<number> {
+  let t = Infinity;
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    await run();
+    t = Math.min(t, performance.now() - t0);
+  }
+  return t;
+}
+
+const ort = OrtBackend.load(1);
+const backend = ort instanceof OrtBackend ? ort : undefined;
+console.log(
+  `load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}; onnxruntime: ${backend ? 'yes' : 'no'}`,
+);
+console.log('shape        unfused-ts  fused-ts  wasm-simd   eigen-ts  eigen-ort   (ms)');
+let seed = 12345;
+const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296 - 0.5;
+for (const [rows, cols] of shapes) {
+  const W = new Float64Array(rows * cols).map(rand);
+  const old = await best(() => unfusedSquaredSingularValues(W, rows, cols));
+  const twin = await best(() => {
+    const { d, e } = bidiagonal(W, rows, cols, false);
+    return golubKahanSquares(d, e);
+  });
+  const wasm = await best(() => accurateSquaredSingularValues(W, rows, cols));
+  const eig = await best(() => eigenvaluesTs(W, rows, cols));
+  const eigOrt = backend ? await best(() => eigenvaluesWith(backend, W.slice(), rows, cols)) : Number.NaN;
+  const f = (x: number) => x.toFixed(1).padStart(10);
+  console.log(`${`${rows}×${cols}`.padEnd(11)}${f(old)}${f(twin)}${f(wasm)}${f(eig)}${f(eigOrt)}`);
+}
+if (backend) await backend.close();
