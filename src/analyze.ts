@@ -16,8 +16,8 @@ import type { EigenSolver } from './esd.js';
 import { availableParallelism } from 'node:os';
 import { CoreBudget, createSpectrumEngine, TWO_STAGE_MIN_N, type SpectrumEngine } from './spectrum/index.js';
 import { ShardRun, type ShardSpec } from './shard.js';
-import { checkWhole } from './tensor-checks.js';
-import { blockPlan, matrixReader, scanStack } from './stacked-read.js';
+import { scanBlocks, scanWhole } from './tensor-scan.js';
+import { blockPlan, matrixReader } from './stacked-read.js';
 import { appendAll } from './arrays.js';
 
 export interface ProgressEvent {
@@ -277,8 +277,8 @@ async function analyzeModel(
           ? new Float64Array(0)
           : await tensor.read().catch(readError);
       const scan = byMatrix
-        ? await scanStack(byMatrix.read, byMatrix.piece, tensor.shape).catch(readError)
-        : { checks: checkWhole(values, factors ? [values.length] : tensor.shape), entryRms: undefined };
+        ? await scanBlocks(byMatrix.read, byMatrix.piece, tensor.shape).catch(readError)
+        : scanWhole(values, factors ? [values.length] : tensor.shape);
       const problem = scan.checks.problem();
       if (problem !== undefined) {
         skipAll(problem);
@@ -297,6 +297,8 @@ async function analyzeModel(
       const stepNoise = tensor.stepNoise ? await tensor.stepNoise().catch(readError) : undefined;
       const layerOptions = {
         stepNoise,
+        // The tensor's robust RMS from the scan above (a LoRA layer, analysed from factors, ignores it).
+        entryRms: scan.entryRms,
         lowRank: lowRank && (factors ? async () => factors : () => lowRank.factors().catch(readError)),
         eigenvalues: options.eigenvalues,
         solve: compute.solve,
@@ -323,7 +325,7 @@ async function analyzeModel(
                 byMatrix.read(first, count).catch((e: unknown) => {
                   throw new LayerFailure('read', tensorReadError(tensor, e));
                 });
-              const matrix = { ...layerOptions, entryRms: scan.entryRms, reload: read };
+              const matrix = { ...layerOptions, reload: read };
               out.push(await analyzeOrFail(read, blockPlan(plan), identity(plan), matrix));
             }
           }

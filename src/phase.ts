@@ -201,30 +201,46 @@ export function robustEntryRms(values: Float64Array): number {
  * robustEntryRms of a tensor seen in consecutive blocks (src/stacked-read.ts): every block
  * through sample() in order, then every block through sum() in order. The strided sample and
  * the sum in element order are those of the whole array, so the result is the same number.
+ * The clipped sum may also be taken elsewhere (src/tensor-checks.ts, in its one pass over
+ * the values) with clip() and handed to value().
  */
 export class EntryRmsScan {
   private readonly step: number;
-  private readonly taken: number[] = [];
-  private clip: number | undefined;
+  /** The sampled |w|: elements 0, step, 2·step, … (a typed array sorts numerically, natively). */
+  private readonly taken: Float64Array;
+  private sampled = 0;
+  private clipLevel: number | undefined;
   private s = 0;
 
   constructor(private readonly n: number) {
     this.step = Math.max(1, Math.floor(n / RMS_SAMPLE));
+    this.taken = new Float64Array(Math.ceil(n / this.step));
   }
 
   /** Samples the block holding elements [first, first + block.length). */
   sample(block: Float64Array, first: number): void {
     for (let i = (this.step - (first % this.step)) % this.step; i < block.length; i += this.step)
-      this.taken.push(Math.abs(block[i]!));
+      this.taken[this.sampled++] = Math.abs(block[i]!);
+  }
+
+  /** The clip level: the sample's RMS_CLIP_QUANTILE (after every block was sampled). */
+  clip(): number {
+    if (this.clipLevel === undefined) {
+      const sample = this.taken.sort();
+      this.clipLevel = sample[Math.min(sample.length - 1, Math.floor(RMS_CLIP_QUANTILE * sample.length))]!;
+    }
+    return this.clipLevel;
+  }
+
+  /** The sample's largest |w| (after clip()), 0 for an empty sample. */
+  sampleMax(): number {
+    this.clip();
+    return this.taken.length > 0 ? this.taken[this.taken.length - 1]! : 0;
   }
 
   /** Adds the block's clipped squares (after every block was sampled). */
   sum(block: Float64Array): void {
-    if (this.clip === undefined) {
-      const sample = this.taken.sort((a, b) => a - b);
-      this.clip = sample[Math.min(sample.length - 1, Math.floor(RMS_CLIP_QUANTILE * sample.length))]!;
-    }
-    const clip = this.clip;
+    const clip = this.clip();
     let s = this.s;
     for (let i = 0; i < block.length; i++) {
       const a = Math.min(Math.abs(block[i]!), clip);
@@ -233,8 +249,9 @@ export class EntryRmsScan {
     this.s = s;
   }
 
-  value(): number {
-    return this.n === 0 ? 0 : Math.sqrt(this.s / this.n);
+  /** The robust RMS from sum()'s clipped squares, or from `clippedSquares` summed elsewhere. */
+  value(clippedSquares = this.s): number {
+    return this.n === 0 ? 0 : Math.sqrt(clippedSquares / this.n);
   }
 }
 
