@@ -33,6 +33,7 @@ import type {
   PhaseRule,
 } from './schema/index.js';
 import { phaseReason } from './schema/words.js';
+import { kthSmallest } from './select.js';
 import type { PowerLawFitResult } from './fit/powerlaw.js';
 import { mpCdf, mpCdfTable } from './fit/mp.js';
 import {
@@ -206,7 +207,7 @@ export function robustEntryRms(values: Float64Array): number {
  */
 export class EntryRmsScan {
   private readonly step: number;
-  /** The sampled |w|: elements 0, step, 2·step, … (a typed array sorts numerically, natively). */
+  /** The sampled |w|: elements 0, step, 2·step, … (NaN as +∞, so that selection is defined). */
   private readonly taken: Float64Array;
   private sampled = 0;
   private clipLevel: number | undefined;
@@ -219,23 +220,27 @@ export class EntryRmsScan {
 
   /** Samples the block holding elements [first, first + block.length). */
   sample(block: Float64Array, first: number): void {
-    for (let i = (this.step - (first % this.step)) % this.step; i < block.length; i += this.step)
-      this.taken[this.sampled++] = Math.abs(block[i]!);
+    for (let i = (this.step - (first % this.step)) % this.step; i < block.length; i += this.step) {
+      const a = Math.abs(block[i]!);
+      this.taken[this.sampled++] = Number.isNaN(a) ? Infinity : a;
+    }
   }
 
   /** The clip level: the sample's RMS_CLIP_QUANTILE (after every block was sampled). */
   clip(): number {
     if (this.clipLevel === undefined) {
-      const sample = this.taken.sort();
-      this.clipLevel = sample[Math.min(sample.length - 1, Math.floor(RMS_CLIP_QUANTILE * sample.length))]!;
+      const n = this.taken.length;
+      // The entry a sort would put at this index (select.ts), without the sort.
+      this.clipLevel = n > 0 ? kthSmallest(this.taken, Math.min(n - 1, Math.floor(RMS_CLIP_QUANTILE * n))) : NaN;
     }
     return this.clipLevel;
   }
 
-  /** The sample's largest |w| (after clip()), 0 for an empty sample. */
+  /** The sample's largest |w|, 0 for an empty sample. */
   sampleMax(): number {
-    this.clip();
-    return this.taken.length > 0 ? this.taken[this.taken.length - 1]! : 0;
+    let max = 0;
+    for (const a of this.taken) if (a > max) max = a;
+    return max;
   }
 
   /** Adds the block's clipped squares (after every block was sampled). */

@@ -10,6 +10,7 @@ import { scanBlocks, scanWhole } from '../src/tensor-scan.js';
 import { robustEntryRms } from '../src/phase.js';
 import { timesPow2 } from '../src/spectrum-scale.js';
 import { Rng } from './generators/rng.js';
+import { kthSmallest } from '../src/select.js';
 
 /** The former ValueChecks: counts and max, sha1 of the float64 bytes, then Σw² in a second pass. */
 function oldChecks(values: Float64Array) {
@@ -30,6 +31,21 @@ function oldChecks(values: Float64Array) {
     for (let i = 0; i < values.length; i++) s += (values[i]! * f) ** 2;
   } else for (let i = 0; i < values.length; i++) s += timesPow2(values[i]!, k) ** 2;
   return { nonFinite, nonZero, maxAbs, squares: s };
+}
+
+/** The former robustEntryRms: the strided sample sorted, its 99.9th percentile the clip. */
+function oldRobustRms(values: Float64Array): number {
+  const step = Math.max(1, Math.floor(values.length / 65536));
+  const taken: number[] = [];
+  for (let i = 0; i < values.length; i += step) taken.push(Math.abs(values[i]!));
+  const sample = taken.sort((a, b) => a - b);
+  const clip = sample[Math.min(sample.length - 1, Math.floor(0.999 * sample.length))]!;
+  let s = 0;
+  for (let i = 0; i < values.length; i++) {
+    const a = Math.min(Math.abs(values[i]!), clip);
+    s += a * a;
+  }
+  return Math.sqrt(s / values.length);
 }
 
 function gaussian(n: number, seed: number, sigma: number): Float64Array {
@@ -79,7 +95,8 @@ describe('one pass over the values', () => {
       // Entries near 1e-305 or 1e-200: Σw² itself underflows, and the tensor is skipped.
       expect(problem?.code).toBe(name.startsWith('|k|') || name.startsWith('tiny') ? 'underflow' : undefined);
       expect(whole.checks.squareSum()).toBe(old.squares);
-      expect(whole.entryRms).toBe(problem === undefined ? robustEntryRms(values) : Number.NaN);
+      expect(whole.entryRms).toBe(problem === undefined ? oldRobustRms(values) : Number.NaN);
+      if (problem === undefined) expect(robustEntryRms(values)).toBe(whole.entryRms);
       const digest = whole.checks.digest();
       for (const piece of [1000, 65_536, 99_991, values.length]) {
         const blocks = await scanBlocks(reader(values), piece, [values.length]);
@@ -143,5 +160,25 @@ describe('content digest', () => {
     const old = createHash('sha1').update('10x100').update(new Uint8Array(a.buffer)).digest('hex');
     expect(digest(a, [10, 100])).not.toBe(old);
     expect(digest(a, [10, 100])).toMatch(/^[0-9a-f]{40}$/);
+  });
+});
+
+describe('kthSmallest', () => {
+  it('gives what a sort puts at index k: random, many ties, sorted, reversed, tiny', () => {
+    const rng = new Rng(17);
+    const arrays = [
+      Float64Array.from({ length: 1001 }, () => rng.normal()),
+      Float64Array.from({ length: 5000 }, () => Math.floor(rng.uniform() * 4)),
+      Float64Array.from({ length: 300 }, (_, i) => i),
+      Float64Array.from({ length: 300 }, (_, i) => -i),
+      Float64Array.from([3]),
+      Float64Array.from([2, 1]),
+      new Float64Array(777),
+    ];
+    for (const a of arrays) {
+      const sorted = a.slice().sort();
+      for (const k of [0, 1, Math.floor(a.length / 2), Math.floor(0.999 * a.length), a.length - 1])
+        if (k < a.length) expect(kthSmallest(a.slice(), k)).toBe(sorted[k]);
+    }
   });
 });
