@@ -58,7 +58,7 @@ export function progressBar(
   let current: string | undefined;
   let shown = false;
   let drawnAt = -Infinity;
-  // The current model's start, and its elapsed time when its last event came.
+  // The current model's start, and when its last event came.
   let model = -1;
   let modelStart = started;
   let eventAt = started;
@@ -83,8 +83,10 @@ export function progressBar(
     update(e) {
       const t = c.now();
       if (e.model !== model) {
+        // A model's time starts when the previous one's last event came (the first at the
+        // run's start): its opening and first read come before its first event.
+        modelStart = model === -1 ? started : eventAt;
         model = e.model;
-        modelStart = t;
         current = undefined;
       }
       eventAt = t;

@@ -170,6 +170,18 @@ describe('progress bar', () => {
     p.clear();
   });
 
+  it("counts a model's time from the run's start, before its first event (opening, first read)", () => {
+    const { stream, writes } = fakeStream(true, 120);
+    const c = fakeClock();
+    const p = progressBar(stream, c.clock)!;
+    c.advance(2000, false); // opening and reading the first tensor
+    p.update({ ...event(0, 2, 'w'), work: 0, totalWork: 10, started: true });
+    c.advance(1500, false);
+    p.update({ ...event(1, 2, 'w'), work: 5, totalWork: 10 });
+    expect(writes.at(-1)).toMatch(/ 1\/2 50% 3s ETA 4s w$/); // 3.5 s for half the work
+    p.clear();
+  });
+
   it('escapes the running layer name', () => {
     const line = progressLine({ ...event(1, 2, 'evil\x1b[2J\u202ename'), work: 1, totalWork: 2 }, 5000, 100, 65_000);
     expect(line).toMatch(/ 50% 5s ETA 1m05s /);
