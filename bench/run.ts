@@ -6,6 +6,8 @@
  *   npm run bench                 1024², 2048², 3072², 4096×1024
  *   npm run bench -- --large      … and 4096×11008 (a 7B-class MLP projection)
  *   npm run bench -- --jobs 1 --reps 3 --only 2048x2048 --no-numpy
+ *   npm run bench -- --models     whole models instead (bench/models.ts), with
+ *                                 --model PATH (repeatable) or RMT_BENCH_MODELS=a:b
  *
  * Each case runs in a child process on the built package (dist/; `npm run bench` builds
  * first), so its peak RSS is that process's maxRSS, all threads included.
@@ -20,6 +22,7 @@ import { mkdtempSync, rmSync, readFileSync, openSync, writeSync, closeSync } fro
 import { tmpdir, availableParallelism, loadavg, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runModels } from './models.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -175,4 +178,11 @@ function main(): void {
   );
 }
 
-main();
+if (flag('--models')) {
+  const extra = [
+    ...args.flatMap((a, i) => (a === '--model' && args[i + 1] !== undefined ? [args[i + 1]!] : [])),
+    ...(process.env.RMT_BENCH_MODELS ?? '').split(':').filter((p) => p !== ''),
+  ];
+  const jobsGiven = args.includes('--jobs') ? jobs : undefined;
+  runModels({ jobs: jobsGiven, numpy: !flag('--no-numpy') && hasNumpy(), extra });
+} else main();

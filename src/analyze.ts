@@ -16,20 +16,12 @@ import type { EigenSolver } from './esd.js';
 import { availableParallelism } from 'node:os';
 import { CoreBudget, createSpectrumEngine, TWO_STAGE_MIN_N, type SpectrumEngine } from './spectrum/index.js';
 import { ShardRun, type ShardSpec } from './shard.js';
-import { checkWhole } from './tensor-checks.js';
-import { blockPlan, matrixReader, scanStack } from './stacked-read.js';
+import { scanBlocks, scanWhole } from './tensor-scan.js';
+import { blockPlan, matrixReader } from './stacked-read.js';
 import { appendAll } from './arrays.js';
+import { tensorWork, WorkProgress, type ProgressEvent } from './progress-work.js';
 
-export interface ProgressEvent {
-  /** Layers of the current model finished so far and in all (skipped ones included). */
-  readonly done: number;
-  readonly total: number;
-  /** The layer just finished. */
-  readonly layer: string;
-  /** Which model (0-based) of how many. */
-  readonly model: number;
-  readonly models: number;
-}
+export type { ProgressEvent } from './progress-work.js';
 
 export interface AnalyzeOptions {
   /** Analyse only tensors whose name matches one of these globs (`*` crosses `.` and `/`). */
@@ -215,15 +207,12 @@ async function analyzeModel(
   const minEvals = options.minEvals ?? DEFAULT_MIN_EVALS;
   const planned = tensors.map((t) => ({ tensor: t, plans: planLayers(t, minEvals) }));
   compute.warmUpFor(planned.flatMap((p) => p.plans));
-  const total = planned.reduce((n, p, t) => n + (shard && !shard.owns(modelIndex, t) ? 0 : p.plans.length), 0);
+  const owned = planned.map((p, t) =>
+    shard && !shard.owns(modelIndex, t) ? undefined : tensorWork(p.tensor, p.plans),
+  );
+  const progress = new WorkProgress(owned, modelIndex, modelCount, options.onProgress);
   // One entry per tensor, in file order; analyses run concurrently but land in order.
   const perTensor: Promise<LayerResult[]>[] = [];
-  let done = 0;
-  const finished = (layers: LayerResult[], name: string) => {
-    for (const _ of layers)
-      options.onProgress?.({ done: ++done, total, layer: name, model: modelIndex, models: modelCount });
-    return layers;
-  };
   // Same stored bytes (loader-level) or same values (tied weights saved twice): analysed once.
   // Tensors are read in order, so "first" is the first in the file whatever finishes first.
   const seenStorage = new Map<string, string>();
@@ -246,7 +235,8 @@ async function analyzeModel(
       shape: tensor.shape,
       dtype: tensor.dtype,
     });
-    const settle = (layers: LayerResult[]) => perTensor.push(Promise.resolve(finished(layers, tensor.name)));
+    const settle = (layers: LayerResult[]) =>
+      perTensor.push(Promise.resolve(progress.finished(t, layers, tensor.name)));
     const skipAll = (detail: SkipDetail) => settle(plans.map((plan) => skipped(identity(plan), detail)));
 
     if (plans.every((p) => p.status === 'skipped')) {
@@ -284,8 +274,8 @@ async function analyzeModel(
           ? new Float64Array(0)
           : await tensor.read().catch(readError);
       const scan = byMatrix
-        ? await scanStack(byMatrix.read, byMatrix.piece, tensor.shape).catch(readError)
-        : { checks: checkWhole(values, factors ? [values.length] : tensor.shape), entryRms: undefined };
+        ? await scanBlocks(byMatrix.read, byMatrix.piece, tensor.shape).catch(readError)
+        : scanWhole(values, factors ? [values.length] : tensor.shape);
       const problem = scan.checks.problem();
       if (problem !== undefined) {
         skipAll(problem);
@@ -304,6 +294,8 @@ async function analyzeModel(
       const stepNoise = tensor.stepNoise ? await tensor.stepNoise().catch(readError) : undefined;
       const layerOptions = {
         stepNoise,
+        // The tensor's robust RMS from the scan above (a LoRA layer, analysed from factors, ignores it).
+        entryRms: scan.entryRms,
         lowRank: lowRank && (factors ? async () => factors : () => lowRank.factors().catch(readError)),
         eigenvalues: options.eigenvalues,
         solve: compute.solve,
@@ -320,6 +312,7 @@ async function analyzeModel(
       analysing = true;
       const task = (async () => {
         try {
+          progress.started(tensor.name);
           const out: LayerResult[] = [];
           for (const plan of plans) {
             if (plan.status === 'skipped') out.push(skipped(identity(plan), plan.detail));
@@ -331,11 +324,11 @@ async function analyzeModel(
                 byMatrix.read(first, count).catch((e: unknown) => {
                   throw new LayerFailure('read', tensorReadError(tensor, e));
                 });
-              const matrix = { ...layerOptions, entryRms: scan.entryRms, reload: read };
+              const matrix = { ...layerOptions, reload: read };
               out.push(await analyzeOrFail(read, blockPlan(plan), identity(plan), matrix));
             }
           }
-          return finished(out, tensor.name);
+          return progress.finished(t, out, tensor.name);
         } finally {
           compute.budget.release(weight);
         }

@@ -33,6 +33,7 @@ import type {
   PhaseRule,
 } from './schema/index.js';
 import { phaseReason } from './schema/words.js';
+import { kthSmallest } from './select.js';
 import type { PowerLawFitResult } from './fit/powerlaw.js';
 import { mpCdf, mpCdfTable } from './fit/mp.js';
 import {
@@ -201,30 +202,50 @@ export function robustEntryRms(values: Float64Array): number {
  * robustEntryRms of a tensor seen in consecutive blocks (src/stacked-read.ts): every block
  * through sample() in order, then every block through sum() in order. The strided sample and
  * the sum in element order are those of the whole array, so the result is the same number.
+ * The clipped sum may also be taken elsewhere (src/tensor-checks.ts, in its one pass over
+ * the values) with clip() and handed to value().
  */
 export class EntryRmsScan {
   private readonly step: number;
-  private readonly taken: number[] = [];
-  private clip: number | undefined;
+  /** The sampled |w|: elements 0, step, 2·step, … (NaN as +∞, so that selection is defined). */
+  private readonly taken: Float64Array;
+  private sampled = 0;
+  private clipLevel: number | undefined;
   private s = 0;
 
   constructor(private readonly n: number) {
     this.step = Math.max(1, Math.floor(n / RMS_SAMPLE));
+    this.taken = new Float64Array(Math.ceil(n / this.step));
   }
 
   /** Samples the block holding elements [first, first + block.length). */
   sample(block: Float64Array, first: number): void {
-    for (let i = (this.step - (first % this.step)) % this.step; i < block.length; i += this.step)
-      this.taken.push(Math.abs(block[i]!));
+    for (let i = (this.step - (first % this.step)) % this.step; i < block.length; i += this.step) {
+      const a = Math.abs(block[i]!);
+      this.taken[this.sampled++] = Number.isNaN(a) ? Infinity : a;
+    }
+  }
+
+  /** The clip level: the sample's RMS_CLIP_QUANTILE (after every block was sampled). */
+  clip(): number {
+    if (this.clipLevel === undefined) {
+      const n = this.taken.length;
+      // The entry a sort would put at this index (select.ts), without the sort.
+      this.clipLevel = n > 0 ? kthSmallest(this.taken, Math.min(n - 1, Math.floor(RMS_CLIP_QUANTILE * n))) : NaN;
+    }
+    return this.clipLevel;
+  }
+
+  /** The sample's largest |w|, 0 for an empty sample. */
+  sampleMax(): number {
+    let max = 0;
+    for (const a of this.taken) if (a > max) max = a;
+    return max;
   }
 
   /** Adds the block's clipped squares (after every block was sampled). */
   sum(block: Float64Array): void {
-    if (this.clip === undefined) {
-      const sample = this.taken.sort((a, b) => a - b);
-      this.clip = sample[Math.min(sample.length - 1, Math.floor(RMS_CLIP_QUANTILE * sample.length))]!;
-    }
-    const clip = this.clip;
+    const clip = this.clip();
     let s = this.s;
     for (let i = 0; i < block.length; i++) {
       const a = Math.min(Math.abs(block[i]!), clip);
@@ -233,8 +254,9 @@ export class EntryRmsScan {
     this.s = s;
   }
 
-  value(): number {
-    return this.n === 0 ? 0 : Math.sqrt(this.s / this.n);
+  /** The robust RMS from sum()'s clipped squares, or from `clippedSquares` summed elsewhere. */
+  value(clippedSquares = this.s): number {
+    return this.n === 0 ? 0 : Math.sqrt(clippedSquares / this.n);
   }
 }
 

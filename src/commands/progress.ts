@@ -5,6 +5,11 @@
  * decomposed, so a slow first layer still shows that the tool is working. The line is
  * cut to the terminal's width (a wrapped line could not be redrawn in place) and erased
  * when the run ends.
+ *
+ * The bar advances by estimated work (src/progress-work.ts: ≈ multiply-adds of each layer's
+ * Gram product and eigenvalues, plus its read), not by layer count, names the layer being
+ * analysed, and once enough work is done shows an ETA: the model's elapsed time scaled by
+ * the work left, counting down while a long layer runs.
  */
 import type { ProgressEvent } from '../analyze.js';
 import { printable } from '../errors.js';
@@ -38,6 +43,9 @@ export const PROGRESS_DELAY_MS = 1000;
 /** Redraws are at most this frequent (a model of many small layers updates very often). */
 const MIN_REDRAW_MS = 100;
 const BAR_WIDTH = 24;
+/** No ETA before this share of a model's work is done and this much of its time has passed. */
+export const ETA_MIN_FRACTION = 0.02;
+export const ETA_MIN_MS = 3000;
 
 export function progressBar(
   stream: ProgressStream,
@@ -47,8 +55,13 @@ export function progressBar(
   const c: ProgressClock = typeof clock === 'function' ? { now: clock, every: () => () => {} } : clock;
   const started = c.now();
   let last: ProgressEvent | undefined;
+  let current: string | undefined;
   let shown = false;
   let drawnAt = -Infinity;
+  // The current model's start, and when its last event came.
+  let model = -1;
+  let modelStart = started;
+  let eventAt = started;
 
   const draw = (force: boolean) => {
     const t = c.now();
@@ -56,12 +69,29 @@ export function progressBar(
     if (!force && t - drawnAt < MIN_REDRAW_MS) return;
     drawnAt = t;
     shown = true;
-    stream.write(`\r\x1b[K${progressLine(last, t - started, stream.columns)}`);
+    const f = fraction(last);
+    const ran = eventAt - modelStart;
+    const eta =
+      last?.totalWork !== undefined && f >= ETA_MIN_FRACTION && ran >= ETA_MIN_MS
+        ? Math.max(0, (ran * (1 - f)) / f - (t - eventAt))
+        : undefined;
+    const e = last && current !== undefined ? { ...last, layer: current } : last;
+    stream.write(`\r\x1b[K${progressLine(e, t - started, stream.columns, eta)}`);
   };
   const stop = c.every(250, () => draw(true));
   return {
     update(e) {
+      const t = c.now();
+      if (e.model !== model) {
+        // A model's time starts when the previous one's last event came (the first at the
+        // run's start): its opening and first read come before its first event.
+        modelStart = model === -1 ? started : eventAt;
+        model = e.model;
+        current = undefined;
+      }
+      eventAt = t;
       last = e;
+      if (e.started) current = e.layer;
       draw(false);
     },
     clear() {
@@ -72,15 +102,45 @@ export function progressBar(
   };
 }
 
-/** One line: bar, count, percentage, elapsed seconds, the layer — at most `columns − 1` wide. */
-export function progressLine(e: ProgressEvent | undefined, elapsedMs: number, columns: number | undefined): string {
+/** Share of the current model done: by estimated work when the event carries it, else by layers. */
+function fraction(e: ProgressEvent | undefined): number {
+  const [part, whole] = shares(e);
+  return Math.min(1, part / whole);
+}
+
+function shares(e: ProgressEvent | undefined): [number, number] {
+  if (e === undefined) return [0, 1];
+  if (e.work !== undefined && e.totalWork !== undefined && e.totalWork > 0) return [e.work, e.totalWork];
+  return [e.done, Math.max(1, e.total)];
+}
+
+/** 45s, 3m05s, 1h02m. */
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
+}
+
+/**
+ * One line: bar, count, percentage, elapsed seconds, the ETA when given, the layer — at most
+ * `columns − 1` wide.
+ */
+export function progressLine(
+  e: ProgressEvent | undefined,
+  elapsedMs: number,
+  columns: number | undefined,
+  etaMs?: number,
+): string {
   const done = e?.done ?? 0;
-  const total = Math.max(1, e?.total ?? 1);
-  const filled = Math.max(0, Math.min(BAR_WIDTH, Math.round((BAR_WIDTH * done) / total)));
+  const [part, whole] = shares(e);
+  const filled = Math.max(0, Math.min(BAR_WIDTH, Math.round((BAR_WIDTH * part) / whole)));
   const bar = '█'.repeat(filled) + '░'.repeat(BAR_WIDTH - filled);
   const model = e && e.models > 1 ? `model ${e.model + 1}/${e.models} ` : '';
   const count = e ? `${done}/${e.total}` : '…';
-  const head = `${model}${bar} ${count} ${Math.floor((100 * done) / total)}% ${Math.floor(elapsedMs / 1000)}s`;
+  const eta = etaMs !== undefined ? ` ETA ${duration(etaMs)}` : '';
+  const pct = Math.min(100, Math.floor((100 * part) / whole));
+  const head = `${model}${bar} ${count} ${pct}% ${Math.floor(elapsedMs / 1000)}s${eta}`;
   const room = (columns !== undefined && columns > 0 ? columns : 80) - 1 - head.length - 1;
   const layer = printable(e?.layer ?? '', Number.POSITIVE_INFINITY);
   if (room < 4 || layer === '') return head.slice(0, Math.max(0, (columns ?? 80) - 1));

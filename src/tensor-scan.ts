@@ -1,0 +1,53 @@
+/**
+ * A tensor's values gone through once before its layers are analysed (issue 14, one pass
+ * per tensor): the value checks and tied-weight digest (src/tensor-checks.ts) and the robust
+ * entry RMS (src/phase.ts EntryRmsScan), each the same number as computed on its own.
+ *
+ * Read whole, the RMS's strided sample is taken first (65536 entries, cheap), so one loop
+ * over the values does the rest: counts, extremes, digest, clipped squares and Σw². A stack
+ * read one matrix at a time (src/stacked-read.ts) cannot sample ahead without reading every
+ * matrix, so it keeps two passes: checks, digest and sample; then Σw² and the clipped squares.
+ */
+import { EntryRmsScan } from './phase.js';
+import { ValueChecks } from './tensor-checks.js';
+
+/** The tensor's checks over all its values, and its robust entry RMS (phase.ts) for every layer. */
+export interface TensorScan {
+  readonly checks: ValueChecks;
+  /** NaN when checks.problem() is set (the tensor is skipped). */
+  readonly entryRms: number;
+}
+
+/** Elements [first, first + count) of the tensor as float64. */
+export type RangeReader = (first: number, count: number) => Promise<Float64Array>;
+
+/** The scan of a tensor read whole. */
+export function scanWhole(values: Float64Array, shape: readonly number[]): TensorScan {
+  const rms = new EntryRmsScan(values.length);
+  rms.sample(values, 0);
+  const max = rms.sampleMax();
+  // Σw²'s scale exponent as the sample sees it: right unless the largest |w| lies in a
+  // higher binade than the sample's (ValueChecks.needsSecond rescales or re-sums then).
+  const guess = max > 0 && Number.isFinite(max) ? -Math.floor(Math.log2(max)) : 0;
+  const checks = new ValueChecks(values.length, shape);
+  checks.first(values, 0, { clip: rms.clip(), k: guess });
+  if (checks.needsSecond()) checks.second(values);
+  return { checks, entryRms: checks.problem() === undefined ? rms.value(checks.clippedSquares()) : NaN };
+}
+
+/** The scan of a tensor read `piece` elements at a time, in two passes. */
+export async function scanBlocks(read: RangeReader, piece: number, shape: readonly number[]): Promise<TensorScan> {
+  const count = shape.reduce((a, b) => a * b, 1);
+  const checks = new ValueChecks(count, shape);
+  const rms = new EntryRmsScan(count);
+  for (let first = 0; first < count; first += piece) {
+    const block = await read(first, Math.min(piece, count - first));
+    checks.first(block, first);
+    rms.sample(block, first);
+  }
+  if (!checks.needsSecond()) return { checks, entryRms: NaN };
+  const clip = rms.clip();
+  for (let first = 0; first < count; first += piece)
+    checks.second(await read(first, Math.min(piece, count - first)), clip);
+  return { checks, entryRms: checks.problem() === undefined ? rms.value(checks.clippedSquares()) : NaN };
+}
