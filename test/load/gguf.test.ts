@@ -522,6 +522,22 @@ describe('GGUF rounding noise (TensorRef.stepNoise, issue 16)', () => {
     });
   });
 
+  it('summed while read() decodes, equal to its own pass over the blocks before any read', async () => {
+    const before = await withModel(join(DIR, 'types.gguf'), async (m) =>
+      Promise.all(m.tensors.filter((t) => t.stepNoise).map((t) => t.stepNoise!())),
+    );
+    const after = await withModel(join(DIR, 'types.gguf'), async (m) => {
+      const out: number[] = [];
+      for (const t of m.tensors.filter((x) => x.stepNoise)) {
+        await t.read();
+        out.push(await t.stepNoise!());
+      }
+      return out;
+    });
+    expect(before.length).toBeGreaterThan(10);
+    expect(after).toEqual(before);
+  });
+
   it('float tensors have none (their rounding is relative, UNIT_ROUNDOFF)', async () => {
     await withModel(join(DIR, 'types.gguf'), async (m) => {
       for (const t of m.tensors)

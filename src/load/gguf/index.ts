@@ -15,6 +15,7 @@ import { FileSource } from '../file.js';
 import { readWidened, readWidenedRange } from '../dtype.js';
 import type { ModelFormatModule } from '../format.js';
 import { blockDecoder, blockStepNoise, readBlockRange, readBlocks } from './blocks.js';
+import type { BlockDecoder } from './quants-32.js';
 import { stepSquares } from './step-noise.js';
 import { shown } from './cursor.js';
 import { FLOAT_GGML_DTYPES, INTEGER_GGML_DTYPES, fileTypeName } from './ggml-types.js';
@@ -62,10 +63,30 @@ function tensorRef(t: PlacedTensor, source: FileSource, path: string): TensorRef
   const type = t.type;
   const steps = stepSquares(t.dtype);
   if (decode !== undefined && type !== undefined) {
+    if (steps === undefined) {
+      return {
+        ...base,
+        read: () => readBlocks(source, t.start, type, decode, t.count, what),
+        readRange: (first, n) => readBlockRange(source, t.start, type, decode, t.count, first, n, what),
+      };
+    }
+    // The step noise is summed from the same chunks read() decodes, so a whole read costs no
+    // second pass over the file; only a tensor read by ranges (a MoE stack) walks it again.
+    let noise: number | undefined;
+    let stepSum = 0;
+    const decodeSumming: BlockDecoder = (src, out) => {
+      decode(src, out);
+      stepSum += steps(src, out.length / type.blockSize);
+    };
     return {
       ...base,
-      read: () => readBlocks(source, t.start, type, decode, t.count, what),
-      ...(steps !== undefined ? { stepNoise: () => blockStepNoise(source, t.start, type, steps, t.count, what) } : {}),
+      read: async () => {
+        stepSum = 0;
+        const values = await readBlocks(source, t.start, type, decodeSumming, t.count, what);
+        noise = t.count === 0 ? 0 : stepSum / (12 * t.count);
+        return values;
+      },
+      stepNoise: async () => noise ?? blockStepNoise(source, t.start, type, steps, t.count, what),
       readRange: (first, n) => readBlockRange(source, t.start, type, decode, t.count, first, n, what),
     };
   }
