@@ -11,7 +11,7 @@ import { analyzeTensors } from '../src/analyze.js';
 import { openModel } from '../src/load/index.js';
 import type { LayerResult } from '../src/schema/index.js';
 import type { TensorRef } from '../src/types.js';
-import { SCHEMES, type Scheme, store } from '../test/generators/quantize.js';
+import { SCHEME_DTYPE, SCHEMES, type Scheme, store } from '../test/generators/quantize.js';
 
 function stored(t: TensorRef, scheme: Scheme): TensorRef {
   let noise: number | undefined;
@@ -21,7 +21,7 @@ function stored(t: TensorRef, scheme: Scheme): TensorRef {
   return {
     name: t.name,
     shape: t.shape,
-    dtype: blocky && count % 32 !== 0 ? t.dtype : store(new Float64Array(0), 1, scheme).dtype,
+    dtype: blocky && count % 32 !== 0 ? t.dtype : SCHEME_DTYPE[scheme],
     file: t.file,
     byteLength: t.byteLength,
     storageKey: `${scheme}:${t.storageKey}`,
@@ -34,7 +34,10 @@ function stored(t: TensorRef, scheme: Scheme): TensorRef {
       noise = s.stepNoise;
       return s.values;
     },
-    ...(scheme === 'U8' || scheme === 'I8-channel' || blocky ? { stepNoise: async () => noise ?? 0 } : {}),
+    // A tensor ggml blocks cannot hold stays in its own (float) storage: no grid, no step noise.
+    ...(scheme === 'U8' || scheme === 'I8-channel' || (blocky && count % 32 === 0)
+      ? { stepNoise: async () => noise ?? 0 }
+      : {}),
   };
 }
 

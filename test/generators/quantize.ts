@@ -22,6 +22,18 @@ export interface Stored {
 export type Scheme = 'F32' | 'F16' | 'BF16' | 'U8' | 'I8-channel' | 'Q8_0' | 'Q4_0' | 'Q4_1';
 export const SCHEMES: readonly Scheme[] = ['F32', 'F16', 'BF16', 'U8', 'I8-channel', 'Q8_0', 'Q4_0', 'Q4_1'];
 
+/** The storage type a file would report for each scheme. */
+export const SCHEME_DTYPE: Readonly<Record<Scheme, DType>> = {
+  F32: 'F32',
+  F16: 'F16',
+  BF16: 'BF16',
+  U8: 'U8',
+  'I8-channel': 'I8',
+  Q8_0: 'Q8_0',
+  Q4_0: 'Q4_0',
+  Q4_1: 'Q4_1',
+};
+
 /** Stores `values` (row-major, first axis of length `rows`) in `scheme`; does not modify them. */
 export function store(values: Float64Array, rows: number, scheme: Scheme): Stored {
   switch (scheme) {
