@@ -16,6 +16,7 @@ const CLI_TESTS = [
   'test/gate-cli.test.ts',
   'test/hardening/**/*.test.ts',
   'test/hostile.test.ts',
+  'test/launch.test.ts',
   'test/load/gguf-cli.test.ts',
   'test/load/onnx.test.ts',
   'test/numerics.test.ts',

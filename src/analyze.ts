@@ -250,96 +250,94 @@ async function analyzeModel(
     }
     seenStorage.set(tensor.storageKey, tensor.name);
 
+    // The tensor is read and checked before it asks for cores, so that it is read while the
+    // tensors before it are computed (issue 14: overlap). This loop waits for the budget right
+    // after, so at most one tensor is held ahead of those computing: peak memory stays a
+    // bounded multiple of the largest tensor.
     const weight = compute.weight(plans);
-    await compute.budget.acquire(weight);
-    let analysing = false;
-    try {
-      // A tensor that cannot be read makes the file unreadable: the run stops with one line
-      // naming the file and the tensor, as when the same defect is found while opening it.
-      const readError = (e: unknown) => {
-        throw tensorReadError(tensor, e);
-      };
-      // A large stack of matrices is checked in passes over one matrix at a time and each of
-      // its layers reads its own matrix; anything else is read whole (src/stacked-read.ts).
-      const byMatrix = matrixReader(tensor, plans, options.readByMatrixAbove);
-      // A LoRA update is checked on its factors; the dense ΔW is made only when a shuffle or
-      // eigenvectors need it.
-      const factors =
-        tensor.lowRank && !options.randomize && !options.vectors
-          ? await tensor.lowRank.factors().catch(readError)
-          : undefined;
-      const values = factors
-        ? concatFactors(factors)
-        : byMatrix
-          ? new Float64Array(0)
-          : await tensor.read().catch(readError);
-      const scan = byMatrix
-        ? await scanBlocks(byMatrix.read, byMatrix.piece, tensor.shape).catch(readError)
-        : scanWhole(values, factors ? [values.length] : tensor.shape);
-      const problem = scan.checks.problem();
-      if (problem !== undefined) {
-        skipAll(problem);
-        continue;
-      }
-      const digest = scan.checks.digest();
-      shard?.addDigest(modelIndex, t, plans.length, digest);
-      const sameContent = seenContent.get(digest);
-      if (sameContent !== undefined) {
-        skipAll({ code: 'tied', original: sameContent });
-        continue;
-      }
-      seenContent.set(digest, tensor.name);
-
-      const lowRank = tensor.lowRank;
-      const stepNoise = tensor.stepNoise ? await tensor.stepNoise().catch(readError) : undefined;
-      const layerOptions = {
-        stepNoise,
-        // The tensor's robust RMS from the scan above (a LoRA layer, analysed from factors, ignores it).
-        entryRms: scan.entryRms,
-        lowRank: lowRank && (factors ? async () => factors : () => lowRank.factors().catch(readError)),
-        eigenvalues: options.eigenvalues,
-        solve: compute.solve,
-        accurate: compute.accurate,
-        randomize: options.randomize,
-        seed: options.seed,
-        vectors: options.vectors,
-        onWarning: options.onWarning,
-        reload: () =>
-          tensor.read().catch((e: unknown) => {
-            throw new LayerFailure('read', tensorReadError(tensor, e));
-          }),
-      };
-      analysing = true;
-      const task = (async () => {
-        try {
-          progress.started(tensor.name);
-          const out: LayerResult[] = [];
-          for (const plan of plans) {
-            if (plan.status === 'skipped') out.push(skipped(identity(plan), plan.detail));
-            else if (byMatrix === undefined) out.push(await analyzeOrFail(values, plan, identity(plan), layerOptions));
-            else {
-              // This matrix alone, read again now and dropped once its layer is done.
-              const { first, count } = plan.block!;
-              const read = () =>
-                byMatrix.read(first, count).catch((e: unknown) => {
-                  throw new LayerFailure('read', tensorReadError(tensor, e));
-                });
-              const matrix = { ...layerOptions, reload: read };
-              out.push(await analyzeOrFail(read, blockPlan(plan), identity(plan), matrix));
-            }
-          }
-          return progress.finished(t, out, tensor.name);
-        } finally {
-          compute.budget.release(weight);
-        }
-      })();
-      // Failures surface through Promise.all below; this only keeps an early one from
-      // being reported as unhandled while later tensors are still being read.
-      task.catch(() => undefined);
-      perTensor.push(task);
-    } finally {
-      if (!analysing) compute.budget.release(weight);
+    // A tensor that cannot be read makes the file unreadable: the run stops with one line
+    // naming the file and the tensor, as when the same defect is found while opening it.
+    const readError = (e: unknown) => {
+      throw tensorReadError(tensor, e);
+    };
+    // A large stack of matrices is checked in passes over one matrix at a time and each of
+    // its layers reads its own matrix; anything else is read whole (src/stacked-read.ts).
+    const byMatrix = matrixReader(tensor, plans, options.readByMatrixAbove);
+    // A LoRA update is checked on its factors; the dense ΔW is made only when a shuffle or
+    // eigenvectors need it.
+    const factors =
+      tensor.lowRank && !options.randomize && !options.vectors
+        ? await tensor.lowRank.factors().catch(readError)
+        : undefined;
+    const values = factors
+      ? concatFactors(factors)
+      : byMatrix
+        ? new Float64Array(0)
+        : await tensor.read().catch(readError);
+    const scan = byMatrix
+      ? await scanBlocks(byMatrix.read, byMatrix.piece, tensor.shape).catch(readError)
+      : scanWhole(values, factors ? [values.length] : tensor.shape);
+    const problem = scan.checks.problem();
+    if (problem !== undefined) {
+      skipAll(problem);
+      continue;
     }
+    const digest = scan.checks.digest();
+    shard?.addDigest(modelIndex, t, plans.length, digest);
+    const sameContent = seenContent.get(digest);
+    if (sameContent !== undefined) {
+      skipAll({ code: 'tied', original: sameContent });
+      continue;
+    }
+    seenContent.set(digest, tensor.name);
+
+    const lowRank = tensor.lowRank;
+    const stepNoise = tensor.stepNoise ? await tensor.stepNoise().catch(readError) : undefined;
+    const layerOptions = {
+      stepNoise,
+      // The tensor's robust RMS from the scan above (a LoRA layer, analysed from factors, ignores it).
+      entryRms: scan.entryRms,
+      lowRank: lowRank && (factors ? async () => factors : () => lowRank.factors().catch(readError)),
+      eigenvalues: options.eigenvalues,
+      solve: compute.solve,
+      accurate: compute.accurate,
+      randomize: options.randomize,
+      seed: options.seed,
+      vectors: options.vectors,
+      onWarning: options.onWarning,
+      reload: () =>
+        tensor.read().catch((e: unknown) => {
+          throw new LayerFailure('read', tensorReadError(tensor, e));
+        }),
+    };
+    await compute.budget.acquire(weight);
+    const task = (async () => {
+      try {
+        progress.started(tensor.name);
+        const out: LayerResult[] = [];
+        for (const plan of plans) {
+          if (plan.status === 'skipped') out.push(skipped(identity(plan), plan.detail));
+          else if (byMatrix === undefined) out.push(await analyzeOrFail(values, plan, identity(plan), layerOptions));
+          else {
+            // This matrix alone, read again now and dropped once its layer is done.
+            const { first, count } = plan.block!;
+            const read = () =>
+              byMatrix.read(first, count).catch((e: unknown) => {
+                throw new LayerFailure('read', tensorReadError(tensor, e));
+              });
+            const matrix = { ...layerOptions, reload: read };
+            out.push(await analyzeOrFail(read, blockPlan(plan), identity(plan), matrix));
+          }
+        }
+        return progress.finished(t, out, tensor.name);
+      } finally {
+        compute.budget.release(weight);
+      }
+    })();
+    // Failures surface through Promise.all below; this only keeps an early one from
+    // being reported as unhandled while later tensors are still being read.
+    task.catch(() => undefined);
+    perTensor.push(task);
   }
   return (await Promise.all(perTensor)).flat();
 }

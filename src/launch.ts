@@ -1,0 +1,102 @@
+/**
+ * Whether the command line runs in this process or again in a child with huge pages
+ * (issue 14: whole-model throughput). Imported by bin/rmt-analyze.js before the CLI itself,
+ * so it loads nothing but node:fs and node:child_process.
+ *
+ * Why: the pipeline widens every tensor into fresh float64 arrays, and on Linux the first
+ * touch of fresh memory costs a page fault per 4 KiB (~3 ns/byte measured here, bench/README
+ * "Fresh memory"): 3.0–3.7 s of CPU for a GPT-2-sized checkpoint, a third of the run. numpy
+ * avoids it by asking for transparent huge pages with madvise(MADV_HUGEPAGE); V8's array
+ * buffers come from glibc's malloc, which does the same only when started with the tunable
+ * `glibc.malloc.hugetlb=1` (glibc ≥ 2.35, read once at process start — hence a child
+ * process, as node has no exec). Where the kernel gives transparent huge pages only on
+ * request (`[madvise]`, Debian's default) and the input is large, the CLI re-runs itself
+ * with that tunable; a second node start costs ~0.1 s, so small inputs stay in-process.
+ * Elsewhere (other systems, musl, THP `always` or `never`, RMT_ANALYZE_HUGE_PAGES=0) nothing
+ * changes. The child inherits the terminal, so output, exit status and signals are its own.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Inputs (files named on the command line) at least this large are analysed with huge pages. */
+export const HUGE_PAGES_ABOVE_BYTES = 64 * 1024 * 1024;
+
+const TUNABLE = 'glibc.malloc.hugetlb=1';
+
+/** How the re-run child ended: its exit code, or the signal that ended it. */
+export interface ChildOutcome {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/**
+ * Re-runs `argv` (process.argv: node, script, arguments) in a child with huge pages when
+ * that pays, and resolves with how it ended; resolves undefined when the caller should run
+ * the command itself (nothing to gain, or the child could not be started).
+ */
+export function runWithHugePages(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ChildOutcome | undefined> {
+  if (!wantsHugePages(argv.slice(2), env)) return Promise.resolve(undefined);
+  const tunables = env.GLIBC_TUNABLES ? `${env.GLIBC_TUNABLES}:${TUNABLE}` : TUNABLE;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...process.execArgv, ...argv.slice(1)], {
+      stdio: 'inherit',
+      env: { ...env, GLIBC_TUNABLES: tunables },
+    });
+    // A signal sent to this process alone (a CI timeout, kill PID) reaches the child; one
+    // sent to the terminal's process group (Ctrl-C) reaches both, and the child decides.
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    for (const s of signals) process.on(s, forward);
+    const done = (outcome: ChildOutcome | undefined) => {
+      for (const s of signals) process.off(s, forward);
+      resolve(outcome);
+    };
+    child.once('error', () => done(undefined));
+    child.once('exit', (code, signal) => done({ code, signal }));
+  });
+}
+
+/** Whether this run should move to a child with huge pages (see the header). */
+export function wantsHugePages(args: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  if (process.platform !== 'linux' || env.RMT_ANALYZE_HUGE_PAGES === '0') return false;
+  // Already set (by the user, or this is the child): run here.
+  if (env.GLIBC_TUNABLES?.includes('glibc.malloc.hugetlb')) return false;
+  if (!onRequestOnly()) return false;
+  return inputBytes(args) >= HUGE_PAGES_ABOVE_BYTES;
+}
+
+/** The kernel gives transparent huge pages to memory that asks (madvise), and only to it. */
+function onRequestOnly(): boolean {
+  try {
+    return readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8').includes('[madvise]');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Bytes of the regular files among the arguments, and of the regular files directly inside
+ * the directories among them (a sharded checkpoint's folder). Anything else (options, their
+ * values, paths that do not exist) counts nothing: the CLI itself reports on those.
+ */
+function inputBytes(args: readonly string[]): number {
+  let total = 0;
+  for (const arg of args) {
+    if (arg.startsWith('-')) continue;
+    try {
+      const stat = statSync(arg, { throwIfNoEntry: false });
+      if (stat?.isFile()) total += stat.size;
+      else if (stat?.isDirectory())
+        for (const entry of readdirSync(arg, { withFileTypes: true }).slice(0, 10_000))
+          if (entry.isFile()) total += statSync(join(arg, entry.name), { throwIfNoEntry: false })?.size ?? 0;
+    } catch {
+      // Unreadable: the CLI itself says so.
+    }
+    if (total >= HUGE_PAGES_ABOVE_BYTES) break;
+  }
+  return total;
+}

@@ -1,0 +1,85 @@
+/**
+ * src/launch.ts: large inputs are analysed in a child process started with glibc's huge-page
+ * tunable (issue 14); everything else runs in-process, and the child's output and exit status
+ * are the command's own.
+ */
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, ftruncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { HUGE_PAGES_ABOVE_BYTES, wantsHugePages } from '../src/launch.js';
+import { ROOT, runCli } from './helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'rmt-launch-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** A sparse file of `bytes` zero bytes (no disk written). */
+function sparse(name: string, bytes: number): string {
+  const path = join(tmp, name);
+  const fd = openSync(path, 'w');
+  ftruncateSync(fd, bytes);
+  closeSync(fd);
+  return path;
+}
+
+function thpOnRequest(): boolean {
+  try {
+    return readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8').includes('[madvise]');
+  } catch {
+    return false;
+  }
+}
+
+const big = sparse('big.onnx', HUGE_PAGES_ABOVE_BYTES);
+const small = sparse('small.onnx', 1024);
+// Where glibc and the kernel can give huge pages on request, a large input asks for them.
+const expected = process.platform === 'linux' && thpOnRequest();
+
+describe('wantsHugePages', () => {
+  const env = { PATH: process.env.PATH };
+
+  it('a large file (or a folder of them) on a kernel that gives huge pages on request', () => {
+    expect(wantsHugePages([big, '--json'], env)).toBe(expected);
+    expect(wantsHugePages([tmp], env)).toBe(expected);
+    expect(wantsHugePages(['--format', 'json', small, big], env)).toBe(expected);
+  });
+
+  it('never for small inputs, options, missing paths, or when already set or turned off', () => {
+    expect(wantsHugePages([small], env)).toBe(false);
+    expect(wantsHugePages([], env)).toBe(false);
+    expect(wantsHugePages(['--version'], env)).toBe(false);
+    expect(wantsHugePages([join(tmp, 'missing.onnx')], env)).toBe(false);
+    expect(wantsHugePages([big], { ...env, RMT_ANALYZE_HUGE_PAGES: '0' })).toBe(false);
+    expect(wantsHugePages([big], { ...env, GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' })).toBe(false);
+    expect(wantsHugePages([big], { ...env, GLIBC_TUNABLES: 'glibc.malloc.check=0:glibc.malloc.hugetlb=0' })).toBe(
+      false,
+    );
+  });
+});
+
+describe('the command through the launcher', () => {
+  it('a large unreadable file: exit 2 and the same one line in the child as in-process', () => {
+    const child = runCli([big]);
+    const here = runCli([big], { RMT_ANALYZE_HUGE_PAGES: '0' });
+    expect(child.code).toBe(2);
+    expect(child.stdout).toBe('');
+    expect(child.stderr.trim().split('\n')).toHaveLength(1);
+    expect(child.stderr).toContain(big);
+    expect(child).toEqual(here);
+  });
+
+  it('a report on stdout and exit 0 come back from the child unchanged', () => {
+    // A model padded past the threshold would take long to analyse: render a report padded
+    // with whitespace instead (JSON allows it), in the child and in-process.
+    const model = join(ROOT, 'fixtures', 'reference', 'synthetic.safetensors');
+    const analysed = runCli([model, '--json']);
+    expect(analysed.code).toBe(0);
+    const padded = join(tmp, 'padded.json');
+    writeFileSync(padded, analysed.stdout + ' '.repeat(HUGE_PAGES_ABOVE_BYTES));
+    const child = runCli(['render', padded, '--format', 'csv']);
+    const here = runCli(['render', padded, '--format', 'csv'], { RMT_ANALYZE_HUGE_PAGES: '0' });
+    expect(child.code).toBe(0);
+    expect(child.stdout.split('\n').length).toBeGreaterThan(3);
+    expect(child).toEqual(here);
+  });
+});
