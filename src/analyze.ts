@@ -13,8 +13,7 @@ import { analyzeLayer, type LayerIdentity } from './layer.js';
 import { makeReport } from './schema/index.js';
 import type { AnalysisReport, FailedLayer, LayerFailureCode, ModelInfo } from './schema/index.js';
 import type { EigenSolver } from './esd.js';
-import { availableParallelism } from 'node:os';
-import { CoreBudget, createSpectrumEngine, TWO_STAGE_MIN_N, type SpectrumEngine } from './spectrum/index.js';
+import { Compute } from './compute.js';
 import { ShardRun, type ShardSpec } from './shard.js';
 import { scanBlocks, scanWhole } from './tensor-scan.js';
 import { blockPlan, matrixReader } from './stacked-read.js';
@@ -126,52 +125,6 @@ export async function analyzeTensors(
 }
 
 /**
- * Where eigenvalues are computed, and how many tensors may be in flight at once: the core
- * budget of src/spectrum/scheduler.ts, the same policy the worker engine applies to its
- * matrices (a tensor with a matrix of M ≥ EXCLUSIVE_N alone, smaller ones side by side),
- * so that peak memory follows the largest matrix, not the model.
- */
-class Compute {
-  readonly budget: CoreBudget;
-  private engine: SpectrumEngine | undefined;
-
-  constructor(private readonly options: AnalyzeOptions) {
-    this.budget = new CoreBudget(options.jobs ?? availableParallelism());
-  }
-
-  /** The eigenvalue solver; the engine (and its warm-up) starts with the first large matrix. */
-  get solve(): EigenSolver {
-    if (this.options.solve) return this.options.solve;
-    this.engine ??= createSpectrumEngine({ jobs: this.budget.cores });
-    const engine = this.engine;
-    return (W, rows, cols) => engine.eigenvalues(W, rows, cols);
-  }
-
-  /** The accurate-rank route: on the engine's workers (started on first use), inline beside a caller's solver. */
-  get accurate(): EigenSolver | undefined {
-    if (this.options.solve) return undefined;
-    const start = () => createSpectrumEngine({ jobs: this.budget.cores, warmUp: false });
-    return (W, rows, cols) => (this.engine ??= start()).singularValues(W, rows, cols);
-  }
-
-  /** Starts the engine early (workers, onnxruntime) when a model has matrices that need it. */
-  warmUpFor(plans: readonly LayerPlan[]): void {
-    if (!this.options.solve && plans.some((p) => p.status === 'analyze' && Math.min(p.rows, p.cols) >= TWO_STAGE_MIN_N))
-      void this.solve;
-  }
-
-  /** Cores a tensor's layers occupy: those its largest matrix asks for. */
-  weight(plans: readonly LayerPlan[]): number {
-    const m = plans.reduce((max, p) => (p.status === 'analyze' ? Math.max(max, Math.min(p.rows, p.cols)) : max), 0);
-    return this.budget.weightFor(m);
-  }
-
-  async close(): Promise<void> {
-    await this.engine?.close();
-  }
-}
-
-/**
  * The split of a sharded run, decided from every model's layer plans (headers only, no
  * weights read), so that each shard computes the same split on its own.
  */
@@ -254,7 +207,10 @@ async function analyzeModel(
     // tensors before it are computed (issue 14: overlap). This loop waits for the budget right
     // after, so at most one tensor is held ahead of those computing: peak memory stays a
     // bounded multiple of the largest tensor.
-    const weight = compute.weight(plans);
+    const weight = compute.weight(
+      plans,
+      tensor.shape.reduce((a, b) => a * b, 1),
+    );
     // A tensor that cannot be read makes the file unreadable: the run stops with one line
     // naming the file and the tensor, as when the same defect is found while opening it.
     const readError = (e: unknown) => {

@@ -60,13 +60,41 @@ export function runWithHugePages(
   });
 }
 
+/**
+ * Model files at least this large are worth starting spectrum workers for before the CLI has
+ * even loaded (spectrum/spawn.ts): a matrix the workers take (min(rows, cols) ≥ 96) is 36 KiB
+ * at float32, and a model of nothing but smaller ones is rarely this large.
+ */
+export const PRESTART_ABOVE_BYTES = 1024 * 1024;
+
+/** Subcommands that never compute a spectrum. */
+const NO_SPECTRUM = new Set(['render', 'compare', 'merge', 'help']);
+
+/**
+ * How many spectrum workers to start ahead of time for this command line: as many as it
+ * will use (--jobs, else the cores, at most MAX_PRESTART) when it analyses a model file of
+ * at least PRESTART_ABOVE_BYTES, else none.
+ */
+export function workersToPrestart(args: readonly string[], cores: number): number {
+  if (args.length === 0 || NO_SPECTRUM.has(args[0]!)) return 0;
+  if (args.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-V')) return 0;
+  if (inputBytes(args, PRESTART_ABOVE_BYTES) < PRESTART_ABOVE_BYTES) return 0;
+  const at = args.findIndex((a) => a === '--jobs' || a.startsWith('--jobs='));
+  const given = at < 0 ? Number.NaN : Number(args[at]!.startsWith('--jobs=') ? args[at]!.slice(7) : args[at + 1]);
+  const jobs = Number.isInteger(given) && given >= 1 ? given : cores;
+  return Math.min(jobs, cores, MAX_PRESTART);
+}
+
+/** Beyond this many, workers are started when the engine asks (each costs memory and a start). */
+const MAX_PRESTART = 4;
+
 /** Whether this run should move to a child with huge pages (see the header). */
 export function wantsHugePages(args: readonly string[], env: NodeJS.ProcessEnv): boolean {
   if (process.platform !== 'linux' || env.RMT_ANALYZE_HUGE_PAGES === '0') return false;
   // Already set (by the user, or this is the child): run here.
   if (env.GLIBC_TUNABLES?.includes('glibc.malloc.hugetlb')) return false;
   if (!onRequestOnly()) return false;
-  return inputBytes(args) >= HUGE_PAGES_ABOVE_BYTES;
+  return inputBytes(args, HUGE_PAGES_ABOVE_BYTES) >= HUGE_PAGES_ABOVE_BYTES;
 }
 
 /** The kernel gives transparent huge pages to memory that asks (madvise), and only to it. */
@@ -83,7 +111,7 @@ function onRequestOnly(): boolean {
  * the directories among them (a sharded checkpoint's folder). Anything else (options, their
  * values, paths that do not exist) counts nothing: the CLI itself reports on those.
  */
-function inputBytes(args: readonly string[]): number {
+function inputBytes(args: readonly string[], enough: number): number {
   let total = 0;
   for (const arg of args) {
     if (arg.startsWith('-')) continue;
@@ -96,7 +124,7 @@ function inputBytes(args: readonly string[]): number {
     } catch {
       // Unreadable: the CLI itself says so.
     }
-    if (total >= HUGE_PAGES_ABOVE_BYTES) break;
+    if (total >= enough) break;
   }
   return total;
 }

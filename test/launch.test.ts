@@ -7,7 +7,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HUGE_PAGES_ABOVE_BYTES, wantsHugePages } from '../src/launch.js';
+import { HUGE_PAGES_ABOVE_BYTES, PRESTART_ABOVE_BYTES, wantsHugePages, workersToPrestart } from '../src/launch.js';
 import { ROOT, runCli } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rmt-launch-'));
@@ -81,5 +81,26 @@ describe('the command through the launcher', () => {
     expect(child.code).toBe(0);
     expect(child.stdout.split('\n').length).toBeGreaterThan(3);
     expect(child).toEqual(here);
+  });
+});
+
+describe('workersToPrestart', () => {
+  const model = sparse('model.onnx', PRESTART_ABOVE_BYTES);
+
+  it('an analysis of a model large enough for workers: as many as it will use', () => {
+    expect(workersToPrestart([model], 2)).toBe(2);
+    expect(workersToPrestart([model, '--json', '--jobs', '1'], 2)).toBe(1);
+    expect(workersToPrestart(['--jobs=3', model], 8)).toBe(3);
+    expect(workersToPrestart(['plot', model, '--layer', 'x'], 2)).toBe(2);
+    expect(workersToPrestart([model], 64)).toBe(4);
+  });
+
+  it('none for small or missing models, other subcommands, help and version', () => {
+    expect(workersToPrestart([small], 2)).toBe(0);
+    expect(workersToPrestart([join(tmp, 'missing.onnx')], 2)).toBe(0);
+    expect(workersToPrestart([], 2)).toBe(0);
+    for (const sub of ['render', 'compare', 'merge', 'help']) expect(workersToPrestart([sub, model], 2)).toBe(0);
+    expect(workersToPrestart([model, '--help'], 2)).toBe(0);
+    expect(workersToPrestart(['--version'], 2)).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Issue 14 item 4, overlap: the pipeline reads and checks the next tensor while the ones
  * before it are computed, but holds at most one tensor ahead of those the core budget lets
- * compute, so memory stays bounded by a few tensors whatever the model's size.
+ * compute (src/compute.ts), so memory stays bounded by a few tensors whatever the model's size.
  */
 import { describe, expect, it } from 'vitest';
 import { analyzeTensors } from '../src/analyze.js';
@@ -11,7 +11,7 @@ import { Rng } from './generators/rng.js';
 
 /** A seeded rows×cols float64 tensor whose read() is logged. */
 function tensor(name: string, rows: number, cols: number, log: string[]): TensorRef {
-  const rng = new Rng(name.charCodeAt(0) * 7919 + name.length * 31 + rows);
+  const rng = new Rng([...name].reduce((h, c) => h * 31 + c.charCodeAt(0), rows));
   const values = Float64Array.from({ length: rows * cols }, () => rng.normal());
   return {
     name,
@@ -29,39 +29,61 @@ function tensor(name: string, rows: number, cols: number, log: string[]): Tensor
 }
 
 describe('read ahead of the core budget', () => {
-  it('with one core: tensor k+1 is read while k computes, k+2 only after k is done', async () => {
+  it('with one core: two small tensors compute, one more is read, the next waits for a core', async () => {
     const log: string[] = [];
     const release: (() => void)[] = [];
-    const tensors = ['a', 'b', 'c', 'd'].map((n) => tensor(n, 40, 30, log));
+    const tensors = ['a', 'b', 'c', 'd', 'e'].map((n) => tensor(n, 40, 30, log));
     // The solver logs its start and waits until the test lets it finish.
-    let solving = 0;
     const solve = async (W: Float64Array, rows: number, cols: number) => {
-      const k = solving++;
-      log.push(`solve ${k}`);
+      log.push('solve');
       await new Promise<void>((go) => release.push(go));
-      log.push(`done ${k}`);
       return eigenvaluesTs(W, rows, cols);
     };
     const run = analyzeTensors(tensors, { solve, jobs: 1 });
     const settle = () => new Promise((r) => setTimeout(r, 20));
+    const reads = () => log.filter((e) => e.startsWith('read'));
     await settle();
-    // a computes; b was read ahead; c waits until a's core is free.
-    expect(log).toEqual(['read a', 'solve 0', 'read b']);
+    // Small tensors take half a core each (src/compute.ts): a and b compute, c is read
+    // ahead and waits; d is not read until a core is free.
+    expect(reads()).toEqual(['read a', 'read b', 'read c']);
+    expect(log.filter((e) => e === 'solve')).toHaveLength(2);
     release.shift()!();
     await settle();
-    expect(log).toEqual(['read a', 'solve 0', 'read b', 'done 0', 'solve 1', 'read c']);
-    for (let i = 0; i < 3; i++) {
+    expect(reads()).toEqual(['read a', 'read b', 'read c', 'read d']);
+    expect(log.filter((e) => e === 'solve')).toHaveLength(3);
+    while (release.length > 0) {
       release.shift()!();
       await settle();
     }
     const layers = await run;
-    expect(layers.map((l) => [l.name, l.status])).toEqual([
-      ['a', 'analyzed'],
-      ['b', 'analyzed'],
-      ['c', 'analyzed'],
-      ['d', 'analyzed'],
-    ]);
-    expect(log.filter((e) => e.startsWith('read'))).toEqual(['read a', 'read b', 'read c', 'read d']);
+    expect(layers.map((l) => [l.name, l.status])).toEqual(['a', 'b', 'c', 'd', 'e'].map((n) => [n, 'analyzed']));
+    expect(reads()).toEqual(['read a', 'read b', 'read c', 'read d', 'read e']);
+  });
+
+  it('a tensor of 16 MiB or more takes a whole core: one computes, one is read ahead', async () => {
+    const log: string[] = [];
+    const release: (() => void)[] = [];
+    // 2048×1024 float64 = 16 MiB; the solver answers at once with made-up eigenvalues.
+    const tensors = ['x', 'y', 'z'].map((n) => tensor(n, 2048, 1024, log));
+    const solve = async (_W: Float64Array, _rows: number, cols: number) => {
+      log.push('solve');
+      await new Promise<void>((go) => release.push(go));
+      return Float64Array.from({ length: cols }, (_, i) => i + 1);
+    };
+    const run = analyzeTensors(tensors, { solve, jobs: 1 });
+    const settle = () => new Promise((r) => setTimeout(r, 50));
+    const reads = () => log.filter((e) => e.startsWith('read'));
+    await settle();
+    expect(reads()).toEqual(['read x', 'read y']);
+    expect(log.filter((e) => e === 'solve')).toHaveLength(1);
+    release.shift()!();
+    await settle();
+    expect(reads()).toEqual(['read x', 'read y', 'read z']);
+    while (release.length > 0) {
+      release.shift()!();
+      await settle();
+    }
+    expect((await run).map((l) => l.status)).toEqual(['analyzed', 'analyzed', 'analyzed']);
   });
 
   it('the answers do not depend on the overlap: same results as one tensor at a time', async () => {

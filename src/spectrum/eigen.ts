@@ -103,11 +103,13 @@ export async function symmetricEigenvaluesOrt(
 
 /**
  * Loads what the first large matrix would otherwise wait for: the WebAssembly kernels and
- * the compiled onnxruntime graphs (Gram, and the band reduction for both bandwidths).
+ * the compiled onnxruntime graphs (Gram, and the band reduction for the bandwidths that
+ * matrices up to `largest` = min(rows, cols) use; each graph costs ~10 ms to compile).
  */
-export async function warmUp(ort: OrtBackend): Promise<void> {
+export async function warmUp(ort: OrtBackend, largest = Infinity): Promise<void> {
   wasmKernels();
   await ort.prepare(...GRAM_TALL);
   await ort.prepare(...GRAM_BLOCK_GRAPH);
-  for (const b of new Set([bandwidthFor(TWO_STAGE_MIN_N), bandwidthFor(1 << 20)])) await prepareBandGraphs(ort, b);
+  const top = Math.max(TWO_STAGE_MIN_N, Math.min(largest, 1 << 20));
+  for (const b of new Set([bandwidthFor(TWO_STAGE_MIN_N), bandwidthFor(top)])) await prepareBandGraphs(ort, b);
 }

@@ -10,14 +10,14 @@
  * reads a tensor only when the budget lets it start, so peak memory follows the largest
  * matrix, not the model.
  */
-import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { eigenvaluesTs, TWO_STAGE_MIN_N } from './eigen.js';
 import { fullGc, GC_ABOVE_BYTES } from './gc.js';
 import { CoreBudget } from './scheduler.js';
 import { accurateSquaredSingularValues } from './singular-values.js';
 import { WorkerCrash } from '../errors.js';
-import { SPECTRUM_WORKER, type CloseMessage, type JobMessage, type ResultMessage, type WarmMessage } from './worker.js';
+import type { CloseMessage, JobMessage, ResultMessage, WarmMessage } from './worker.js';
+import { newWorker, takePrestarted } from './spawn.js';
 
 /**
  * Below this N·M² the accurate route is computed on the calling thread, as tiny eigen jobs
@@ -43,10 +43,21 @@ export interface SpectrumEngineOptions {
   readonly backend?: 'auto' | 'typescript';
   /** Matrices with min(rows, cols) below this are computed inline on the calling thread. Default TWO_STAGE_MIN_N. */
   readonly inlineBelow?: number;
-  /** Start a worker and load onnxruntime at creation instead of with the first large matrix. Default true. */
-  readonly warmUp?: boolean;
+  /**
+   * Start workers and load onnxruntime at creation instead of with the first matrices.
+   * true (default): one worker, with every core; a WarmPlan: what a model's matrices need.
+   */
+  readonly warmUp?: boolean | WarmPlan;
   /** Starts a worker (default: worker.ts on a new thread); tests substitute one they drive by hand. */
   readonly createWorker?: () => EngineWorker;
+}
+
+/** The workers to start ahead of the first matrices, and what each prepares. */
+export interface WarmPlan {
+  /** Worker i loads onnxruntime with threads[i] intra-op threads (the first: the large matrices'). */
+  readonly threads: readonly number[];
+  /** The largest min(rows, cols) to come: graphs are compiled for the sizes up to it. */
+  readonly largest: number;
 }
 
 export interface SpectrumEngine {
@@ -94,7 +105,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
   const jobs = budget.cores;
   const useOrt = (options.backend ?? 'auto') === 'auto';
   const inlineBelow = options.inlineBelow ?? TWO_STAGE_MIN_N;
-  const createWorker = options.createWorker ?? newWorker;
+  const createWorker = options.createWorker ?? (() => takePrestarted() ?? newWorker());
   const slots: Slot[] = [];
   const inFlight = new Map<number, InFlight>();
   let nextId = 1;
@@ -196,10 +207,16 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
   };
 
   if (useOrt && options.warmUp !== false) {
-    // Start the first worker and let it load onnxruntime and compile its graphs while the
-    // caller is still opening and reading the model (worth ~1 s on the first matrix).
-    const warm: WarmMessage = { type: 'warm', threads: jobs };
-    spawn().worker.postMessage(warm);
+    // Start the workers and let them load onnxruntime and compile their graphs while the
+    // caller is still opening and reading the model (worth ~1 s on the first matrix). A
+    // model of medium matrices only wants every worker with one thread each, not one worker
+    // with every core (bench/README.md, "Whole models").
+    const plan = options.warmUp === undefined || options.warmUp === true ? undefined : options.warmUp;
+    const threads = plan ? plan.threads.slice(0, jobs) : [jobs];
+    for (const [i, t] of threads.entries()) {
+      const warm: WarmMessage = { type: 'warm', threads: Math.max(1, Math.min(jobs, t)), largest: plan?.largest };
+      (slots[i] ?? spawn()).worker.postMessage(warm);
+    }
   }
 
   return {
@@ -234,16 +251,4 @@ function closeGracefully(worker: EngineWorker): Promise<void> {
     const msg: CloseMessage = { type: 'close' };
     worker.postMessage(msg);
   });
-}
-
-/**
- * The worker script next to this module: compiled .js, or .ts through tsx's loader when
- * running from source (tests).
- */
-function newWorker(): Worker {
-  const workerData = SPECTRUM_WORKER;
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
-  const url = new URL('./worker.ts', import.meta.url).href;
-  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
-  return new Worker(boot, { eval: true, workerData });
 }

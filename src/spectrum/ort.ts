@@ -34,8 +34,7 @@ export class OrtBackend {
   static load(threads: number): OrtBackend | { unavailable: string } {
     if (process.env.RMT_ANALYZE_NO_ORT === '1') return { unavailable: 'disabled by RMT_ANALYZE_NO_ORT=1' };
     try {
-      const require = createRequire(import.meta.url);
-      const ort = require('onnxruntime-node') as OrtModule;
+      const ort = requireOrt();
       if (typeof ort?.InferenceSession?.create !== 'function')
         return { unavailable: 'onnxruntime-node has no InferenceSession' };
       return new OrtBackend(ort, Math.max(1, Math.floor(threads)));
@@ -96,4 +95,8 @@ export class OrtBackend {
     this.sessions.clear();
     for (const s of all) await (await s).release?.();
   }
+}
+
+function requireOrt(): OrtModule {
+  return createRequire(import.meta.url)('onnxruntime-node') as OrtModule;
 }

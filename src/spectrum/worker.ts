@@ -7,7 +7,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { fullGc, GC_ABOVE_BYTES } from './gc.js';
 import { Workspace } from './workspace.js';
 import { OrtBackend } from './ort.js';
-import { eigenvaluesOwned, warmUp } from './eigen.js';
+import { SPECTRUM_WORKER, SPECTRUM_WORKER_PRELOADING } from './worker-data.js';
+import { eigenvaluesOwned, TWO_STAGE_MIN_N, warmUp } from './eigen.js';
 import { accurateSquaredSingularValues } from './singular-values.js';
 
 export interface JobMessage {
@@ -27,6 +28,8 @@ export interface JobMessage {
 export interface WarmMessage {
   readonly type: 'warm';
   readonly threads: number;
+  /** The largest min(rows, cols) to prepare graphs for (default: any). */
+  readonly largest?: number;
 }
 
 /**
@@ -61,16 +64,13 @@ type Backend = OrtBackend | { unavailable: string };
 /** The native work a worker starts: loading onnxruntime, and its warm-up (tests hold these by hand). */
 export interface WorkerNative {
   load(threads: number): Backend;
-  warmUp(backend: OrtBackend): Promise<void>;
+  warmUp(backend: OrtBackend, largest?: number): Promise<void>;
 }
 
 const NATIVE: WorkerNative = { load: (threads) => OrtBackend.load(threads), warmUp };
 
-/** Marks the engine's workers (workerData), so that importing this module elsewhere serves nothing. */
-export const SPECTRUM_WORKER = 'rmt-analyze spectrum worker';
-
 /** Answers the engine's messages on `port` until a CloseMessage has wound everything down. */
-export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE): void {
+export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, preload = false): void {
   const workspace = new Workspace();
   const backends = new Map<number, Backend>();
   const backendFor = (threads: number): Backend => {
@@ -98,7 +98,12 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE): 
     port.close();
   };
 
-  port.on('message', (message) => {
+  // Started ahead of time (spawn.ts): load onnxruntime-node and the medium matrices' graphs
+  // now, while the caller is still parsing the model, as a warm message would.
+  if (preload) setImmediate(() => serve({ type: 'warm', threads: 1, largest: TWO_STAGE_MIN_N }));
+  port.on('message', (message) => serve(message));
+
+  function serve(message: JobMessage | WarmMessage | CloseMessage): void {
     if (message.type === 'close') {
       void close();
       return;
@@ -106,7 +111,7 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE): 
     if (message.type === 'warm') {
       const b = backendFor(message.threads);
       // Failures here resurface (and are reported) with the first job.
-      if (!('unavailable' in b)) track(native.warmUp(b)).catch(() => {});
+      if (!('unavailable' in b)) track(native.warmUp(b, message.largest)).catch(() => {});
       return;
     }
     // Keep no reference to the message: W must be collectable as soon as the Gram is formed.
@@ -150,7 +155,10 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE): 
         collect();
       })(),
     );
-  });
+  }
 }
 
-if (parentPort && workerData === SPECTRUM_WORKER) serveSpectrum(parentPort);
+// Only the engine's threads serve (workerData marks them), so that importing this module elsewhere does nothing.
+if (parentPort && (workerData === SPECTRUM_WORKER || workerData === SPECTRUM_WORKER_PRELOADING)) {
+  serveSpectrum(parentPort, NATIVE, workerData === SPECTRUM_WORKER_PRELOADING);
+}

@@ -119,8 +119,12 @@ describe('read-time failures: the file’s error, one line naming file and tenso
         { name: 'w', dtype: 'F32', shape: [12, 12], values: mat(2) },
       ]),
     );
-    // One job: tensor 'w' is read only after 'a' finished, which is when the file is cut.
-    const run = analyze([path], { jobs: 1, onProgress: (e) => e.done === 1 && truncateSync(path, 200) });
+    // Tensor 'w' is read right after 'a' starts computing (analyze.ts reads one tensor ahead);
+    // the file is cut when 'a' starts, before 'w' is read.
+    const run = analyze([path], {
+      jobs: 1,
+      onProgress: (e) => e.started && e.layer === 'a' && truncateSync(path, 200),
+    });
     await expect(run).rejects.toMatchObject({
       name: 'InputError',
       exitCode: 2,

@@ -1,0 +1,101 @@
+/**
+ * Where a run's eigenvalues are computed (the worker engine, started when a model needs it,
+ * or a caller's solver), and how many tensors the pipeline (analyze.ts) may hold at once.
+ *
+ * The tensors in flight are bounded by a budget in units of half a core: a tensor whose
+ * largest matrix has M ≥ EXCLUSIVE_N takes all of it (it alone, every core in its GEMMs,
+ * the policy of src/spectrum/scheduler.ts), one of at least SMALL_TENSOR_BYTES takes a core,
+ * a smaller one half. Two small tensors per core keep the workers fed while the main thread
+ * reads, checks and fits the next ones (issue 14: on a model of small layers the workers and
+ * the main thread used to wait for each other, each idle half the time); the worker engine
+ * still runs at most one matrix per core. Peak memory follows the largest tensor, not the model.
+ */
+import { availableParallelism } from 'node:os';
+import type { EigenSolver } from './esd.js';
+import type { LayerPlan } from './matrices.js';
+import {
+  CoreBudget,
+  createSpectrumEngine,
+  EXCLUSIVE_N,
+  TWO_STAGE_MIN_N,
+  type SpectrumEngine,
+  type WarmPlan,
+} from './spectrum/index.js';
+
+/** Tensors below this many bytes as float64 take half a core of the pipeline's budget. */
+export const SMALL_TENSOR_BYTES = 16 * 2 ** 20;
+
+export interface ComputeOptions {
+  readonly solve?: EigenSolver;
+  readonly jobs?: number;
+}
+
+export class Compute {
+  /** Cores: worker threads, and onnxruntime threads within one large matrix. */
+  readonly cores: number;
+  /** The pipeline's budget of tensors in flight, in half cores (see the header). */
+  readonly budget: CoreBudget;
+  private engine: SpectrumEngine | undefined;
+
+  constructor(private readonly options: ComputeOptions) {
+    this.cores = Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
+    this.budget = new CoreBudget(2 * this.cores);
+  }
+
+  /** The eigenvalue solver; the engine (and its warm-up) starts with the first large matrix. */
+  get solve(): EigenSolver {
+    if (this.options.solve) return this.options.solve;
+    const engine = this.start(true);
+    return (W, rows, cols) => engine.eigenvalues(W, rows, cols);
+  }
+
+  /** The accurate-rank route: on the engine's workers (started on first use), inline beside a caller's solver. */
+  get accurate(): EigenSolver | undefined {
+    if (this.options.solve) return undefined;
+    return (W, rows, cols) => this.start(false).singularValues(W, rows, cols);
+  }
+
+  /**
+   * Starts the engine early when a model has matrices for its workers: one worker with every
+   * core for large matrices (EXCLUSIVE_N), and one single-threaded worker per core for as
+   * many medium ones as there are, each compiling graphs only for the sizes it will see.
+   */
+  warmUpFor(plans: readonly LayerPlan[]): void {
+    if (this.options.solve || this.engine) return;
+    let largest = 0;
+    let large = false;
+    let medium = 0;
+    for (const p of plans) {
+      if (p.status !== 'analyze') continue;
+      const m = Math.min(p.rows, p.cols);
+      if (m < TWO_STAGE_MIN_N) continue;
+      largest = Math.max(largest, m);
+      if (this.exclusive(m)) large = true;
+      else medium += p.slices;
+    }
+    if (largest === 0) return;
+    const threads = large ? [this.cores] : [];
+    while (threads.length < Math.min(this.cores, medium + (large ? 1 : 0))) threads.push(1);
+    this.start({ threads, largest });
+  }
+
+  /** A tensor's share of the budget: its largest matrix's, and its size's (see the header). */
+  weight(plans: readonly LayerPlan[], elements: number): number {
+    const m = plans.reduce((max, p) => (p.status === 'analyze' ? Math.max(max, Math.min(p.rows, p.cols)) : max), 0);
+    if (this.exclusive(m)) return this.budget.cores;
+    return elements * 8 >= SMALL_TENSOR_BYTES ? 2 : 1;
+  }
+
+  async close(): Promise<void> {
+    await this.engine?.close();
+  }
+
+  private exclusive(m: number): boolean {
+    return m >= EXCLUSIVE_N && this.cores > 1;
+  }
+
+  private start(warmUp: boolean | WarmPlan): SpectrumEngine {
+    this.engine ??= createSpectrumEngine({ jobs: this.cores, warmUp });
+    return this.engine;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Starting the spectrum engine's worker threads (worker.ts): on demand, or ahead of time.
+ *
+ * Why ahead of time (issue 14, fixed start cost): a worker that loads its modules and
+ * onnxruntime-node takes ~0.1 s on an idle core and ~0.3–0.4 s beside a busy main thread,
+ * and on a small model that start is most of the run: started only once the model is
+ * parsed and planned, the workers became ready ~0.9 s into a 1.2 s run. The command line
+ * (bin/rmt-analyze.js) therefore starts them first, while its own modules load and the
+ * model is parsed, when its arguments name a model large enough to need them
+ * (launch.ts workersToPrestart); the engine adopts them instead of starting new ones. A
+ * worker nobody adopts does no harm: it is unreferenced, so the process still exits when
+ * its work is done, and it has run nothing but module loading.
+ */
+import { Worker } from 'node:worker_threads';
+import { SPECTRUM_WORKER, SPECTRUM_WORKER_PRELOADING } from './worker-data.js';
+
+/** Workers started ahead of time and not yet adopted, in the order they started. */
+const waiting: Worker[] = [];
+
+/**
+ * Starts `count` workers now; each loads onnxruntime-node at once (unless
+ * RMT_ANALYZE_NO_ORT=1, which it respects as the engine does).
+ */
+export function prestartWorkers(count: number): void {
+  for (let i = 0; i < count; i++) {
+    const worker = newWorker(SPECTRUM_WORKER_PRELOADING);
+    worker.unref();
+    // A worker that fails before it is adopted is dropped, not reported: the engine starts
+    // another and reports its failure, if any, with the job it fails.
+    const drop = () => {
+      const at = waiting.indexOf(worker);
+      if (at >= 0) waiting.splice(at, 1);
+    };
+    worker.once('error', drop);
+    worker.once('exit', drop);
+    waiting.push(worker);
+  }
+}
+
+/** A worker started ahead of time, now the caller's (undefined when none is left). */
+export function takePrestarted(): Worker | undefined {
+  const worker = waiting.shift();
+  worker?.removeAllListeners('error').removeAllListeners('exit');
+  return worker;
+}
+
+/**
+ * A new worker running worker.ts next to this module: compiled .js, or .ts through tsx's
+ * loader when running from source (tests).
+ */
+export function newWorker(workerData: string = SPECTRUM_WORKER): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
+  const url = new URL('./worker.ts', import.meta.url).href;
+  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
+  return new Worker(boot, { eval: true, workerData });
+}

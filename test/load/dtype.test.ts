@@ -1,0 +1,62 @@
+/**
+ * src/load/dtype.ts widening: the typed-array fast path for aligned chunks gives exactly the
+ * values of the byte-by-byte little-endian decoding, for every bit pattern class (normal,
+ * subnormal, ±0, ±∞, NaN) and at every alignment.
+ */
+import { describe, expect, it } from 'vitest';
+import { bf16ToNumber, f16ToNumber, widen, widenInto } from '../../src/load/dtype.js';
+import { Rng } from '../generators/rng.js';
+
+/** The reference: each element decoded from its little-endian bytes by a DataView. */
+function reference(bytes: Uint8Array, dtype: 'F64' | 'F32' | 'F16' | 'BF16', count: number): Float64Array {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    if (dtype === 'F64') out[i] = v.getFloat64(8 * i, true);
+    else if (dtype === 'F32') out[i] = v.getFloat32(4 * i, true);
+    else if (dtype === 'F16') out[i] = f16ToNumber(v.getUint16(2 * i, true));
+    else out[i] = bf16ToNumber(v.getUint16(2 * i, true));
+  }
+  return out;
+}
+
+const SIZE = { F64: 8, F32: 4, F16: 2, BF16: 2 } as const;
+
+describe('widen', () => {
+  for (const dtype of ['F64', 'F32', 'F16', 'BF16'] as const) {
+    it(`${dtype}: aligned and unaligned chunks equal the DataView decoding bit for bit`, () => {
+      const count = 4099;
+      const size = SIZE[dtype];
+      const rng = new Rng(size * 101 + dtype.length);
+      for (const shift of [0, 1, 2, 3, 4, 5, 6, 7]) {
+        const backing = new Uint8Array(count * size + 16);
+        for (let i = 0; i < backing.length; i++) backing[i] = rng.u32() & 0xff;
+        const bytes = backing.subarray(shift, shift + count * size);
+        // Plant the special values at the start: +0, −0, +∞, −∞, NaN, the smallest subnormal.
+        const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        const specials = [0, -0, Infinity, -Infinity, Number.NaN, dtype === 'F64' ? 5e-324 : 1e-45];
+        for (const [i, x] of specials.entries()) {
+          if (dtype === 'F64') v.setFloat64(8 * i, x, true);
+          else if (dtype === 'F32') v.setFloat32(4 * i, x, true);
+        }
+        if (dtype === 'F16' || dtype === 'BF16') {
+          const bits =
+            dtype === 'F16' ? [0, 0x8000, 0x7c00, 0xfc00, 0x7e00, 1] : [0, 0x8000, 0x7f80, 0xff80, 0x7fc0, 1];
+          for (const [i, b] of bits.entries()) v.setUint16(2 * i, b, true);
+        }
+        const want = reference(bytes, dtype, count);
+        const got = widen(bytes, dtype, count);
+        for (let i = 0; i < count; i++)
+          expect(Object.is(got[i], want[i]) || (got[i] !== got[i] && want[i] !== want[i])).toBe(true);
+        // Chunk by chunk into one array, as readWidened does.
+        const pieces = new Float64Array(count);
+        const cut = 1000 * size;
+        for (let at = 0; at < bytes.byteLength; at += cut)
+          widenInto(bytes.subarray(at, Math.min(bytes.byteLength, at + cut)), dtype, pieces, at / size);
+        expect(Array.from(pieces, (x) => (Number.isNaN(x) ? 'NaN' : x))).toEqual(
+          Array.from(want, (x) => (Number.isNaN(x) ? 'NaN' : x)),
+        );
+      }
+    });
+  }
+});
