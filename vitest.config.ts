@@ -26,6 +26,7 @@ const CLI_TESTS = [
   'test/silero.test.ts',
   'test/spectrum/eigenvalues.test.ts',
   'test/spectrum/engine-close.test.ts',
+  'test/spectrum/engine-fit.test.ts',
   'test/spectrum/prestart.test.ts',
 ];
 

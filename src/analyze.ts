@@ -257,6 +257,7 @@ async function analyzeModel(
       eigenvalues: options.eigenvalues,
       solve: compute.solve,
       accurate: compute.accurate,
+      powerLaw: compute.powerLaw,
       randomize: options.randomize,
       seed: options.seed,
       vectors: options.vectors,

@@ -12,6 +12,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { EigenSolver } from './esd.js';
+import { fitPowerLaw, type PowerLawFitResult } from './fit/powerlaw.js';
 import type { LayerPlan } from './matrices.js';
 import {
   CoreBudget,
@@ -53,6 +54,15 @@ export class Compute {
   get accurate(): EigenSolver | undefined {
     if (this.options.solve) return undefined;
     return (W, rows, cols) => this.start(false).singularValues(W, rows, cols);
+  }
+
+  /**
+   * The power-law fit on the engine's workers once they run (they are idle part of the time
+   * while this thread reads and fits); inline before, and beside a caller's solver.
+   */
+  get powerLaw(): ((evals: Float64Array) => Promise<PowerLawFitResult>) | undefined {
+    if (this.options.solve) return undefined;
+    return (evals) => (this.engine ? this.engine.powerLaw(evals) : Promise.resolve(fitPowerLaw(evals)));
   }
 
   /**

@@ -30,6 +30,8 @@ export interface LayerOptions {
   readonly solve?: EigenSolver;
   /** The accurate route for slices the Gram cannot decide (computeEsd's `accurate`). */
   readonly accurate?: EigenSolver;
+  /** Fits the power law (fit/powerlaw.ts) elsewhere, e.g. on the engine's workers; default: here. */
+  readonly powerLaw?: (evals: Float64Array) => Promise<PowerLawFitResult>;
   /** Look for correlation traps in a seeded shuffle of W (`--randomize`). */
   readonly randomize?: boolean;
   /** Seed of the shuffle (default DEFAULT_TRAP_SEED). */
@@ -78,7 +80,7 @@ export async function analyzeLayer(
         reload: options.reload,
       });
   const evals = esd.evals;
-  const pl = fitPowerLaw(evals);
+  const pl = options.powerLaw ? await options.powerLaw(evals) : fitPowerLaw(evals);
   const tailModels = pl.status === 'ok' ? compareTailModels(pl.tail, pl.xmin, pl.alpha) : undefined;
   const alpha = pl.status === 'ok' ? pl.alpha : null;
   const metrics = computeMetrics(evals, { rank: esd.rank, totalEvals: evals.length, alpha });

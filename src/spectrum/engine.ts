@@ -16,8 +16,9 @@ import { fullGc, GC_ABOVE_BYTES } from './gc.js';
 import { CoreBudget } from './scheduler.js';
 import { accurateSquaredSingularValues } from './singular-values.js';
 import { WorkerCrash } from '../errors.js';
+import { fitPowerLaw, type PowerLawFitResult } from '../fit/powerlaw.js';
 import type { CloseMessage, JobMessage, ResultMessage, WarmMessage } from './worker.js';
-import { newWorker, takePrestarted } from './spawn.js';
+import { closeGracefully, newWorker, takePrestarted } from './spawn.js';
 
 /**
  * Below this N·M² the accurate route is computed on the calling thread, as tiny eigen jobs
@@ -80,6 +81,11 @@ export interface SpectrumEngine {
    * ACCURATE_INLINE_WORK, on the calling thread). W's buffer is transferred as in `eigenvalues`.
    */
   singularValues(W: Float64Array, rows: number, cols: number): Promise<Float64Array>;
+  /**
+   * The power-law fit of a layer's ascending eigenvalues (fit/powerlaw.ts), on a worker when
+   * there are at least FIT_INLINE_BELOW of them: the same result as on the calling thread.
+   */
+  powerLaw(evals: Float64Array): Promise<PowerLawFitResult>;
   /** Which path the workers used last: onnxruntime (fast) or pure TypeScript (fallback), and why. */
   readonly backendInfo: { readonly backend: 'onnxruntime' | 'typescript' | 'unknown'; readonly note?: string };
   /** Waits for queued work, then stops the workers. */
@@ -95,9 +101,15 @@ interface InFlight {
   readonly slot: Slot;
   /** An eigenvalue job, whose answer says which backend the workers use. */
   readonly eigen: boolean;
-  readonly resolve: (v: Float64Array) => void;
+  readonly resolve: (v: Float64Array | PowerLawFitResult) => void;
   readonly reject: (e: unknown) => void;
 }
+
+/**
+ * Layers with fewer eigenvalues are fitted on the calling thread: the power-law fit is
+ * O(n²) at worst, and below this a worker's round trip (~0.1 ms) costs more than it saves.
+ */
+export const FIT_INLINE_BELOW = 512;
 
 /** Creates an engine; see SpectrumEngine. */
 export function createSpectrumEngine(options: SpectrumEngineOptions = {}): SpectrumEngine {
@@ -121,7 +133,9 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       const job = inFlight.get(msg.id);
       if (!job) return;
       inFlight.delete(msg.id);
-      if (msg.ok) {
+      if (msg.ok && 'powerLaw' in msg) {
+        job.resolve(msg.powerLaw);
+      } else if (msg.ok) {
         if (job.eigen) {
           info.backend = msg.backend;
           if (msg.note !== undefined) info.note = msg.note;
@@ -157,7 +171,16 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     weight: number,
     load: () => Promise<Float64Array> | Float64Array,
     kind: JobMessage['kind'] = 'eigenvalues',
-  ): Promise<Float64Array> => {
+  ): Promise<Float64Array> => (await run(rows, cols, weight, load, kind)) as Float64Array;
+
+  /** One job on a worker, once the budget has granted its weight; W is transferred when it can be. */
+  const run = async (
+    rows: number,
+    cols: number,
+    weight: number,
+    load: () => Promise<Float64Array> | Float64Array,
+    kind: JobMessage['kind'],
+  ): Promise<Float64Array | PowerLawFitResult> => {
     // Large matrices always go to the first worker, so only one worker keeps large scratch
     // buffers (workspace.ts) between matrices; the budget guarantees it is free then.
     const slot = weight === jobs && jobs > 1 ? (slots[0] ?? spawn()) : (slots.find((s) => !s.busy) ?? spawn());
@@ -168,7 +191,9 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       if (W.length !== rows * cols) throw new RangeError(`eigenvalues: ${W.length} values for ${rows}×${cols}`);
       const id = nextId++;
       const eigen = kind === 'eigenvalues';
-      const result = new Promise<Float64Array>((resolve, reject) => inFlight.set(id, { slot, eigen, resolve, reject }));
+      const result = new Promise<Float64Array | PowerLawFitResult>((resolve, reject) =>
+        inFlight.set(id, { slot, eigen, resolve, reject }),
+      );
       const msg: JobMessage = { type: 'job', id, W, rows, cols, threads: weight, useOrt, kind };
       const whole =
         !(W.buffer instanceof SharedArrayBuffer) && W.byteOffset === 0 && W.byteLength === W.buffer.byteLength;
@@ -231,6 +256,13 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       }
       return budget.run(1, () => compute(rows, cols, 1, () => W, 'singular-values'));
     },
+    powerLaw: (evals) => {
+      if (closed) return Promise.reject(new Error('spectrum engine is closed'));
+      if (evals.length < FIT_INLINE_BELOW) return Promise.resolve(fitPowerLaw(evals));
+      // A copy goes (the caller keeps its eigenvalues); the fit is the same function, so the same numbers.
+      const copy = () => evals.slice();
+      return budget.run(1, () => run(1, evals.length, 1, copy, 'power-law') as Promise<PowerLawFitResult>);
+    },
     backendInfo: info,
     async close() {
       await budget.idle();
@@ -241,14 +273,4 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       slots.length = 0;
     },
   };
-}
-
-/** Asks a worker to wind down (worker.ts CloseMessage) and resolves once its thread has exited. */
-function closeGracefully(worker: EngineWorker): Promise<void> {
-  return new Promise((resolve) => {
-    worker.once('exit', () => resolve());
-    worker.ref();
-    const msg: CloseMessage = { type: 'close' };
-    worker.postMessage(msg);
-  });
 }

@@ -8,11 +8,15 @@
  * (bin/rmt-analyze.js) therefore starts them first, while its own modules load and the
  * model is parsed, when its arguments name a model large enough to need them
  * (launch.ts workersToPrestart); the engine adopts them instead of starting new ones. A
- * worker nobody adopts does no harm: it is unreferenced, so the process still exits when
- * its work is done, and it has run nothing but module loading.
+ * worker nobody adopts is unreferenced, so it keeps no process alive
+ * its work is done, and when none is under way it exits at once. Only closing them is not
+ * optional: a worker still compiling onnxruntime sessions when the process exits aborts it
+ * (a Napi::Error during teardown), so the command line closes the workers nobody adopted
+ * (releasePrestarted), as the engine closes its own, before it returns.
  */
 import { Worker } from 'node:worker_threads';
 import { SPECTRUM_WORKER, SPECTRUM_WORKER_PRELOADING } from './worker-data.js';
+import type { CloseMessage } from './worker.js';
 
 /** Workers started ahead of time and not yet adopted, in the order they started. */
 const waiting: Worker[] = [];
@@ -42,6 +46,32 @@ export function takePrestarted(): Worker | undefined {
   const worker = waiting.shift();
   worker?.removeAllListeners('error').removeAllListeners('exit');
   return worker;
+}
+
+/** Closes the workers started ahead of time that nobody adopted; resolves once they have exited. */
+export async function releasePrestarted(): Promise<void> {
+  const unused = waiting.splice(0);
+  await Promise.all(unused.map((w) => closeGracefully(w.removeAllListeners('error').removeAllListeners('exit'))));
+}
+
+/** What closing a worker needs of it: node:worker_threads' Worker, or a test's stand-in. */
+interface Closable {
+  once(event: 'exit', listener: () => void): unknown;
+  postMessage(message: CloseMessage): void;
+  ref(): void;
+}
+
+/**
+ * Asks a worker to wind down (worker.ts CloseMessage: it finishes what is under way, warm-up
+ * included) and resolves once its thread has exited. Never terminate one instead: a worker
+ * in the middle of native onnxruntime work takes the process down with it.
+ */
+export function closeGracefully(worker: Closable): Promise<void> {
+  return new Promise((resolve) => {
+    worker.once('exit', () => resolve());
+    worker.ref();
+    worker.postMessage({ type: 'close' });
+  });
 }
 
 /**

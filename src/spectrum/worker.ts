@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { fullGc, GC_ABOVE_BYTES } from './gc.js';
 import { Workspace } from './workspace.js';
+import { fitPowerLaw, type PowerLawFitResult } from '../fit/powerlaw.js';
 import { OrtBackend } from './ort.js';
 import { SPECTRUM_WORKER, SPECTRUM_WORKER_PRELOADING } from './worker-data.js';
 import { eigenvaluesOwned, TWO_STAGE_MIN_N, warmUp } from './eigen.js';
@@ -20,8 +21,12 @@ export interface JobMessage {
   /** Cores this job may use (onnxruntime intra-op threads). */
   readonly threads: number;
   readonly useOrt: boolean;
-  /** 'eigenvalues' (default): the Gram route; 'singular-values': the accurate route, no onnxruntime. */
-  readonly kind?: 'eigenvalues' | 'singular-values';
+  /**
+   * 'eigenvalues' (default): the Gram route; 'singular-values': the accurate route, no
+   * onnxruntime; 'power-law': W is a layer's ascending eigenvalues (rows 1), fitted by
+   * fit/powerlaw.ts, the costliest fit, off the main thread.
+   */
+  readonly kind?: 'eigenvalues' | 'singular-values' | 'power-law';
 }
 
 /** Load onnxruntime with this many threads and compile the graphs, before any job. */
@@ -50,6 +55,7 @@ export type ResultMessage =
       readonly backend: 'onnxruntime' | 'typescript';
       readonly note?: string;
     }
+  | { readonly id: number; readonly ok: true; readonly powerLaw: PowerLawFitResult }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
 /** What the worker needs of its thread: node:worker_threads' parentPort, or a test's stand-in. */
@@ -121,6 +127,14 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, p
     const collect = message.W.byteLength >= GC_ABOVE_BYTES ? fullGc : () => {};
     const box: { W?: Float64Array | undefined } = { W: message.W };
     (message as { W?: Float64Array }).W = undefined;
+    if (job.kind === 'power-law') {
+      try {
+        port.postMessage({ id: job.id, ok: true, powerLaw: fitPowerLaw(box.W!) } satisfies ResultMessage);
+      } catch (e) {
+        port.postMessage({ id: job.id, ok: false, error: (e as Error).message ?? String(e) } satisfies ResultMessage);
+      }
+      return;
+    }
     if (job.kind === 'singular-values') {
       const W = box.W!;
       box.W = undefined;
