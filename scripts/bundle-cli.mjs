@@ -7,9 +7,13 @@
 // Code splitting keeps spawn.js one module shared by bin's pre-start and the engine, and the
 // worker next to it, where spawn.ts looks for it. Packages stay external (node_modules).
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const dist = (p) => fileURLToPath(new URL(`../dist/${p}`, import.meta.url));
+
+// Chunks are named by content hash: clear the folder so that no stale chunk survives a rebuild.
+rmSync(dist('bundle'), { recursive: true, force: true });
 
 await build({
   entryPoints: {
