@@ -55,6 +55,8 @@ export interface AnalyzeOptions {
    * (src/stacked-read.ts; default READ_BY_MATRIX_ABOVE). Tests set 0 or Infinity.
    */
   readonly readByMatrixAbove?: number;
+  /** Tensors above this many bytes as float64 wait for their cores before they are read (src/compute.ts; tests set 0). */
+  readonly readAheadMaxBytes?: number;
   /** Information that is no problem (a selection that fits only some of several models). */
   readonly onNote?: (message: string) => void;
   /** A LoRA adapter's base model (`--base`): W and W + ΔW are analysed beside each ΔW. */
@@ -206,19 +208,26 @@ async function analyzeModel(
     // The tensor is read and checked before it asks for cores, so that it is read while the
     // tensors before it are computed (issue 14: overlap). This loop waits for the budget right
     // after, so at most one tensor is held ahead of those computing: peak memory stays a
-    // bounded multiple of the largest tensor.
-    const weight = compute.weight(
-      plans,
-      tensor.shape.reduce((a, b) => a * b, 1),
-    );
-    // A tensor that cannot be read makes the file unreadable: the run stops with one line
-    // naming the file and the tensor, as when the same defect is found while opening it.
-    const readError = (e: unknown) => {
-      throw tensorReadError(tensor, e);
-    };
+    // bounded multiple of the largest tensor. One too large to hold beside them waits first.
+    const elements = tensor.shape.reduce((a, b) => a * b, 1);
+    const weight = compute.weight(plans, elements);
     // A large stack of matrices is checked in passes over one matrix at a time and each of
     // its layers reads its own matrix; anything else is read whole (src/stacked-read.ts).
     const byMatrix = matrixReader(tensor, plans, options.readByMatrixAbove);
+    const waitFirst = byMatrix === undefined && !compute.readsAhead(elements);
+    if (waitFirst) await compute.budget.acquire(weight);
+    const skip = (detail: SkipDetail) => {
+      if (waitFirst) compute.budget.release(weight);
+      skipAll(detail);
+    };
+    // A tensor that cannot be read makes the file unreadable: the run stops with one line
+    // naming the file and the tensor, as when the same defect is found while opening it (the
+    // next model, if any, still runs: cores taken above are given back; the task's, by it).
+    let taskHolds = false;
+    const readError = (e: unknown) => {
+      if (waitFirst && !taskHolds) compute.budget.release(weight);
+      throw tensorReadError(tensor, e);
+    };
     // A LoRA update is checked on its factors; the dense ΔW is made only when a shuffle or
     // eigenvectors need it.
     const factors =
@@ -235,14 +244,14 @@ async function analyzeModel(
       : scanWhole(values, factors ? [values.length] : tensor.shape);
     const problem = scan.checks.problem();
     if (problem !== undefined) {
-      skipAll(problem);
+      skip(problem);
       continue;
     }
     const digest = scan.checks.digest();
     shard?.addDigest(modelIndex, t, plans.length, digest);
     const sameContent = seenContent.get(digest);
     if (sameContent !== undefined) {
-      skipAll({ code: 'tied', original: sameContent });
+      skip({ code: 'tied', original: sameContent });
       continue;
     }
     seenContent.set(digest, tensor.name);
@@ -267,7 +276,8 @@ async function analyzeModel(
           throw new LayerFailure('read', tensorReadError(tensor, e));
         }),
     };
-    await compute.budget.acquire(weight);
+    if (!waitFirst) await compute.budget.acquire(weight);
+    taskHolds = true;
     const task = (async () => {
       try {
         progress.started(tensor.name);

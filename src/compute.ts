@@ -26,9 +26,19 @@ import {
 /** Tensors below this many bytes as float64 take half a core of the pipeline's budget. */
 export const SMALL_TENSOR_BYTES = 16 * 2 ** 20;
 
+/**
+ * Tensors above this many bytes as float64 are not read ahead: read beside a large matrix
+ * being computed (its W, Gram and scratch), one would take a Llama-7B block's peak RSS to
+ * 1.29 GB of its 1.33 GB budget (3× the largest matrix + 300 MB); waiting costs that model
+ * ~8 % of its time, and smaller tensors keep the overlap.
+ */
+export const READ_AHEAD_MAX_BYTES = 256 * 2 ** 20;
+
 export interface ComputeOptions {
   readonly solve?: EigenSolver;
   readonly jobs?: number;
+  /** Tensors above this many bytes as float64 are not read ahead (default READ_AHEAD_MAX_BYTES; tests set 0). */
+  readonly readAheadMaxBytes?: number;
 }
 
 export class Compute {
@@ -94,6 +104,11 @@ export class Compute {
     const m = plans.reduce((max, p) => (p.status === 'analyze' ? Math.max(max, Math.min(p.rows, p.cols)) : max), 0);
     if (this.exclusive(m)) return this.budget.cores;
     return elements * 8 >= SMALL_TENSOR_BYTES ? 2 : 1;
+  }
+
+  /** Whether a tensor of this many elements may be read while earlier tensors compute. */
+  readsAhead(elements: number): boolean {
+    return elements * 8 <= (this.options.readAheadMaxBytes ?? READ_AHEAD_MAX_BYTES);
   }
 
   async close(): Promise<void> {

@@ -86,6 +86,31 @@ describe('read ahead of the core budget', () => {
     expect((await run).map((l) => l.status)).toEqual(['analyzed', 'analyzed', 'analyzed']);
   });
 
+  it('a tensor above READ_AHEAD_MAX_BYTES is read only once its cores are free', async () => {
+    const log: string[] = [];
+    const release: (() => void)[] = [];
+    const tensors = ['f', 'g', 'h'].map((n) => tensor(n, 40, 30, log));
+    const solve = async (W: Float64Array, rows: number, cols: number) => {
+      log.push('solve');
+      await new Promise<void>((go) => release.push(go));
+      return eigenvaluesTs(W, rows, cols);
+    };
+    // With the limit at 0 every tensor counts as large: f and g (half a core each) compute, h is not read.
+    const run = analyzeTensors(tensors, { solve, jobs: 1, readAheadMaxBytes: 0 });
+    const settle = () => new Promise((r) => setTimeout(r, 20));
+    const reads = () => log.filter((e) => e.startsWith('read'));
+    await settle();
+    expect(reads()).toEqual(['read f', 'read g']);
+    release.shift()!();
+    await settle();
+    expect(reads()).toEqual(['read f', 'read g', 'read h']);
+    while (release.length > 0) {
+      release.shift()!();
+      await settle();
+    }
+    expect((await run).map((l) => l.status)).toEqual(['analyzed', 'analyzed', 'analyzed']);
+  });
+
   it('the answers do not depend on the overlap: same results as one tensor at a time', async () => {
     const log: string[] = [];
     const tensors = ['p', 'qq', 'rrr'].map((n, i) => tensor(n, 50 + 10 * i, 20 + 5 * i, log));
