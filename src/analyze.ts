@@ -55,7 +55,7 @@ export interface AnalyzeOptions {
    * (src/stacked-read.ts; default READ_BY_MATRIX_ABOVE). Tests set 0 or Infinity.
    */
   readonly readByMatrixAbove?: number;
-  /** Tensors above this many bytes as float64 wait for their cores before they are read (src/compute.ts; tests set 0). */
+  /** Tensors above this many bytes as float64 wait for their cores before they are read (compute.ts; tests: 0). */
   readonly readAheadMaxBytes?: number;
   /** Information that is no problem (a selection that fits only some of several models). */
   readonly onNote?: (message: string) => void;
