@@ -28,9 +28,9 @@ export const SMALL_TENSOR_BYTES = 16 * 2 ** 20;
 
 /**
  * Tensors above this many bytes as float64 are not read ahead: read beside a large matrix
- * being computed (its W, Gram and scratch), one would take a Llama-7B block's peak RSS to
- * 1.29 GB of its 1.33 GB budget (3× the largest matrix + 300 MB); waiting costs that model
- * ~8 % of its time, and smaller tensors keep the overlap.
+ * being computed (its W, Gram and scratch), one took a Llama-7B block's peak RSS to
+ * 1288 MiB of its 1332 MiB budget (3× the largest matrix + 300 MiB; 880 MiB when it waits),
+ * and smaller tensors keep the overlap.
  */
 export const READ_AHEAD_MAX_BYTES = 256 * 2 ** 20;
 
