@@ -28,86 +28,84 @@ function tensor(name: string, rows: number, cols: number, log: string[]): Tensor
   };
 }
 
+/**
+ * A solver that logs each start and waits until the test lets it finish (`step`), and the
+ * log's reads; `answer` gives the eigenvalues once released.
+ */
+function gated(log: string[], answer: (W: Float64Array, rows: number, cols: number) => Float64Array, pause = 20) {
+  const release: (() => void)[] = [];
+  const solve = async (W: Float64Array, rows: number, cols: number) => {
+    log.push('solve');
+    await new Promise<void>((go) => release.push(go));
+    return answer(W, rows, cols);
+  };
+  const settle = () => new Promise((r) => setTimeout(r, pause));
+  return {
+    solve,
+    settle,
+    reads: () => log.filter((e) => e.startsWith('read')),
+    solves: () => log.filter((e) => e === 'solve').length,
+    /** Lets the oldest waiting solve finish, then lets the pipeline move on. */
+    step: async () => {
+      release.shift()!();
+      await settle();
+    },
+    /** Lets every solve finish, those to come included. */
+    drain: async () => {
+      while (release.length > 0) {
+        release.shift()!();
+        await settle();
+      }
+    },
+  };
+}
+
 describe('read ahead of the core budget', () => {
   it('with one core: two small tensors compute, one more is read, the next waits for a core', async () => {
     const log: string[] = [];
-    const release: (() => void)[] = [];
+    const g = gated(log, eigenvaluesTs);
     const tensors = ['a', 'b', 'c', 'd', 'e'].map((n) => tensor(n, 40, 30, log));
-    // The solver logs its start and waits until the test lets it finish.
-    const solve = async (W: Float64Array, rows: number, cols: number) => {
-      log.push('solve');
-      await new Promise<void>((go) => release.push(go));
-      return eigenvaluesTs(W, rows, cols);
-    };
-    const run = analyzeTensors(tensors, { solve, jobs: 1 });
-    const settle = () => new Promise((r) => setTimeout(r, 20));
-    const reads = () => log.filter((e) => e.startsWith('read'));
-    await settle();
+    const run = analyzeTensors(tensors, { solve: g.solve, jobs: 1 });
+    await g.settle();
     // Small tensors take half a core each (src/compute.ts): a and b compute, c is read
     // ahead and waits; d is not read until a core is free.
-    expect(reads()).toEqual(['read a', 'read b', 'read c']);
-    expect(log.filter((e) => e === 'solve')).toHaveLength(2);
-    release.shift()!();
-    await settle();
-    expect(reads()).toEqual(['read a', 'read b', 'read c', 'read d']);
-    expect(log.filter((e) => e === 'solve')).toHaveLength(3);
-    while (release.length > 0) {
-      release.shift()!();
-      await settle();
-    }
+    expect(g.reads()).toEqual(['read a', 'read b', 'read c']);
+    expect(g.solves()).toBe(2);
+    await g.step();
+    expect(g.reads()).toEqual(['read a', 'read b', 'read c', 'read d']);
+    expect(g.solves()).toBe(3);
+    await g.drain();
     const layers = await run;
     expect(layers.map((l) => [l.name, l.status])).toEqual(['a', 'b', 'c', 'd', 'e'].map((n) => [n, 'analyzed']));
-    expect(reads()).toEqual(['read a', 'read b', 'read c', 'read d', 'read e']);
+    expect(g.reads()).toEqual(['read a', 'read b', 'read c', 'read d', 'read e']);
   });
 
   it('a tensor of 16 MiB or more takes a whole core: one computes, one is read ahead', async () => {
     const log: string[] = [];
-    const release: (() => void)[] = [];
-    // 2048×1024 float64 = 16 MiB; the solver answers at once with made-up eigenvalues.
+    // 2048×1024 float64 = 16 MiB; the solver answers with made-up eigenvalues.
+    const g = gated(log, (_W, _rows, cols) => Float64Array.from({ length: cols }, (_, i) => i + 1), 50);
     const tensors = ['x', 'y', 'z'].map((n) => tensor(n, 2048, 1024, log));
-    const solve = async (_W: Float64Array, _rows: number, cols: number) => {
-      log.push('solve');
-      await new Promise<void>((go) => release.push(go));
-      return Float64Array.from({ length: cols }, (_, i) => i + 1);
-    };
-    const run = analyzeTensors(tensors, { solve, jobs: 1 });
-    const settle = () => new Promise((r) => setTimeout(r, 50));
-    const reads = () => log.filter((e) => e.startsWith('read'));
-    await settle();
-    expect(reads()).toEqual(['read x', 'read y']);
-    expect(log.filter((e) => e === 'solve')).toHaveLength(1);
-    release.shift()!();
-    await settle();
-    expect(reads()).toEqual(['read x', 'read y', 'read z']);
-    while (release.length > 0) {
-      release.shift()!();
-      await settle();
-    }
+    const run = analyzeTensors(tensors, { solve: g.solve, jobs: 1 });
+    await g.settle();
+    expect(g.reads()).toEqual(['read x', 'read y']);
+    expect(g.solves()).toBe(1);
+    await g.step();
+    expect(g.reads()).toEqual(['read x', 'read y', 'read z']);
+    await g.drain();
     expect((await run).map((l) => l.status)).toEqual(['analyzed', 'analyzed', 'analyzed']);
   });
 
   it('a tensor above READ_AHEAD_MAX_BYTES is read only once its cores are free', async () => {
     const log: string[] = [];
-    const release: (() => void)[] = [];
+    const g = gated(log, eigenvaluesTs);
     const tensors = ['f', 'g', 'h'].map((n) => tensor(n, 40, 30, log));
-    const solve = async (W: Float64Array, rows: number, cols: number) => {
-      log.push('solve');
-      await new Promise<void>((go) => release.push(go));
-      return eigenvaluesTs(W, rows, cols);
-    };
     // With the limit at 0 every tensor counts as large: f and g (half a core each) compute, h is not read.
-    const run = analyzeTensors(tensors, { solve, jobs: 1, readAheadMaxBytes: 0 });
-    const settle = () => new Promise((r) => setTimeout(r, 20));
-    const reads = () => log.filter((e) => e.startsWith('read'));
-    await settle();
-    expect(reads()).toEqual(['read f', 'read g']);
-    release.shift()!();
-    await settle();
-    expect(reads()).toEqual(['read f', 'read g', 'read h']);
-    while (release.length > 0) {
-      release.shift()!();
-      await settle();
-    }
+    const run = analyzeTensors(tensors, { solve: g.solve, jobs: 1, readAheadMaxBytes: 0 });
+    await g.settle();
+    expect(g.reads()).toEqual(['read f', 'read g']);
+    await g.step();
+    expect(g.reads()).toEqual(['read f', 'read g', 'read h']);
+    await g.drain();
     expect((await run).map((l) => l.status)).toEqual(['analyzed', 'analyzed', 'analyzed']);
   });
 
