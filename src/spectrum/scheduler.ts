@@ -15,8 +15,13 @@
  * engine budget for its matrix.
  */
 
-/** Matrices at least this large get every core (measured crossover, bench/README.md). */
-export const EXCLUSIVE_N = 768;
+/**
+ * Matrices at least this large get every core (bench/README.md). Alone, a 768² matrix is
+ * faster with two onnxruntime threads (67 vs 98 ms), but a model has many: two of them side
+ * by side, one core each, beat one after the other with both (the GPT-2 shape, all M = 768:
+ * median 7.57 → 7.09 s), so the cut is 1024, where one matrix's GEMMs use both cores well.
+ */
+export const EXCLUSIVE_N = 1024;
 
 export class CoreBudget {
   readonly cores: number;
