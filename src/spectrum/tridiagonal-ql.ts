@@ -14,6 +14,8 @@
  *  - `--vectors` (vectors/symmetric-eigen.ts), which needs the rotations (tql2).
  */
 
+import { hypot2 } from './hypot.js';
+
 /**
  * Overwrites `d` (the diagonal) with the eigenvalues, unsorted. `e[i]` couples i and i+1
  * (e[n−1] is not read); it is used as workspace and destroyed. With `Z` (n×n row-major),
@@ -56,7 +58,7 @@ function sweep(d: Float64Array, e: Float64Array, l: number, m: number, Z: Float6
   const n = d.length;
   // Wilkinson shift from the leading 2×2 block, folded into g = d_m − shift.
   let g = (d[l + 1]! - d[l]!) / (2 * e[l]!);
-  let r = Math.hypot(g, 1);
+  let r = hypot2(g, 1);
   g = d[m]! - d[l]! + e[l]! / (g + (g >= 0 ? r : -r));
   let s = 1;
   let c = 1;
@@ -64,7 +66,7 @@ function sweep(d: Float64Array, e: Float64Array, l: number, m: number, Z: Float6
   for (let i = m - 1; i >= l; i--) {
     const f = s * e[i]!;
     const b = c * e[i]!;
-    r = Math.hypot(f, g);
+    r = hypot2(f, g);
     e[i + 1] = r;
     if (r === 0) {
       d[i + 1]! -= p;
