@@ -59,4 +59,43 @@ describe('widen', () => {
       }
     });
   }
+
+  it('an unaligned chunk of several 1 MiB blocks equals the DataView decoding (F32, F64)', () => {
+    const rng = new Rng(77);
+    for (const dtype of ['F32', 'F64'] as const) {
+      const count = dtype === 'F32' ? 700_001 : 300_007; // > 2 MiB: three aligned copies
+      const size = SIZE[dtype];
+      const backing = new Uint8Array(count * size + 8);
+      for (let i = 0; i < backing.length; i++) backing[i] = rng.u32() & 0xff;
+      const bytes = backing.subarray(3, 3 + count * size);
+      const want = reference(bytes, dtype, count);
+      const got = widen(bytes, dtype, count);
+      let differ = 0;
+      for (let i = 0; i < count; i++)
+        if (!(Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i])))) differ++;
+      expect(differ).toBe(0);
+    }
+  });
+
+  it('integers at every alignment equal the DataView decoding', () => {
+    const rng = new Rng(78);
+    const types = [
+      ['I8', 1, (v: DataView, o: number) => v.getInt8(o)],
+      ['I16', 2, (v: DataView, o: number) => v.getInt16(o, true)],
+      ['U16', 2, (v: DataView, o: number) => v.getUint16(o, true)],
+      ['I32', 4, (v: DataView, o: number) => v.getInt32(o, true)],
+      ['U32', 4, (v: DataView, o: number) => v.getUint32(o, true)],
+    ] as const;
+    for (const [dtype, size, read] of types) {
+      for (const shift of [0, 1, 2, 3]) {
+        const count = 1031;
+        const backing = new Uint8Array(count * size + 8);
+        for (let i = 0; i < backing.length; i++) backing[i] = rng.u32() & 0xff;
+        const bytes = backing.subarray(shift, shift + count * size);
+        const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        const want = Array.from({ length: count }, (_, i) => read(v, i * size));
+        expect(Array.from(widen(bytes, dtype, count))).toEqual(want);
+      }
+    }
+  });
 });
