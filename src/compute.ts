@@ -34,6 +34,17 @@ export const SMALL_TENSOR_BYTES = 16 * 2 ** 20;
  */
 export const READ_AHEAD_MAX_BYTES = 256 * 2 ** 20;
 
+/**
+ * A model whose medium matrices (TWO_STAGE_MIN_N ≤ M < EXCLUSIVE_N) take fewer flops than
+ * this (Gram N·M² + reduction 4M³/3 per slice) gets one worker, not one per core: the main
+ * thread, which reads every tensor and computes the small matrices itself, is busy beside
+ * it, and a second worker's start (~0.1–0.2 s of CPU, node and onnxruntime) competes with
+ * both on the same cores. Measured on the 2-core machine (bench/README.md, "Whole models"):
+ * M-LSD large (0.2 GFLOP) and PP-OCRv4 rec (1.1 GFLOP) run as fast or faster with one
+ * worker; ISNet (29 GFLOP) takes 6.3 s with one and 4.6 s with two.
+ */
+export const SECOND_WORKER_MIN_FLOPS = 2e9;
+
 export interface ComputeOptions {
   readonly solve?: EigenSolver;
   readonly jobs?: number;
@@ -75,28 +86,11 @@ export class Compute {
     return (evals) => (this.engine ? this.engine.powerLaw(evals) : Promise.resolve(fitPowerLaw(evals)));
   }
 
-  /**
-   * Starts the engine early when a model has matrices for its workers: one worker with every
-   * core for large matrices (EXCLUSIVE_N), and one single-threaded worker per core for as
-   * many medium ones as there are, each compiling graphs only for the sizes it will see.
-   */
+  /** Starts the engine early when a model has matrices for its workers (see `warmPlanFor`). */
   warmUpFor(plans: readonly LayerPlan[]): void {
     if (this.options.solve || this.engine) return;
-    let largest = 0;
-    let large = false;
-    let medium = 0;
-    for (const p of plans) {
-      if (p.status !== 'analyze') continue;
-      const m = Math.min(p.rows, p.cols);
-      if (m < TWO_STAGE_MIN_N) continue;
-      largest = Math.max(largest, m);
-      if (this.exclusive(m)) large = true;
-      else medium += p.slices;
-    }
-    if (largest === 0) return;
-    const threads = large ? [this.cores] : [];
-    while (threads.length < Math.min(this.cores, medium + (large ? 1 : 0))) threads.push(1);
-    this.start({ threads, largest });
+    const warm = warmPlanFor(plans, this.cores);
+    if (warm) this.start(warm.plan, warm.workers);
   }
 
   /** A tensor's share of the budget: its largest matrix's, and its size's (see the header). */
@@ -116,11 +110,48 @@ export class Compute {
   }
 
   private exclusive(m: number): boolean {
-    return m >= EXCLUSIVE_N && this.cores > 1;
+    return exclusive(m, this.cores);
   }
 
-  private start(warmUp: boolean | WarmPlan): SpectrumEngine {
-    this.engine ??= createSpectrumEngine({ jobs: this.cores, warmUp });
+  /** The engine, started with `workers` worker threads at most (default: one per core). */
+  private start(warmUp: boolean | WarmPlan, workers = this.cores): SpectrumEngine {
+    this.engine ??= createSpectrumEngine({ jobs: workers, warmUp });
     return this.engine;
   }
+}
+
+/**
+ * The workers a model's matrices want, or undefined when all are computed on the calling
+ * thread: one worker with every core when a matrix has M ≥ EXCLUSIVE_N; for medium ones one
+ * single-threaded worker per core when their work reaches SECOND_WORKER_MIN_FLOPS, else one
+ * beside the main thread (never more than the medium slices). Each worker compiles graphs
+ * only for the sizes it will see (`largest`).
+ */
+export function warmPlanFor(
+  plans: readonly LayerPlan[],
+  cores: number,
+): { readonly plan: WarmPlan; readonly workers: number } | undefined {
+  let largest = 0;
+  let large = false;
+  let medium = 0;
+  let flops = 0;
+  for (const p of plans) {
+    if (p.status !== 'analyze') continue;
+    const m = Math.min(p.rows, p.cols);
+    if (m < TWO_STAGE_MIN_N) continue;
+    largest = Math.max(largest, m);
+    if (exclusive(m, cores)) large = true;
+    else medium += p.slices;
+    flops += p.slices * (Math.max(p.rows, p.cols) * m * m + (4 / 3) * m * m * m);
+  }
+  if (largest === 0) return undefined;
+  const threads = large ? [cores] : [];
+  const wanted = large || flops >= SECOND_WORKER_MIN_FLOPS ? cores : 1;
+  while (threads.length < Math.min(wanted, medium + (large ? 1 : 0))) threads.push(1);
+  return { plan: { threads, largest }, workers: large ? cores : threads.length };
+}
+
+/** Whether a matrix with M = min(rows, cols) runs alone with every core (scheduler.ts). */
+function exclusive(m: number, cores: number): boolean {
+  return m >= EXCLUSIVE_N && cores > 1;
 }

@@ -71,14 +71,26 @@ export const PRESTART_ABOVE_BYTES = 1024 * 1024;
 const NO_SPECTRUM = new Set(['render', 'compare', 'merge', 'help']);
 
 /**
+ * Model files below this size get one worker ahead of time, not one per core: their matrices
+ * rarely keep more than one worker busy beside the main thread, which reads and computes the
+ * small ones (compute.ts, SECOND_WORKER_MIN_FLOPS decides once the model is planned; the
+ * engine starts a second then if it is worth it). A worker's start costs ~0.1–0.2 s of CPU
+ * that a small model's run, on two cores, would otherwise spend on its own work.
+ */
+export const ONE_PRESTART_BELOW_BYTES = 32 * 1024 * 1024;
+
+/**
  * How many spectrum workers to start ahead of time for this command line: as many as it
  * will use (--jobs, else the cores, at most MAX_PRESTART) when it analyses a model file of
- * at least PRESTART_ABOVE_BYTES, else none.
+ * at least ONE_PRESTART_BELOW_BYTES, one for a smaller file of at least PRESTART_ABOVE_BYTES,
+ * else none.
  */
 export function workersToPrestart(args: readonly string[], cores: number): number {
   if (args.length === 0 || NO_SPECTRUM.has(args[0]!)) return 0;
   if (args.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-V')) return 0;
-  if (inputBytes(args, PRESTART_ABOVE_BYTES) < PRESTART_ABOVE_BYTES) return 0;
+  const bytes = inputBytes(args, ONE_PRESTART_BELOW_BYTES);
+  if (bytes < PRESTART_ABOVE_BYTES) return 0;
+  if (bytes < ONE_PRESTART_BELOW_BYTES) return 1;
   const at = args.findIndex((a) => a === '--jobs' || a.startsWith('--jobs='));
   const given = at < 0 ? Number.NaN : Number(args[at]!.startsWith('--jobs=') ? args[at]!.slice(7) : args[at + 1]);
   const jobs = Number.isInteger(given) && given >= 1 ? given : cores;

@@ -7,7 +7,13 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HUGE_PAGES_ABOVE_BYTES, PRESTART_ABOVE_BYTES, wantsHugePages, workersToPrestart } from '../src/launch.js';
+import {
+  HUGE_PAGES_ABOVE_BYTES,
+  ONE_PRESTART_BELOW_BYTES,
+  PRESTART_ABOVE_BYTES,
+  wantsHugePages,
+  workersToPrestart,
+} from '../src/launch.js';
 import { ROOT, runCli } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rmt-launch-'));
@@ -85,7 +91,15 @@ describe('the command through the launcher', () => {
 });
 
 describe('workersToPrestart', () => {
-  const model = sparse('model.onnx', PRESTART_ABOVE_BYTES);
+  const model = sparse('model.onnx', ONE_PRESTART_BELOW_BYTES);
+  const smallModel = sparse('small-model.onnx', PRESTART_ABOVE_BYTES);
+  const justBelow = sparse('just-below.onnx', ONE_PRESTART_BELOW_BYTES - 1);
+
+  it('a model below ONE_PRESTART_BELOW_BYTES: one worker, whatever the cores', () => {
+    expect(workersToPrestart([smallModel], 2)).toBe(1);
+    expect(workersToPrestart([justBelow], 64)).toBe(1);
+    expect(workersToPrestart([smallModel, '--jobs', '1'], 8)).toBe(1);
+  });
 
   it('an analysis of a model large enough for workers: as many as it will use', () => {
     expect(workersToPrestart([model], 2)).toBe(2);

@@ -1,0 +1,60 @@
+/**
+ * src/compute.ts warmPlanFor: which workers a model's matrices get before the first one is
+ * read — none for small matrices only, one with every core for a large one, and for medium
+ * ones one worker per core only when their work reaches SECOND_WORKER_MIN_FLOPS.
+ */
+import { describe, expect, it } from 'vitest';
+import { SECOND_WORKER_MIN_FLOPS, warmPlanFor } from '../src/compute.js';
+import type { LayerPlan } from '../src/matrices.js';
+import { EXCLUSIVE_N, TWO_STAGE_MIN_N } from '../src/spectrum/index.js';
+
+function plan(rows: number, cols: number, slices = 1): LayerPlan {
+  return { status: 'analyze', idSuffix: '', kind: 'dense', rows, cols, slices, eigenScale: 1, extract: (v) => v };
+}
+
+/** Gram N·M² + reduction 4M³/3 per slice, as warmPlanFor counts. */
+const flops = (n: number, m: number, slices = 1) => slices * (n * m * m + (4 / 3) * m ** 3);
+
+describe('warmPlanFor', () => {
+  it('no workers when every matrix is computed on the calling thread', () => {
+    expect(warmPlanFor([plan(4096, TWO_STAGE_MIN_N - 1), plan(64, 64, 9)], 2)).toBeUndefined();
+    const skipped = {
+      status: 'skipped',
+      idSuffix: '',
+      kind: 'dense',
+      detail: { code: 'too-small' },
+    } as unknown as LayerPlan;
+    expect(warmPlanFor([skipped], 2)).toBeUndefined();
+  });
+
+  it('one worker with every core for a large matrix, then single-threaded ones for the medium', () => {
+    expect(warmPlanFor([plan(4096, EXCLUSIVE_N)], 2)).toEqual({
+      plan: { threads: [2], largest: EXCLUSIVE_N },
+      workers: 2,
+    });
+    expect(warmPlanFor([plan(4096, EXCLUSIVE_N), plan(512, 256)], 4)).toEqual({
+      plan: { threads: [4, 1], largest: EXCLUSIVE_N },
+      workers: 4,
+    });
+  });
+
+  it('medium matrices: one worker below SECOND_WORKER_MIN_FLOPS, one per core from it', () => {
+    // 480²: 0.26 GFLOP a slice.
+    const per = flops(480, 480);
+    const below = Math.floor(SECOND_WORKER_MIN_FLOPS / per);
+    expect(below * per).toBeLessThan(SECOND_WORKER_MIN_FLOPS);
+    expect(warmPlanFor([plan(480, 480, below)], 2)).toEqual({ plan: { threads: [1], largest: 480 }, workers: 1 });
+    expect(warmPlanFor([plan(480, 480, below + 1)], 2)).toEqual({
+      plan: { threads: [1, 1], largest: 480 },
+      workers: 2,
+    });
+    expect(warmPlanFor([plan(480, 480, below + 1)], 8)?.workers).toBe(8);
+    // Never more workers than medium slices.
+    expect(warmPlanFor([plan(20_000, 700)], 8)).toEqual({ plan: { threads: [1], largest: 700 }, workers: 1 });
+    expect(flops(20_000, 700)).toBeGreaterThan(SECOND_WORKER_MIN_FLOPS);
+  });
+
+  it('one core: one worker, and no matrix is exclusive', () => {
+    expect(warmPlanFor([plan(4096, 4096)], 1)).toEqual({ plan: { threads: [1], largest: 4096 }, workers: 1 });
+  });
+});
