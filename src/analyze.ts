@@ -265,6 +265,7 @@ async function analyzeModel(
       lowRank: lowRank && (factors ? async () => factors : () => lowRank.factors().catch(readError)),
       eigenvalues: options.eigenvalues,
       solve: compute.solve,
+      solveSlice: compute.solveSlice,
       accurate: compute.accurate,
       powerLaw: compute.powerLaw,
       randomize: options.randomize,

@@ -11,7 +11,7 @@
  * still runs at most one matrix per core. Peak memory follows the largest tensor, not the model.
  */
 import { availableParallelism } from 'node:os';
-import type { EigenSolver } from './esd.js';
+import type { EigenSolver, SliceSolver } from './esd.js';
 import { fitPowerLaw, type PowerLawFitResult } from './fit/powerlaw.js';
 import type { LayerPlan } from './matrices.js';
 import {
@@ -69,6 +69,16 @@ export class Compute {
     if (this.options.solve) return this.options.solve;
     const engine = this.start(true);
     return (W, rows, cols) => engine.eigenvalues(W, rows, cols);
+  }
+
+  /**
+   * The solver of the pipeline's slices: the engine's, which resolves a slice (its rank, and
+   * the accurate route where needed) on the worker that computed it; none beside a caller's solver.
+   */
+  get solveSlice(): SliceSolver | undefined {
+    if (this.options.solve) return undefined;
+    const engine = this.start(true);
+    return (W, rows, cols) => engine.eigenvaluesResolved(W, rows, cols);
   }
 
   /** The accurate-rank route: on the engine's workers (started on first use), inline beside a caller's solver. */

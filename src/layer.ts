@@ -4,7 +4,7 @@
  */
 import type { AnalyzedLayer, LayerIdentity, MpResult, PowerLawResult } from './schema/index.js';
 import type { MatrixPlan } from './matrices.js';
-import { computeEsd, type EigenSolver, type Esd } from './esd.js';
+import { computeEsd, type EigenSolver, type Esd, type SliceSolver } from './esd.js';
 import { lowRankEigenvalues } from './spectrum/low-rank.js';
 import type { LowRankFactors } from './types.js';
 import { fitFailed } from './schema/words.js';
@@ -28,6 +28,8 @@ export interface LayerOptions {
   /** Include the eigenvalues in the result. */
   readonly eigenvalues?: boolean;
   readonly solve?: EigenSolver;
+  /** Used instead of `solve` when given: the engine's, which may resolve the slice on its worker (computeEsd). */
+  readonly solveSlice?: SliceSolver;
   /** The accurate route for slices the Gram cannot decide (computeEsd's `accurate`). */
   readonly accurate?: EigenSolver;
   /** Fits the power law (fit/powerlaw.ts) elsewhere, e.g. on the engine's workers; default: here. */
@@ -75,6 +77,7 @@ export async function analyzeLayer(
     ? lowRankEsd(await options.lowRank(), N)
     : await computeEsd(values, plan, {
         solve: options.solve,
+        solveSlice: options.solveSlice,
         accurate: options.accurate,
         keepValues: options.randomize === true || options.vectors === true,
         reload: options.reload,

@@ -19,6 +19,13 @@ import { WorkerCrash } from '../errors.js';
 import { fitPowerLaw, type PowerLawFitResult } from '../fit/powerlaw.js';
 import type { CloseMessage, JobMessage, ResultMessage, WarmMessage } from './worker.js';
 import { closeGracefully, newWorker, takePrestarted } from './spawn.js';
+import type { SliceSpectrum } from './slice-rank.js';
+
+/** A slice's Gram eigenvalues, and the slice resolved where the worker could (slice-rank.ts). */
+export interface ResolvedEigenvalues {
+  readonly ev: Float64Array;
+  readonly resolved?: SliceSpectrum;
+}
 
 /**
  * Below this N·M² the accurate route is computed on the calling thread, as tiny eigen jobs
@@ -76,6 +83,13 @@ export interface SpectrumEngine {
    */
   schedule(rows: number, cols: number, load: () => Promise<Float64Array> | Float64Array): Promise<Float64Array>;
   /**
+   * As `eigenvalues`, and a matrix that goes to a worker and is small enough to keep there
+   * (< GC_ABOVE_BYTES) is resolved on that worker (slice-rank.ts): its rank, and the accurate
+   * route's σᵢ² where the Gram cannot decide it, at once and on the same thread. Otherwise
+   * `resolved` is absent and the caller resolves the slice.
+   */
+  eigenvaluesResolved(W: Float64Array, rows: number, cols: number): Promise<ResolvedEigenvalues>;
+  /**
    * Ascending σᵢ² of W by the accurate route (singular-values.ts), for the slices whose rank
    * the Gram route cannot decide: on a worker, one core each (only a tiny matrix, N·M² below
    * ACCURATE_INLINE_WORK, on the calling thread). W's buffer is transferred as in `eigenvalues`.
@@ -101,7 +115,7 @@ interface InFlight {
   readonly slot: Slot;
   /** An eigenvalue job, whose answer says which backend the workers use. */
   readonly eigen: boolean;
-  readonly resolve: (v: Float64Array | PowerLawFitResult) => void;
+  readonly resolve: (v: Float64Array | PowerLawFitResult | ResolvedEigenvalues) => void;
   readonly reject: (e: unknown) => void;
 }
 
@@ -141,7 +155,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
           if (msg.note !== undefined) info.note = msg.note;
           else delete info.note;
         }
-        job.resolve(msg.values);
+        job.resolve(msg.slice ? { ev: msg.values, resolved: { ev: msg.values, ...msg.slice } } : msg.values);
       } else {
         job.reject(new Error(msg.error));
       }
@@ -173,6 +187,17 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     kind: JobMessage['kind'] = 'eigenvalues',
   ): Promise<Float64Array> => (await run(rows, cols, weight, load, kind)) as Float64Array;
 
+  /** One matrix on a worker that also resolves the slice (JobMessage.resolve). */
+  const computeResolved = async (
+    rows: number,
+    cols: number,
+    weight: number,
+    W: Float64Array,
+  ): Promise<ResolvedEigenvalues> => {
+    const out = await run(rows, cols, weight, () => W, 'eigenvalues', true);
+    return out instanceof Float64Array ? { ev: out } : (out as ResolvedEigenvalues);
+  };
+
   /** One job on a worker, once the budget has granted its weight; W is transferred when it can be. */
   const run = async (
     rows: number,
@@ -180,7 +205,8 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     weight: number,
     load: () => Promise<Float64Array> | Float64Array,
     kind: JobMessage['kind'],
-  ): Promise<Float64Array | PowerLawFitResult> => {
+    resolve = false,
+  ): Promise<Float64Array | PowerLawFitResult | ResolvedEigenvalues> => {
     // Large matrices always go to the first worker, so only one worker keeps large scratch
     // buffers (workspace.ts) between matrices; the budget guarantees it is free then.
     const slot = weight === jobs && jobs > 1 ? (slots[0] ?? spawn()) : (slots.find((s) => !s.busy) ?? spawn());
@@ -191,10 +217,10 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       if (W.length !== rows * cols) throw new RangeError(`eigenvalues: ${W.length} values for ${rows}×${cols}`);
       const id = nextId++;
       const eigen = kind === 'eigenvalues';
-      const result = new Promise<Float64Array | PowerLawFitResult>((resolve, reject) =>
-        inFlight.set(id, { slot, eigen, resolve, reject }),
+      const result = new Promise<Float64Array | PowerLawFitResult | ResolvedEigenvalues>((ok, reject) =>
+        inFlight.set(id, { slot, eigen, resolve: ok, reject }),
       );
-      const msg: JobMessage = { type: 'job', id, W, rows, cols, threads: weight, useOrt, kind };
+      const msg: JobMessage = { type: 'job', id, W, rows, cols, threads: weight, useOrt, kind, resolve };
       const whole =
         !(W.buffer instanceof SharedArrayBuffer) && W.byteOffset === 0 && W.byteLength === W.buffer.byteLength;
       slot.worker.postMessage(msg, whole ? [W.buffer as ArrayBuffer] : []);
@@ -247,6 +273,14 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
   return {
     eigenvalues: (W, rows, cols) => schedule(rows, cols, () => W),
     schedule,
+    eigenvaluesResolved: async (W, rows, cols) => {
+      const n = Math.min(rows, cols);
+      if (refuse(rows, cols) !== undefined || n < inlineBelow || W.byteLength >= GC_ABOVE_BYTES) {
+        return { ev: await schedule(rows, cols, () => W) };
+      }
+      const weight = budget.weightFor(n);
+      return budget.run(weight, () => computeResolved(rows, cols, weight, W));
+    },
     singularValues: (W, rows, cols) => {
       const refused = refuse(rows, cols);
       if (refused) return refused;

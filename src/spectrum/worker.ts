@@ -11,6 +11,7 @@ import { OrtBackend } from './ort.js';
 import { SPECTRUM_WORKER, SPECTRUM_WORKER_PRELOADING } from './worker-data.js';
 import { eigenvaluesOwned, TWO_STAGE_MIN_N, warmUp } from './eigen.js';
 import { accurateSquaredSingularValues } from './singular-values.js';
+import { resolveSlice } from './slice-rank.js';
 
 export interface JobMessage {
   readonly type: 'job';
@@ -27,6 +28,12 @@ export interface JobMessage {
    * fit/powerlaw.ts, the costliest fit, off the main thread.
    */
   readonly kind?: 'eigenvalues' | 'singular-values' | 'power-law';
+  /**
+   * For 'eigenvalues': also resolve the slice here (slice-rank.ts), keeping W until its
+   * eigenvalues are known: its rank, and the accurate route's σᵢ² when the Gram cannot
+   * decide it. The engine asks only for matrices small enough to keep (< GC_ABOVE_BYTES).
+   */
+  readonly resolve?: boolean;
 }
 
 /** Load onnxruntime with this many threads and compile the graphs, before any job. */
@@ -54,6 +61,8 @@ export type ResultMessage =
       readonly values: Float64Array;
       readonly backend: 'onnxruntime' | 'typescript';
       readonly note?: string;
+      /** For a job with `resolve`: the slice's rank (values are then the accurate route's when it ran). */
+      readonly slice?: { readonly rank: number; readonly nearSingular: boolean };
     }
   | { readonly id: number; readonly ok: true; readonly powerLaw: PowerLawFitResult }
   | { readonly id: number; readonly ok: false; readonly error: string };
@@ -152,14 +161,21 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, p
         try {
           const b = job.useOrt ? backendFor(job.threads) : { unavailable: 'not requested' };
           const ort = 'unavailable' in b ? undefined : b;
-          // The worker owns W now; eigenvaluesOwned drops it once the Gram matrix exists.
-          const values = await eigenvaluesOwned(ort, box, job.rows, job.cols, { workspace, afterGram: collect });
+          // The worker owns W now; eigenvaluesOwned drops it once the Gram matrix exists,
+          // unless the slice is resolved here (then W is small, and kept until then).
+          const kept = job.resolve ? box.W : undefined;
+          const gram = await eigenvaluesOwned(ort, box, job.rows, job.cols, { workspace, afterGram: collect });
+          const slice = kept
+            ? await resolveSlice(gram, job.rows, job.cols, () => kept, accurateSquaredSingularValues)
+            : undefined;
+          const values = slice?.ev ?? gram;
           const msg: ResultMessage = {
             id: job.id,
             ok: true,
             values,
             backend: ort ? 'onnxruntime' : 'typescript',
             ...('unavailable' in b ? { note: b.unavailable } : {}),
+            ...(slice ? { slice: { rank: slice.rank, nearSingular: slice.nearSingular } } : {}),
           };
           port.postMessage(msg, [values.buffer as ArrayBuffer]);
         } catch (e) {
