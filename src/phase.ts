@@ -210,6 +210,8 @@ export class EntryRmsScan {
   /** The sampled |w|: elements 0, step, 2·step, … (NaN as +∞, so that selection is defined). */
   private readonly taken: Float64Array;
   private sampled = 0;
+  /** The largest sampled |w| (0 before any). */
+  private largest = 0;
   private clipLevel: number | undefined;
   private s = 0;
 
@@ -220,10 +222,18 @@ export class EntryRmsScan {
 
   /** Samples the block holding elements [first, first + block.length). */
   sample(block: Float64Array, first: number): void {
-    for (let i = (this.step - (first % this.step)) % this.step; i < block.length; i += this.step) {
-      const a = Math.abs(block[i]!);
-      this.taken[this.sampled++] = Number.isNaN(a) ? Infinity : a;
+    // Locals, not fields, in the loop: it runs over every element of a small tensor.
+    const { step, taken } = this;
+    let sampled = this.sampled;
+    let largest = this.largest;
+    for (let i = (step - (first % step)) % step; i < block.length; i += step) {
+      const abs = Math.abs(block[i]!);
+      const a = Number.isNaN(abs) ? Infinity : abs;
+      taken[sampled++] = a;
+      if (a > largest) largest = a;
     }
+    this.sampled = sampled;
+    this.largest = largest;
   }
 
   /** The clip level: the sample's RMS_CLIP_QUANTILE (after every block was sampled). */
@@ -238,9 +248,7 @@ export class EntryRmsScan {
 
   /** The sample's largest |w|, 0 for an empty sample. */
   sampleMax(): number {
-    let max = 0;
-    for (const a of this.taken) if (a > max) max = a;
-    return max;
+    return this.largest;
   }
 
   /** Adds the block's clipped squares (after every block was sampled). */
