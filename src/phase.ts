@@ -198,6 +198,29 @@ export function robustEntryRms(values: Float64Array): number {
   return rms.value();
 }
 
+/** Where sampleBlock keeps the sample's size and its largest |w|. */
+const SAMPLED = 0;
+const LARGEST = 1;
+
+/**
+ * |block[i]| for i = from, from + step, … appended to `taken` (NaN as +∞), the count and the
+ * largest in `state`. A function of its own so that V8 compiles it whole: as a loop inside a
+ * method, the code compiled mid-loop lacked feedback for the field stores after it and was
+ * thrown away on every tensor (tensor-checks.ts scanChunk has the measurement).
+ */
+function sampleBlock(block: Float64Array, from: number, step: number, taken: Float64Array, state: Float64Array): void {
+  let sampled = state[SAMPLED]!;
+  let largest = state[LARGEST]!;
+  for (let i = from; i < block.length; i += step) {
+    const abs = Math.abs(block[i]!);
+    const a = Number.isNaN(abs) ? Infinity : abs;
+    taken[sampled++] = a;
+    if (a > largest) largest = a;
+  }
+  state[SAMPLED] = sampled;
+  state[LARGEST] = largest;
+}
+
 /**
  * robustEntryRms of a tensor seen in consecutive blocks (src/stacked-read.ts): every block
  * through sample() in order, then every block through sum() in order. The strided sample and
@@ -212,6 +235,8 @@ export class EntryRmsScan {
   private sampled = 0;
   /** The largest sampled |w| (0 before any). */
   private largest = 0;
+  /** sampleBlock's count and largest |w| between calls. */
+  private readonly state = new Float64Array(2);
   private clipLevel: number | undefined;
   private s = 0;
 
@@ -222,18 +247,12 @@ export class EntryRmsScan {
 
   /** Samples the block holding elements [first, first + block.length). */
   sample(block: Float64Array, first: number): void {
-    // Locals, not fields, in the loop: it runs over every element of a small tensor.
-    const { step, taken } = this;
-    let sampled = this.sampled;
-    let largest = this.largest;
-    for (let i = (step - (first % step)) % step; i < block.length; i += step) {
-      const abs = Math.abs(block[i]!);
-      const a = Number.isNaN(abs) ? Infinity : abs;
-      taken[sampled++] = a;
-      if (a > largest) largest = a;
-    }
-    this.sampled = sampled;
-    this.largest = largest;
+    const state = this.state;
+    state[SAMPLED] = this.sampled;
+    state[LARGEST] = this.largest;
+    sampleBlock(block, (this.step - (first % this.step)) % this.step, this.step, this.taken, state);
+    this.sampled = state[SAMPLED]!;
+    this.largest = state[LARGEST]!;
   }
 
   /** The clip level: the sample's RMS_CLIP_QUANTILE (after every block was sampled). */
