@@ -43,9 +43,12 @@ function spectrum(rng: Rng, kind: number, n: number): Float64Array {
   const v = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const u = rng.u32() / 2 ** 32;
-    if (kind === 0) v[i] = (1 + Math.sqrt(0.5) * (2 * u - 1)) ** 2; // MP-like bulk
-    else if (kind === 1) v[i] = (1 - u) ** (-1 / (1.5 + (i % 7) * 0.5)); // Pareto, mixed tails
-    else if (kind === 2) v[i] = u < 0.02 ? 50 + 100 * u : u; // bulk plus spikes
+    if (kind === 0)
+      v[i] = (1 + Math.sqrt(0.5) * (2 * u - 1)) ** 2; // MP-like bulk
+    else if (kind === 1)
+      v[i] = (1 - u) ** (-1 / (1.5 + (i % 7) * 0.5)); // Pareto, mixed tails
+    else if (kind === 2)
+      v[i] = u < 0.02 ? 50 + 100 * u : u; // bulk plus spikes
     else v[i] = Math.round(u * 40) / 8 + 1e-3; // heavy ties
   }
   return v.sort();
