@@ -262,6 +262,8 @@ async function analyzeModel(
       stepNoise,
       // The tensor's robust RMS from the scan above (a LoRA layer, analysed from factors, ignores it).
       entryRms: scan.entryRms,
+      // The scan's magnitudes cover the values the layers see (not a LoRA update's factors).
+      unscaled: factors === undefined && scan.checks.neverScaled(),
       lowRank: lowRank && (factors ? async () => factors : () => lowRank.factors().catch(readError)),
       eigenvalues: options.eigenvalues,
       solve: compute.solve,

@@ -47,6 +47,12 @@ export interface EsdOptions {
    * thread; the pipeline passes the worker engine's). May take ownership of the matrix.
    */
   readonly accurate?: EigenSolver;
+  /**
+   * Every entry of `values` is zero or within UNSCALED_RANGE of 1 in magnitude (the tensor's
+   * scan knows: ValueChecks.neverScaled), so no slice is scaled and none is searched for its
+   * largest entry — one pass over the tensor fewer (issue 14), the same numbers.
+   */
+  readonly unscaled?: boolean;
   /** Reads the tensor again, for the rare slice that needs the accurate route after its data went to a worker. */
   readonly reload?: () => Promise<Float64Array>;
 }
@@ -62,7 +68,7 @@ export async function computeEsd(values: Float64Array, plan: MatrixPlan, options
   for (let s = 0; s < slices; s++) {
     let W = plan.extract(values, s);
     // Entries whose squares under- or overflow: the spectrum of 2^k·W, scaled back below.
-    const k = scaleExponent(W);
+    const k = options.unscaled ? 0 : scaleExponent(W);
     if (k !== 0) W = scaled(W, k);
     else if (W === values && options.keepValues) W = values.slice();
     // A solver that resolves slices (the engine's workers) may have done the rank and the

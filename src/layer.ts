@@ -53,6 +53,8 @@ export interface LayerOptions {
    * eigenvalues (src/spectrum/low-rank.ts) instead of the Gram of `values`.
    */
   readonly lowRank?: () => Promise<LowRankFactors>;
+  /** No entry needs scaling before squaring (computeEsd's `unscaled`). */
+  readonly unscaled?: boolean;
   /** Reads the tensor again (the solver may have taken `values`; see computeEsd). */
   readonly reload?: () => Promise<Float64Array>;
 }
@@ -81,6 +83,7 @@ export async function analyzeLayer(
         accurate: options.accurate,
         keepValues: options.randomize === true || options.vectors === true,
         reload: options.reload,
+        unscaled: options.unscaled,
       });
   const evals = esd.evals;
   const pl = options.powerLaw ? await options.powerLaw(evals) : fitPowerLaw(evals);

@@ -15,7 +15,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { SkipDetail } from './schema/words.js';
-import { timesPow2 } from './spectrum-scale.js';
+import { timesPow2, UNSCALED_RANGE } from './spectrum-scale.js';
 
 /** What the first pass also sums when given: the clip level and a guess at Σw²'s scale exponent. */
 export interface FusedSums {
@@ -131,6 +131,15 @@ export class ValueChecks {
   /** Σ min(|w|, clip)², robustEntryRms's sum (EntryRmsScan.value). */
   clippedSquares(): number {
     return this.clipped;
+  }
+
+  /**
+   * Whether every value is zero or within UNSCALED_RANGE of 1 in magnitude (after first()):
+   * then scaleExponent is 0 for any slice of the tensor (its largest |w| is 0 or in range),
+   * and the ESD need not look for itself (esd.ts, EsdOptions.unscaled).
+   */
+  neverScaled(): boolean {
+    return this.maxAbs <= UNSCALED_RANGE && (this.minAbs === Infinity || this.minAbs >= 1 / UNSCALED_RANGE);
   }
 
   /** Weights no spectrum can be computed from: non-finite values, all zeros, or squares out of range. */

@@ -139,8 +139,23 @@ const LITTLE_ENDIAN_WIDENERS: Partial<Record<DType, Widener>> = {
   F32: viaAlignedView(4, (src, out) => out.set(new Float32Array(src.buffer, src.byteOffset, out.length))),
   F16: viaAlignedView(2, (src, out) => {
     const bits = new Uint16Array(src.buffer, src.byteOffset, out.length);
+    // out's own 32-bit words (little-endian: the high word of out[i] is words[2i + 1]).
+    const words = new Uint32Array(out.buffer, out.byteOffset, 2 * out.length);
     const table = f16Table();
-    for (let i = 0; i < out.length; i++) out[i] = table[bits[i]!]!;
+    for (let i = 0; i < out.length; i++) {
+      const h = bits[i]!;
+      const exp = h & 0x7c00;
+      if (exp === 0 || exp === 0x7c00) {
+        // Zero, subnormal, ±∞, NaN: rare, from the table.
+        out[i] = table[h]!;
+      } else {
+        // A normal half is a normal double with the same sign and fraction and the exponent
+        // rebased (15 → 1023): its high word alone, the low word zero — the table's value,
+        // without a lookup in a 512 KiB table per element (ISNet: 0.43 s of its main thread).
+        words[2 * i] = 0;
+        words[2 * i + 1] = ((h & 0x8000) << 16) | (((exp >> 10) + 1008) << 20) | ((h & 0x3ff) << 10);
+      }
+    }
   }),
   BF16: viaAlignedView(2, (src, out) => {
     const bits = new Uint16Array(src.buffer, src.byteOffset, out.length);

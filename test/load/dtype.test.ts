@@ -98,4 +98,20 @@ describe('widen', () => {
       }
     }
   });
+
+  it('F16: every one of the 65,536 bit patterns widens to the value of its table entry', () => {
+    const bits = new Uint16Array(65536);
+    for (let h = 0; h < 65536; h++) bits[h] = h;
+    for (const shift of [0, 1]) {
+      const backing = new Uint8Array(2 * 65536 + 2);
+      backing.set(new Uint8Array(bits.buffer), shift);
+      const got = widen(backing.subarray(shift, shift + 2 * 65536), 'F16', 65536);
+      let differ = 0;
+      for (let h = 0; h < 65536; h++) {
+        const want = f16ToNumber(h);
+        if (!(Object.is(got[h], want) || (Number.isNaN(got[h]) && Number.isNaN(want)))) differ++;
+      }
+      expect(differ).toBe(0);
+    }
+  });
 });
