@@ -182,3 +182,26 @@ describe('kthSmallest', () => {
     }
   });
 });
+
+describe('neverScaled', () => {
+  const never = (values: number[]) => scanWhole(Float64Array.from(values), [values.length]).checks.neverScaled();
+
+  it('is true exactly when no part of the tensor could need scaling before squaring', () => {
+    expect(never([1e-3, 0, -2, 0.5])).toBe(true);
+    expect(never([0, 0, 0])).toBe(true);
+    expect(never([2 ** 250, -(2 ** -250)])).toBe(true);
+    // One tiny entry: a slice holding only it would be scaled.
+    expect(never([1, 2 ** -251])).toBe(false);
+    expect(never([1e-80, 0.3])).toBe(false);
+    expect(never([2 ** 251, 1])).toBe(false);
+  });
+
+  it('read in blocks, the same answer as whole', async () => {
+    const values = Float64Array.from({ length: 1000 }, (_, i) => (i === 777 ? 1e-90 : Math.sin(i)));
+    const blocks = await scanBlocks(async (first, count) => values.slice(first, first + count), 100, [1000]);
+    expect(blocks.checks.neverScaled()).toBe(false);
+    expect(scanWhole(values, [1000]).checks.neverScaled()).toBe(false);
+    values[777] = 0.5;
+    expect((await scanBlocks(async (f, c) => values.slice(f, f + c), 100, [1000])).checks.neverScaled()).toBe(true);
+  });
+});
