@@ -106,7 +106,7 @@ export class Compute {
   /** A tensor's share of the budget: its largest matrix's, and its size's (see the header). */
   weight(plans: readonly LayerPlan[], elements: number): number {
     const m = plans.reduce((max, p) => (p.status === 'analyze' ? Math.max(max, Math.min(p.rows, p.cols)) : max), 0);
-    if (this.exclusive(m)) return this.budget.cores;
+    if (exclusive(m, this.cores)) return this.budget.cores;
     return elements * 8 >= SMALL_TENSOR_BYTES ? 2 : 1;
   }
 
@@ -117,10 +117,6 @@ export class Compute {
 
   async close(): Promise<void> {
     await this.engine?.close();
-  }
-
-  private exclusive(m: number): boolean {
-    return exclusive(m, this.cores);
   }
 
   /** The engine, started with `workers` worker threads at most (default: one per core). */

@@ -232,10 +232,7 @@ export class EntryRmsScan {
   private readonly step: number;
   /** The sampled |w|: elements 0, step, 2·step, … (NaN as +∞, so that selection is defined). */
   private readonly taken: Float64Array;
-  private sampled = 0;
-  /** The largest sampled |w| (0 before any). */
-  private largest = 0;
-  /** sampleBlock's count and largest |w| between calls. */
+  /** How many |w| are in `taken`, and the largest of them (0 before any): sampleBlock's. */
   private readonly state = new Float64Array(2);
   private clipLevel: number | undefined;
   private s = 0;
@@ -247,12 +244,7 @@ export class EntryRmsScan {
 
   /** Samples the block holding elements [first, first + block.length). */
   sample(block: Float64Array, first: number): void {
-    const state = this.state;
-    state[SAMPLED] = this.sampled;
-    state[LARGEST] = this.largest;
-    sampleBlock(block, (this.step - (first % this.step)) % this.step, this.step, this.taken, state);
-    this.sampled = state[SAMPLED]!;
-    this.largest = state[LARGEST]!;
+    sampleBlock(block, (this.step - (first % this.step)) % this.step, this.step, this.taken, this.state);
   }
 
   /** The clip level: the sample's RMS_CLIP_QUANTILE (after every block was sampled). */
@@ -267,7 +259,7 @@ export class EntryRmsScan {
 
   /** The sample's largest |w|, 0 for an empty sample. */
   sampleMax(): number {
-    return this.largest;
+    return this.state[LARGEST]!;
   }
 
   /** Adds the block's clipped squares (after every block was sampled). */

@@ -15,6 +15,11 @@
  */
 export const UNSCALED_RANGE = 2 ** 250;
 
+/** Whether |w| = `a` is within UNSCALED_RANGE of 1: a matrix whose largest |w| is needs no scaling. */
+export function withinUnscaledRange(a: number): boolean {
+  return a >= 1 / UNSCALED_RANGE && a <= UNSCALED_RANGE;
+}
+
 /** The power of two k such that 2^k·max|w| lies in [1, 2), or 0 when no scaling is needed. */
 export function scaleExponent(W: Float64Array): number {
   let maxAbs = 0;
@@ -23,7 +28,7 @@ export function scaleExponent(W: Float64Array): number {
     if (a > maxAbs) maxAbs = a;
   }
   if (!(maxAbs > 0) || !Number.isFinite(maxAbs)) return 0;
-  if (maxAbs >= 1 / UNSCALED_RANGE && maxAbs <= UNSCALED_RANGE) return 0;
+  if (withinUnscaledRange(maxAbs)) return 0;
   let k = -Math.floor(Math.log2(maxAbs));
   // log2 of a subnormal or huge value may be off by one ulp: land exactly in [1, 2).
   if (timesPow2(maxAbs, k) >= 2) k--;

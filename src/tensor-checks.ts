@@ -15,7 +15,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { SkipDetail } from './schema/words.js';
-import { timesPow2, UNSCALED_RANGE } from './spectrum-scale.js';
+import { timesPow2, withinUnscaledRange } from './spectrum-scale.js';
 
 /** What the first pass also sums when given: the clip level and a guess at Σw²'s scale exponent. */
 export interface FusedSums {
@@ -139,7 +139,8 @@ export class ValueChecks {
    * and the ESD need not look for itself (esd.ts, EsdOptions.unscaled).
    */
   neverScaled(): boolean {
-    return this.maxAbs <= UNSCALED_RANGE && (this.minAbs === Infinity || this.minAbs >= 1 / UNSCALED_RANGE);
+    // All zero (no non-zero minimum), or both extremes in range, and so every |w| between.
+    return this.minAbs === Infinity || (withinUnscaledRange(this.minAbs) && withinUnscaledRange(this.maxAbs));
   }
 
   /** Weights no spectrum can be computed from: non-finite values, all zeros, or squares out of range. */
@@ -191,8 +192,9 @@ const NAN = 4;
  * compiles the whole loop with feedback from its first chunk. As a loop inside first(), the
  * code compiled mid-loop (on-stack replacement) lacked feedback for what follows the loop
  * and was thrown away at the end of every chunk, so the first large tensor of a run was
- * scanned at interpreter speed: 21 ns per element against 6 (a 38.6M-element embedding,
- * 0.8 s against 0.25 s). The sums live in a Float64Array between calls, so no number is boxed.
+ * scanned at interpreter speed: on a 38.6M-element embedding the first call took 0.81 s
+ * (21 ns per element), 0.32 s now. The sums live in a Float64Array between calls, so no
+ * number is boxed.
  */
 function scanChunk(
   block: Float64Array,

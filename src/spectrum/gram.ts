@@ -1,6 +1,7 @@
 import type { OrtBackend } from './ort.js';
 import type { GraphSpec } from './onnx-model.js';
 import { MAX_POOLED_BYTES, Workspace } from './workspace.js';
+import { transposeInto } from './transpose.js';
 /**
  * Gram product of a row-major rows×cols matrix W: the smaller of WᵀW (cols×cols) and
  * W·Wᵀ (rows×rows). Both have the same non-zero eigenvalues σᵢ², so the smaller one gives
@@ -92,7 +93,7 @@ export async function gramOrt(
     // a transposed copy kept between matrices: 4096×1024 in 102 ms instead of 145 ms.
     // A larger copy would be fresh memory each time: 8192×2048, 1000 ms instead of 816 ms.
     const WT = ws.get('transpose', rows * cols);
-    transpose(W, rows, cols, WT);
+    transposeInto(W, rows, cols, WT);
     return gramOrt(ort, WT, cols, rows, ws, collect);
   }
   const n = rows;
@@ -117,25 +118,6 @@ export async function gramOrt(
   }
   mirrorLower(G, n);
   return { G, n };
-}
-
-/**
- * out (cols×rows) = Wᵀ for the row-major rows×cols W, by 64×64 tiles, each written a row of
- * out at a time (contiguous stores, strided loads): 3072×768 in 4.0 ms against 15 ms for
- * 32×32 tiles written a column at a time (issue 14; every clearly tall matrix passes here).
- */
-function transpose(W: Float64Array, rows: number, cols: number, out: Float64Array): void {
-  const T = 64;
-  for (let jb = 0; jb < cols; jb += T) {
-    const jEnd = Math.min(cols, jb + T);
-    for (let ib = 0; ib < rows; ib += T) {
-      const iEnd = Math.min(rows, ib + T);
-      for (let j = jb; j < jEnd; j++) {
-        const o = j * rows;
-        for (let i = ib; i < iEnd; i++) out[o + i] = W[i * cols + j]!;
-      }
-    }
-  }
 }
 
 /** Copies the lower triangle of the row-major n×n G onto its upper triangle, by tiles. */

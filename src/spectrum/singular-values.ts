@@ -14,6 +14,7 @@
 import { bidiagonalize } from './bidiagonalize.js';
 import { tridiagonalQl } from './tridiagonal-ql.js';
 import { wasmKernels, wasmScratch } from './wasm.js';
+import { transposeInto } from './transpose.js';
 
 /** Ascending σᵢ² of the row-major rows×cols matrix W (min(rows, cols) values). W is not modified. */
 export function accurateSquaredSingularValues(W: Float64Array, rows: number, cols: number): Float64Array {
@@ -71,16 +72,4 @@ export function golubKahanSquares(d: Float64Array, e: Float64Array): Float64Arra
     out[i] = s * s;
   }
   return out.sort();
-}
-
-/** out (cols×rows, row-major) = Wᵀ, by tiles. */
-function transposeInto(W: Float64Array, rows: number, cols: number, out: Float64Array): void {
-  const T = 32;
-  for (let ib = 0; ib < rows; ib += T) {
-    const iEnd = Math.min(rows, ib + T);
-    for (let jb = 0; jb < cols; jb += T) {
-      const jEnd = Math.min(cols, jb + T);
-      for (let i = ib; i < iEnd; i++) for (let j = jb; j < jEnd; j++) out[j * rows + i] = W[i * cols + j]!;
-    }
-  }
 }

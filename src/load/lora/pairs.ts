@@ -11,6 +11,7 @@
 import type { LowRankFactors, TensorRef } from '../../types.js';
 import { FormatError } from '../../errors.js';
 import { lowRankProduct } from '../../spectrum/low-rank.js';
+import { transposeInto } from '../../spectrum/transpose.js';
 import { moduleScaling, type LoraConfig } from './config.js';
 
 /** One adapted module: ΔW's factors as stored, and how to orient them like the base weight. */
@@ -115,6 +116,6 @@ function loraModule(module: string, a: TensorRef, b: TensorRef, embedding: boole
 /** The transpose of the row-major rows×cols matrix `m`. */
 function transposed(m: Float64Array, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = m[i * cols + j]!;
+  transposeInto(m, rows, cols, out);
   return out;
 }
