@@ -7,7 +7,7 @@
  * branch), attribute names in another case, tensors in attributes of other ops, and
  * counts (many tiny initializers, an expert stack with huge dims and small data).
  */
-import { ModelProto } from '../../src/load/onnx/schema.js';
+import { ModelProto } from '../fixtures/onnx-protobufjs.js';
 import { int, nastyInt, pick, type Mutation, type Rng } from './mutate.js';
 
 type Obj = Record<string, unknown> & { [k: string]: any };

@@ -2,7 +2,7 @@
  * A minimal writer for ONNX ModelProto bytes (onnx.proto3), enough to describe the small
  * all-float64 linear-algebra graphs the spectrum code runs through onnxruntime. Writing
  * the few protobuf fields by hand keeps these tiny graphs independent of the loader's
- * protobufjs schema (which reads models, src/load/onnx/) and costs no start-up time.
+ * schema (which reads models, src/load/onnx/) and costs no start-up time.
  */
 
 /** Growable byte sink with the protobuf wire-format primitives we need. */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DT, f32, graph, model, node, tensor } from '../../scripts/fixtures/onnx.js';
 import { encodeSafetensors } from '../../scripts/fixtures/safetensors-writer.js';
-import { GraphProto } from '../../src/load/onnx/schema.js';
+import { GraphProto } from '../../scripts/fixtures/onnx-protobufjs.js';
 import { MAX_WALKED_MESSAGES } from '../../src/load/onnx/wire.js';
 import { looksLikeProtobufModel } from '../../src/load/onnx/sniff.js';
 import { sniffFormat } from '../../src/load/index.js';

@@ -246,6 +246,23 @@ const TABLE: [string, () => Promise<FormatError>, string][] = [
     "tensor 'w' has unknown data_location 7",
   ],
   [
+    // dims (field 1) as a packed run whose last varint is cut by the run's end.
+    'packed dims ending inside a value',
+    () => openError(bytes(ld(7, ld(5, [...ld(8, text('w')), ...tag(2, 0), 1, ...ld(1, [2, 0x82]), ...ld(9, [0, 0])])))),
+    "tensor 'w': malformed TensorProto (packed field 'dims' ends inside an element)",
+  ],
+  [
+    // A node's attribute whose packed floats (field 7) hold 5 bytes: one float and a bit.
+    'packed floats of an attribute not a whole number of values',
+    () =>
+      openError(
+        bytes(
+          ld(7, [...ld(1, ld(5, [...ld(1, text('a')), ...ld(7, [0, 0, 128, 63, 0])])), ...ld(5, ld(8, text('w')))]),
+        ),
+      ),
+    "attribute 'a': malformed AttributeProto (packed field 'floats' ends inside an element)",
+  ],
+  [
     'no weights at all',
     () => openError(weights([tensor('shape', DT.INT64, [2], { raw: i64([1, 2]) })])),
     'no weight tensors (no float or quantized tensors in the model)',

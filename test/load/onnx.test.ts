@@ -15,7 +15,8 @@ import { openOnnx } from '../../src/load/onnx/index.js';
 import { openModel } from '../../src/load/index.js';
 import { FileSource } from '../../src/load/file.js';
 import { walkFile } from '../../src/load/onnx/wire.js';
-import { GraphProto, ModelProto, TensorProto } from '../../src/load/onnx/schema.js';
+import { ModelProto, TensorProto } from '../../src/load/onnx/schema.js';
+import * as pbjs from '../../scripts/fixtures/onnx-protobufjs.js';
 import { writeOnnxFixtures, DT, f32, graph, node, tensor } from '../../scripts/fixtures/onnx.js';
 import { dequantize, type QuantLayout, stepNoiseVariance } from '../../src/load/onnx/quant.js';
 
@@ -678,16 +679,16 @@ async function writeBigModel(path: string, bigBytes: number): Promise<void> {
     out.push(n);
     return out;
   };
-  const enc = (type: typeof TensorProto, obj: Record<string, unknown>): Uint8Array =>
+  const enc = (type: typeof pbjs.TensorProto, obj: Record<string, unknown>): Uint8Array =>
     type.encode(type.fromObject(obj)).finish();
   // The big tensor without raw_data, then raw_data (field 9, length-delimited) appended.
-  const bigHead = enc(TensorProto, { name: 'big.weight', data_type: DT.FLOAT, dims: [bigBytes / 4 / 1024, 1024] });
+  const bigHead = enc(pbjs.TensorProto, { name: 'big.weight', data_type: DT.FLOAT, dims: [bigBytes / 4 / 1024, 1024] });
   const rawTag = [(9 << 3) | 2, ...varint(bigBytes)];
   const bigLen = bigHead.length + rawTag.length + bigBytes;
   const small = tensor('small.weight', DT.FLOAT, [2, 2], { raw: f32([1, 2, 3, 4]) });
   // The rest of the graph, encoded normally, after the big initializer.
-  const restBytes = GraphProto.encode(
-    GraphProto.fromObject(
+  const restBytes = pbjs.GraphProto.encode(
+    pbjs.GraphProto.fromObject(
       graph(
         'big',
         [node('MatMul', ['x', 'big.weight'], ['h']), node('MatMul', ['h', 'small.weight'], ['y'])],

@@ -4,7 +4,7 @@
  */
 import { FormatError } from '../../errors.js';
 import type { FileSource } from '../file.js';
-import { TensorProto, WALKED_TYPES } from './schema.js';
+import { type MessageType, TensorProto, WALKED_TYPES } from './schema.js';
 
 /** Bytes read at a time while walking; messages up to this size are walked without awaiting. */
 export const WINDOW_BYTES = 64 * 1024;
@@ -48,7 +48,7 @@ export class Ctx {
   private nameEnd = -1;
   readonly fileSize: number;
   constructor(
-    readonly type: protobuf.Type,
+    readonly type: MessageType,
     private readonly w: Window,
     readonly parent: Ctx | undefined,
   ) {
@@ -94,7 +94,7 @@ export class Ctx {
   }
 }
 
-const LABELS = new Map<protobuf.Type, string>([[TensorProto, 'tensor']]);
+const LABELS = new Map<MessageType, string>([[TensorProto, 'tensor']]);
 for (const t of WALKED_TYPES) {
   if (t.name === 'NodeProto') LABELS.set(t, 'node');
   if (t.name === 'GraphProto') LABELS.set(t, 'graph');

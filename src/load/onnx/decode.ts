@@ -48,23 +48,13 @@ export interface TensorInfo {
   readonly position: number;
 }
 
-/** Converts an int64 decoded by protobufjs (number or Long) to a safe integer. */
+/**
+ * Converts a decoded int64 (message.ts: a number when it is a safe integer, else its decimal
+ * string) to a safe integer, or refuses it.
+ */
 export function toSafeInt(v: unknown, what: () => string): number {
-  let n: number | undefined;
-  if (typeof v === 'number') n = v;
-  else if (typeof v === 'object' && v !== null && 'low' in v && 'high' in v) {
-    const l = v as { low: number; high: number; unsigned?: boolean };
-    // Common case first: a small non-negative value in the low word.
-    if (l.high === 0) return l.low >>> 0;
-    let big = (BigInt(l.high >>> 0) << 32n) | BigInt(l.low >>> 0);
-    if (!l.unsigned && l.high < 0) big -= 1n << 64n;
-    n = big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : undefined;
-  } else if (typeof v === 'string' && /^-?\d+$/.test(v)) {
-    const big = BigInt(v);
-    n = big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : undefined;
-  }
-  if (n === undefined || !Number.isSafeInteger(n)) throw new FormatError(`${what()} is not an integer below 2^53`);
-  return n;
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+  throw new FormatError(`${what()} is not an integer below 2^53`);
 }
 
 function tensorLabel(name: string): string {
@@ -102,8 +92,8 @@ export async function describeTensor(
   if (!Number.isSafeInteger(count))
     throw new FormatError(`${who} has shape [${shape.join(', ')}], too many elements to address`);
 
-  // data_location is a closed (proto2) enum: protobufjs keeps an unknown value aside in
-  // $unknowns instead of setting the field. Nothing else lands there: the walker gathers
+  // data_location is a closed (proto2) enum: an unknown value is kept aside in $unknowns
+  // instead of setting the field (message.ts). Nothing else lands there: the walker gathers
   // only known fields.
   const unknowns = (f as { $unknowns?: Uint8Array[] }).$unknowns;
   if (unknowns !== undefined && unknowns.length > 0) {

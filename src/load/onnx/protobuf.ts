@@ -1,18 +1,13 @@
 /**
- * Protobuf wire-format primitives: varint decoding, allowed wire types per field, and the
- * validation and protobufjs decoding of messages already held in memory.
+ * Protobuf wire-format primitives: varint decoding, and the validation and decoding
+ * (message.ts) of messages already held in memory.
  */
-import protobuf from 'protobufjs';
 import type { Ctx } from './context.js';
-import { ALLOWED_WIRE_TYPES, WIRE, allowedWireTypes } from './schema.js';
+import { type DecodedMessage, decodeMessage } from './message.js';
+import { type FieldType, type MessageType, WIRE } from './schema.js';
 
 /** Messages nested deeper than this are refused (subgraphs of subgraphs …; real models use < 20). */
 export const MAX_DEPTH = 64;
-
-/** allowed wire types of a field: looked up in the schema's table, computed once at load. */
-export function allowed(field: protobuf.Field): readonly number[] {
-  return ALLOWED_WIRE_TYPES.get(field) ?? allowedWireTypes(field);
-}
 
 /** A varint's value and the position after it. */
 export interface Varint {
@@ -66,7 +61,8 @@ export function wireName(wt: number): string {
   return ['varint', 'i64', 'length-delimited', 'group start', 'group end', 'i32'][wt] ?? `invalid (${wt})`;
 }
 
-export function decodeGathered(type: protobuf.Type, parts: Uint8Array[], ctx: Ctx): Record<string, unknown> {
+/** Decodes a walked message's gathered fields (validated as they were gathered). */
+export function decodeGathered(type: MessageType, parts: Uint8Array[]): DecodedMessage {
   let all = parts[0]!;
   if (parts.length > 1) {
     all = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
@@ -76,31 +72,42 @@ export function decodeGathered(type: protobuf.Type, parts: Uint8Array[], ctx: Ct
       o += p.length;
     }
   }
-  try {
-    // Keep unknown values of closed enums (proto2 data_location …) in $unknowns, so that
-    // they are refused rather than silently read as the default.
-    const reader = protobuf.Reader.create(all);
-    reader.discardUnknown = false;
-    const msg = type.decode(reader);
-    // A plain object of the fields present only (no empty arrays for every repeated field):
-    // a large graph keeps one per node. int64s stay Long (no silent rounding).
-    const plain = type.toObject(msg) as Record<string, unknown>;
-    const unknowns = (msg as { $unknowns?: unknown }).$unknowns;
-    if (unknowns !== undefined) plain.$unknowns = unknowns;
-    return plain;
-  } catch (e) {
-    // validateMessage has checked the structure; this is a last line of defence.
-    throw ctx.error(`malformed ${type.name}: ${(e as Error).message}`);
+  return decodeMessage(type, all, 0, all.length);
+}
+
+/**
+ * Checks the payload of a length-delimited occurrence of a scalar field: for a repeated
+ * number it is a packed run, whole elements that end exactly at its end (message.ts reads
+ * them without bounds checks). Strings and bytes need nothing.
+ */
+export function validatePacked(
+  type: MessageType,
+  field: FieldType,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  ctx: Ctx,
+): void {
+  const element = field.wireTypes[field.wireTypes.length - 1]!;
+  if (element === WIRE.LEN) return;
+  const bad = () => ctx.error(`malformed ${type.name} (packed field '${field.name}' ends inside an element)`);
+  if (element !== WIRE.VARINT) {
+    if ((end - start) % (element === WIRE.I64 ? 8 : 4) !== 0) throw bad();
+    return;
+  }
+  for (let pos = start; pos < end; ) {
+    pos = varintEnd(bytes, pos, end);
+    if (pos < 0) throw bad();
   }
 }
 
 /**
- * Checks an in-memory message before protobufjs decodes it: wire types of known fields,
- * lengths within the message, no groups, nesting depth (protobufjs would otherwise
- * recurse as deep as the file says).
+ * Checks an in-memory message before it is decoded (message.ts, which trusts what is
+ * checked here): tags, wire types of known fields, varints, lengths within the message, no
+ * groups, nesting depth (a decoder would otherwise recurse as deep as the file says).
  */
 export function validateMessage(
-  type: protobuf.Type,
+  type: MessageType,
   bytes: Uint8Array,
   start: number,
   end: number,
@@ -119,8 +126,8 @@ export function validateMessage(
     if (fieldNo === 0) throw ctx.error(`malformed ${type.name} (field number 0)`);
     if (wt === WIRE.SGROUP || wt === WIRE.EGROUP) throw ctx.error(`${type.name} uses the deprecated group encoding`);
     if (wt > WIRE.I32) throw ctx.error(`malformed ${type.name} (invalid wire type ${wt})`);
-    const field = type.fieldsById[fieldNo];
-    if (field !== undefined && !allowed(field).includes(wt)) {
+    const field = type.fieldsById.get(fieldNo);
+    if (field !== undefined && !field.wireTypes.includes(wt)) {
       throw ctx.error(`field '${field.name}' of ${type.name} has wire type ${wireName(wt)}`);
     }
     pos = t;
@@ -137,8 +144,8 @@ export function validateMessage(
         throw ctx.error(`malformed ${type.name} (field ${fieldNo} runs past its message)`);
       }
       const payloadEnd = l + len;
-      if (field?.resolvedType instanceof protobuf.Type)
-        validateMessage(field.resolvedType, bytes, l, payloadEnd, depth + 1, ctx);
+      if (field?.message !== undefined) validateMessage(field.message, bytes, l, payloadEnd, depth + 1, ctx);
+      else if (field !== undefined) validatePacked(type, field, bytes, l, payloadEnd, ctx);
       pos = payloadEnd;
     }
   }

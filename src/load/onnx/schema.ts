@@ -1,19 +1,21 @@
 /**
- * The ONNX protobuf schema, as protobufjs reflection, and what the lazy walker needs to
- * know about it. The schema JSON is generated from the official onnx.proto (ONNX 1.20,
+ * The ONNX protobuf schema, as descriptors (descriptors.ts), and what the lazy walker needs
+ * to know about it. The schema JSON is generated from the official onnx.proto (ONNX 1.20,
  * via the pinned npm package onnx-buf) by scripts/gen-onnx-schema.ts; nothing here is
  * hand-written protobuf.
  */
-import protobuf from 'protobufjs';
 import type { DType } from '../../types.js';
+import { buildDescriptors, scalarWidth, type FieldType, type MessageType } from './descriptors.js';
 // Imported (not read from disk at a computed path) so that tsc copies it into dist/.
 import SCHEMA_JSON from './onnx.schema.json' with { type: 'json' };
 
-export const root: protobuf.Root = protobuf.Root.fromJSON(SCHEMA_JSON as protobuf.INamespace);
-root.resolveAll();
+export { WIRE } from './descriptors.js';
+export type { FieldType, MessageType } from './descriptors.js';
 
-function type(name: string): protobuf.Type {
-  return root.lookupType(`onnx.${name}`);
+const SCHEMA = buildDescriptors(SCHEMA_JSON);
+
+function type(name: string): MessageType {
+  return SCHEMA.messages.get(`.onnx.${name}`)!;
 }
 
 export const ModelProto = type('ModelProto');
@@ -27,33 +29,20 @@ export const FunctionProto = type('FunctionProto');
 /**
  * Message types that can (transitively) contain a TensorProto. The walker goes through
  * these field by field, so that tensor data is never loaded to parse the structure
- * around it; every other message is small and is decoded whole by protobufjs.
+ * around it; every other message is small and is decoded whole (protobuf.ts).
  * Computed from the schema (a fixpoint over message-typed fields), so a future
  * onnx.proto that adds a path to tensors is followed without code changes.
  */
-export const WALKED_TYPES: ReadonlySet<protobuf.Type> = computeWalkedTypes();
+export const WALKED_TYPES: ReadonlySet<MessageType> = computeWalkedTypes();
 
-/** Every message type of the schema, nested ones included. */
-function allTypes(): protobuf.Type[] {
-  const all: protobuf.Type[] = [];
-  const collect = (ns: protobuf.NamespaceBase): void => {
-    for (const nested of ns.nestedArray) {
-      if (nested instanceof protobuf.Type) all.push(nested);
-      if (nested instanceof protobuf.Namespace || nested instanceof protobuf.Type) collect(nested);
-    }
-  };
-  collect(root);
-  return all;
-}
-
-function computeWalkedTypes(): Set<protobuf.Type> {
-  const all = allTypes();
-  const walked = new Set<protobuf.Type>([TensorProto]);
+function computeWalkedTypes(): Set<MessageType> {
+  const all = [...SCHEMA.messages.values()];
+  const walked = new Set<MessageType>([TensorProto]);
   for (let changed = true; changed; ) {
     changed = false;
     for (const t of all) {
       if (walked.has(t)) continue;
-      if (t.fieldsArray.some((f) => f.resolvedType instanceof protobuf.Type && walked.has(f.resolvedType))) {
+      if (t.fieldsArray.some((f) => f.message !== undefined && walked.has(f.message))) {
         walked.add(t);
         changed = true;
       }
@@ -78,40 +67,9 @@ export const TENSOR_DATA_FIELDS: ReadonlySet<string> = new Set(
  */
 export const UNUSED_FIELDS: ReadonlySet<string> = new Set(['doc_string', 'value_info', 'metadata_props']);
 
-/** Protobuf wire types (protobuf encoding spec). */
-export const WIRE = { VARINT: 0, I64: 1, LEN: 2, SGROUP: 3, EGROUP: 4, I32: 5 } as const;
-
-const VARINT_SCALARS = new Set(['int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'bool']);
-const I64_SCALARS = new Set(['fixed64', 'sfixed64', 'double']);
-const I32_SCALARS = new Set(['fixed32', 'sfixed32', 'float']);
-
-/**
- * Wire types a field may legally arrive with. Repeated scalars may come packed (LEN) or
- * one element per tag, whatever the .proto says: parsers must accept both (protobuf
- * encoding spec, "Packed Repeated Fields").
- */
-export function allowedWireTypes(field: protobuf.Field): readonly number[] {
-  let scalar: number | undefined;
-  if (field.resolvedType instanceof protobuf.Enum || VARINT_SCALARS.has(field.type)) scalar = WIRE.VARINT;
-  else if (I64_SCALARS.has(field.type)) scalar = WIRE.I64;
-  else if (I32_SCALARS.has(field.type)) scalar = WIRE.I32;
-  if (scalar === undefined) return [WIRE.LEN]; // string, bytes, message
-  return field.repeated ? [WIRE.LEN, scalar] : [scalar];
-}
-
-/**
- * allowedWireTypes of every field of the schema, computed once when the module loads: the
- * walker asks for every field it meets, and a read-only table keeps no state between files.
- */
-export const ALLOWED_WIRE_TYPES: ReadonlyMap<protobuf.Field, readonly number[]> = new Map(
-  allTypes().flatMap((t) => t.fieldsArray.map((f) => [f, allowedWireTypes(f)] as const)),
-);
-
 /** The fixed width of one packed element, or undefined for varints. */
-export function packedWidth(field: protobuf.Field): number | undefined {
-  if (I64_SCALARS.has(field.type)) return 8;
-  if (I32_SCALARS.has(field.type)) return 4;
-  return undefined;
+export function packedWidth(field: FieldType): number | undefined {
+  return scalarWidth(field.type);
 }
 
 /** TensorProto.DataType values (onnx.proto) and how rmt-analyze treats each. */
@@ -162,7 +120,7 @@ function buildElementTypes(): Map<number, OnnxElementType> {
     UINT2: { dtype: 'OTHER', bits: 2, field: 'int32_data' },
     INT2: { dtype: 'OTHER', bits: 2, field: 'int32_data' },
   };
-  const values = (TensorProto.lookupEnum('DataType') as protobuf.Enum).values;
+  const values = SCHEMA.enums.get('.onnx.TensorProto.DataType')!.values;
   const out = new Map<number, OnnxElementType>();
   for (const [name, value] of Object.entries(values)) {
     const k = known[name];

@@ -6,7 +6,7 @@
  * → TensorProto …, see WALKED_TYPES) are walked field by field. Inside a TensorProto the
  * element data (raw_data, float_data, …) is not read: the walker records where it is
  * (file offset and length) and TensorRef.read() reads it later. All other fields of a
- * walked message are small; their bytes are gathered and decoded by protobufjs.
+ * walked message are small; their bytes are gathered and decoded by protobuf.ts.
  *
  * The walk of one message is a resumable synchronous loop (MessageWalk.run) over the
  * window; it stops only to ask for I/O: a window refill, or an asynchronous walk of a
@@ -17,12 +17,28 @@
  * wire types of known fields, varint lengths, lengths against the enclosing message,
  * nesting depth. Encoding reference: https://protobuf.dev/programming-guides/encoding/
  */
-import protobuf from 'protobufjs';
 import type { FormatError } from '../../errors.js';
 import type { FileSource } from '../file.js';
 import { Ctx, WINDOW_BYTES, Window } from './context.js';
-import { MAX_DEPTH, allowed, decodeGathered, validateMessage, varintEnd, varintValue, wireName } from './protobuf.js';
-import { SparseTensorProto, TENSOR_DATA_FIELDS, TensorProto, UNUSED_FIELDS, WALKED_TYPES, WIRE } from './schema.js';
+import {
+  MAX_DEPTH,
+  decodeGathered,
+  validateMessage,
+  validatePacked,
+  varintEnd,
+  varintValue,
+  wireName,
+} from './protobuf.js';
+import {
+  type FieldType,
+  type MessageType,
+  SparseTensorProto,
+  TENSOR_DATA_FIELDS,
+  TensorProto,
+  UNUSED_FIELDS,
+  WALKED_TYPES,
+  WIRE,
+} from './schema.js';
 
 export { MAX_DEPTH, readVarint, varintEnd } from './protobuf.js';
 /** Cap on the small fields gathered from one walked message (names, attributes, shapes). */
@@ -54,16 +70,16 @@ export interface DataPiece {
 }
 
 export interface DataField {
-  readonly field: protobuf.Field;
+  readonly field: FieldType;
   readonly pieces: DataPiece[];
 }
 
 export interface WalkedMessage {
-  readonly type: protobuf.Type;
+  readonly type: MessageType;
   /** File offset of the first byte of the message's payload. */
   readonly offset: number;
   readonly length: number;
-  /** The message's small fields, decoded by protobufjs (walked and data fields absent). */
+  /** The message's small fields, decoded (protobuf.ts; walked and data fields absent). */
   readonly fields: Record<string, unknown>;
   /** Walked sub-messages by field name, in file order. */
   readonly children: ReadonlyMap<string, readonly WalkedMessage[]>;
@@ -72,18 +88,18 @@ export interface WalkedMessage {
 }
 
 /** Walks a whole file as one message of `type` (ModelProto). */
-export async function walkFile(source: FileSource, type: protobuf.Type): Promise<WalkedMessage> {
+export async function walkFile(source: FileSource, type: MessageType): Promise<WalkedMessage> {
   return walk(new Window(source), type, 0, source.size, 1, undefined);
 }
 
 /** What a paused walk needs before it can continue. */
 type Need =
   | { readonly kind: 'load'; readonly pos: number; readonly want: number }
-  | { readonly kind: 'child'; readonly field: protobuf.Field; readonly start: number; readonly end: number };
+  | { readonly kind: 'child'; readonly field: FieldType; readonly start: number; readonly end: number };
 
 async function walk(
   w: Window,
-  type: protobuf.Type,
+  type: MessageType,
   start: number,
   end: number,
   depth: number,
@@ -94,16 +110,12 @@ async function walk(
     const need = m.run();
     if (need === undefined) return m.finish();
     if (need.kind === 'load') await w.load(need.pos, need.want);
-    else
-      m.addChild(
-        need.field,
-        await walk(w, need.field.resolvedType as protobuf.Type, need.start, need.end, depth + 1, m.ctx),
-      );
+    else m.addChild(need.field, await walk(w, need.field.message!, need.start, need.end, depth + 1, m.ctx));
   }
 }
 
 /** Messages that stand for a tensor even when empty. */
-const TENSOR_TYPES: ReadonlySet<protobuf.Type> = new Set([TensorProto, SparseTensorProto]);
+const TENSOR_TYPES: ReadonlySet<MessageType> = new Set([TensorProto, SparseTensorProto]);
 const EMPTY_CHILDREN: ReadonlyMap<string, readonly WalkedMessage[]> = new Map();
 const EMPTY_DATA: ReadonlyMap<string, DataField> = new Map();
 const EMPTY_FIELDS: Record<string, unknown> = Object.freeze({});
@@ -122,7 +134,7 @@ class MessageWalk {
 
   constructor(
     private readonly w: Window,
-    private readonly type: protobuf.Type,
+    private readonly type: MessageType,
     private readonly start: number,
     private readonly end: number,
     private readonly depth: number,
@@ -163,11 +175,11 @@ class MessageWalk {
         throw ctx.error(`field ${fieldNo} at byte ${tagPos} uses the deprecated group encoding, which ONNX never uses`);
       }
       if (wt > WIRE.I32) throw ctx.error(`field ${fieldNo} at byte ${tagPos} has invalid wire type ${wt}`);
-      const field = this.type.fieldsById[fieldNo];
-      if (field !== undefined && !allowed(field).includes(wt)) {
+      const field = this.type.fieldsById.get(fieldNo);
+      if (field !== undefined && !field.wireTypes.includes(wt)) {
         throw ctx.error(
           `field '${field.name}' at byte ${tagPos} has wire type ${wireName(wt)}, ` +
-            `expected ${allowed(field).map(wireName).join(' or ')}`,
+            `expected ${field.wireTypes.map(wireName).join(' or ')}`,
         );
       }
       // The payload and the end of the field, checked against the enclosing message.
@@ -200,7 +212,7 @@ class MessageWalk {
 
       if (field === undefined || UNUSED_FIELDS.has(field.name)) {
         // Unknown fields (a newer onnx.proto) and unused ones: skipped, already bounds-checked.
-      } else if (field.resolvedType instanceof protobuf.Type && WALKED_TYPES.has(field.resolvedType)) {
+      } else if (field.message !== undefined && WALKED_TYPES.has(field.message)) {
         // A sub-message that fits in a window is loaded whole, then walked synchronously.
         if (payloadEnd - tagPos <= WINDOW_BYTES && !w.covers(tagPos, payloadEnd))
           return this.pause(tagPos, payloadEnd - tagPos);
@@ -213,14 +225,14 @@ class MessageWalk {
         // An empty entry of a repeated field (a node, attribute, graph with no fields) says
         // nothing and is not kept: ten million of them in 20 MB would otherwise cost
         // gigabytes (issue 12). Empty tensors are kept, to be refused with their reason.
-        if (payloadEnd === payloadStart && field.repeated && !TENSOR_TYPES.has(field.resolvedType)) continue;
+        if (payloadEnd === payloadStart && field.repeated && !TENSOR_TYPES.has(field.message)) continue;
         if (!w.covers(tagPos, payloadEnd)) {
           this.flush();
           ctx.keepName();
           return { kind: 'child', field, start: payloadStart, end: payloadEnd };
         }
         // In the window: walked synchronously, without leaving this loop.
-        const child = new MessageWalk(w, field.resolvedType, payloadStart, payloadEnd, this.depth + 1, ctx);
+        const child = new MessageWalk(w, field.message, payloadStart, payloadEnd, this.depth + 1, ctx);
         if (child.run() !== undefined) throw new Error('unreachable: a message inside the window needed I/O');
         this.addChild(field, child.finish());
         continue;
@@ -234,8 +246,10 @@ class MessageWalk {
         }
         if (!w.covers(tagPos, payloadEnd)) return this.pause(tagPos, payloadEnd - tagPos);
         this.gatheredBytes += payloadEnd - tagPos;
-        if (field.resolvedType instanceof protobuf.Type) {
-          validateMessage(field.resolvedType, buf, payloadStart - base, payloadEnd - base, this.depth + 1, ctx);
+        if (field.message !== undefined) {
+          validateMessage(field.message, buf, payloadStart - base, payloadEnd - base, this.depth + 1, ctx);
+        } else if (wt === WIRE.LEN) {
+          validatePacked(this.type, field, buf, payloadStart - base, payloadEnd - base, ctx);
         }
         if (field.name === 'name' && wt === WIRE.LEN) ctx.nameAt(payloadStart, payloadEnd);
         w.pending.push(tagPos, payloadEnd);
@@ -245,14 +259,14 @@ class MessageWalk {
     return undefined;
   }
 
-  addChild(field: protobuf.Field, child: WalkedMessage): void {
+  addChild(field: FieldType, child: WalkedMessage): void {
     this.children ??= new Map();
     const list = this.children.get(field.name);
     if (list === undefined) this.children.set(field.name, [child]);
     else list.push(child);
   }
 
-  private addData(field: protobuf.Field, wt: number, tagPos: number, payloadStart: number, payloadEnd: number): void {
+  private addData(field: FieldType, wt: number, tagPos: number, payloadStart: number, payloadEnd: number): void {
     this.data ??= new Map();
     let df = this.data.get(field.name);
     if (df === undefined) this.data.set(field.name, (df = { field, pieces: [] }));
@@ -302,7 +316,7 @@ class MessageWalk {
       type: this.type,
       offset: this.start,
       length: this.end - this.start,
-      fields: this.gathered === undefined ? EMPTY_FIELDS : decodeGathered(this.type, this.gathered, this.ctx),
+      fields: this.gathered === undefined ? EMPTY_FIELDS : decodeGathered(this.type, this.gathered),
       children: this.children ?? EMPTY_CHILDREN,
       data: this.data ?? EMPTY_DATA,
     };
