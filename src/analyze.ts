@@ -162,6 +162,7 @@ async function analyzeModel(
   const minEvals = options.minEvals ?? DEFAULT_MIN_EVALS;
   const planned = tensors.map((t) => ({ tensor: t, plans: planLayers(t, minEvals) }));
   compute.warmUpFor(planned.flatMap((p) => p.plans));
+  compute.callerIdle(false);
   const owned = planned.map((p, t) =>
     shard && !shard.owns(modelIndex, t) ? undefined : tensorWork(p.tensor, p.plans),
   );
@@ -215,7 +216,7 @@ async function analyzeModel(
     // its layers reads its own matrix; anything else is read whole (src/stacked-read.ts).
     const byMatrix = matrixReader(tensor, plans, options.readByMatrixAbove);
     const waitFirst = byMatrix === undefined && !compute.readsAhead(elements);
-    if (waitFirst) await compute.budget.acquire(weight);
+    if (waitFirst) await compute.acquire(weight);
     const skip = (detail: SkipDetail) => {
       if (waitFirst) compute.budget.release(weight);
       skipAll(detail);
@@ -279,7 +280,7 @@ async function analyzeModel(
           throw new LayerFailure('read', tensorReadError(tensor, e));
         }),
     };
-    if (!waitFirst) await compute.budget.acquire(weight);
+    if (!waitFirst) await compute.acquire(weight);
     taskHolds = true;
     const task = (async () => {
       try {
@@ -309,6 +310,8 @@ async function analyzeModel(
     task.catch(() => undefined);
     perTensor.push(task);
   }
+  // Every tensor is read: this thread now only waits, and may take work back (compute.ts).
+  compute.callerIdle(true);
   return (await Promise.all(perTensor)).flat();
 }
 

@@ -115,13 +115,32 @@ export class Compute {
     return elements * 8 <= (this.options.readAheadMaxBytes ?? READ_AHEAD_MAX_BYTES);
   }
 
+  /**
+   * The pipeline has read every tensor of its model and only waits (true), or reads again
+   * (false): with fewer workers than cores, an idle main thread resolves slices that need
+   * the accurate route in the workers' place (src/spectrum/hand-back.ts).
+   */
+  callerIdle(idle: boolean): void {
+    this.engine?.callerIdle(idle);
+  }
+
+  /** Takes `weight` of the budget; the main thread is idle while it waits for it (see callerIdle). */
+  async acquire(weight: number): Promise<void> {
+    this.callerIdle(true);
+    try {
+      await this.budget.acquire(weight);
+    } finally {
+      this.callerIdle(false);
+    }
+  }
+
   async close(): Promise<void> {
     await this.engine?.close();
   }
 
   /** The engine, started with `workers` worker threads at most (default: one per core). */
   private start(warmUp: boolean | WarmPlan, workers = this.cores): SpectrumEngine {
-    this.engine ??= createSpectrumEngine({ jobs: workers, warmUp });
+    this.engine ??= createSpectrumEngine({ jobs: workers, warmUp, handBack: workers < this.cores });
     return this.engine;
   }
 }

@@ -17,14 +17,23 @@ import { CoreBudget } from './scheduler.js';
 import { accurateSquaredSingularValues } from './singular-values.js';
 import { WorkerCrash } from '../errors.js';
 import { fitPowerLaw, type PowerLawFitResult } from '../fit/powerlaw.js';
-import type { CloseMessage, JobMessage, ResultMessage, WarmMessage } from './worker.js';
+import type { CloseMessage, JobMessage, ResultMessage, ShareMessage, WarmMessage } from './worker.js';
 import { closeGracefully, newWorker, takePrestarted } from './spawn.js';
-import type { SliceSpectrum } from './slice-rank.js';
+import { resolveSlice, type SliceSpectrum } from './slice-rank.js';
+import { createHandBack, markIdle, release } from './hand-back.js';
 
 /** A slice's Gram eigenvalues, and the slice resolved where the worker could (slice-rank.ts). */
 export interface ResolvedEigenvalues {
   readonly ev: Float64Array;
   readonly resolved?: SliceSpectrum;
+  /** Where the slice was resolved: the worker, or the idle calling thread it was handed back to (hand-back.ts). */
+  readonly resolvedOn?: 'worker' | 'caller';
+}
+
+/** A worker's answer to a resolve job whose accurate route it handed back. */
+interface HandedBack {
+  readonly ev: Float64Array;
+  readonly W: Float64Array;
 }
 
 /**
@@ -39,7 +48,7 @@ export interface EngineWorker {
   on(event: 'error', listener: (err: Error) => void): unknown;
   on(event: 'exit', listener: (code: number) => void): unknown;
   once(event: 'exit', listener: () => void): unknown;
-  postMessage(message: JobMessage | WarmMessage | CloseMessage, transfer?: readonly ArrayBuffer[]): void;
+  postMessage(message: JobMessage | WarmMessage | CloseMessage | ShareMessage, transfer?: readonly ArrayBuffer[]): void;
   ref(): void;
   unref(): void;
 }
@@ -58,6 +67,11 @@ export interface SpectrumEngineOptions {
   readonly warmUp?: boolean | WarmPlan;
   /** Starts a worker (default: worker.ts on a new thread); tests substitute one they drive by hand. */
   readonly createWorker?: () => EngineWorker;
+  /**
+   * Whether workers may hand a slice's accurate route back to the calling thread while it
+   * says it is idle (`callerIdle`; hand-back.ts). For engines with fewer workers than cores.
+   */
+  readonly handBack?: boolean;
 }
 
 /** The workers to start ahead of the first matrices, and what each prepares. */
@@ -100,6 +114,12 @@ export interface SpectrumEngine {
    * there are at least FIT_INLINE_BELOW of them: the same result as on the calling thread.
    */
   powerLaw(evals: Float64Array): Promise<PowerLawFitResult>;
+  /**
+   * The calling thread has nothing left to do but wait (true), or has work again (false).
+   * With the `handBack` option, an idle caller takes back the accurate route of one slice
+   * at a time from the workers (hand-back.ts); otherwise this does nothing.
+   */
+  callerIdle(idle: boolean): void;
   /** Which path the workers used last: onnxruntime (fast) or pure TypeScript (fallback), and why. */
   readonly backendInfo: { readonly backend: 'onnxruntime' | 'typescript' | 'unknown'; readonly note?: string };
   /** Waits for queued work, then stops the workers. */
@@ -108,14 +128,15 @@ export interface SpectrumEngine {
 
 interface Slot {
   readonly worker: EngineWorker;
-  busy: boolean;
+  /** Jobs posted to the worker and not yet answered (it runs them one after the other). */
+  inFlight: number;
 }
 
 interface InFlight {
   readonly slot: Slot;
   /** An eigenvalue job, whose answer says which backend the workers use. */
   readonly eigen: boolean;
-  readonly resolve: (v: Float64Array | PowerLawFitResult | ResolvedEigenvalues) => void;
+  readonly resolve: (v: Float64Array | PowerLawFitResult | ResolvedEigenvalues | HandedBack) => void;
   readonly reject: (e: unknown) => void;
 }
 
@@ -127,8 +148,11 @@ export const FIT_INLINE_BELOW = 512;
 
 /** Creates an engine; see SpectrumEngine. */
 export function createSpectrumEngine(options: SpectrumEngineOptions = {}): SpectrumEngine {
-  const budget = new CoreBudget(options.jobs ?? availableParallelism());
-  const jobs = budget.cores;
+  const jobs = new CoreBudget(options.jobs ?? availableParallelism()).cores;
+  // With hand-back, each worker is posted its next matrix while it computes one: the calling
+  // thread, busy resolving a slice handed back to it (~0.05–0.1 s), could not post it then.
+  const depth = options.handBack ? 2 : 1;
+  const budget = new CoreBudget(jobs * depth);
   const useOrt = (options.backend ?? 'auto') === 'auto';
   const inlineBelow = options.inlineBelow ?? TWO_STAGE_MIN_N;
   const createWorker = options.createWorker ?? (() => takePrestarted() ?? newWorker());
@@ -137,11 +161,14 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
   let nextId = 1;
   let closed = false;
   const info: { backend: 'onnxruntime' | 'typescript' | 'unknown'; note?: string } = { backend: 'unknown' };
+  const handBack = options.handBack ? createHandBack() : undefined;
+  let idle = false;
 
   const spawn = (): Slot => {
     const worker = createWorker();
-    const slot: Slot = { worker, busy: false };
+    const slot: Slot = { worker, inFlight: 0 };
     worker.unref();
+    if (handBack) worker.postMessage({ type: 'share', handBack });
     worker.on('message', (msg: ResultMessage | { closed: true }) => {
       if ('closed' in msg) return;
       const job = inFlight.get(msg.id);
@@ -155,7 +182,10 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
           if (msg.note !== undefined) info.note = msg.note;
           else delete info.note;
         }
-        job.resolve(msg.slice ? { ev: msg.values, resolved: { ev: msg.values, ...msg.slice } } : msg.values);
+        if (msg.handedBack) job.resolve({ ev: msg.values, W: msg.handedBack });
+        else if (msg.slice)
+          job.resolve({ ev: msg.values, resolved: { ev: msg.values, ...msg.slice }, resolvedOn: 'worker' });
+        else job.resolve(msg.values);
       } else {
         job.reject(new Error(msg.error));
       }
@@ -187,15 +217,30 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     kind: JobMessage['kind'] = 'eigenvalues',
   ): Promise<Float64Array> => (await run(rows, cols, weight, load, kind)) as Float64Array;
 
-  /** One matrix on a worker that also resolves the slice (JobMessage.resolve). */
+  /** One matrix on a worker that also resolves the slice (JobMessage.resolve), or hands it back. */
   const computeResolved = async (
     rows: number,
     cols: number,
     weight: number,
     W: Float64Array,
-  ): Promise<ResolvedEigenvalues> => {
+  ): Promise<ResolvedEigenvalues | HandedBack> => {
     const out = await run(rows, cols, weight, () => W, 'eigenvalues', true);
-    return out instanceof Float64Array ? { ev: out } : (out as ResolvedEigenvalues);
+    return out instanceof Float64Array ? { ev: out } : (out as ResolvedEigenvalues | HandedBack);
+  };
+
+  /**
+   * A slice handed back (hand-back.ts), resolved here once its worker's cores are free for
+   * the next matrix: the same function on the same Gram eigenvalues and W as on the worker.
+   */
+  const resolveHandedBack = async (back: HandedBack, rows: number, cols: number): Promise<ResolvedEigenvalues> => {
+    try {
+      // Let the next queued matrix go to the worker before this thread is busy.
+      await new Promise((ok) => setImmediate(ok));
+      const resolved = await resolveSlice(back.ev, rows, cols, () => back.W, accurateSquaredSingularValues);
+      return { ev: back.ev, resolved, resolvedOn: 'caller' };
+    } finally {
+      release(handBack!, idle);
+    }
   };
 
   /** One job on a worker, once the budget has granted its weight; W is transferred when it can be. */
@@ -206,21 +251,35 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     load: () => Promise<Float64Array> | Float64Array,
     kind: JobMessage['kind'],
     resolve = false,
-  ): Promise<Float64Array | PowerLawFitResult | ResolvedEigenvalues> => {
+  ): Promise<Float64Array | PowerLawFitResult | ResolvedEigenvalues | HandedBack> => {
     // Large matrices always go to the first worker, so only one worker keeps large scratch
     // buffers (workspace.ts) between matrices; the budget guarantees it is free then.
-    const slot = weight === jobs && jobs > 1 ? (slots[0] ?? spawn()) : (slots.find((s) => !s.busy) ?? spawn());
-    slot.busy = true;
-    slot.worker.ref();
+    const slot =
+      weight === budget.cores && jobs > 1
+        ? (slots[0] ?? spawn())
+        : (slots.find((s) => s.inFlight === 0) ??
+          (slots.length < jobs ? spawn() : slots.find((s) => s.inFlight < depth)) ??
+          spawn());
+    if (slot.inFlight++ === 0) slot.worker.ref();
     try {
       const W = await load();
       if (W.length !== rows * cols) throw new RangeError(`eigenvalues: ${W.length} values for ${rows}×${cols}`);
       const id = nextId++;
       const eigen = kind === 'eigenvalues';
-      const result = new Promise<Float64Array | PowerLawFitResult | ResolvedEigenvalues>((ok, reject) =>
+      const result = new Promise<Float64Array | PowerLawFitResult | ResolvedEigenvalues | HandedBack>((ok, reject) =>
         inFlight.set(id, { slot, eigen, resolve: ok, reject }),
       );
-      const msg: JobMessage = { type: 'job', id, W, rows, cols, threads: weight, useOrt, kind, resolve };
+      const msg: JobMessage = {
+        type: 'job',
+        id,
+        W,
+        rows,
+        cols,
+        threads: Math.min(weight, jobs),
+        useOrt,
+        kind,
+        resolve,
+      };
       const whole =
         !(W.buffer instanceof SharedArrayBuffer) && W.byteOffset === 0 && W.byteLength === W.buffer.byteLength;
       slot.worker.postMessage(msg, whole ? [W.buffer as ArrayBuffer] : []);
@@ -229,8 +288,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       if (W.byteLength === 0 && rows * cols * 8 >= GC_ABOVE_BYTES) fullGc();
       return await result;
     } finally {
-      slot.busy = false;
-      slot.worker.unref();
+      if (--slot.inFlight === 0) slot.worker.unref();
     }
   };
 
@@ -279,7 +337,8 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
         return { ev: await schedule(rows, cols, () => W) };
       }
       const weight = budget.weightFor(n);
-      return budget.run(weight, () => computeResolved(rows, cols, weight, W));
+      const out = await budget.run(weight, () => computeResolved(rows, cols, weight, W));
+      return 'W' in out ? resolveHandedBack(out, rows, cols) : out;
     },
     singularValues: (W, rows, cols) => {
       const refused = refuse(rows, cols);
@@ -296,6 +355,10 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       // A copy goes (the caller keeps its eigenvalues); the fit is the same function, so the same numbers.
       const copy = () => evals.slice();
       return budget.run(1, () => run(1, evals.length, 1, copy, 'power-law') as Promise<PowerLawFitResult>);
+    },
+    callerIdle: (now) => {
+      idle = now;
+      if (handBack) markIdle(handBack, now);
     },
     backendInfo: info,
     async close() {

@@ -12,6 +12,7 @@ import { SPECTRUM_WORKER, SPECTRUM_WORKER_PRELOADING } from './worker-data.js';
 import { eigenvaluesOwned, TWO_STAGE_MIN_N, warmUp } from './eigen.js';
 import { accurateSquaredSingularValues } from './singular-values.js';
 import { resolveSlice } from './slice-rank.js';
+import { takeHandBack } from './hand-back.js';
 
 export interface JobMessage {
   readonly type: 'job';
@@ -34,6 +35,15 @@ export interface JobMessage {
    * decide it. The engine asks only for matrices small enough to keep (< GC_ABOVE_BYTES).
    */
   readonly resolve?: boolean;
+}
+
+/**
+ * The engine's hand-back flag (hand-back.ts), shared memory: while it says the calling
+ * thread is idle, a slice that needs the accurate route goes back to it, W and all.
+ */
+export interface ShareMessage {
+  readonly type: 'share';
+  readonly handBack: Int32Array;
 }
 
 /** Load onnxruntime with this many threads and compile the graphs, before any job. */
@@ -63,13 +73,18 @@ export type ResultMessage =
       readonly note?: string;
       /** For a job with `resolve`: the slice's rank (values are then the accurate route's when it ran). */
       readonly slice?: { readonly rank: number; readonly nearSingular: boolean };
+      /**
+       * For a job with `resolve` whose slice needs the accurate route, handed back to the
+       * idle calling thread (hand-back.ts): W, to resolve there; `values` are the Gram's.
+       */
+      readonly handedBack?: Float64Array;
     }
   | { readonly id: number; readonly ok: true; readonly powerLaw: PowerLawFitResult }
   | { readonly id: number; readonly ok: false; readonly error: string };
 
 /** What the worker needs of its thread: node:worker_threads' parentPort, or a test's stand-in. */
 export interface WorkerPort {
-  on(event: 'message', listener: (message: JobMessage | WarmMessage | CloseMessage) => void): unknown;
+  on(event: 'message', listener: (message: JobMessage | WarmMessage | CloseMessage | ShareMessage) => void): unknown;
   postMessage(message: ResultMessage | { closed: true }, transfer?: readonly ArrayBuffer[]): void;
   close(): void;
 }
@@ -87,6 +102,8 @@ const NATIVE: WorkerNative = { load: (threads) => OrtBackend.load(threads), warm
 /** Answers the engine's messages on `port` until a CloseMessage has wound everything down. */
 export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, preload = false): void {
   const workspace = new Workspace();
+  let handBack: Int32Array | undefined;
+  let queue: Promise<void> = Promise.resolve();
   const backends = new Map<number, Backend>();
   const backendFor = (threads: number): Backend => {
     let b = backends.get(threads);
@@ -118,7 +135,11 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, p
   if (preload) setImmediate(() => serve({ type: 'warm', threads: 1, largest: TWO_STAGE_MIN_N }));
   port.on('message', (message) => serve(message));
 
-  function serve(message: JobMessage | WarmMessage | CloseMessage): void {
+  function serve(message: JobMessage | WarmMessage | CloseMessage | ShareMessage): void {
+    if (message.type === 'share') {
+      handBack = message.handBack;
+      return;
+    }
     if (message.type === 'close') {
       void close();
       return;
@@ -129,6 +150,14 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, p
       if (!('unavailable' in b)) track(native.warmUp(b, message.largest)).catch(() => {});
       return;
     }
+    // One job at a time, in arrival order: with hand-back the engine posts a worker its next
+    // matrix while it computes one (engine.ts), and jobs share the workspace and the
+    // WebAssembly memory. A job never rejects (failures are answered), so neither does the chain.
+    const previous = queue;
+    queue = track(previous.then(() => runJob(message)));
+  }
+
+  async function runJob(message: JobMessage): Promise<void> {
     // Keep no reference to the message: W must be collectable as soon as the Gram is formed.
     const job = { ...message, W: undefined };
     // For large inputs a full collection after the Gram product and after the matrix frees the
@@ -156,35 +185,45 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, p
       }
       return;
     }
-    void track(
-      (async () => {
-        try {
-          const b = job.useOrt ? backendFor(job.threads) : { unavailable: 'not requested' };
-          const ort = 'unavailable' in b ? undefined : b;
-          // The worker owns W now; eigenvaluesOwned drops it once the Gram matrix exists,
-          // unless the slice is resolved here (then W is small, and kept until then).
-          const kept = job.resolve ? box.W : undefined;
-          const gram = await eigenvaluesOwned(ort, box, job.rows, job.cols, { workspace, afterGram: collect });
-          const slice = kept
-            ? await resolveSlice(gram, job.rows, job.cols, () => kept, accurateSquaredSingularValues)
-            : undefined;
-          const values = slice?.ev ?? gram;
-          const msg: ResultMessage = {
-            id: job.id,
-            ok: true,
-            values,
-            backend: ort ? 'onnxruntime' : 'typescript',
-            ...('unavailable' in b ? { note: b.unavailable } : {}),
-            ...(slice ? { slice: { rank: slice.rank, nearSingular: slice.nearSingular } } : {}),
-          };
-          port.postMessage(msg, [values.buffer as ArrayBuffer]);
-        } catch (e) {
-          const msg: ResultMessage = { id: job.id, ok: false, error: (e as Error).message ?? String(e) };
-          port.postMessage(msg);
+    try {
+      const b = job.useOrt ? backendFor(job.threads) : { unavailable: 'not requested' };
+      const ort = 'unavailable' in b ? undefined : b;
+      // The worker owns W now; eigenvaluesOwned drops it once the Gram matrix exists,
+      // unless the slice is resolved here (then W is small, and kept until then).
+      const kept = job.resolve ? box.W : undefined;
+      const gram = await eigenvaluesOwned(ort, box, job.rows, job.cols, { workspace, afterGram: collect });
+      // The accurate route here, unless the calling thread is idle and takes it (hand-back.ts).
+      let handedBack = false;
+      const accurate = (W: Float64Array, rows: number, cols: number) => {
+        if (handBack !== undefined && takeHandBack(handBack)) {
+          handedBack = true;
+          return gram;
         }
-        collect();
-      })(),
-    );
+        return accurateSquaredSingularValues(W, rows, cols);
+      };
+      const slice = kept ? await resolveSlice(gram, job.rows, job.cols, () => kept, accurate) : undefined;
+      const values = handedBack ? gram : (slice?.ev ?? gram);
+      const msg: ResultMessage = {
+        id: job.id,
+        ok: true,
+        values,
+        backend: ort ? 'onnxruntime' : 'typescript',
+        ...('unavailable' in b ? { note: b.unavailable } : {}),
+        ...(handedBack
+          ? { handedBack: kept }
+          : slice
+            ? { slice: { rank: slice.rank, nearSingular: slice.nearSingular } }
+            : {}),
+      };
+      port.postMessage(
+        msg,
+        handedBack ? [values.buffer as ArrayBuffer, kept!.buffer as ArrayBuffer] : [values.buffer as ArrayBuffer],
+      );
+    } catch (e) {
+      const msg: ResultMessage = { id: job.id, ok: false, error: (e as Error).message ?? String(e) };
+      port.postMessage(msg);
+    }
+    collect();
   }
 }
 

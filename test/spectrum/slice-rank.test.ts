@@ -3,13 +3,16 @@
  * (engine.eigenvaluesResolved, JobMessage.resolve) has the rank and near-singular flag that
  * resolving it on the calling thread gives, and where the accurate route ran, the very same
  * σᵢ² (the same function on the same matrix); the calling thread's accurate route is then
- * never asked. Matrices too large to keep on the worker come back unresolved.
+ * never asked. Matrices too large to keep on the worker come back unresolved. While the
+ * calling thread says it is idle, a slice that needs the accurate route is handed back to it
+ * and resolved there, to the same values.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { computeEsd } from '../../src/esd.js';
 import type { MatrixPlan } from '../../src/matrices.js';
 import { createSpectrumEngine } from '../../src/spectrum/index.js';
 import { accurateSquaredSingularValues } from '../../src/spectrum/singular-values.js';
+import { createHandBack, markIdle, release, TAKEN, takeHandBack } from '../../src/spectrum/hand-back.js';
 import { matmul } from '../generators/linalg.js';
 import { Rng } from '../generators/rng.js';
 
@@ -84,5 +87,61 @@ describe('slices resolved on the worker', () => {
     const got = await engine.eigenvaluesResolved(gaussian(new Rng(6), 200, 150), 200, 150);
     expect(got.resolved?.rank).toBe(150);
     expect(got.resolved?.ev).toBe(got.ev);
+  });
+});
+
+describe('slices handed back to an idle calling thread (hand-back.ts)', () => {
+  // One worker on two cores, as compute.ts starts for a model of small and medium layers.
+  const engine = createSpectrumEngine({ jobs: 1, handBack: true });
+  afterAll(() => engine.close());
+  const accurateCases = cases.filter((c) => c[4] === 'accurate');
+
+  for (const [name, rows, cols, W] of accurateCases) {
+    it(`${name}: resolved here while idle, with the worker's rank and σᵢ² bit for bit`, async () => {
+      engine.callerIdle(true);
+      const back = await engine.eigenvaluesResolved(W.slice(), rows, cols);
+      engine.callerIdle(false);
+      const kept = await engine.eigenvaluesResolved(W.slice(), rows, cols);
+      expect(back.resolvedOn).toBe('caller');
+      expect(kept.resolvedOn).toBe('worker');
+      expect(back.resolved!.rank).toBe(kept.resolved!.rank);
+      expect(back.resolved!.nearSingular).toBe(true);
+      expect(Array.from(back.resolved!.ev)).toEqual(Array.from(kept.resolved!.ev));
+      expect(Array.from(back.resolved!.ev)).toEqual(Array.from(accurateSquaredSingularValues(W, rows, cols)));
+    });
+  }
+
+  it('several slices at once (two posted to the one worker): the same values wherever resolved', async () => {
+    engine.callerIdle(true);
+    const [, rows, cols, W] = accurateCases[0]!;
+    const all = await Promise.all([1, 2, 3, 4].map(() => engine.eigenvaluesResolved(W.slice(), rows, cols)));
+    engine.callerIdle(false);
+    expect(all.map((r) => r.resolvedOn)).toContain('caller');
+    for (const r of all) expect(Array.from(r.resolved!.ev)).toEqual(Array.from(all[0]!.resolved!.ev));
+  });
+
+  it('the flag: one slice at a time, and only while the caller says it is idle', () => {
+    const flag = createHandBack();
+    expect(takeHandBack(flag)).toBe(false); // busy until told otherwise
+    markIdle(flag, true);
+    expect(takeHandBack(flag)).toBe(true);
+    expect(takeHandBack(flag)).toBe(false); // taken: the next slice stays on its worker
+    markIdle(flag, false); // busy again while resolving: still taken
+    expect(flag[0]).toBe(TAKEN);
+    release(flag, false);
+    expect(takeHandBack(flag)).toBe(false);
+    markIdle(flag, true);
+    markIdle(flag, true);
+    expect(takeHandBack(flag)).toBe(true);
+    release(flag, true);
+    expect(takeHandBack(flag)).toBe(true);
+  });
+
+  it('a slice the Gram decides stays on the worker, idle or not', async () => {
+    engine.callerIdle(true);
+    const got = await engine.eigenvaluesResolved(gaussian(new Rng(7), 200, 150), 200, 150);
+    engine.callerIdle(false);
+    expect(got.resolvedOn).toBe('worker');
+    expect(got.resolved?.rank).toBe(150);
   });
 });
