@@ -33,7 +33,6 @@ import type {
   PhaseRule,
 } from './schema/index.js';
 import { phaseReason } from './schema/words.js';
-import { kthSmallest } from './select.js';
 import type { PowerLawFitResult } from './fit/powerlaw.js';
 import { mpCdf, mpCdfTable } from './fit/mp.js';
 import {
@@ -198,27 +197,40 @@ export function robustEntryRms(values: Float64Array): number {
   return rms.value();
 }
 
-/** Where sampleBlock keeps the sample's size and its largest |w|. */
-const SAMPLED = 0;
-const LARGEST = 1;
-
 /**
- * |block[i]| for i = from, from + step, … appended to `taken` (NaN as +∞), the count and the
- * largest in `state`. A function of its own so that V8 compiles it whole: as a loop inside a
- * method, the code compiled mid-loop lacked feedback for the field stores after it and was
- * thrown away on every tensor (tensor-checks.ts scanChunk has the measurement).
+ * |block[i]| for i = from, from + step, … (NaN as +∞) into `top`, a min-heap of the largest
+ * top.length of them seen so far (filled with −∞ at first), and the largest in `state[0]`.
+ * A function of its own so that V8 compiles it whole: as a loop inside a method,
+ * the code compiled mid-loop lacked feedback for the field stores after it and was thrown
+ * away on every tensor (tensor-checks.ts scanChunk has the measurement).
  */
-function sampleBlock(block: Float64Array, from: number, step: number, taken: Float64Array, state: Float64Array): void {
-  let sampled = state[SAMPLED]!;
-  let largest = state[LARGEST]!;
+function sampleBlock(block: Float64Array, from: number, step: number, top: Float64Array, state: Float64Array): void {
+  let largest = state[0]!;
+  let floor = top[0]!;
   for (let i = from; i < block.length; i += step) {
     const abs = Math.abs(block[i]!);
     const a = Number.isNaN(abs) ? Infinity : abs;
-    taken[sampled++] = a;
     if (a > largest) largest = a;
+    if (a > floor) floor = replaceSmallest(top, a);
   }
-  state[SAMPLED] = sampled;
-  state[LARGEST] = largest;
+  state[0] = largest;
+}
+
+/** Replaces the root of the min-heap `heap` by `x` and sifts it down; returns the new root. */
+function replaceSmallest(heap: Float64Array, x: number): number {
+  const n = heap.length;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= n) break;
+    const r = l + 1;
+    const c = r < n && heap[r]! < heap[l]! ? r : l;
+    if (!(heap[c]! < x)) break;
+    heap[i] = heap[c]!;
+    i = c;
+  }
+  heap[i] = x;
+  return heap[0]!;
 }
 
 /**
@@ -227,39 +239,42 @@ function sampleBlock(block: Float64Array, from: number, step: number, taken: Flo
  * the sum in element order are those of the whole array, so the result is the same number.
  * The clipped sum may also be taken elsewhere (src/tensor-checks.ts, in its one pass over
  * the values) with clip() and handed to value().
+ *
+ * The clip level is an order statistic near the top of the sample (the 66th largest of
+ * 65,536), so the sample is not kept: a min-heap holds its largest entries as they are
+ * sampled, and its root is the value a sort would put at the quantile's index. The same
+ * number as a quickselect over the whole sample (before), without writing 512 KiB and
+ * selecting in it for every tensor (~2 ms of each small tensor's main-thread time).
  */
 export class EntryRmsScan {
   private readonly step: number;
-  /** The sampled |w|: elements 0, step, 2·step, … (NaN as +∞, so that selection is defined). */
-  private readonly taken: Float64Array;
-  /** How many |w| are in `taken`, and the largest of them (0 before any): sampleBlock's. */
-  private readonly state = new Float64Array(2);
-  private clipLevel: number | undefined;
+  /** The largest sampled |w| (NaN as +∞), a min-heap of as many as the quantile leaves above it. */
+  private readonly top: Float64Array;
+  /** The largest sampled |w| (0 before any): sampleBlock's. */
+  private readonly state = new Float64Array(1);
   private s = 0;
 
   constructor(private readonly n: number) {
     this.step = Math.max(1, Math.floor(n / RMS_SAMPLE));
-    this.taken = new Float64Array(Math.ceil(n / this.step));
+    const size = Math.ceil(n / this.step);
+    // Sorted index k = min(size − 1, ⌊q·size⌋) is the (size − k)-th largest.
+    this.top = new Float64Array(size > 0 ? size - Math.min(size - 1, Math.floor(RMS_CLIP_QUANTILE * size)) : 1);
+    this.top.fill(Number.NEGATIVE_INFINITY);
   }
 
   /** Samples the block holding elements [first, first + block.length). */
   sample(block: Float64Array, first: number): void {
-    sampleBlock(block, (this.step - (first % this.step)) % this.step, this.step, this.taken, this.state);
+    sampleBlock(block, (this.step - (first % this.step)) % this.step, this.step, this.top, this.state);
   }
 
   /** The clip level: the sample's RMS_CLIP_QUANTILE (after every block was sampled). */
   clip(): number {
-    if (this.clipLevel === undefined) {
-      const n = this.taken.length;
-      // The entry a sort would put at this index (select.ts), without the sort.
-      this.clipLevel = n > 0 ? kthSmallest(this.taken, Math.min(n - 1, Math.floor(RMS_CLIP_QUANTILE * n))) : NaN;
-    }
-    return this.clipLevel;
+    return this.n > 0 ? this.top[0]! : Number.NaN;
   }
 
   /** The sample's largest |w|, 0 for an empty sample. */
   sampleMax(): number {
-    return this.state[LARGEST]!;
+    return this.state[0]!;
   }
 
   /** Adds the block's clipped squares (after every block was sampled). */

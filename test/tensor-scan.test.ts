@@ -7,10 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { scanBlocks, scanWhole } from '../src/tensor-scan.js';
-import { robustEntryRms } from '../src/phase.js';
+import { EntryRmsScan, robustEntryRms } from '../src/phase.js';
 import { timesPow2 } from '../src/spectrum-scale.js';
 import { Rng } from './generators/rng.js';
-import { kthSmallest } from '../src/select.js';
 
 /** The former ValueChecks: counts and max, sha1 of the float64 bytes, then Σw² in a second pass. */
 function oldChecks(values: Float64Array) {
@@ -163,22 +162,42 @@ describe('content digest', () => {
   });
 });
 
-describe('kthSmallest', () => {
-  it('gives what a sort puts at index k: random, many ties, sorted, reversed, tiny', () => {
+describe('the clip level of the robust RMS (EntryRmsScan)', () => {
+  /** The sample's 99.9th percentile as the former code found it: sorted, then indexed. */
+  const sortedClip = (values: Float64Array): number => {
+    const step = Math.max(1, Math.floor(values.length / 65536));
+    const taken: number[] = [];
+    for (let i = 0; i < values.length; i += step) {
+      const a = Math.abs(values[i]!);
+      taken.push(Number.isNaN(a) ? Infinity : a);
+    }
+    taken.sort((x, y) => x - y);
+    return taken[Math.min(taken.length - 1, Math.floor(0.999 * taken.length))]!;
+  };
+
+  it('is the order statistic a sort gives: many sizes, ties, sorted, reversed, NaN, in blocks', () => {
     const rng = new Rng(17);
-    const arrays = [
-      Float64Array.from({ length: 1001 }, () => rng.normal()),
-      Float64Array.from({ length: 5000 }, () => Math.floor(rng.uniform() * 4)),
-      Float64Array.from({ length: 300 }, (_, i) => i),
-      Float64Array.from({ length: 300 }, (_, i) => -i),
-      Float64Array.from([3]),
-      Float64Array.from([2, 1]),
-      new Float64Array(777),
-    ];
-    for (const a of arrays) {
-      const sorted = a.slice().sort();
-      for (const k of [0, 1, Math.floor(a.length / 2), Math.floor(0.999 * a.length), a.length - 1])
-        if (k < a.length) expect(kthSmallest(a.slice(), k)).toBe(sorted[k]);
+    const arrays: Float64Array[] = [];
+    for (const n of [1, 2, 3, 999, 1000, 1001, 1002, 65_535, 65_536, 65_537, 131_071, 200_003]) {
+      arrays.push(Float64Array.from({ length: n }, () => rng.normal()));
+      arrays.push(Float64Array.from({ length: n }, () => Math.floor(rng.uniform() * 4) - 2));
+    }
+    arrays.push(Float64Array.from({ length: 5000 }, (_, i) => i));
+    arrays.push(Float64Array.from({ length: 5000 }, (_, i) => -i));
+    arrays.push(new Float64Array(777));
+    const nan = Float64Array.from({ length: 3000 }, () => rng.normal());
+    for (const i of [5, 77, 1500]) nan[i] = Number.NaN;
+    arrays.push(nan);
+    for (const values of arrays) {
+      const expected = sortedClip(values);
+      const whole = new EntryRmsScan(values.length);
+      whole.sample(values, 0);
+      expect(whole.clip()).toBe(expected);
+      const inBlocks = new EntryRmsScan(values.length);
+      for (let first = 0; first < values.length; first += 997)
+        inBlocks.sample(values.subarray(first, first + 997), first);
+      expect(inBlocks.clip()).toBe(expected);
+      expect(inBlocks.sampleMax()).toBe(whole.sampleMax());
     }
   });
 });
