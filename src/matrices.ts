@@ -133,11 +133,16 @@ export function planLayers(t: TensorRef, minEvals: number = DEFAULT_MIN_EVALS): 
   const positions = spatial.reduce((a, b) => a * b, 1);
   const isKernelKind = kind === 'conv1d' || kind === 'conv2d' || kind === 'conv3d';
   if (isKernelKind && positions <= MAX_KERNEL_SIZE) {
-    const extract = (v: Float64Array, s: number) => {
-      const out = new Float64Array(rows * cols);
-      for (let i = 0, o = 0; i < rows * cols; i++, o++) out[o] = v[i * positions + s]!;
-      return out;
-    };
+    // A 1×1 kernel is its one slice, as a dense layer is: no copy (the pipeline keeps the
+    // values when it needs them afterwards, esd.ts keepValues).
+    const extract =
+      positions === 1
+        ? (v: Float64Array) => v
+        : (v: Float64Array, s: number) => {
+            const out = new Float64Array(rows * cols);
+            for (let i = 0, o = 0; i < rows * cols; i++, o++) out[o] = v[i * positions + s]!;
+            return out;
+          };
     return [checked(matrixPlan(kind, rows, cols, positions, CONV_EIGEN_SCALE, '', extract))];
   }
   if (rank === 3) {
