@@ -2,14 +2,55 @@ import type { OrtBackend } from './ort.js';
 import type { GraphSpec } from './onnx-model.js';
 import { MAX_POOLED_BYTES, Workspace } from './workspace.js';
 import { transposeInto } from './transpose.js';
+import { type KernelExports, wasmKernels, wasmScratch } from './wasm.js';
 /**
  * Gram product of a row-major rows×cols matrix W: the smaller of WᵀW (cols×cols) and
  * W·Wᵀ (rows×rows). Both have the same non-zero eigenvalues σᵢ², so the smaller one gives
  * the whole ESD of WᵀW restricted to its M = min(rows, cols) eigenvalues (DESIGN.md §3.2).
  * Only the lower triangle is computed; callers that need the full matrix mirror it.
+ *
+ * By the WebAssembly kernel when this thread has it (wasm.ts), else gramLowerTs: the same
+ * sums in the same order, so the same G to the bit (test/spectrum/gram.test.ts). The kernel
+ * ran the small matrices of a model 4–6× faster than the TypeScript loop (issue 14: on
+ * M-LSD's 92 small slices the main thread spent ~80 ms here).
  */
 export function gramLower(W: Float64Array, rows: number, cols: number): { G: Float64Array; n: number } {
   if (W.length !== rows * cols) throw new RangeError(`gram: ${W.length} values for ${rows}×${cols}`);
+  const k = wasmKernels('gram');
+  return k ? gramLowerWasm(k, W, rows, cols) : gramLowerTs(W, rows, cols);
+}
+
+/** Rows of A = W (tall) or Wᵀ (wide) copied into kernel memory at a time: at most ~512 KiB. */
+const GRAM_CHUNK_DOUBLES = 1 << 16;
+
+/**
+ * G = AᵀA with A = W when tall, Wᵀ when wide, accumulated over chunks of A's rows: a row of
+ * Wᵀ is a column of W, so the wide case's dot products Σₖ W[i][k]·W[j][k] are summed in k
+ * order, as gramLowerTs sums them. Kernel memory stays bounded whatever N.
+ */
+function gramLowerWasm(k: KernelExports, W: Float64Array, rows: number, cols: number): { G: Float64Array; n: number } {
+  const tall = rows >= cols;
+  const n = tall ? cols : rows;
+  const N = tall ? rows : cols;
+  const chunk = Math.max(1, Math.min(N, Math.floor(GRAM_CHUNK_DOUBLES / Math.max(1, n))));
+  const mem = wasmScratch(k, n * n + chunk * n);
+  mem.fill(0, 0, n * n);
+  const A = mem.subarray(n * n);
+  for (let r0 = 0; r0 < N; r0 += chunk) {
+    const r1 = Math.min(N, r0 + chunk);
+    if (tall) A.set(W.subarray(r0 * cols, r1 * cols));
+    else
+      for (let r = r0; r < r1; r++) {
+        const o = (r - r0) * n;
+        for (let i = 0; i < n; i++) A[o + i] = W[i * cols + r]!;
+      }
+    k.gramLowerRows(n * n * 8, r1 - r0, n, 0);
+  }
+  return { G: mem.slice(0, n * n), n };
+}
+
+/** gramLower in TypeScript: the kernel's twin and fallback (wasm.ts). */
+export function gramLowerTs(W: Float64Array, rows: number, cols: number): { G: Float64Array; n: number } {
   if (rows >= cols) {
     // G = WᵀW: accumulate rank-1 updates row by row so W is streamed once, contiguously.
     const n = cols;

@@ -4,9 +4,10 @@
  * Returns undefined when WebAssembly SIMD is unavailable (or RMT_ANALYZE_NO_WASM=1).
  *
  * The kernels have TypeScript twins, and those are the declared fallback, not oracles:
- * panelQR (panel-qr.ts), bandToTridiagonal (band-to-tridiagonal.ts) and bidiagonalize
- * (bidiagonalize.ts) run whenever this returns undefined, with the same arithmetic in
- * scalar order (results agree to rounding).
+ * panelQR (panel-qr.ts), bandToTridiagonal (band-to-tridiagonal.ts), bidiagonalize
+ * (bidiagonalize.ts) and gramLowerRows (gram.ts gramLowerTs) run whenever this returns
+ * undefined, with the same arithmetic in scalar order (results agree to rounding; those of
+ * bidiagonalize and gramLowerRows are identical).
  * A change to one side is made to the other; test/spectrum/fallback.test.ts runs the
  * TypeScript side, the other spectrum tests the WebAssembly side.
  */
@@ -26,6 +27,7 @@ export interface KernelExports {
   readonly memory: WasmMemory;
   bandToTridiagonal(n: number, b: number, ld: number, band: number, v: number, v2: number, w: number, x: number): void;
   panelQR(P: number, m: number, b: number, R: number, T: number, tau: number, z: number): void;
+  gramLowerRows(A: number, rows: number, M: number, G: number): void;
   bidiagonalize(
     A: number,
     N: number,
@@ -44,9 +46,9 @@ const instances = new Map<string, KernelExports | null>();
 /**
  * The kernels of this thread. `owner` names a separate instance (its own memory): the band
  * reduction keeps its panel in kernel memory across awaits, so the accurate-rank route,
- * which may run on the same thread meanwhile, uses `'svd'`.
+ * which may run on the same thread meanwhile, uses `'svd'`, and the small Gram products `'gram'`.
  */
-export function wasmKernels(owner: 'eigen' | 'svd' = 'eigen'): KernelExports | undefined {
+export function wasmKernels(owner: 'eigen' | 'svd' | 'gram' = 'eigen'): KernelExports | undefined {
   let instance = instances.get(owner);
   if (instance === undefined) {
     try {
