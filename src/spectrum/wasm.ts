@@ -5,9 +5,9 @@
  *
  * The kernels have TypeScript twins, and those are the declared fallback, not oracles:
  * panelQR (panel-qr.ts), bandToTridiagonal (band-to-tridiagonal.ts), bidiagonalize
- * (bidiagonalize.ts) and gramLowerRows (gram.ts gramLowerTs) run whenever this returns
- * undefined, with the same arithmetic in scalar order (results agree to rounding; those of
- * bidiagonalize and gramLowerRows are identical).
+ * (bidiagonalize.ts), gramLowerRows (gram.ts gramLowerTs) and tridiagonalizeLower
+ * (tridiagonalize.ts) run whenever this returns undefined, with the same arithmetic in
+ * scalar order (results agree to rounding; those of the last three are identical).
  * A change to one side is made to the other; test/spectrum/fallback.test.ts runs the
  * TypeScript side, the other spectrum tests the WebAssembly side.
  */
@@ -28,6 +28,7 @@ export interface KernelExports {
   bandToTridiagonal(n: number, b: number, ld: number, band: number, v: number, v2: number, w: number, x: number): void;
   panelQR(P: number, m: number, b: number, R: number, T: number, tau: number, z: number): void;
   gramLowerRows(A: number, rows: number, M: number, G: number): void;
+  tridiagonalizeLower(A: number, n: number, d: number, e: number, v: number, w: number, s1: number, s4: number): void;
   bidiagonalize(
     A: number,
     N: number,

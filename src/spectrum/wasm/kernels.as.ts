@@ -10,6 +10,8 @@
  * the same arithmetic in the same order: identical results).
  * gramLowerRows: the rank-one accumulation of gram.ts's gramLower (G += aᵀa row by row),
  * each element's sum in the same order: identical results.
+ * tridiagonalizeLower: tridiagonalize.ts (LAPACK dsytd2) with householder.ts's dlarfg, every
+ * sum in the same order (the elementwise updates two at a time): identical results.
  */
 
 // @ts-nocheck — AssemblyScript, not TypeScript.
@@ -427,4 +429,124 @@ export function gramLowerRows(A: usize, rows: i32, M: i32, G: usize): void {
       axpy(g, a0, s0, i + 1);
     }
   }
+}
+
+/** LAPACK's safe minimum (householder.ts SAFE_MIN). */
+const SAFE_MIN: f64 = 2.2250738585072014e-308 / 2.220446049250313e-16;
+
+/**
+ * householder.ts's dlarfg on x = p[0…len): v₁… over x₁…, τ returned, β to out (x₀ not
+ * written). The same operations in the same order, the tiny-β rescaling included.
+ */
+function dlarfg(p: usize, len: i32, out: usize): f64 {
+  let alpha = get(p, 0);
+  let scale: f64 = 0;
+  for (let k = 1; k < len; k++) scale = max(scale, abs(get(p, k)));
+  if (scale == 0) {
+    store<f64>(out, alpha);
+    return 0;
+  }
+  scale = max(scale, abs(alpha));
+  let ss: f64 = 0;
+  for (let k = 0; k < len; k++) {
+    const x = get(p, k) / scale;
+    ss += x * x;
+  }
+  let norm = scale * sqrt(ss);
+  let beta = alpha >= 0 ? -norm : norm;
+  let knt = 0;
+  if (abs(beta) < SAFE_MIN) {
+    // householder.ts tinyReflector: scale x up by 1/SAFE_MIN until β is representable.
+    alpha = get(p, 0);
+    do {
+      knt++;
+      alpha /= SAFE_MIN;
+      for (let k = 1; k < len; k++) put(p, k, get(p, k) / SAFE_MIN);
+      let sc = abs(alpha);
+      for (let k = 1; k < len; k++) sc = max(sc, abs(get(p, k)));
+      let s2 = (alpha / sc) * (alpha / sc);
+      for (let k = 1; k < len; k++) {
+        const x = get(p, k) / sc;
+        s2 += x * x;
+      }
+      norm = sc * sqrt(s2);
+    } while (norm < SAFE_MIN && knt < 20);
+    beta = alpha >= 0 ? -norm : norm;
+  }
+  const tau = (beta - alpha) / beta;
+  const inv = 1 / (alpha - beta);
+  for (let k = 1; k < len; k++) put(p, k, get(p, k) * inv);
+  let b = beta;
+  for (let j = 0; j < knt; j++) b *= SAFE_MIN;
+  store<f64>(out, b);
+  return tau;
+}
+
+/**
+ * tridiagonalize.ts on the symmetric row-major n×n A (lower triangle read and overwritten):
+ * d (n) and e (n, e[n−1] = 0) out; v, w (n each) and s1 (1) and s4 (4) scratch.
+ */
+export function tridiagonalizeLower(
+  A: usize,
+  n: i32,
+  d: usize,
+  e: usize,
+  v: usize,
+  w: usize,
+  s1: usize,
+  s4: usize,
+): void {
+  const ld = <usize>n << 3;
+  for (let k = 0; k < n - 2; k++) {
+    put(d, k, load<f64>(A + <usize>k * ld + (<usize>k << 3)));
+    const o = k + 1;
+    const m = n - o;
+    for (let i = 0; i < m; i++) put(v, i, load<f64>(A + <usize>(o + i) * ld + (<usize>k << 3)));
+    const tau = dlarfg(v, m, s1);
+    put(v, 0, 1);
+    put(e, k, load<f64>(s1));
+    if (tau == 0) continue;
+    // p = B·v from the lower triangle of B = A[o:, o:]: row i's dot product in order, and
+    // its entries times v_i added to w (tridiagonalize.ts, symvStretch).
+    memory.fill(w, 0, <usize>m << 3);
+    const b0 = A + <usize>o * ld + (<usize>o << 3);
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      // Four rows' dot products side by side (a lane each, each summed in order), then each
+      // row's update of w in row order, as one row after the other would make them.
+      const r0 = b0 + <usize>i * ld;
+      dot4(r0, ld, v, i, s4);
+      for (let q = 0; q < 4; q++) {
+        const row = r0 + <usize>q * ld;
+        let acc = get(s4, q);
+        for (let t = i; t < i + q; t++) acc += get(row, t) * get(v, t);
+        const vi = get(v, i + q);
+        axpy(w, row, vi, i + q); // symvStretch's w[t] += A[t]·v_i
+        put(w, i + q, get(w, i + q) + (acc + get(row, i + q) * vi));
+      }
+    }
+    for (; i < m; i++) {
+      const row = b0 + <usize>i * ld;
+      const vi = get(v, i);
+      let acc: f64 = 0;
+      for (let t = 0; t < i; t++) acc += get(row, t) * get(v, t);
+      axpy(w, row, vi, i);
+      put(w, i, get(w, i) + (acc + get(row, i) * vi));
+    }
+    // symmetric-update.ts reflectorCorrection.
+    let vtp: f64 = 0;
+    for (let i = 0; i < m; i++) {
+      const wi = get(w, i) * tau;
+      put(w, i, wi);
+      vtp += get(v, i) * wi;
+    }
+    axpy(w, v, -(0.5 * tau * vtp), m);
+    // B −= w·vᵀ + v·wᵀ, row i up to its diagonal (syr2Stretch).
+    for (let i = 0; i < m; i++) rank2(b0 + <usize>i * ld, w, v, get(v, i), get(w, i), i + 1);
+  }
+  if (n >= 2) {
+    put(d, n - 2, load<f64>(A + <usize>(n - 2) * ld + (<usize>(n - 2) << 3)));
+    put(e, n - 2, load<f64>(A + <usize>(n - 1) * ld + (<usize>(n - 2) << 3)));
+  }
+  if (n >= 1) put(d, n - 1, load<f64>(A + <usize>(n - 1) * ld + (<usize>(n - 1) << 3)));
 }
