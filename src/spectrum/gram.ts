@@ -16,7 +16,7 @@ import { type KernelExports, wasmKernels, wasmScratch } from './wasm.js';
  */
 export function gramLower(W: Float64Array, rows: number, cols: number): { G: Float64Array; n: number } {
   if (W.length !== rows * cols) throw new RangeError(`gram: ${W.length} values for ${rows}×${cols}`);
-  const k = wasmKernels('gram');
+  const k = wasmKernels('sync');
   return k ? gramLowerWasm(k, W, rows, cols) : gramLowerTs(W, rows, cols);
 }
 

@@ -15,15 +15,38 @@
  */
 
 import { hypot2 } from './hypot.js';
+import { wasmKernels, wasmScratch } from './wasm.js';
 
 /**
  * Overwrites `d` (the diagonal) with the eigenvalues, unsorted. `e[i]` couples i and i+1
  * (e[n−1] is not read); it is used as workspace and destroyed. With `Z` (n×n row-major),
  * every rotation of rows i, i+1 of the matrix is applied to rows i, i+1 of Z, so that
  * starting from Z = Qᵀ (T = QᵀAQ) row i of Z ends as the unit eigenvector of A for d[i].
- * Throws when 60·n sweeps do not converge.
+ * Throws when 60·n sweeps do not converge. Without Z, by the WebAssembly kernel when this
+ * thread has it (wasm.ts tridiagonalQlValues: the same operations in the same order, so the
+ * same values to the bit).
  */
 export function tridiagonalQl(d: Float64Array, e: Float64Array, Z?: Float64Array): void {
+  const n = d.length;
+  const maxSweeps = 60 * Math.max(1, n);
+  const k = Z === undefined ? wasmKernels('sync') : undefined;
+  if (k) {
+    // e may hold n − 1 values (e[n−1] is never read).
+    const ne = Math.min(n, e.length);
+    const mem = wasmScratch(k, 2 * n);
+    mem.set(d);
+    mem.set(e.subarray(0, ne), n);
+    const failed = k.tridiagonalQlValues(0, n * 8, n);
+    d.set(mem.subarray(0, n));
+    e.set(mem.subarray(n, n + ne));
+    if (failed !== 0) throw new Error(`tridiagonal QL did not converge in ${maxSweeps} sweeps`);
+    return;
+  }
+  tridiagonalQlTs(d, e, Z);
+}
+
+/** tridiagonalQl in TypeScript: the kernel's twin and fallback, and the one that turns Z. */
+export function tridiagonalQlTs(d: Float64Array, e: Float64Array, Z?: Float64Array): void {
   const n = d.length;
   const maxSweeps = 60 * Math.max(1, n);
   let sweeps = 0;

@@ -35,7 +35,7 @@ export interface Tridiagonal {
  * issue 14).
  */
 export function tridiagonalize(A: Float64Array, n: number, keepReflectors = false): Tridiagonal {
-  const k = keepReflectors ? undefined : wasmKernels('gram');
+  const k = keepReflectors ? undefined : wasmKernels('sync');
   if (k) {
     // A, d, e, v, w, one double for β and four for dot products, in kernel memory.
     const mem = wasmScratch(k, n * n + 4 * n + 5);

@@ -12,6 +12,8 @@
  * each element's sum in the same order: identical results.
  * tridiagonalizeLower: tridiagonalize.ts (LAPACK dsytd2) with householder.ts's dlarfg, every
  * sum in the same order (the elementwise updates two at a time): identical results.
+ * tridiagonalQlValues: tridiagonal-ql.ts's implicit QL without vectors (EISPACK tql1) with
+ * hypot.ts's hypot2, operation for operation: identical results.
  */
 
 // @ts-nocheck — AssemblyScript, not TypeScript.
@@ -549,4 +551,74 @@ export function tridiagonalizeLower(
     put(e, n - 2, load<f64>(A + <usize>(n - 1) * ld + (<usize>(n - 2) << 3)));
   }
   if (n >= 1) put(d, n - 1, load<f64>(A + <usize>(n - 1) * ld + (<usize>(n - 1) << 3)));
+}
+
+/** hypot.ts hypot2 (V8's two-argument Math.hypot), the same steps. */
+@inline function hypot2(a: f64, b: f64): f64 {
+  const x = abs(a);
+  const y = abs(b);
+  if (x == Infinity || y == Infinity) return Infinity;
+  if (isNaN(x) || isNaN(y)) return NaN;
+  const m = x > y ? x : y;
+  if (m == 0) return 0;
+  const p = x / m;
+  const q = y / m;
+  return sqrt(p * p + q * q) * m;
+}
+
+/** tridiagonal-ql.ts negligible: a coupling below ε(|d₀| + |d₁|) or the safe minimum. */
+@inline function negligible(e: f64, d0: f64, d1: f64): bool {
+  const a = abs(e);
+  return a <= 2.220446049250313e-16 * (abs(d0) + abs(d1)) || a < SAFE_MIN;
+}
+
+/**
+ * tridiagonal-ql.ts tridiagonalQl without Z on d (n) and e (n; e[i] couples i and i+1): d
+ * becomes the eigenvalues, unsorted, e is destroyed. Returns 0, or 1 when 60·n sweeps did
+ * not converge (the caller throws).
+ */
+export function tridiagonalQlValues(d: usize, e: usize, n: i32): i32 {
+  const maxSweeps = 60 * max(1, n);
+  let sweeps = 0;
+  for (let l = 0; l < n; l++) {
+    for (;;) {
+      let m = l;
+      while (m < n - 1 && !negligible(get(e, m), get(d, m), get(d, m + 1))) m++;
+      if (m == l) break;
+      if (++sweeps > maxSweeps) return 1;
+      qlSweep(d, e, l, m);
+    }
+  }
+  return 0;
+}
+
+/** tridiagonal-ql.ts sweep without Z: one implicit QL sweep over l … m, bottom up. */
+function qlSweep(d: usize, e: usize, l: i32, m: i32): void {
+  let g = (get(d, l + 1) - get(d, l)) / (2 * get(e, l));
+  let r = hypot2(g, 1);
+  g = get(d, m) - get(d, l) + get(e, l) / (g + (g >= 0 ? r : -r));
+  let s: f64 = 1;
+  let c: f64 = 1;
+  let p: f64 = 0;
+  for (let i = m - 1; i >= l; i--) {
+    const f = s * get(e, i);
+    const b = c * get(e, i);
+    r = hypot2(f, g);
+    put(e, i + 1, r);
+    if (r == 0) {
+      put(d, i + 1, get(d, i + 1) - p);
+      put(e, m, 0);
+      return;
+    }
+    s = f / r;
+    c = g / r;
+    g = get(d, i + 1) - p;
+    r = (get(d, i) - g) * s + 2 * c * b;
+    p = s * r;
+    put(d, i + 1, g + p);
+    g = c * r - b;
+  }
+  put(d, l, get(d, l) - p);
+  put(e, l, g);
+  put(e, m, 0);
 }
