@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { encodeModel, type GraphSpec } from './onnx-model.js';
+import { keepOrtTelemetryOff } from './ort-telemetry.js';
 
 // Only the parts of the onnxruntime-node API used here, so its types are not needed at build time.
 export interface OrtTensor {
@@ -98,5 +99,6 @@ export class OrtBackend {
 }
 
 function requireOrt(): OrtModule {
+  keepOrtTelemetryOff();
   return createRequire(import.meta.url)('onnxruntime-node') as OrtModule;
 }

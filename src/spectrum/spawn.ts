@@ -16,6 +16,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { SPECTRUM_WORKER, SPECTRUM_WORKER_PRELOADING } from './worker-data.js';
+import { keepOrtTelemetryOff } from './ort-telemetry.js';
 import type { CloseMessage } from './worker.js';
 
 /** Workers started ahead of time and not yet adopted, in the order they started. */
@@ -79,6 +80,8 @@ export function closeGracefully(worker: Closable): Promise<void> {
  * loader when running from source (tests).
  */
 export function newWorker(workerData: string = SPECTRUM_WORKER): Worker {
+  // Before the worker can load onnxruntime (ort-telemetry.ts).
+  keepOrtTelemetryOff();
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData });
   const url = new URL('./worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;

@@ -1,0 +1,49 @@
+/**
+ * onnxruntime-node's usage telemetry stays off (src/spectrum/ort-telemetry.ts): a run that
+ * uses onnxruntime — in one process, and through the huge-page child of a large input —
+ * leaves no telemetry database or device id under $HOME and no debug log of its process in
+ * the temp folder; a value of ORT_DISABLE_TELEMETRY the user set is kept.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isnetModel } from '../imgly-models.js';
+import { runCli, SILERO } from '../helpers.js';
+
+describe('onnxruntime telemetry', () => {
+  const homes: string[] = [];
+  afterAll(() => {
+    for (const h of homes) rmSync(h, { recursive: true, force: true });
+  });
+  const home = () => {
+    const h = mkdtempSync(join(tmpdir(), 'rmt-home-'));
+    homes.push(h);
+    return h;
+  };
+  const debugLogs = () => new Set(readdirSync('/tmp').filter((f) => f.startsWith('mat-debug-')));
+
+  for (const [name, model] of [
+    ['silero (one process)', join(SILERO, 'silero_vad.onnx')],
+    ['ISNet uint8 (the huge-page child)', isnetModel('small')],
+  ] as const) {
+    it(`${name}: no telemetry files`, () => {
+      const h = home();
+      const before = debugLogs();
+      const r = runCli([model, '--json'], { HOME: h, ORT_DISABLE_TELEMETRY: undefined });
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).layers.length).toBeGreaterThan(0);
+      expect(readdirSync(h)).toEqual([]);
+      expect([...debugLogs()].filter((f) => !before.has(f))).toEqual([]);
+    }, 120_000);
+  }
+
+  // The control: the same run with telemetry left on records it, so the runs above did load
+  // onnxruntime (a model of 1 MiB or more starts a worker that loads it).
+  it('a value the user set is kept (here: telemetry on, as onnxruntime does by default)', () => {
+    const h = home();
+    const r = runCli([join(SILERO, 'silero_vad.onnx'), '--json'], { HOME: h, ORT_DISABLE_TELEMETRY: '0' });
+    expect(r.code).toBe(0);
+    expect(existsSync(join(h, '.cache', 'Microsoft'))).toBe(true);
+  }, 120_000);
+});
