@@ -39,11 +39,7 @@ function gramLowerWasm(k: KernelExports, W: Float64Array, rows: number, cols: nu
   for (let r0 = 0; r0 < N; r0 += chunk) {
     const r1 = Math.min(N, r0 + chunk);
     if (tall) A.set(W.subarray(r0 * cols, r1 * cols));
-    else
-      for (let r = r0; r < r1; r++) {
-        const o = (r - r0) * n;
-        for (let i = 0; i < n; i++) A[o + i] = W[i * cols + r]!;
-      }
+    else transposeInto(W, rows, cols, A, r0, r1);
     k.gramLowerRows(n * n * 8, r1 - r0, n, 0);
   }
   return { G: mem.slice(0, n * n), n };

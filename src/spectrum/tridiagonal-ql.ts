@@ -28,7 +28,6 @@ import { wasmKernels, wasmScratch } from './wasm.js';
  */
 export function tridiagonalQl(d: Float64Array, e: Float64Array, Z?: Float64Array): void {
   const n = d.length;
-  const maxSweeps = 60 * Math.max(1, n);
   const k = Z === undefined ? wasmKernels('sync') : undefined;
   if (k) {
     // e may hold n − 1 values (e[n−1] is never read).
@@ -39,7 +38,7 @@ export function tridiagonalQl(d: Float64Array, e: Float64Array, Z?: Float64Array
     const failed = k.tridiagonalQlValues(0, n * 8, n);
     d.set(mem.subarray(0, n));
     e.set(mem.subarray(n, n + ne));
-    if (failed !== 0) throw new Error(`tridiagonal QL did not converge in ${maxSweeps} sweeps`);
+    if (failed !== 0) throw new Error(`tridiagonal QL did not converge in ${60 * Math.max(1, n)} sweeps`);
     return;
   }
   tridiagonalQlTs(d, e, Z);

@@ -196,6 +196,7 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, p
       let handedBack = false;
       const accurate = (W: Float64Array, rows: number, cols: number) => {
         if (handBack !== undefined && takeHandBack(handBack)) {
+          // A stand-in: this resolveSlice's answer is not sent; the caller resolves the slice.
           handedBack = true;
           return gram;
         }

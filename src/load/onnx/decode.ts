@@ -14,7 +14,8 @@ import { FormatError } from '../../errors.js';
 import { allocateFloat64, readWidened, readWidenedRange } from '../dtype.js';
 import type { FileSource } from '../file.js';
 import { type ExternalFiles, type ExternalStorage, locateExternal } from './external.js';
-import { ELEMENT_TYPES, packedBytes, packedWidth, type OnnxElementType } from './schema.js';
+import { scalarWidth } from './descriptors.js';
+import { ELEMENT_TYPES, packedBytes, type OnnxElementType } from './schema.js';
 import { readTyped, unpackNibbles, type TypedStorage } from './typed.js';
 import { readVarint, type DataPiece, type WalkedMessage } from './wire.js';
 
@@ -154,7 +155,7 @@ export async function describeTensor(
     };
   }
   if (elem.field !== fieldName) throw new FormatError(`${who} of type ${elem.name} stores its values in ${fieldName}`);
-  const width = packedWidth(field.field);
+  const width = scalarWidth(field.field.type);
   const storage: Storage = { kind: 'typed', field: fieldName, pieces: field.pieces, width };
   const bytes = field.pieces.reduce((a, p) => a + p.length, 0);
   if (unsupported === undefined) checkTypedCount(field.pieces, width, fieldName, elem, count, who);

@@ -5,7 +5,7 @@
  * hand-written protobuf.
  */
 import type { DType } from '../../types.js';
-import { buildDescriptors, scalarWidth, type FieldType, type MessageType } from './descriptors.js';
+import { buildDescriptors, type MessageType } from './descriptors.js';
 // Imported (not read from disk at a computed path) so that tsc copies it into dist/.
 import SCHEMA_JSON from './onnx.schema.json' with { type: 'json' };
 
@@ -66,11 +66,6 @@ export const TENSOR_DATA_FIELDS: ReadonlySet<string> = new Set(
  * every intermediate value): their bytes are bounds-checked and skipped, not decoded.
  */
 export const UNUSED_FIELDS: ReadonlySet<string> = new Set(['doc_string', 'value_info', 'metadata_props']);
-
-/** The fixed width of one packed element, or undefined for varints. */
-export function packedWidth(field: FieldType): number | undefined {
-  return scalarWidth(field.type);
-}
 
 /** TensorProto.DataType values (onnx.proto) and how rmt-analyze treats each. */
 export interface OnnxElementType {
