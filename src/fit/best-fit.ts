@@ -72,7 +72,12 @@ export function compareTailModels(
   for (let i = 0; i < llPlPoints.length; i++) llPl += llPlPoints[i]!;
   // The TPL contains both (PL at Λ = 0, EXP at α = 0): its maximum is at least theirs. Should
   // the optimiser stop short of that (it never has), the better submodel stands in for it.
-  let tplParams = { alpha: tpl.alpha, lambda: tpl.lambda, logLikelihood: tpl.logLikelihood, boundary: tpl.boundary };
+  // On the boundary the TPL *is* the power law (α = α_PL, Λ = 0), so its log-likelihood is
+  // ℓ_PL itself, not a second sum of it: the two sums differ in the last bits, and R = ±1e-15
+  // made PL vs TPL's p jump between 1 and ½ with the round-off of the eigenvalues.
+  let tplParams = tpl.boundary
+    ? { alpha, lambda: 0, logLikelihood: llPl, boundary: true }
+    : { alpha: tpl.alpha, lambda: tpl.lambda, logLikelihood: tpl.logLikelihood, boundary: false };
   if (llPl > tplParams.logLikelihood) tplParams = { alpha, lambda: 0, logLikelihood: llPl, boundary: true };
   if (exp.logLikelihood > tplParams.logLikelihood) {
     tplParams = { alpha: 0, lambda: exp.lambda, logLikelihood: exp.logLikelihood, boundary: false };

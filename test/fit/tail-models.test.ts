@@ -158,6 +158,26 @@ describe('the TPL fit is the maximum of a concave likelihood', () => {
     expect(boundaries).toBeGreaterThan(0);
   });
 
+  it('on the boundary, PL vs TPL is exactly R = 0, p = 1: the TPL is the PL, not a second sum of it', () => {
+    // The boundary fit's ℓ (n times a mean of logs) and the PL's pointwise sum agree only to
+    // round-off; R was ±1e-15 and p 1 or ½ with the last bits of the data (issue 14).
+    let boundaries = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      const tail = samplePowerLaw(N, 3.5, 1, seed);
+      const a = plAlpha(tail, 1);
+      const fit = fitTruncatedPowerLaw(tail, 1, a);
+      if (fit.status !== 'ok' || !fit.boundary) continue;
+      boundaries++;
+      const c = compareTailModels(tail, 1, a);
+      expect(c.models.status).toBe('ok');
+      if (c.models.status !== 'ok') continue;
+      const llPl = powerLawLogLikelihoods(tail, 1, a).reduce((s, x) => s + x, 0);
+      expect(c.models.truncatedPowerLaw).toEqual({ alpha: a, lambda: 0, logLikelihood: llPl, boundary: true });
+      expect(c.models.plVsTpl).toEqual({ R: 0, normalizedR: 0, p: 1, test: 'nested-boundary' });
+    }
+    expect(boundaries).toBeGreaterThan(0);
+  });
+
   it('degenerate tails fail cleanly', () => {
     expect(fitTruncatedPowerLaw(new Float64Array([2, 2, 2]), 2, 3).status).toBe('failed');
     expect(fitExponential(new Float64Array([2, 2, 2]), 2).status).toBe('failed');
