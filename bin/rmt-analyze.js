@@ -4,13 +4,13 @@
 // spectrum workers starts them before loading the CLI (src/spectrum/spawn.ts). The CLI is
 // run from its bundle (scripts/bundle-cli.mjs), which loads several times faster.
 import { availableParallelism } from 'node:os';
-import { runWithHugePages, workersToPrestart } from '../dist/launch.js';
+import { prestartPreloads, runWithHugePages, workersToPrestart } from '../dist/launch.js';
 
 const child = await runWithHugePages(process.argv);
 if (child === undefined) {
   const workers = workersToPrestart(process.argv.slice(2), availableParallelism());
   const spawn = workers > 0 ? await import('../dist/bundle/spawn.js') : undefined;
-  spawn?.prestartWorkers(workers);
+  spawn?.prestartWorkers(workers, prestartPreloads(process.argv.slice(2)));
   try {
     const { run } = await import('../dist/bundle/cli.js');
     await run();

@@ -19,6 +19,7 @@ import {
   createSpectrumEngine,
   EXCLUSIVE_N,
   TWO_STAGE_MIN_N,
+  usesTwoStage,
   type SpectrumEngine,
   type WarmPlan,
 } from './spectrum/index.js';
@@ -150,7 +151,8 @@ export class Compute {
  * thread: one worker with every core when a matrix has M ≥ EXCLUSIVE_N; for medium ones one
  * single-threaded worker per core when their work reaches SECOND_WORKER_MIN_FLOPS, else one
  * beside the main thread (never more than the medium slices). Each worker compiles graphs
- * only for the sizes it will see (`largest`).
+ * only for the sizes it will see (`largest`), and loads onnxruntime only when a matrix
+ * takes the two-stage path (`onnxruntime`; eigen.ts usesTwoStage).
  */
 export function warmPlanFor(
   plans: readonly LayerPlan[],
@@ -160,11 +162,13 @@ export function warmPlanFor(
   let large = false;
   let medium = 0;
   let flops = 0;
+  let onnxruntime = false;
   for (const p of plans) {
     if (p.status !== 'analyze') continue;
     const m = Math.min(p.rows, p.cols);
     if (m < TWO_STAGE_MIN_N) continue;
     largest = Math.max(largest, m);
+    onnxruntime ||= usesTwoStage(p.rows, p.cols);
     if (exclusive(m, cores)) large = true;
     else medium += p.slices;
     flops += p.slices * (Math.max(p.rows, p.cols) * m * m + (4 / 3) * m * m * m);
@@ -173,7 +177,7 @@ export function warmPlanFor(
   const threads = large ? [cores] : [];
   const wanted = large || flops >= SECOND_WORKER_MIN_FLOPS ? cores : 1;
   while (threads.length < Math.min(wanted, medium + (large ? 1 : 0))) threads.push(1);
-  return { plan: { threads, largest }, workers: large ? cores : threads.length };
+  return { plan: { threads, largest, onnxruntime }, workers: large ? cores : threads.length };
 }
 
 /** Whether a matrix with M = min(rows, cols) runs alone with every core (scheduler.ts). */

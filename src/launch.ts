@@ -97,6 +97,17 @@ export function workersToPrestart(args: readonly string[], cores: number): numbe
   return Math.min(jobs, cores, MAX_PRESTART);
 }
 
+/**
+ * Whether the workers started ahead of time load onnxruntime-node at once: for a model file
+ * of at least ONE_PRESTART_BELOW_BYTES, which almost always holds a matrix that takes the
+ * two-stage path. A smaller model's matrices are mostly medium ones, computed without it
+ * (spectrum/eigen.ts usesTwoStage): its workers load it only if the model's plan needs it
+ * (M-LSD large needs it not at all; it cost a worker ~0.1–0.3 s of CPU).
+ */
+export function prestartPreloads(args: readonly string[]): boolean {
+  return inputBytes(args, ONE_PRESTART_BELOW_BYTES) >= ONE_PRESTART_BELOW_BYTES;
+}
+
 /** Beyond this many, workers are started when the engine asks (each costs memory and a start). */
 const MAX_PRESTART = 4;
 

@@ -13,6 +13,7 @@ import {
   PRESTART_ABOVE_BYTES,
   wantsHugePages,
   workersToPrestart,
+  prestartPreloads,
 } from '../src/launch.js';
 import { ROOT, runCli } from './helpers.js';
 
@@ -99,6 +100,12 @@ describe('workersToPrestart', () => {
     expect(workersToPrestart([smallModel], 2)).toBe(1);
     expect(workersToPrestart([justBelow], 64)).toBe(1);
     expect(workersToPrestart([smallModel, '--jobs', '1'], 8)).toBe(1);
+  });
+
+  it('only workers for a model of at least ONE_PRESTART_BELOW_BYTES load onnxruntime at once', () => {
+    expect(prestartPreloads([model, '--json'])).toBe(true);
+    expect(prestartPreloads([justBelow])).toBe(false);
+    expect(prestartPreloads([smallModel, '--jobs', '1'])).toBe(false);
   });
 
   it('an analysis of a model large enough for workers: as many as it will use', () => {

@@ -1,12 +1,14 @@
 /**
  * src/compute.ts warmPlanFor: which workers a model's matrices get before the first one is
  * read — none for small matrices only, one with every core for a large one, and for medium
- * ones one worker per core only when their work reaches SECOND_WORKER_MIN_FLOPS.
+ * ones one worker per core only when their work reaches SECOND_WORKER_MIN_FLOPS; onnxruntime
+ * only when a matrix takes the two-stage path.
  */
 import { describe, expect, it } from 'vitest';
 import { SECOND_WORKER_MIN_FLOPS, warmPlanFor } from '../src/compute.js';
 import type { LayerPlan } from '../src/matrices.js';
-import { EXCLUSIVE_N, TWO_STAGE_MIN_N } from '../src/spectrum/index.js';
+import { EXCLUSIVE_N, TWO_STAGE_MIN_N, usesTwoStage } from '../src/spectrum/index.js';
+import { ONE_STAGE_MAX_GRAM_WORK, ONE_STAGE_MAX_N } from '../src/spectrum/eigen.js';
 
 function plan(rows: number, cols: number, slices = 1): LayerPlan {
   return { status: 'analyze', idSuffix: '', kind: 'dense', rows, cols, slices, eigenScale: 1, extract: (v) => v };
@@ -29,11 +31,11 @@ describe('warmPlanFor', () => {
 
   it('one worker with every core for a large matrix, then single-threaded ones for the medium', () => {
     expect(warmPlanFor([plan(4096, EXCLUSIVE_N)], 2)).toEqual({
-      plan: { threads: [2], largest: EXCLUSIVE_N },
+      plan: { threads: [2], largest: EXCLUSIVE_N, onnxruntime: true },
       workers: 2,
     });
     expect(warmPlanFor([plan(4096, EXCLUSIVE_N), plan(512, 256)], 4)).toEqual({
-      plan: { threads: [4, 1], largest: EXCLUSIVE_N },
+      plan: { threads: [4, 1], largest: EXCLUSIVE_N, onnxruntime: true },
       workers: 4,
     });
   });
@@ -43,18 +45,41 @@ describe('warmPlanFor', () => {
     const per = flops(480, 480);
     const below = Math.floor(SECOND_WORKER_MIN_FLOPS / per);
     expect(below * per).toBeLessThan(SECOND_WORKER_MIN_FLOPS);
-    expect(warmPlanFor([plan(480, 480, below)], 2)).toEqual({ plan: { threads: [1], largest: 480 }, workers: 1 });
+    expect(warmPlanFor([plan(480, 480, below)], 2)).toEqual({
+      plan: { threads: [1], largest: 480, onnxruntime: true },
+      workers: 1,
+    });
     expect(warmPlanFor([plan(480, 480, below + 1)], 2)).toEqual({
-      plan: { threads: [1, 1], largest: 480 },
+      plan: { threads: [1, 1], largest: 480, onnxruntime: true },
       workers: 2,
     });
     expect(warmPlanFor([plan(480, 480, below + 1)], 8)?.workers).toBe(8);
     // Never more workers than medium slices.
-    expect(warmPlanFor([plan(20_000, 700)], 8)).toEqual({ plan: { threads: [1], largest: 700 }, workers: 1 });
+    expect(warmPlanFor([plan(20_000, 700)], 8)).toEqual({
+      plan: { threads: [1], largest: 700, onnxruntime: true },
+      workers: 1,
+    });
     expect(flops(20_000, 700)).toBeGreaterThan(SECOND_WORKER_MIN_FLOPS);
   });
 
+  it('medium matrices that all take the one-stage path: a worker, without onnxruntime', () => {
+    // M-LSD large's shapes: 36× 128², 384×96, 4× 576×96.
+    const mlsd = [plan(128, 128, 36), plan(384, 96), plan(576, 96, 4)];
+    expect(mlsd.every((p) => p.status === 'analyze' && !usesTwoStage(p.rows, p.cols))).toBe(true);
+    expect(warmPlanFor(mlsd, 2)).toEqual({ plan: { threads: [1], largest: 128, onnxruntime: false }, workers: 1 });
+    // One matrix past either limit is enough to load it.
+    const wide = ONE_STAGE_MAX_N + 1;
+    const tall = Math.floor(ONE_STAGE_MAX_GRAM_WORK / (128 * 128)) + 1;
+    expect(usesTwoStage(wide, wide) && usesTwoStage(tall, 128) && !usesTwoStage(tall - 1, 128)).toBe(true);
+    expect(warmPlanFor([...mlsd, plan(wide, wide)], 2)?.plan.onnxruntime).toBe(true);
+    expect(warmPlanFor([...mlsd, plan(128, tall)], 2)?.plan.onnxruntime).toBe(true);
+    expect(warmPlanFor([...mlsd, plan(128, tall - 1)], 2)?.plan.onnxruntime).toBe(false);
+  });
+
   it('one core: one worker, and no matrix is exclusive', () => {
-    expect(warmPlanFor([plan(4096, 4096)], 1)).toEqual({ plan: { threads: [1], largest: 4096 }, workers: 1 });
+    expect(warmPlanFor([plan(4096, 4096)], 1)).toEqual({
+      plan: { threads: [1], largest: 4096, onnxruntime: true },
+      workers: 1,
+    });
   });
 });

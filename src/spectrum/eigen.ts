@@ -2,12 +2,13 @@
  * The eigen path for one matrix, on the current thread: Gram product, reduction to a
  * tridiagonal matrix, implicit QL. Two routes give the same eigenvalues (to ~1e-15·λ_max):
  *
- * - pure TypeScript (small matrices, and whenever onnxruntime is unavailable): Gram by
- *   rank-1 updates, one-stage Householder tridiagonalisation (tridiagonalize.ts, dsytd2),
- *   root-free QL (tridiagonal-eigenvalues.ts, dsterf);
- * - two-stage (n ≥ TWO_STAGE_MIN_N with onnxruntime): Gram as one float64 GEMM, dense →
- *   band with every O(n³) flop in GEMMs (band-reduce.ts), band → tridiagonal by bulge
- *   chasing (band-to-tridiagonal.ts, sb2st), the same QL.
+ * - one-stage (small and medium matrices, and whenever onnxruntime is unavailable): Gram
+ *   by rank-1 updates, one-stage Householder tridiagonalisation (tridiagonalize.ts, dsytd2),
+ *   root-free QL (tridiagonal-eigenvalues.ts, dsterf); WebAssembly kernels with TypeScript
+ *   twins (gram.ts, tridiagonalize.ts);
+ * - two-stage (usesTwoStage, with onnxruntime): Gram as one float64 GEMM, dense → band
+ *   with every O(n³) flop in GEMMs (band-reduce.ts), band → tridiagonal by bulge chasing
+ *   (band-to-tridiagonal.ts, sb2st), the same QL.
  * Every reflector is householder.ts's (dlarfg).
  */
 import { gramLower, gramOrt, GRAM_TALL, GRAM_BLOCK_GRAPH } from './gram.js';
@@ -20,10 +21,38 @@ import type { OrtBackend } from './ort.js';
 import { Workspace } from './workspace.js';
 
 /**
- * Below this M = min(rows, cols) the one-stage TypeScript path is faster (bench/README.md:
- * 64: 0.9 vs 1.6 ms; 96: 3.2 vs 1.5 ms).
+ * Below this M = min(rows, cols) the one-stage path is always the faster (bench/README.md,
+ * "Medium matrices": 96×96 0.7 vs 3.2 ms), and matrices are small enough to compute on the
+ * calling thread rather than post to a worker (engine.ts inlineBelow).
  */
 export const TWO_STAGE_MIN_N = 96;
+
+/**
+ * Above this M the two-stage path is the faster whatever the shape: its band reduction's
+ * GEMMs beat dsytd2's matrix-vector products (bench/README.md, "Medium matrices": 288×288
+ * 9.3 vs 9.9 ms, 320×320 12.0 vs 11.8, 384×384 19.7 vs 15.6).
+ */
+export const ONE_STAGE_MAX_N = 256;
+
+/**
+ * Above this Gram work N·M² the two-stage path is the faster: onnxruntime's GEMM forms a
+ * tall matrix's Gram product 2–3× faster than the WebAssembly kernel (bench/README.md,
+ * "Medium matrices": 768×192 5.3 vs 6.9 ms, 1728×192 9.5 vs 17.9, 1344×224 10.2 vs 9.2,
+ * 1024×256 11.4 vs 11.1, 6400×128 11.9 vs 10.2).
+ */
+export const ONE_STAGE_MAX_GRAM_WORK = 2 ** 26;
+
+/**
+ * Whether the eigenvalues of a rows×cols W go the two-stage path when onnxruntime is
+ * there: whichever measured faster for the shape (issue 14, item 4). A function of the
+ * shape alone, so that a layer's eigenvalues are the same bits in every run that computes
+ * them, whatever else the model holds (a shard, a --layers selection).
+ */
+export function usesTwoStage(rows: number, cols: number): boolean {
+  const m = Math.min(rows, cols);
+  if (m < TWO_STAGE_MIN_N) return false;
+  return m > ONE_STAGE_MAX_N || Math.max(rows, cols) * m * m > ONE_STAGE_MAX_GRAM_WORK;
+}
 
 /** Half-bandwidth of the intermediate band (stage one GEMM width vs. stage two cost). */
 export function bandwidthFor(n: number): number {
@@ -49,7 +78,11 @@ export async function eigenvaluesWith(
   W: Float64Array,
   rows: number,
   cols: number,
-  options: { bandwidth?: number; minTwoStage?: number } = {},
+  options: {
+    bandwidth?: number;
+    /** Two-stage from this M = min(rows, cols) on, whatever the shape (tests); default usesTwoStage. */
+    minTwoStage?: number;
+  } = {},
 ): Promise<Float64Array> {
   if (W.length !== rows * cols) throw new RangeError(`eigenvalues: ${W.length} values for ${rows}×${cols}`);
   return eigenvaluesOwned(ort, { W }, rows, cols, options);
@@ -82,7 +115,8 @@ export async function eigenvaluesOwned(
       throw new RangeError(`eigenvalues: ${W?.length} values for ${rows}×${cols}`);
     return W;
   };
-  if (ort === undefined || n < (options.minTwoStage ?? TWO_STAGE_MIN_N)) return eigenvaluesTs(take(), rows, cols);
+  const twoStage = options.minTwoStage === undefined ? usesTwoStage(rows, cols) : n >= options.minTwoStage;
+  if (ort === undefined || !twoStage) return eigenvaluesTs(take(), rows, cols);
   const collect = options.afterGram ? { every: 32 * 2 ** 20, run: options.afterGram } : undefined;
   const { G } = await gramOrt(ort, take(), rows, cols, ws, collect);
   options.afterGram?.();

@@ -61,7 +61,7 @@ export interface SpectrumEngineOptions {
   /** Matrices with min(rows, cols) below this are computed inline on the calling thread. Default TWO_STAGE_MIN_N. */
   readonly inlineBelow?: number;
   /**
-   * Start workers and load onnxruntime at creation instead of with the first matrices.
+   * Start workers and load onnxruntime (when the plan needs it) at creation instead of with the first matrices.
    * true (default): one worker, with every core; a WarmPlan: what a model's matrices need.
    */
   readonly warmUp?: boolean | WarmPlan;
@@ -80,6 +80,11 @@ export interface WarmPlan {
   readonly threads: readonly number[];
   /** The largest min(rows, cols) to come: graphs are compiled for the sizes up to it. */
   readonly largest: number;
+  /**
+   * Whether any matrix to come takes the two-stage path (eigen.ts usesTwoStage): if not,
+   * the workers do not load onnxruntime (default true).
+   */
+  readonly onnxruntime?: boolean;
 }
 
 export interface SpectrumEngine {
@@ -323,7 +328,12 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     const plan = options.warmUp === undefined || options.warmUp === true ? undefined : options.warmUp;
     const threads = plan ? plan.threads.slice(0, jobs) : [jobs];
     for (const [i, t] of threads.entries()) {
-      const warm: WarmMessage = { type: 'warm', threads: Math.max(1, Math.min(jobs, t)), largest: plan?.largest };
+      const warm: WarmMessage = {
+        type: 'warm',
+        threads: Math.max(1, Math.min(jobs, t)),
+        largest: plan?.largest,
+        onnxruntime: plan?.onnxruntime ?? true,
+      };
       (slots[i] ?? spawn()).worker.postMessage(warm);
     }
   }

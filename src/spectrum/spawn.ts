@@ -23,12 +23,13 @@ import type { CloseMessage } from './worker.js';
 const waiting: Worker[] = [];
 
 /**
- * Starts `count` workers now; each loads onnxruntime-node at once (unless
- * RMT_ANALYZE_NO_ORT=1, which it respects as the engine does).
+ * Starts `count` workers now. With `preload` each loads onnxruntime-node at once (unless
+ * RMT_ANALYZE_NO_ORT=1, which it respects as the engine does); without, only its modules,
+ * and onnxruntime if the model turns out to need it (launch.ts prestartPreloads).
  */
-export function prestartWorkers(count: number): void {
+export function prestartWorkers(count: number, preload = true): void {
   for (let i = 0; i < count; i++) {
-    const worker = newWorker(SPECTRUM_WORKER_PRELOADING);
+    const worker = newWorker(preload ? SPECTRUM_WORKER_PRELOADING : SPECTRUM_WORKER);
     worker.unref();
     // A worker that fails before it is adopted is dropped, not reported: the engine starts
     // another and reports its failure, if any, with the job it fails.

@@ -9,7 +9,8 @@ import { Workspace } from './workspace.js';
 import { fitPowerLaw, type PowerLawFitResult } from '../fit/powerlaw.js';
 import { OrtBackend } from './ort.js';
 import { SPECTRUM_WORKER, SPECTRUM_WORKER_PRELOADING } from './worker-data.js';
-import { eigenvaluesOwned, TWO_STAGE_MIN_N, warmUp } from './eigen.js';
+import { eigenvaluesOwned, TWO_STAGE_MIN_N, usesTwoStage, warmUp } from './eigen.js';
+import { wasmKernels } from './wasm.js';
 import { accurateSquaredSingularValues } from './singular-values.js';
 import { resolveSlice } from './slice-rank.js';
 import { takeHandBack } from './hand-back.js';
@@ -46,12 +47,18 @@ export interface ShareMessage {
   readonly handBack: Int32Array;
 }
 
-/** Load onnxruntime with this many threads and compile the graphs, before any job. */
+/**
+ * Prepare for the jobs to come, before any: load onnxruntime with this many threads and
+ * compile the graphs, or (onnxruntime false: no matrix to come takes the two-stage path)
+ * only the one-stage path's WebAssembly kernels.
+ */
 export interface WarmMessage {
   readonly type: 'warm';
   readonly threads: number;
   /** The largest min(rows, cols) to prepare graphs for (default: any). */
   readonly largest?: number;
+  /** Whether the jobs to come need onnxruntime (eigen.ts usesTwoStage; default true). */
+  readonly onnxruntime?: boolean;
 }
 
 /**
@@ -130,8 +137,9 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, p
     port.close();
   };
 
-  // Started ahead of time (spawn.ts): load onnxruntime-node and the medium matrices' graphs
-  // now, while the caller is still parsing the model, as a warm message would.
+  // Started ahead of time (spawn.ts) for a large model: load onnxruntime-node and the
+  // medium matrices' graphs now, while the caller is still parsing the model, as a warm
+  // message would. Otherwise the engine's warm message says whether the model needs it.
   if (preload) setImmediate(() => serve({ type: 'warm', threads: 1, largest: TWO_STAGE_MIN_N }));
   port.on('message', (message) => serve(message));
 
@@ -145,6 +153,10 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, p
       return;
     }
     if (message.type === 'warm') {
+      if (message.onnxruntime === false) {
+        wasmKernels('sync');
+        return;
+      }
       const b = backendFor(message.threads);
       // Failures here resurface (and are reported) with the first job.
       if (!('unavailable' in b)) track(native.warmUp(b, message.largest)).catch(() => {});
@@ -186,8 +198,15 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, p
       return;
     }
     try {
-      const b = job.useOrt ? backendFor(job.threads) : { unavailable: 'not requested' };
-      const ort = 'unavailable' in b ? undefined : b;
+      // onnxruntime is loaded by the first job that takes the two-stage path, not before: a
+      // model of small and medium matrices never pays its start (~0.1–0.3 s of CPU).
+      const b: Backend | undefined =
+        job.useOrt && usesTwoStage(job.rows, job.cols)
+          ? backendFor(job.threads)
+          : job.useOrt
+            ? undefined
+            : { unavailable: 'not requested' };
+      const ort = b === undefined || 'unavailable' in b ? undefined : b;
       // The worker owns W now; eigenvaluesOwned drops it once the Gram matrix exists,
       // unless the slice is resolved here (then W is small, and kept until then).
       const kept = job.resolve ? box.W : undefined;
@@ -209,7 +228,7 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, p
         ok: true,
         values,
         backend: ort ? 'onnxruntime' : 'typescript',
-        ...('unavailable' in b ? { note: b.unavailable } : {}),
+        ...(b !== undefined && 'unavailable' in b ? { note: b.unavailable } : {}),
         ...(handedBack
           ? { handedBack: kept }
           : slice

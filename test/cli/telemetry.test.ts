@@ -4,12 +4,15 @@
  * leaves no telemetry database or device id under $HOME and no debug log of its process in
  * the temp folder; a value of ORT_DISABLE_TELEMETRY the user set is kept.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isnetModel } from '../imgly-models.js';
-import { runCli, SILERO } from '../helpers.js';
+import { runCli } from '../helpers.js';
+import { encodeSafetensors } from '../../scripts/fixtures/safetensors-writer.js';
+import { usesTwoStage } from '../../src/spectrum/eigen.js';
+import { createRng } from '../../src/random.js';
 
 /**
  * onnxruntime records nothing when it sees a CI system's variables (CI=true, as .ci/run sets,
@@ -36,8 +39,18 @@ const NOT_CI: Record<string, undefined> = Object.fromEntries(
 
 describe('onnxruntime telemetry', () => {
   const homes: string[] = [];
+  // One 512×512 layer, which takes the two-stage path and so loads onnxruntime, in a file
+  // small enough (1 MiB) to be analysed in one process. (Silero's matrices no longer need it.)
+  const dir = mkdtempSync(join(tmpdir(), 'rmt-telemetry-'));
+  const model = join(dir, 'one-two-stage-layer.safetensors');
+  beforeAll(() => {
+    expect(usesTwoStage(512, 512)).toBe(true);
+    const rng = createRng(14);
+    const values = Array.from({ length: 512 * 512 }, () => rng.nextGaussian());
+    writeFileSync(model, encodeSafetensors([{ name: 'w', dtype: 'F32', shape: [512, 512], values }]));
+  });
   afterAll(() => {
-    for (const h of homes) rmSync(h, { recursive: true, force: true });
+    for (const h of [...homes, dir]) rmSync(h, { recursive: true, force: true });
   });
   const home = () => {
     const h = mkdtempSync(join(tmpdir(), 'rmt-home-'));
@@ -46,14 +59,14 @@ describe('onnxruntime telemetry', () => {
   };
   const debugLogs = () => new Set(readdirSync('/tmp').filter((f) => f.startsWith('mat-debug-')));
 
-  for (const [name, model] of [
-    ['silero (one process)', join(SILERO, 'silero_vad.onnx')],
-    ['ISNet uint8 (the huge-page child)', isnetModel('small')],
+  for (const [name, path] of [
+    ['a 512×512 layer (one process)', () => model],
+    ['ISNet uint8 (the huge-page child)', () => isnetModel('small')],
   ] as const) {
     it(`${name}: no telemetry files`, () => {
       const h = home();
       const before = debugLogs();
-      const r = runCli([model, '--json'], { ...NOT_CI, HOME: h, ORT_DISABLE_TELEMETRY: undefined });
+      const r = runCli([path(), '--json'], { ...NOT_CI, HOME: h, ORT_DISABLE_TELEMETRY: undefined });
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout).layers.length).toBeGreaterThan(0);
       expect(readdirSync(h)).toEqual([]);
@@ -62,10 +75,10 @@ describe('onnxruntime telemetry', () => {
   }
 
   // The control: the same run with telemetry left on records it, so the runs above did load
-  // onnxruntime (a model of 1 MiB or more starts a worker that loads it).
+  // onnxruntime (a worker loads it for the first matrix that takes the two-stage path).
   it('a value the user set is kept (here: telemetry on, as onnxruntime does by default)', () => {
     const h = home();
-    const r = runCli([join(SILERO, 'silero_vad.onnx'), '--json'], { ...NOT_CI, HOME: h, ORT_DISABLE_TELEMETRY: '0' });
+    const r = runCli([model, '--json'], { ...NOT_CI, HOME: h, ORT_DISABLE_TELEMETRY: '0' });
     expect(r.code).toBe(0);
     expect(existsSync(join(h, '.cache', 'Microsoft'))).toBe(true);
   }, 120_000);

@@ -6,7 +6,7 @@
  * keeps the spectrum: Σd = trace, Σd² + 2Σe² = ‖A‖²_F (a similarity transform).
  */
 import { describe, expect, it } from 'vitest';
-import { TWO_STAGE_MIN_N } from '../../src/spectrum/eigen.js';
+import { ONE_STAGE_MAX_N, TWO_STAGE_MIN_N } from '../../src/spectrum/eigen.js';
 import { gramLowerTs } from '../../src/spectrum/gram.js';
 import { tridiagonalize, tridiagonalizeTs } from '../../src/spectrum/tridiagonalize.js';
 import { wasmKernels } from '../../src/spectrum/wasm.js';
@@ -29,7 +29,8 @@ describe('tridiagonalize', () => {
   });
 
   const rng = new Rng(611);
-  const sizes = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 31, 32, 33, 64, TWO_STAGE_MIN_N - 1];
+  // Up to the largest matrix the one-stage path takes beside onnxruntime (eigen.ts usesTwoStage).
+  const sizes = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 31, 32, 33, 64, TWO_STAGE_MIN_N - 1, 131, ONE_STAGE_MAX_N];
   for (const kind of ['gaussian', 'range', 'zero columns', 'tiny']) {
     it(`${kind}: the kernel's d and e are the TypeScript reduction's, bit for bit`, () => {
       for (const n of sizes) {
