@@ -85,7 +85,7 @@ export async function analyze(paths: readonly string[], options: AnalyzeOptions 
             unselected++;
           }
           for (const note of model.notes ?? []) options.onWarning?.(`${path}: ${note}`);
-          const found = await analyzeModel(tensors, index, options, compute, paths.length, shard);
+          const found = await analyzeModel(tensors, index, options, compute, paths.length, shard, model.tensors);
           models.push({
             path: model.path,
             format: model.format,
@@ -158,10 +158,17 @@ async function analyzeModel(
   compute: Compute,
   modelCount: number,
   shard?: ShardRun,
+  whole: readonly TensorRef[] = tensors,
 ): Promise<LayerResult[]> {
   const minEvals = options.minEvals ?? DEFAULT_MIN_EVALS;
   const planned = tensors.map((t) => ({ tensor: t, plans: planLayers(t, minEvals) }));
-  compute.warmUpFor(planned.flatMap((p) => p.plans));
+  // The eigen paths are chosen on the whole model (every tensor, selected or not), so that a
+  // selection or a shard of it computes each layer exactly as a whole run does.
+  const wholePlans = whole === tensors ? undefined : whole.flatMap((t) => planLayers(t, minEvals));
+  compute.warmUpFor(
+    planned.flatMap((p) => p.plans),
+    wholePlans,
+  );
   compute.callerIdle(false);
   const owned = planned.map((p, t) =>
     shard && !shard.owns(modelIndex, t) ? undefined : tensorWork(p.tensor, p.plans),

@@ -18,7 +18,9 @@ import {
   CoreBudget,
   createSpectrumEngine,
   EXCLUSIVE_N,
+  ONNXRUNTIME_START_MS,
   TWO_STAGE_MIN_N,
+  twoStageSavingMs,
   usesTwoStage,
   type SpectrumEngine,
   type WarmPlan,
@@ -59,6 +61,8 @@ export class Compute {
   /** The pipeline's budget of tensors in flight, in half cores (see the header). */
   readonly budget: CoreBudget;
   private engine: SpectrumEngine | undefined;
+  /** Whether the current model's medium matrices may take the two-stage path (warmUpFor). */
+  private twoStage = true;
 
   constructor(private readonly options: ComputeOptions) {
     this.cores = Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
@@ -69,7 +73,8 @@ export class Compute {
   get solve(): EigenSolver {
     if (this.options.solve) return this.options.solve;
     const engine = this.start(true);
-    return (W, rows, cols) => engine.eigenvalues(W, rows, cols);
+    const twoStage = this.twoStage;
+    return (W, rows, cols) => engine.eigenvalues(W, rows, cols, twoStage);
   }
 
   /**
@@ -79,7 +84,8 @@ export class Compute {
   get solveSlice(): SliceSolver | undefined {
     if (this.options.solve) return undefined;
     const engine = this.start(true);
-    return (W, rows, cols) => engine.eigenvaluesResolved(W, rows, cols);
+    const twoStage = this.twoStage;
+    return (W, rows, cols) => engine.eigenvaluesResolved(W, rows, cols, twoStage);
   }
 
   /** The accurate-rank route: on the engine's workers (started on first use), inline beside a caller's solver. */
@@ -97,10 +103,16 @@ export class Compute {
     return (evals) => (this.engine ? this.engine.powerLaw(evals) : Promise.resolve(fitPowerLaw(evals)));
   }
 
-  /** Starts the engine early when a model has matrices for its workers (see `warmPlanFor`). */
-  warmUpFor(plans: readonly LayerPlan[]): void {
+  /**
+   * Prepares for a model: whether its medium matrices may take the two-stage path (decided
+   * on `whole`, every tensor of the model, so that a selection or a shard of it gets the same
+   * numbers; see onnxruntimePays), and starts the engine early when the `plans` analysed
+   * have matrices for its workers (see `warmPlanFor`). Models are analysed one at a time.
+   */
+  warmUpFor(plans: readonly LayerPlan[], whole: readonly LayerPlan[] = plans): void {
+    this.twoStage = onnxruntimePays(whole);
     if (this.options.solve || this.engine) return;
-    const warm = warmPlanFor(plans, this.cores);
+    const warm = warmPlanFor(plans, this.cores, this.twoStage);
     if (warm) this.start(warm.plan, warm.workers);
   }
 
@@ -152,11 +164,13 @@ export class Compute {
  * single-threaded worker per core when their work reaches SECOND_WORKER_MIN_FLOPS, else one
  * beside the main thread (never more than the medium slices). Each worker compiles graphs
  * only for the sizes it will see (`largest`), and loads onnxruntime only when a matrix
- * takes the two-stage path (`onnxruntime`; eigen.ts usesTwoStage).
+ * takes the two-stage path (`onnxruntime`: `twoStage`, the model's onnxruntimePays, and a
+ * shape for it, eigen.ts usesTwoStage).
  */
 export function warmPlanFor(
   plans: readonly LayerPlan[],
   cores: number,
+  twoStage = true,
 ): { readonly plan: WarmPlan; readonly workers: number } | undefined {
   let largest = 0;
   let large = false;
@@ -168,7 +182,7 @@ export function warmPlanFor(
     const m = Math.min(p.rows, p.cols);
     if (m < TWO_STAGE_MIN_N) continue;
     largest = Math.max(largest, m);
-    onnxruntime ||= usesTwoStage(p.rows, p.cols);
+    onnxruntime ||= twoStage && usesTwoStage(p.rows, p.cols);
     if (exclusive(m, cores)) large = true;
     else medium += p.slices;
     flops += p.slices * (Math.max(p.rows, p.cols) * m * m + (4 / 3) * m * m * m);
@@ -178,6 +192,25 @@ export function warmPlanFor(
   const wanted = large || flops >= SECOND_WORKER_MIN_FLOPS ? cores : 1;
   while (threads.length < Math.min(wanted, medium + (large ? 1 : 0))) threads.push(1);
   return { plan: { threads, largest, onnxruntime }, workers: large ? cores : threads.length };
+}
+
+/**
+ * Whether a model's matrices are worth starting onnxruntime for (issue 14, item 4: its fixed
+ * start is paid only when a model needs it): one of M ≥ EXCLUSIVE_N, which takes every core
+ * in onnxruntime's GEMMs, or medium ones whose two-stage savings together reach its start
+ * (eigen.ts twoStageSavingMs, ONNXRUNTIME_START_MS). Otherwise every matrix of the model takes
+ * the one-stage path. The answer depends on the model's shapes alone, not on the cores.
+ * PP-OCRv4 rec: three 480² and a 6625×120 save ~25 ms, so no; ISNet saves seconds.
+ */
+export function onnxruntimePays(plans: readonly LayerPlan[]): boolean {
+  let saving = 0;
+  for (const p of plans) {
+    if (p.status !== 'analyze') continue;
+    if (Math.min(p.rows, p.cols) >= EXCLUSIVE_N) return true;
+    saving += p.slices * twoStageSavingMs(p.rows, p.cols);
+    if (saving >= ONNXRUNTIME_START_MS) return true;
+  }
+  return false;
 }
 
 /** Whether a matrix with M = min(rows, cols) runs alone with every core (scheduler.ts). */

@@ -54,6 +54,30 @@ export function usesTwoStage(rows: number, cols: number): boolean {
   return m > ONE_STAGE_MAX_N || Math.max(rows, cols) * m * m > ONE_STAGE_MAX_GRAM_WORK;
 }
 
+/**
+ * What starting onnxruntime costs a worker: loading the native library, creating its
+ * environment and first sessions, compiling the graphs (~0.2 s of CPU in a PP-OCRv4 run's
+ * profile, bench/README.md "Medium matrices"; a run of PP-OCRv4 rec took 0.97 s with it and
+ * 0.88 s without).
+ */
+export const ONNXRUNTIME_START_MS = 200;
+
+/**
+ * Milliseconds one thread saves on a rows×cols W by the two-stage path (0 where usesTwoStage
+ * does not take it): a cost model fitted to bench/medium.ts, one-stage ≈ 6.7e-8·N·M² +
+ * 1.7e-7·M³ ms, two-stage ≈ 2 + 2.9e-8·N·M² + 1.23e-7·M³ ms (480²: 26.4 vs 18.8 measured).
+ * A model's medium matrices use onnxruntime only when their savings pay for its start
+ * (compute.ts onnxruntimePays).
+ */
+export function twoStageSavingMs(rows: number, cols: number): number {
+  if (!usesTwoStage(rows, cols)) return 0;
+  const m = Math.min(rows, cols);
+  const gram = Math.max(rows, cols) * m * m;
+  const oneStage = 6.7e-8 * gram + 1.7e-7 * m ** 3;
+  const twoStage = 2 + 2.9e-8 * gram + 1.23e-7 * m ** 3;
+  return Math.max(0, oneStage - twoStage);
+}
+
 /** Half-bandwidth of the intermediate band (stage one GEMM width vs. stage two cost). */
 export function bandwidthFor(n: number): number {
   return n >= 1536 ? 32 : 16;

@@ -94,20 +94,27 @@ export interface SpectrumEngine {
    *
    * W's buffer is *transferred* to a worker (not copied) when W spans its whole
    * ArrayBuffer: afterwards W is detached (length 0) in the caller. Pass a copy to keep it.
+   * `twoStage` false: the one-stage path whatever the shape (a model that does not pay for
+   * onnxruntime's start, compute.ts onnxruntimePays); default: by shape (eigen.ts usesTwoStage).
    */
-  eigenvalues(W: Float64Array, rows: number, cols: number): Promise<Float64Array>;
+  eigenvalues(W: Float64Array, rows: number, cols: number, twoStage?: boolean): Promise<Float64Array>;
   /**
    * Same, but `load` is called only when the engine is ready to start this matrix, so a
    * caller can queue every layer of a model without holding their data in memory.
    */
-  schedule(rows: number, cols: number, load: () => Promise<Float64Array> | Float64Array): Promise<Float64Array>;
+  schedule(
+    rows: number,
+    cols: number,
+    load: () => Promise<Float64Array> | Float64Array,
+    twoStage?: boolean,
+  ): Promise<Float64Array>;
   /**
    * As `eigenvalues`, and a matrix that goes to a worker and is small enough to keep there
    * (< GC_ABOVE_BYTES) is resolved on that worker (slice-rank.ts): its rank, and the accurate
    * route's σᵢ² where the Gram cannot decide it, at once and on the same thread. Otherwise
    * `resolved` is absent and the caller resolves the slice.
    */
-  eigenvaluesResolved(W: Float64Array, rows: number, cols: number): Promise<ResolvedEigenvalues>;
+  eigenvaluesResolved(W: Float64Array, rows: number, cols: number, twoStage?: boolean): Promise<ResolvedEigenvalues>;
   /**
    * Ascending σᵢ² of W by the accurate route (singular-values.ts), for the slices whose rank
    * the Gram route cannot decide: on a worker, one core each (only a tiny matrix, N·M² below
@@ -220,7 +227,8 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     weight: number,
     load: () => Promise<Float64Array> | Float64Array,
     kind: JobMessage['kind'] = 'eigenvalues',
-  ): Promise<Float64Array> => (await run(rows, cols, weight, load, kind)) as Float64Array;
+    twoStage = true,
+  ): Promise<Float64Array> => (await run(rows, cols, weight, load, kind, false, twoStage)) as Float64Array;
 
   /** One matrix on a worker that also resolves the slice (JobMessage.resolve), or hands it back. */
   const computeResolved = async (
@@ -228,8 +236,9 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     cols: number,
     weight: number,
     W: Float64Array,
+    twoStage: boolean,
   ): Promise<ResolvedEigenvalues | HandedBack> => {
-    const out = await run(rows, cols, weight, () => W, 'eigenvalues', true);
+    const out = await run(rows, cols, weight, () => W, 'eigenvalues', true, twoStage);
     return out instanceof Float64Array ? { ev: out } : (out as ResolvedEigenvalues | HandedBack);
   };
 
@@ -248,7 +257,10 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     }
   };
 
-  /** One job on a worker, once the budget has granted its weight; W is transferred when it can be. */
+  /**
+   * One job on a worker, once the budget has granted its weight; W is transferred when it can
+   * be. `twoStage` false keeps an eigenvalue job off onnxruntime (SpectrumEngine.eigenvalues).
+   */
   const run = async (
     rows: number,
     cols: number,
@@ -256,6 +268,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     load: () => Promise<Float64Array> | Float64Array,
     kind: JobMessage['kind'],
     resolve = false,
+    twoStage = true,
   ): Promise<Float64Array | PowerLawFitResult | ResolvedEigenvalues | HandedBack> => {
     // Large matrices always go to the first worker, so only one worker keeps large scratch
     // buffers (workspace.ts) between matrices; the budget guarantees it is free then.
@@ -281,7 +294,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
         rows,
         cols,
         threads: Math.min(weight, jobs),
-        useOrt,
+        useOrt: useOrt && twoStage,
         kind,
         resolve,
       };
@@ -309,6 +322,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     rows: number,
     cols: number,
     load: () => Promise<Float64Array> | Float64Array,
+    twoStage = true,
   ): Promise<Float64Array> => {
     const refused = refuse(rows, cols);
     if (refused) return refused;
@@ -317,7 +331,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       return (async () => eigenvaluesTs(await load(), rows, cols))();
     }
     const weight = budget.weightFor(n);
-    return budget.run(weight, () => compute(rows, cols, weight, load));
+    return budget.run(weight, () => compute(rows, cols, weight, load, 'eigenvalues', twoStage));
   };
 
   if (useOrt && options.warmUp !== false) {
@@ -339,15 +353,15 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
   }
 
   return {
-    eigenvalues: (W, rows, cols) => schedule(rows, cols, () => W),
+    eigenvalues: (W, rows, cols, twoStage) => schedule(rows, cols, () => W, twoStage),
     schedule,
-    eigenvaluesResolved: async (W, rows, cols) => {
+    eigenvaluesResolved: async (W, rows, cols, twoStage = true) => {
       const n = Math.min(rows, cols);
       if (refuse(rows, cols) !== undefined || n < inlineBelow || W.byteLength >= GC_ABOVE_BYTES) {
-        return { ev: await schedule(rows, cols, () => W) };
+        return { ev: await schedule(rows, cols, () => W, twoStage) };
       }
       const weight = budget.weightFor(n);
-      const out = await budget.run(weight, () => computeResolved(rows, cols, weight, W));
+      const out = await budget.run(weight, () => computeResolved(rows, cols, weight, W, twoStage));
       return 'W' in out ? resolveHandedBack(out, rows, cols) : out;
     },
     singularValues: (W, rows, cols) => {

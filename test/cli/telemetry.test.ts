@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isnetModel } from '../imgly-models.js';
 import { runCli } from '../helpers.js';
 import { encodeSafetensors } from '../../scripts/fixtures/safetensors-writer.js';
-import { usesTwoStage } from '../../src/spectrum/eigen.js';
 import { createRng } from '../../src/random.js';
 
 /**
@@ -39,15 +38,14 @@ const NOT_CI: Record<string, undefined> = Object.fromEntries(
 
 describe('onnxruntime telemetry', () => {
   const homes: string[] = [];
-  // One 512×512 layer, which takes the two-stage path and so loads onnxruntime, in a file
-  // small enough (1 MiB) to be analysed in one process. (Silero's matrices no longer need it.)
+  // One 1024×1024 layer, for which a run loads onnxruntime (compute.ts onnxruntimePays), in a
+  // file small enough (4 MiB) to be analysed in one process. (Silero's matrices do not need it.)
   const dir = mkdtempSync(join(tmpdir(), 'rmt-telemetry-'));
-  const model = join(dir, 'one-two-stage-layer.safetensors');
+  const model = join(dir, 'one-large-layer.safetensors');
   beforeAll(() => {
-    expect(usesTwoStage(512, 512)).toBe(true);
     const rng = createRng(14);
-    const values = Array.from({ length: 512 * 512 }, () => rng.nextGaussian());
-    writeFileSync(model, encodeSafetensors([{ name: 'w', dtype: 'F32', shape: [512, 512], values }]));
+    const values = Array.from({ length: 1024 * 1024 }, () => rng.nextGaussian());
+    writeFileSync(model, encodeSafetensors([{ name: 'w', dtype: 'F32', shape: [1024, 1024], values }]));
   });
   afterAll(() => {
     for (const h of [...homes, dir]) rmSync(h, { recursive: true, force: true });
@@ -60,7 +58,7 @@ describe('onnxruntime telemetry', () => {
   const debugLogs = () => new Set(readdirSync('/tmp').filter((f) => f.startsWith('mat-debug-')));
 
   for (const [name, path] of [
-    ['a 512×512 layer (one process)', () => model],
+    ['a 1024×1024 layer (one process)', () => model],
     ['ISNet uint8 (the huge-page child)', () => isnetModel('small')],
   ] as const) {
     it(`${name}: no telemetry files`, () => {
