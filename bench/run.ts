@@ -6,7 +6,8 @@
  *   npm run bench                 1024², 2048², 3072², 4096×1024
  *   npm run bench -- --large      … and 4096×11008 (a 7B-class MLP projection)
  *   npm run bench -- --jobs 1 --reps 3 --only 2048x2048 --no-numpy
- *   npm run bench -- --models     whole models instead (bench/models.ts), with
+ *   npm run bench -- --models     whole models instead (bench/models.ts; --reps N: N runs of
+ *                                 each side, interleaved, medians), with
  *                                 --model PATH (repeatable) or RMT_BENCH_MODELS=a:b
  *
  * Each case runs in a child process on the built package (dist/; `npm run bench` builds
@@ -184,5 +185,5 @@ if (flag('--models')) {
     ...(process.env.RMT_BENCH_MODELS ?? '').split(':').filter((p) => p !== ''),
   ];
   const jobsGiven = args.includes('--jobs') ? jobs : undefined;
-  runModels({ jobs: jobsGiven, numpy: !flag('--no-numpy') && hasNumpy(), extra });
+  runModels({ jobs: jobsGiven, numpy: !flag('--no-numpy') && hasNumpy(), extra, reps: Number(option('--reps', '1')) });
 } else main();
