@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import { accurateSquaredSingularValues, bidiagonal, golubKahanSquares } from '../src/spectrum/singular-values.js';
 import { eigenvaluesTs, eigenvaluesWith } from '../src/spectrum/eigen.js';
 import { OrtBackend } from '../src/spectrum/ort.js';
+import { bestOf } from './best-of.js';
 import { unfusedSquaredSingularValues } from '../test/spectrum/unfused-svd.js';
 
 const repeats = Number(process.argv[2] ?? 3);
@@ -25,15 +26,7 @@ const shapes: [number, number][] = [
   [1024, 1024],
 ];
 
-async function best(run: () => unknown): Promise<number> {
-  let t = Infinity;
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    await run();
-    t = Math.min(t, performance.now() - t0);
-  }
-  return t;
-}
+const best = (run: () => unknown) => bestOf(repeats, run);
 
 const ort = OrtBackend.load(1);
 const backend = ort instanceof OrtBackend ? ort : undefined;
@@ -54,7 +47,9 @@ for (const [rows, cols] of shapes) {
   });
   const wasm = await best(() => accurateSquaredSingularValues(W, rows, cols));
   const eig = await best(() => eigenvaluesTs(W, rows, cols));
-  const eigOrt = backend ? await best(() => eigenvaluesWith(backend, W.slice(), rows, cols)) : Number.NaN;
+  const eigOrt = backend
+    ? await best(() => eigenvaluesWith(backend, W.slice(), rows, cols, { minTwoStage: 0 }))
+    : Number.NaN;
   const f = (x: number) => x.toFixed(1).padStart(10);
   console.log(`${`${rows}×${cols}`.padEnd(11)}${f(old)}${f(twin)}${f(wasm)}${f(eig)}${f(eigOrt)}`);
 }

@@ -9,20 +9,13 @@
 import { loadavg } from 'node:os';
 import { eigenvaluesTs, eigenvaluesWith, usesTwoStage } from '../src/spectrum/eigen.js';
 import { OrtBackend } from '../src/spectrum/ort.js';
+import { bestOf } from './best-of.js';
 
 const repeats = Number(process.argv[2] ?? 5);
 const Ms = [96, 128, 192, 224, 256, 288, 320, 384, 480];
 const qs = [1, 2, 4, 9, 25];
 
-async function best(run: () => unknown): Promise<number> {
-  let t = Infinity;
-  for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    await run();
-    t = Math.min(t, performance.now() - t0);
-  }
-  return t;
-}
+const best = (run: () => unknown) => bestOf(repeats, run);
 
 /** Seeded uniform entries in [−½, ½). */
 function seeded(length: number, seed: number): Float64Array {

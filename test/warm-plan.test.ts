@@ -5,10 +5,15 @@
  * only when a matrix takes the two-stage path.
  */
 import { describe, expect, it } from 'vitest';
-import { SECOND_WORKER_MIN_FLOPS, warmPlanFor } from '../src/compute.js';
+import { onnxruntimePays, SECOND_WORKER_MIN_FLOPS, warmPlanFor } from '../src/compute.js';
 import type { LayerPlan } from '../src/matrices.js';
 import { EXCLUSIVE_N, TWO_STAGE_MIN_N, usesTwoStage } from '../src/spectrum/index.js';
-import { ONE_STAGE_MAX_GRAM_WORK, ONE_STAGE_MAX_N } from '../src/spectrum/eigen.js';
+import {
+  ONE_STAGE_MAX_GRAM_WORK,
+  ONE_STAGE_MAX_N,
+  ONNXRUNTIME_START_MS,
+  twoStageSavingMs,
+} from '../src/spectrum/eigen.js';
 
 function plan(rows: number, cols: number, slices = 1): LayerPlan {
   return { status: 'analyze', idSuffix: '', kind: 'dense', rows, cols, slices, eigenScale: 1, extract: (v) => v };
@@ -81,5 +86,28 @@ describe('warmPlanFor', () => {
       plan: { threads: [1], largest: 4096, onnxruntime: true },
       workers: 1,
     });
+  });
+});
+
+describe('onnxruntimePays: the two-stage path only for a model whose savings pay its start', () => {
+  it('saves nothing where the one-stage path is taken, and grows with the work', () => {
+    expect(twoStageSavingMs(256, 256)).toBe(0);
+    expect(twoStageSavingMs(128, 1000)).toBe(0);
+    const at480 = twoStageSavingMs(480, 480);
+    // bench/README.md "Medium matrices": 26.4 vs 18.8 ms measured.
+    expect(at480).toBeGreaterThan(3);
+    expect(at480).toBeLessThan(15);
+    expect(twoStageSavingMs(4320, 480)).toBeGreaterThan(at480);
+    expect(twoStageSavingMs(480, 4320)).toBe(twoStageSavingMs(4320, 480));
+  });
+
+  it("PP-OCRv4 rec's medium matrices do not pay; ISNet-like ones and any M ≥ 1024 do", () => {
+    const ppocr = [plan(480, 480, 3), plan(6625, 120), plan(240, 240, 4), plan(480, 240)];
+    expect(onnxruntimePays(ppocr)).toBe(false);
+    const enough = Math.ceil(ONNXRUNTIME_START_MS / twoStageSavingMs(480, 480));
+    expect(onnxruntimePays([plan(480, 480, enough)])).toBe(true);
+    expect(onnxruntimePays([plan(480, 480, enough - 1)])).toBe(false);
+    expect(onnxruntimePays([...ppocr, plan(1024, 1024)])).toBe(true);
+    expect(onnxruntimePays([plan(4096, 1023)])).toBe(true);
   });
 });

@@ -2,26 +2,22 @@
  * Issue 14, item 4: a medium matrix takes whichever path measured faster for its shape
  * (eigen.ts usesTwoStage: one-stage WebAssembly up to M = ONE_STAGE_MAX_N and Gram work
  * N·M² = ONE_STAGE_MAX_GRAM_WORK, two-stage onnxruntime beyond) when its model pays for
- * onnxruntime's start (compute.ts onnxruntimePays), a choice made on the whole model so that a
- * selection gets the same numbers; a worker loads onnxruntime only for the first job or
- * warm-up that needs it.
+ * onnxruntime's start (compute.ts onnxruntimePays: test/warm-plan.test.ts), a choice made on
+ * the whole model so that a selection gets the same numbers; a worker loads onnxruntime only
+ * for the first job or warm-up that needs it.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeSafetensors } from '../../scripts/fixtures/safetensors-writer.js';
-import { onnxruntimePays } from '../../src/compute.js';
-import type { LayerPlan } from '../../src/matrices.js';
 import { runCli } from '../helpers.js';
 import {
   eigenvaluesTs,
   eigenvaluesWith,
   ONE_STAGE_MAX_GRAM_WORK,
   ONE_STAGE_MAX_N,
-  ONNXRUNTIME_START_MS,
   TWO_STAGE_MIN_N,
-  twoStageSavingMs,
   usesTwoStage,
 } from '../../src/spectrum/eigen.js';
 import { OrtBackend } from '../../src/spectrum/ort.js';
@@ -132,40 +128,6 @@ describe("a worker loads onnxruntime only when a job's shape needs it", () => {
     const v = worker();
     v.send({ type: 'warm', threads: 1, largest: 480 });
     expect(v.loads()).toBe(1);
-  });
-});
-
-describe('onnxruntimePays: the two-stage path only for a model whose savings pay its start', () => {
-  const plan = (rows: number, cols: number, slices = 1): LayerPlan => ({
-    status: 'analyze',
-    idSuffix: '',
-    kind: 'dense',
-    rows,
-    cols,
-    slices,
-    eigenScale: 1,
-    extract: (v) => v,
-  });
-
-  it('saves nothing where the one-stage path is taken, and grows with the work', () => {
-    expect(twoStageSavingMs(256, 256)).toBe(0);
-    expect(twoStageSavingMs(128, 1000)).toBe(0);
-    const at480 = twoStageSavingMs(480, 480);
-    // bench/README.md "Medium matrices": 26.4 vs 18.8 ms measured.
-    expect(at480).toBeGreaterThan(3);
-    expect(at480).toBeLessThan(15);
-    expect(twoStageSavingMs(4320, 480)).toBeGreaterThan(at480);
-    expect(twoStageSavingMs(480, 4320)).toBe(twoStageSavingMs(4320, 480));
-  });
-
-  it("PP-OCRv4 rec's medium matrices do not pay; ISNet-like ones and any M ≥ 1024 do", () => {
-    const ppocr = [plan(480, 480, 3), plan(6625, 120), plan(240, 240, 4), plan(480, 240)];
-    expect(onnxruntimePays(ppocr)).toBe(false);
-    const enough = Math.ceil(ONNXRUNTIME_START_MS / twoStageSavingMs(480, 480));
-    expect(onnxruntimePays([plan(480, 480, enough)])).toBe(true);
-    expect(onnxruntimePays([plan(480, 480, enough - 1)])).toBe(false);
-    expect(onnxruntimePays([...ppocr, plan(1024, 1024)])).toBe(true);
-    expect(onnxruntimePays([plan(4096, 1023)])).toBe(true);
   });
 });
 
