@@ -22,23 +22,23 @@ import { Workspace } from './workspace.js';
 
 /**
  * Below this M = min(rows, cols) the one-stage path is always the faster (bench/README.md,
- * "Medium matrices": 96×96 0.7 vs 3.2 ms), and matrices are small enough to compute on the
+ * "Medium matrices": 96×96 1.5 vs 2.4 ms), and matrices are small enough to compute on the
  * calling thread rather than post to a worker (engine.ts inlineBelow).
  */
 export const TWO_STAGE_MIN_N = 96;
 
 /**
  * Above this M the two-stage path is the faster whatever the shape: its band reduction's
- * GEMMs beat dsytd2's matrix-vector products (bench/README.md, "Medium matrices": 288×288
- * 9.3 vs 9.9 ms, 320×320 12.0 vs 11.8, 384×384 19.7 vs 15.6).
+ * GEMMs beat dsytd2's matrix-vector products (bench/README.md, "Medium matrices", one-stage
+ * vs two-stage: 256² 4.7 vs 5.3 ms, 288² 8.5 vs 8.7, 320² 9.2 vs 9.2, 384² 14.5 vs 12.7).
  */
 export const ONE_STAGE_MAX_N = 256;
 
 /**
  * Above this Gram work N·M² the two-stage path is the faster: onnxruntime's GEMM forms a
  * tall matrix's Gram product 2–3× faster than the WebAssembly kernel (bench/README.md,
- * "Medium matrices": 768×192 5.3 vs 6.9 ms, 1728×192 9.5 vs 17.9, 1344×224 10.2 vs 9.2,
- * 1024×256 11.4 vs 11.1, 6400×128 11.9 vs 10.2).
+ * "Medium matrices", one-stage vs two-stage: 3200×128 4.5 vs 4.6 ms and 1024×256 8.1 vs 7.5
+ * below it; 4800×192 14.7 vs 11.5, 2016×224 9.7 vs 8.2 and 2304×256 13.2 vs 10.8 above).
  */
 export const ONE_STAGE_MAX_GRAM_WORK = 2 ** 26;
 

@@ -81,8 +81,9 @@ export interface WarmPlan {
   /** The largest min(rows, cols) to come: graphs are compiled for the sizes up to it. */
   readonly largest: number;
   /**
-   * Whether any matrix to come takes the two-stage path (eigen.ts usesTwoStage): if not,
-   * the workers do not load onnxruntime (default true).
+   * Whether any matrix to come takes the two-stage path (eigen.ts usesTwoStage, in a model
+   * that pays for onnxruntime: compute.ts onnxruntimePays); if not, the workers do not load
+   * onnxruntime (default true).
    */
   readonly onnxruntime?: boolean;
 }
