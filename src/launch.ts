@@ -14,6 +14,13 @@
  * with that tunable; a second node start costs ~0.1 s, so small inputs stay in-process.
  * Elsewhere (other systems, musl, THP `always` or `never`, RMT_ANALYZE_HUGE_PAGES=0) nothing
  * changes. The child inherits the terminal, so output, exit status and signals are its own.
+ *
+ * The child also gets one malloc arena (`glibc.malloc.arena_max=1`, unless the user set it):
+ * with huge pages each thread's arena (main, workers, onnxruntime's) holds its own partly
+ * used 2 MiB pages, and buffers widened on one thread are freed on another. On ISNet one
+ * arena took the peak RSS from 349–398 to 329–350 MiB, ISNet uint8 from 414–439 to 379–395
+ * (its budget 408), the GPT-2 shape from 522–539 to 505–525, at the same speed
+ * (bench/README.md "One malloc arena").
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -22,7 +29,12 @@ import { join } from 'node:path';
 /** Inputs (files named on the command line) at least this large are analysed with huge pages. */
 export const HUGE_PAGES_ABOVE_BYTES = 64 * 1024 * 1024;
 
-const TUNABLE = 'glibc.malloc.hugetlb=1';
+/** The child's GLIBC_TUNABLES: the user's, then huge pages and (unless the user chose) one arena. */
+export function childTunables(existing: string | undefined): string {
+  const ours = ['glibc.malloc.hugetlb=1'];
+  if (!existing?.includes('glibc.malloc.arena_max')) ours.push('glibc.malloc.arena_max=1');
+  return [...(existing ? [existing] : []), ...ours].join(':');
+}
 
 /** How the re-run child ended: its exit code, or the signal that ended it. */
 export interface ChildOutcome {
@@ -40,11 +52,10 @@ export function runWithHugePages(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ChildOutcome | undefined> {
   if (!wantsHugePages(argv.slice(2), env)) return Promise.resolve(undefined);
-  const tunables = env.GLIBC_TUNABLES ? `${env.GLIBC_TUNABLES}:${TUNABLE}` : TUNABLE;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...process.execArgv, ...argv.slice(1)], {
       stdio: 'inherit',
-      env: { ...env, GLIBC_TUNABLES: tunables },
+      env: { ...env, GLIBC_TUNABLES: childTunables(env.GLIBC_TUNABLES) },
     });
     // A signal sent to this process alone (a CI timeout, kill PID) reaches the child; one
     // sent to the terminal's process group (Ctrl-C) reaches both, and the child decides.

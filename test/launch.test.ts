@@ -13,6 +13,7 @@ import {
   PRESTART_ABOVE_BYTES,
   wantsHugePages,
   workersToPrestart,
+  childTunables,
   prestartPreloads,
 } from '../src/launch.js';
 import { ROOT, runCli } from './helpers.js';
@@ -61,6 +62,16 @@ describe('wantsHugePages', () => {
     expect(wantsHugePages([big], { ...env, GLIBC_TUNABLES: 'glibc.malloc.check=0:glibc.malloc.hugetlb=0' })).toBe(
       false,
     );
+  });
+});
+
+describe('childTunables', () => {
+  it("huge pages and one malloc arena, after the user's tunables; the user's arena_max is kept", () => {
+    expect(childTunables(undefined)).toBe('glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1');
+    expect(childTunables('glibc.malloc.check=0')).toBe(
+      'glibc.malloc.check=0:glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1',
+    );
+    expect(childTunables('glibc.malloc.arena_max=4')).toBe('glibc.malloc.arena_max=4:glibc.malloc.hugetlb=1');
   });
 });
 
