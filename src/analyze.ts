@@ -164,7 +164,8 @@ async function analyzeModel(
   const planned = tensors.map((t) => ({ tensor: t, plans: planLayers(t, minEvals) }));
   // The eigen paths are chosen on the whole model (every tensor, selected or not), so that a
   // selection or a shard of it computes each layer exactly as a whole run does.
-  const wholePlans = whole === tensors ? undefined : whole.flatMap((t) => planLayers(t, minEvals));
+  const plansOf = new Map(planned.map((p) => [p.tensor, p.plans]));
+  const wholePlans = whole.flatMap((t) => plansOf.get(t) ?? planLayers(t, minEvals));
   compute.warmUpFor(
     planned.flatMap((p) => p.plans),
     wholePlans,

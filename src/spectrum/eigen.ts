@@ -56,9 +56,10 @@ export function usesTwoStage(rows: number, cols: number): boolean {
 
 /**
  * What starting onnxruntime costs a worker: loading the native library, creating its
- * environment and first sessions, compiling the graphs (~0.2 s of CPU in a PP-OCRv4 run's
- * profile, bench/README.md "Medium matrices"; a run of PP-OCRv4 rec took 0.97 s with it and
- * 0.88 s without).
+ * environment and first sessions, compiling the graphs. In a PP-OCRv4 rec profile the named
+ * frames alone took ~0.13 s of the worker's CPU (loading ~36 ms, initOrt 68, session handlers
+ * 27), graph compiles besides; the run took 0.97 s with onnxruntime and 0.88 s without
+ * (medians of 7, bench/README.md "Medium matrices").
  */
 export const ONNXRUNTIME_START_MS = 200;
 
