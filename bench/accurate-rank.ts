@@ -2,17 +2,16 @@
  * Timing of the accurate-rank route (issue 14) against the eigen path of the same matrix,
  * one thread each. Not a test: timings depend on the machine and its load.
  *   npx tsx bench/accurate-rank.ts [repeats = 3]
- * Columns (best of the repeats, ms): the route before issue 14 (unfused plain TypeScript,
- * test/spectrum/unfused-svd.ts), its fused TypeScript twin (the fallback), the WebAssembly
- * SIMD kernel (what runs), and the eigen path: one-stage TypeScript and, when onnxruntime
- * loads, the two-stage path with one thread. All four SVD columns give identical σᵢ².
+ * Columns (best of the repeats, ms): the bidiagonalisation alone (WebAssembly SIMD), with the
+ * Golub–Kahan QL after it (the route until dqds, now its fallback), the route as it runs (dqds
+ * after it), and the eigen path: one-stage TypeScript and, when onnxruntime loads,
+ * the two-stage path with one thread.
  */
 import { loadavg } from 'node:os';
 import { accurateSquaredSingularValues, bidiagonal, golubKahanSquares } from '../src/spectrum/singular-values.js';
 import { eigenvaluesTs, eigenvaluesWith } from '../src/spectrum/eigen.js';
 import { OrtBackend } from '../src/spectrum/ort.js';
 import { bestOf } from './best-of.js';
-import { unfusedSquaredSingularValues } from '../test/spectrum/unfused-svd.js';
 
 const repeats = Number(process.argv[2] ?? 3);
 const shapes: [number, number][] = [
@@ -35,22 +34,23 @@ console.log(
     .map((x) => x.toFixed(2))
     .join(' ')}; onnxruntime: ${backend ? 'yes' : 'no'}`,
 );
-console.log('shape        unfused-ts  fused-ts  wasm-simd   eigen-ts  eigen-ort   (ms)');
+const heads = ['bidiag', 'bidiag+QL', 'route', 'eigen-ts', 'eigen-ort'];
+console.log(`${'shape'.padEnd(11)}${heads.map((h) => h.padStart(10)).join('')}   (ms)`);
 let seed = 12345;
 const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296 - 0.5;
 for (const [rows, cols] of shapes) {
   const W = new Float64Array(rows * cols).map(rand);
-  const old = await best(() => unfusedSquaredSingularValues(W, rows, cols));
-  const twin = await best(() => {
-    const { d, e } = bidiagonal(W, rows, cols, false);
+  const bidiag = await best(() => bidiagonal(W, rows, cols, true));
+  const ql = await best(() => {
+    const { d, e } = bidiagonal(W, rows, cols, true);
     return golubKahanSquares(d, e);
   });
-  const wasm = await best(() => accurateSquaredSingularValues(W, rows, cols));
+  const route = await best(() => accurateSquaredSingularValues(W, rows, cols));
   const eig = await best(() => eigenvaluesTs(W, rows, cols));
   const eigOrt = backend
     ? await best(() => eigenvaluesWith(backend, W.slice(), rows, cols, { minTwoStage: 0 }))
     : Number.NaN;
   const f = (x: number) => x.toFixed(1).padStart(10);
-  console.log(`${`${rows}×${cols}`.padEnd(11)}${f(old)}${f(twin)}${f(wasm)}${f(eig)}${f(eigOrt)}`);
+  console.log(`${`${rows}×${cols}`.padEnd(11)}${f(bidiag)}${f(ql)}${f(route)}${f(eig)}${f(eigOrt)}`);
 }
 if (backend) await backend.close();

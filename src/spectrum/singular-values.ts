@@ -5,13 +5,16 @@
  * (DESIGN.md §3.3, numpy's matrix_rank) cannot be decided from them.
  *
  * Method: Householder bidiagonalisation A = U·B·Vᵀ (bidiagonalize.ts, dgebd2; in
- * WebAssembly SIMD when available, wasm.ts), then the eigenvalues of the 2M×2M Golub–Kahan
- * tridiagonal matrix, which has a zero diagonal and off-diagonal (d₁, e₁, d₂, e₂, …, d_M);
- * its eigenvalues are ±σᵢ, and implicit QL (tridiagonal-ql.ts) finds them with absolute
- * error O(ε·‖B‖). Cost ≈ 4NM² − 4M³/3 flops, about twice the Gram route, so it runs only
- * where the Gram cannot decide the rank (gram-rank.ts), and on the engine's workers.
+ * WebAssembly SIMD when available, wasm.ts), then the singular values of B by dqds (dqds.ts,
+ * as LAPACK's dbdsqr without vectors), each to high relative accuracy. Should dqds not
+ * converge, the eigenvalues ±σᵢ of the 2M×2M Golub–Kahan tridiagonal matrix (zero diagonal,
+ * off-diagonal d₁, e₁, d₂, e₂, …, d_M) by implicit QL (tridiagonal-ql.ts), with absolute
+ * error O(ε·‖B‖): the route's method before issue 14, ~4× slower at M = 480. Cost ≈ 4NM² −
+ * 4M³/3 flops, about twice the Gram route, so it runs only where the Gram cannot decide the
+ * rank (gram-rank.ts), and on the engine's workers.
  */
 import { bidiagonalize } from './bidiagonalize.js';
+import { bidiagonalSquaresDqds } from './dqds.js';
 import { tridiagonalQl } from './tridiagonal-ql.js';
 import { wasmKernels, wasmScratch } from './wasm.js';
 import { transposeInto } from './transpose.js';
@@ -22,7 +25,7 @@ export function accurateSquaredSingularValues(W: Float64Array, rows: number, col
   if (W.length !== rows * cols) throw new RangeError(`singular values: ${W.length} values for ${rows}×${cols}`);
   if (M === 0) return new Float64Array(0);
   const { d, e } = bidiagonal(W, rows, cols, wasmKernels('svd') !== undefined);
-  return golubKahanSquares(d, e);
+  return bidiagonalSquaresDqds(d, e) ?? golubKahanSquares(d, e);
 }
 
 /**
@@ -53,7 +56,10 @@ export function bidiagonal(
   return { d: mem.slice(d, d + M), e };
 }
 
-/** Ascending σᵢ² of the upper bidiagonal (d, e): eigenvalues ±σᵢ of the Golub–Kahan matrix, by QL. */
+/**
+ * Ascending σᵢ² of the upper bidiagonal (d, e): eigenvalues ±σᵢ of the Golub–Kahan matrix, by
+ * QL. The fallback of dqds, and the oracle its tests compare with.
+ */
 export function golubKahanSquares(d: Float64Array, e: Float64Array): Float64Array {
   const M = d.length;
   // Golub–Kahan tridiagonal: off-diagonal (d0, e0, d1, e1, …, d_{M−1}), zero diagonal.
