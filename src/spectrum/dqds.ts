@@ -26,6 +26,8 @@
  * sweep; a bound on sweeps makes the caller fall back to the QL (never an endless loop).
  */
 
+import { wasmKernels, wasmScratch } from './wasm.js';
+
 /** Relative tolerance of deflation (LAPACK's dlasq2 takes 100·ε): its square applies to the e's. */
 const TOL2 = (100 * Number.EPSILON) ** 2;
 
@@ -44,9 +46,9 @@ const SWEEPS_PER_VALUE = 100;
  * i and i+1; e[n−1] is not read), or undefined when the iteration did not converge or an entry
  * is not finite (the caller then takes another method). d and e are not modified.
  */
-export function bidiagonalSquaresDqds(d: Float64Array, e: Float64Array): Float64Array | undefined {
+export function bidiagonalSquaresDqds(d: Float64Array, e: Float64Array, useWasm = true): Float64Array | undefined {
   const n = d.length;
-  const out = new Float64Array(n);
+  let out = new Float64Array(n);
   if (n === 0) return out;
   let top = 0;
   for (let i = 0; i < n; i++) top = Math.max(top, Math.abs(d[i]!), i < n - 1 ? Math.abs(e[i]!) : 0);
@@ -56,18 +58,22 @@ export function bidiagonalSquaresDqds(d: Float64Array, e: Float64Array): Float64
   // and only σ below ~2⁻⁵¹⁰·σ_max reach the subnormal range.
   const exponent = Math.min(1000, Math.max(-1000, Math.ceil(Math.log2(top))));
   const scale = 2 ** -exponent;
-  const q = new Float64Array(n);
-  const ee = new Float64Array(n); // ee[n−1] stays 0
+  // The qd array: q, then e (e[n−1] = 0); in kernel memory when the kernel runs, with the
+  // output and 4n doubles of workspace after it.
+  const k = useWasm ? wasmKernels('sync') : undefined;
+  const mem = k ? wasmScratch(k, 7 * n) : new Float64Array(2 * n);
+  const q = mem.subarray(0, n);
+  const ee = mem.subarray(n, 2 * n);
   for (let i = 0; i < n; i++) {
     const x = d[i]! * scale;
     q[i] = x * x;
-    if (i < n - 1) {
-      const y = e[i]! * scale;
-      ee[i] = y * y;
-    }
+    const y = i < n - 1 ? e[i]! * scale : 0;
+    ee[i] = y * y;
   }
-  const found = dqds(q, ee, out);
-  if (!found) return undefined;
+  if (k) {
+    if (k.dqdsValues(0, 8 * n, 16 * n, 24 * n, n) !== 0) return undefined;
+    out = mem.slice(2 * n, 3 * n);
+  } else if (!dqds(q, ee, out)) return undefined;
   const unscale = 2 ** exponent;
   for (let i = 0; i < n; i++) out[i] = out[i]! * unscale * unscale;
   return out.sort();
@@ -75,7 +81,9 @@ export function bidiagonalSquaresDqds(d: Float64Array, e: Float64Array): Float64
 
 /**
  * The dqds iteration on the qd array (q, e), both destroyed; writes the n eigenvalues of the
- * represented matrix, unsorted, to `out`. Returns false when it did not converge.
+ * represented matrix, unsorted, to `out`. Returns false when it did not converge. The
+ * WebAssembly kernel (wasm/kernels.as.ts dqdsValues) makes the same operations in the same
+ * order, so gives the same values to the bit, without the JIT's warm-up on each thread.
  */
 function dqds(q: Float64Array, e: Float64Array, out: Float64Array): boolean {
   const n = q.length;

@@ -6,9 +6,9 @@
  * The kernels have TypeScript twins, and those are the declared fallback, not oracles:
  * panelQR (panel-qr.ts), bandToTridiagonal (band-to-tridiagonal.ts), bidiagonalize
  * (bidiagonalize.ts), gramLowerRows (gram.ts gramLowerTs), tridiagonalizeLower
- * (tridiagonalize.ts) and tridiagonalQlValues (tridiagonal-ql.ts) run whenever this returns
- * undefined, with the same arithmetic in scalar order (results agree to rounding; those of
- * the last four are identical).
+ * (tridiagonalize.ts), tridiagonalQlValues (tridiagonal-ql.ts) and dqdsValues (dqds.ts) run
+ * whenever this returns undefined, with the same arithmetic in scalar order (results agree to
+ * rounding; those of the last five are identical).
  * A change to one side is made to the other; test/spectrum/fallback.test.ts runs the
  * TypeScript side, the other spectrum tests the WebAssembly side.
  */
@@ -31,6 +31,7 @@ export interface KernelExports {
   gramLowerRows(A: number, rows: number, M: number, G: number): void;
   tridiagonalizeLower(A: number, n: number, d: number, e: number, v: number, w: number, s1: number, s4: number): void;
   tridiagonalQlValues(d: number, e: number, n: number): number;
+  dqdsValues(q: number, e: number, out: number, work: number, n: number): number;
   bidiagonalize(
     A: number,
     N: number,
@@ -51,7 +52,7 @@ const instances = new Map<string, KernelExports | null>();
  * reduction keeps its panel in kernel memory across awaits, so the accurate-rank route,
  * which may run on the same thread meanwhile, uses `'svd'`; kernels that finish within one
  * synchronous call and keep nothing in memory between calls (the small Gram product and
- * tridiagonal reduction, the QL without vectors) share `'sync'`.
+ * tridiagonal reduction, the QL without vectors, dqds) share `'sync'`.
  */
 export function wasmKernels(owner: 'eigen' | 'svd' | 'sync' = 'eigen'): KernelExports | undefined {
   let instance = instances.get(owner);

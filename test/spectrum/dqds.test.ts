@@ -3,11 +3,12 @@
  * determinant invariants (Σσ² = Σd² + Σe², Πσ = Π|d|) to relative accuracy on graded
  * matrices where the small σ span 1e-30 of the large (the QL's absolute accuracy cannot pass
  * the determinant check there), agreement with the QL oracle, splits, zeros, power-of-two
- * scaling, and non-finite input.
+ * scaling, and non-finite input; the WebAssembly kernel against its TypeScript twin.
  */
 import { describe, expect, it } from 'vitest';
 import { bidiagonalSquaresDqds } from '../../src/spectrum/dqds.js';
 import { golubKahanSquares } from '../../src/spectrum/singular-values.js';
+import { wasmKernels } from '../../src/spectrum/wasm.js';
 import { Rng } from '../generators/rng.js';
 
 const EPS = Number.EPSILON;
@@ -30,6 +31,20 @@ function randomBidiagonal(rng: Rng, n: number, grade: number): { d: Float64Array
 }
 
 describe('bidiagonalSquaresDqds', () => {
+  it("runs the WebAssembly kernel here, and it gives the TypeScript iteration's values to the bit", () => {
+    expect(wasmKernels('sync')).toBeDefined();
+    const rng = new Rng(21);
+    for (const n of [1, 2, 3, 5, 16, 65, 300, 1000]) {
+      for (const grade of [0, 4, 15]) {
+        const { d, e } = randomBidiagonal(rng, n, grade);
+        if (n > 4) [d[n >> 1], e[n >> 2]] = [0, 0];
+        const wasm = bidiagonalSquaresDqds(d, e, true);
+        const ts = bidiagonalSquaresDqds(d, e, false);
+        expect(wasm, `n = ${n}, grade ${grade}`).toEqual(ts);
+      }
+    }
+  });
+
   it('d = e = 1: σₖ = 2·cos(kπ/(2n+1)), each to relative 8nε', () => {
     for (const n of [1, 2, 3, 5, 50, 500]) {
       const got = dqds(new Float64Array(n).fill(1), new Float64Array(n).fill(1));
