@@ -96,7 +96,11 @@ export function quantLayout(w: TensorInfo, scale: TensorInfo, zp: TensorInfo | u
   );
 }
 
-/** Applies the layout: out[i] = (q[i] − zp[j]) · scale[j], j the scale index of element i. */
+/**
+ * Applies the layout in place: q[i] ← (q[i] − zp[j]) · scale[j], j the scale index of element i;
+ * returns q. In place because q is the weight's own array (decode.ts readValues makes a new one
+ * per read): a second float64 array the size of the tensor is memory and time for nothing.
+ */
 export function dequantize(
   q: Float64Array,
   shape: readonly number[],
@@ -104,7 +108,7 @@ export function dequantize(
   scale: Float64Array,
   zp: Float64Array | undefined,
 ): Float64Array {
-  const out = new Float64Array(q.length);
+  const out = q;
   if (layout.kind === 'tensor') {
     const s = scale[0]!;
     const z = zp?.[0] ?? 0;
