@@ -15,7 +15,8 @@ import type { AnalysisReport, FailedLayer, LayerFailureCode, ModelInfo } from '.
 import type { EigenSolver } from './esd.js';
 import { Compute } from './compute.js';
 import { ShardRun, type ShardSpec } from './shard.js';
-import { scanBlocks, scanWhole } from './tensor-scan.js';
+import { digestBlocks, digestWhole, scanBlocks, scanWhole } from './tensor-scan.js';
+import { digestAgain, TiedContent } from './tied-content.js';
 import { blockPlan, matrixReader } from './stacked-read.js';
 import { appendAll } from './arrays.js';
 import { tensorWork, WorkProgress, type ProgressEvent } from './progress-work.js';
@@ -180,7 +181,7 @@ async function analyzeModel(
   // Same stored bytes (loader-level) or same values (tied weights saved twice): analysed once.
   // Tensors are read in order, so "first" is the first in the file whatever finishes first.
   const seenStorage = new Map<string, string>();
-  const seenContent = new Map<string, string>();
+  const seenContent = new TiedContent();
 
   for (const [t, { tensor, plans }] of planned.entries()) {
     if (shard && !shard.owns(modelIndex, t)) {
@@ -248,22 +249,32 @@ async function analyzeModel(
       : byMatrix
         ? new Float64Array(0)
         : await tensor.read().catch(readError);
+    // The shape the checks see: a LoRA update is checked on its factors, end to end.
+    const scanned = factors ? [values.length] : tensor.shape;
+    // A shard records every digest; otherwise one is taken only for a possible tie (tied-content.ts).
     const scan = byMatrix
-      ? await scanBlocks(byMatrix.read, byMatrix.piece, tensor.shape).catch(readError)
-      : scanWhole(values, factors ? [values.length] : tensor.shape);
+      ? await scanBlocks(byMatrix.read, byMatrix.piece, scanned, shard !== undefined).catch(readError)
+      : scanWhole(values, scanned, shard !== undefined);
     const problem = scan.checks.problem();
     if (problem !== undefined) {
       skip(problem);
       continue;
     }
-    const digest = scan.checks.digest();
-    shard?.addDigest(modelIndex, t, plans.length, digest);
-    const sameContent = seenContent.get(digest);
+    let sameContent: string | undefined;
+    if (shard) {
+      const digest = scan.checks.digest();
+      shard.addDigest(modelIndex, t, plans.length, digest);
+      sameContent = seenContent.digested(tensor.name, digest);
+    } else {
+      const now = () =>
+        byMatrix ? digestBlocks(byMatrix.read, byMatrix.piece, scanned) : digestWhole(values, scanned);
+      const later = digestAgain(tensor, scanned, byMatrix, factors ? concatFactors : undefined);
+      sameContent = await seenContent.originalOf(tensor.name, scan.checks.fingerprint(), now, later).catch(readError);
+    }
     if (sameContent !== undefined) {
       skip({ code: 'tied', original: sameContent });
       continue;
     }
-    seenContent.set(digest, tensor.name);
 
     const lowRank = tensor.lowRank;
     const stepNoise = tensor.stepNoise ? await tensor.stepNoise().catch(readError) : undefined;

@@ -40,12 +40,20 @@ export class ValueChecks {
   private readonly digestOfValues: ValueDigest;
   /** scanChunk's running sums between its calls (see there). */
   private readonly sums = new Float64Array(5);
+  private readonly shapeKey: string;
 
+  /**
+   * `digest` false: no sha1 is taken (digest() throws), the fingerprint() is what tells tensors
+   * apart (src/tied-content.ts). The hashing is ~0.5 s of a 44M-element dequantized tensor,
+   * whose values float32 does not hold: 20 bytes hashed per element.
+   */
   constructor(
     private readonly count: number,
     shape: readonly number[],
+    private readonly withDigest = true,
   ) {
-    this.hash = createHash('sha1').update(`${shape.join('x')}|`);
+    this.shapeKey = `${shape.join('x')}|`;
+    this.hash = createHash('sha1').update(this.shapeKey);
     this.digestOfValues = new ValueDigest(this.hash);
   }
 
@@ -68,6 +76,7 @@ export class ValueChecks {
     for (let start = 0; start < block.length; start += narrow.length) {
       const end = Math.min(block.length, start + narrow.length);
       const inexact = scanChunk(block, start, end, narrow, sums, clip, f);
+      if (!this.withDigest) continue;
       digest.narrowed(end - start);
       // Rare (float64 weights): the elements float32 does not hold, found again off the hot loop.
       if (inexact > 0)
@@ -170,7 +179,17 @@ export class ValueChecks {
 
   /** ValueDigest's sha1 of the shape and the values. */
   digest(): string {
+    if (!this.withDigest) throw new Error('digest() of checks made without one');
     return this.digestOfValues.finish();
+  }
+
+  /**
+   * Equal for equal values, once problem() is undefined: the shape, the largest and smallest
+   * non-zero |w| (exact, in any order) and Σ(w·2^k)² (summed in element order whether the
+   * tensor was read whole or by blocks: second(), needsSecond()). Unequal values may share it.
+   */
+  fingerprint(): string {
+    return `${this.shapeKey}${this.maxAbs}|${this.minAbs}|${this.squares}`;
   }
 }
 const UNDERFLOW_NORM = 2 ** -1044;

@@ -7,6 +7,9 @@
  * over the values does the rest: counts, extremes, digest, clipped squares and Σw². A stack
  * read one matrix at a time (src/stacked-read.ts) cannot sample ahead without reading every
  * matrix, so it keeps two passes: checks, digest and sample; then Σw² and the clipped squares.
+ * The digest is taken only when asked (a sharded run); otherwise the checks' fingerprint
+ * stands in for it and digestWhole/digestBlocks take it where two fingerprints meet
+ * (src/tied-content.ts).
  */
 import { EntryRmsScan } from './phase.js';
 import { ValueChecks } from './tensor-checks.js';
@@ -21,24 +24,29 @@ export interface TensorScan {
 /** Elements [first, first + count) of the tensor as float64. */
 export type RangeReader = (first: number, count: number) => Promise<Float64Array>;
 
-/** The scan of a tensor read whole. */
-export function scanWhole(values: Float64Array, shape: readonly number[]): TensorScan {
+/** The scan of a tensor read whole; `digest` false: without the sha1 (ValueChecks). */
+export function scanWhole(values: Float64Array, shape: readonly number[], digest = true): TensorScan {
   const rms = new EntryRmsScan(values.length);
   rms.sample(values, 0);
   const max = rms.sampleMax();
   // Σw²'s scale exponent as the sample sees it: right unless the largest |w| lies in a
   // higher binade than the sample's (ValueChecks.needsSecond rescales or re-sums then).
   const guess = max > 0 && Number.isFinite(max) ? -Math.floor(Math.log2(max)) : 0;
-  const checks = new ValueChecks(values.length, shape);
+  const checks = new ValueChecks(values.length, shape, digest);
   checks.first(values, 0, { clip: rms.clip(), k: guess });
   if (checks.needsSecond()) checks.second(values);
   return { checks, entryRms: checks.problem() === undefined ? rms.value(checks.clippedSquares()) : NaN };
 }
 
-/** The scan of a tensor read `piece` elements at a time, in two passes. */
-export async function scanBlocks(read: RangeReader, piece: number, shape: readonly number[]): Promise<TensorScan> {
+/** The scan of a tensor read `piece` elements at a time, in two passes; `digest` as scanWhole's. */
+export async function scanBlocks(
+  read: RangeReader,
+  piece: number,
+  shape: readonly number[],
+  digest = true,
+): Promise<TensorScan> {
   const count = shape.reduce((a, b) => a * b, 1);
-  const checks = new ValueChecks(count, shape);
+  const checks = new ValueChecks(count, shape, digest);
   const rms = new EntryRmsScan(count);
   for (let first = 0; first < count; first += piece) {
     const block = await read(first, Math.min(piece, count - first));
@@ -50,4 +58,20 @@ export async function scanBlocks(read: RangeReader, piece: number, shape: readon
   for (let first = 0; first < count; first += piece)
     checks.second(await read(first, Math.min(piece, count - first)), clip);
   return { checks, entryRms: checks.problem() === undefined ? rms.value(checks.clippedSquares()) : NaN };
+}
+
+/** The sha1 digest (ValueChecks.digest) of a tensor's values read whole. */
+export function digestWhole(values: Float64Array, shape: readonly number[]): string {
+  const checks = new ValueChecks(values.length, shape);
+  checks.first(values, 0);
+  return checks.digest();
+}
+
+/** The same digest of a tensor read `piece` elements at a time. */
+export async function digestBlocks(read: RangeReader, piece: number, shape: readonly number[]): Promise<string> {
+  const count = shape.reduce((a, b) => a * b, 1);
+  const checks = new ValueChecks(count, shape);
+  for (let first = 0; first < count; first += piece)
+    checks.first(await read(first, Math.min(piece, count - first)), first);
+  return checks.digest();
 }
