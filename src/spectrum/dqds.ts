@@ -49,12 +49,11 @@ const SWEEPS_PER_VALUE = 100;
  */
 export function bidiagonalSquaresDqds(d: Float64Array, e: Float64Array, useWasm = true): Float64Array | undefined {
   const n = d.length;
-  let out = new Float64Array(n);
-  if (n === 0) return out;
+  if (n === 0) return new Float64Array(0);
   let top = 0;
   for (let i = 0; i < n; i++) top = Math.max(top, Math.abs(d[i]!), i < n - 1 ? Math.abs(e[i]!) : 0);
   if (!Number.isFinite(top)) return undefined;
-  if (top === 0) return out;
+  if (top === 0) return new Float64Array(n);
   // Scale by a power of two (exact) so the largest entry is in [½, 1): squares cannot overflow,
   // and only σ below ~2⁻⁵¹⁰·σ_max reach the subnormal range.
   const exponent = Math.min(1000, Math.max(-1000, Math.ceil(Math.log2(top))));
@@ -71,10 +70,14 @@ export function bidiagonalSquaresDqds(d: Float64Array, e: Float64Array, useWasm 
     const y = i < n - 1 ? e[i]! * scale : 0;
     ee[i] = y * y;
   }
+  let out: Float64Array;
   if (k) {
     if (k.dqdsValues(0, 8 * n, 16 * n, 24 * n, n) !== 0) return undefined;
     out = mem.slice(2 * n, 3 * n);
-  } else if (!dqds(q, ee, out)) return undefined;
+  } else {
+    out = new Float64Array(n);
+    if (!dqds(q, ee, out)) return undefined;
+  }
   const unscale = 2 ** exponent;
   for (let i = 0; i < n; i++) out[i] = out[i]! * unscale * unscale;
   return out.sort();
@@ -215,7 +218,7 @@ function transform(q: Float64Array, e: Float64Array, lo: number, hi: number, tau
 }
 
 /**
- * The shift for the next transform of rows lo … hi, from the one just made. In the UL form of
+ * The shift for the next transform of the block ending at row hi, from the one just made. In the UL form of
  * the new array (BBᵀ: diagonal qᵢ + eᵢ, last qₙ; coupling² of rows i, i+1 is qᵢ₊₁·eᵢ) the
  * smallest eigenvalue λ satisfies λ ≥ qₙ − b²/(r − qₙ) with b² = qₙ·eₙ₋₁ and r a lower bound
  * on the spectrum of the leading block; r is estimated by its last diagonal entry less its
