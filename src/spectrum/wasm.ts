@@ -4,11 +4,12 @@
  * Returns undefined when WebAssembly SIMD is unavailable (or RMT_ANALYZE_NO_WASM=1).
  *
  * The kernels have TypeScript twins, and those are the declared fallback, not oracles:
- * panelQR (panel-qr.ts), bandToTridiagonal (band-to-tridiagonal.ts), bidiagonalize
- * (bidiagonalize.ts), gramLowerRows (gram.ts gramLowerTs), tridiagonalizeLower
- * (tridiagonalize.ts), tridiagonalQlValues (tridiagonal-ql.ts) and dqdsValues (dqds.ts) run
- * whenever this returns undefined, with the same arithmetic in scalar order (results agree to
- * rounding; those of the last five are identical).
+ * panelQR (panel-qr.ts), bandToTridiagonal (band-to-tridiagonal.ts), bandToBidiagonal
+ * (band-to-bidiagonal.ts), bidiagonalize (bidiagonalize.ts), gramLowerRows (gram.ts
+ * gramLowerTs), tridiagonalizeLower (tridiagonalize.ts), tridiagonalQlValues
+ * (tridiagonal-ql.ts) and dqdsValues (dqds.ts) run whenever this returns undefined, with the
+ * same arithmetic in scalar order (results agree to rounding; those of the last six are
+ * identical).
  * A change to one side is made to the other; test/spectrum/fallback.test.ts runs the
  * TypeScript side, the other spectrum tests the WebAssembly side.
  */
@@ -27,6 +28,17 @@ interface WasmApi {
 export interface KernelExports {
   readonly memory: WasmMemory;
   bandToTridiagonal(n: number, b: number, ld: number, band: number, v: number, v2: number, w: number, x: number): void;
+  bandToBidiagonal(
+    n: number,
+    b: number,
+    ld: number,
+    off: number,
+    band: number,
+    v: number,
+    u: number,
+    w: number,
+    beta: number,
+  ): void;
   panelQR(P: number, m: number, b: number, R: number, T: number, tau: number, z: number): void;
   gramLowerRows(A: number, rows: number, M: number, G: number): void;
   tridiagonalizeLower(A: number, n: number, d: number, e: number, v: number, w: number, s1: number, s4: number): void;
