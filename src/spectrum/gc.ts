@@ -15,13 +15,22 @@ import { runInNewContext } from 'node:vm';
  */
 export const GC_ABOVE_BYTES = 16 * 2 ** 20;
 
-export const fullGc: () => void = (() => {
+const exposedGc: ((options?: { type: 'minor' }) => void) | undefined = (() => {
   try {
     setFlagsFromString('--expose-gc');
     const gc: unknown = runInNewContext('gc');
-    if (typeof gc === 'function') return gc as () => void;
+    if (typeof gc === 'function') return gc as (options?: { type: 'minor' }) => void;
   } catch {
     // Not available: rely on V8's own scheduling.
   }
-  return () => {};
+  return undefined;
 })();
+
+export const fullGc: () => void = exposedGc ? () => exposedGc() : () => {};
+
+/**
+ * A young-generation collection (a scavenge, ~0.1–1 ms): frees the ArrayBuffers that
+ * onnxruntime-node's binding copies each output into, so that malloc hands the same memory
+ * back for the next output instead of fresh pages (upper-band-reduce.ts).
+ */
+export const minorGc: () => void = exposedGc ? () => exposedGc({ type: 'minor' }) : () => {};
