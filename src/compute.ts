@@ -91,7 +91,8 @@ export class Compute {
   /** The accurate-rank route: on the engine's workers (started on first use), inline beside a caller's solver. */
   get accurate(): EigenSolver | undefined {
     if (this.options.solve) return undefined;
-    return (W, rows, cols) => this.start(false).singularValues(W, rows, cols);
+    const twoStage = this.twoStage;
+    return (W, rows, cols) => this.start(false).singularValues(W, rows, cols, twoStage);
   }
 
   /**

@@ -120,8 +120,10 @@ export interface SpectrumEngine {
    * Ascending σᵢ² of W by the accurate route (singular-values.ts), for the slices whose rank
    * the Gram route cannot decide: on a worker, one core each (only a tiny matrix, N·M² below
    * ACCURATE_INLINE_WORK, on the calling thread). W's buffer is transferred as in `eigenvalues`.
+   * `twoStage` false keeps it off onnxruntime, as for `eigenvalues` (singular-values.ts
+   * usesTwoStageSvd: with it, large shapes take the two-stage route).
    */
-  singularValues(W: Float64Array, rows: number, cols: number): Promise<Float64Array>;
+  singularValues(W: Float64Array, rows: number, cols: number, twoStage?: boolean): Promise<Float64Array>;
   /**
    * The power-law fit of a layer's ascending eigenvalues (fit/powerlaw.ts), on a worker when
    * there are at least FIT_INLINE_BELOW of them: the same result as on the calling thread.
@@ -365,14 +367,14 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       const out = await budget.run(weight, () => computeResolved(rows, cols, weight, W, twoStage));
       return 'W' in out ? resolveHandedBack(out, rows, cols) : out;
     },
-    singularValues: (W, rows, cols) => {
+    singularValues: (W, rows, cols, twoStage = true) => {
       const refused = refuse(rows, cols);
       if (refused) return refused;
       const M = Math.min(rows, cols);
       if (Math.max(rows, cols) * M * M < ACCURATE_INLINE_WORK) {
         return (async () => accurateSquaredSingularValues(W, rows, cols))();
       }
-      return budget.run(1, () => compute(rows, cols, 1, () => W, 'singular-values'));
+      return budget.run(1, () => compute(rows, cols, 1, () => W, 'singular-values', twoStage));
     },
     powerLaw: (evals) => {
       if (closed) return Promise.reject(new Error('spectrum engine is closed'));

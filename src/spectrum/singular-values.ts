@@ -12,12 +12,73 @@
  * error O(ε·‖B‖): the route's method before issue 14, ~4× slower at M = 480. Cost ≈ 4NM² −
  * 4M³/3 flops, about twice the Gram route, so it runs only where the Gram cannot decide the
  * rank (gram-rank.ts), and on the engine's workers.
+ *
+ * On the workers that have onnxruntime, large matrices take a two-stage bidiagonalisation
+ * instead (accurateSquaredSingularValuesOrt): dense → upper band with every O(NM²) flop in
+ * GEMMs (upper-band-reduce.ts), band → bidiagonal by bulge chasing (band-to-bidiagonal.ts),
+ * then the same dqds; the SVD twin of the eigen path's two-stage route (eigen.ts).
  */
 import { bidiagonalize } from './bidiagonalize.js';
 import { bidiagonalSquaresDqds } from './dqds.js';
 import { tridiagonalQl } from './tridiagonal-ql.js';
 import { wasmKernels, wasmScratch } from './wasm.js';
 import { transposeInto } from './transpose.js';
+import type { OrtBackend } from './ort.js';
+import { usesTwoStage } from './eigen.js';
+import { reduceToUpperBand } from './upper-band-reduce.js';
+import { bandToBidiagonalFast, emptyUpperBand, upperBandIndex } from './band-to-bidiagonal.js';
+
+/**
+ * Above this M = min(rows, cols), or this N·M², the two-stage route is the faster (one
+ * onnxruntime thread, best of 9, ms, one-stage vs two-stage, tmp/thr.ts): 257² 6.9 vs 6.7,
+ * 288² 9.3 vs 7.9, 384² 20.8 vs 14.3, 768² 153 vs 65; 1100×256 33 vs 25 but 8000×128
+ * (N·M² = 2²⁷) 68 vs 55 with a median of 102; 4000×192 73 vs 33, 4000×256 125 vs 50.
+ */
+export const TWO_STAGE_SVD_ABOVE_N = 256;
+export const TWO_STAGE_SVD_ABOVE_WORK = 2 ** 27;
+
+/**
+ * Half-bandwidth of the two-stage route's band. 32 rather than the eigen path's 16: stage
+ * one then makes half as many onnxruntime runs, whose outputs are copied into fresh memory
+ * (upper-band-reduce.ts), for 2 ms more of stage two at 480² (4.3 vs 6.4 ms). At 480² the
+ * route took 24–25 ms at b = 32 and 24–33 ms at b = 16 (tmp/parts.ts, huge pages on).
+ */
+export const SVD_BANDWIDTH = 32;
+
+/**
+ * Whether the accurate route of a rows×cols W takes the two-stage bidiagonalisation where
+ * onnxruntime is loaded: a function of the shape alone, as eigen.ts usesTwoStage, so that a
+ * slice's σᵢ² are the same bits wherever it is resolved; and only for shapes whose
+ * eigenvalues take the two-stage path too, so that the worker which resolves the slice has
+ * onnxruntime already.
+ */
+export function usesTwoStageSvd(rows: number, cols: number): boolean {
+  const m = Math.min(rows, cols);
+  const work = Math.max(rows, cols) * m * m;
+  return usesTwoStage(rows, cols) && (m > TWO_STAGE_SVD_ABOVE_N || work > TWO_STAGE_SVD_ABOVE_WORK);
+}
+
+/** Ascending σᵢ² of the row-major rows×cols W by the two-stage route. W is not modified. */
+export async function accurateSquaredSingularValuesOrt(
+  ort: OrtBackend,
+  W: Float64Array,
+  rows: number,
+  cols: number,
+): Promise<Float64Array> {
+  const N = Math.max(rows, cols);
+  const M = Math.min(rows, cols);
+  if (W.length !== rows * cols) throw new RangeError(`singular values: ${W.length} values for ${rows}×${cols}`);
+  if (M === 0) return new Float64Array(0);
+  const A = new Float64Array(N * M);
+  if (rows >= cols) A.set(W);
+  else transposeInto(W, rows, cols, A);
+  const band = emptyUpperBand(M, SVD_BANDWIDTH);
+  await reduceToUpperBand(ort, A, N, M, SVD_BANDWIDTH, (i, j, v) => {
+    band.band[upperBandIndex(band, i, j)] = v;
+  });
+  const { d, e } = bandToBidiagonalFast(band);
+  return bidiagonalSquaresDqds(d, e) ?? golubKahanSquares(d, e);
+}
 
 /** Ascending σᵢ² of the row-major rows×cols matrix W (min(rows, cols) values). W is not modified. */
 export function accurateSquaredSingularValues(W: Float64Array, rows: number, cols: number): Float64Array {

@@ -11,7 +11,7 @@ import { OrtBackend } from './ort.js';
 import { SPECTRUM_WORKER, SPECTRUM_WORKER_PRELOADING } from './worker-data.js';
 import { eigenvaluesOwned, TWO_STAGE_MIN_N, usesTwoStage, warmUp } from './eigen.js';
 import { wasmKernels } from './wasm.js';
-import { accurateSquaredSingularValues } from './singular-values.js';
+import { accurateSquaredSingularValues, accurateSquaredSingularValuesOrt, usesTwoStageSvd } from './singular-values.js';
 import { resolveSlice } from './slice-rank.js';
 import { takeHandBack } from './hand-back.js';
 
@@ -25,8 +25,8 @@ export interface JobMessage {
   readonly threads: number;
   readonly useOrt: boolean;
   /**
-   * 'eigenvalues' (default): the Gram route; 'singular-values': the accurate route, no
-   * onnxruntime; 'power-law': W is a layer's ascending eigenvalues (rows 1), fitted by
+   * 'eigenvalues' (default): the Gram route; 'singular-values': the accurate route (with
+   * onnxruntime when `useOrt` and the shape takes its two-stage route); 'power-law': W is a layer's ascending eigenvalues (rows 1), fitted by
    * fit/powerlaw.ts, the costliest fit, off the main thread.
    */
   readonly kind?: 'eigenvalues' | 'singular-values' | 'power-law';
@@ -189,8 +189,12 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, p
       const W = box.W!;
       box.W = undefined;
       try {
-        const values = accurateSquaredSingularValues(W, job.rows, job.cols);
-        const msg: ResultMessage = { id: job.id, ok: true, values, backend: 'typescript' };
+        const b = job.useOrt && usesTwoStageSvd(job.rows, job.cols) ? backendFor(job.threads) : undefined;
+        const ort = b === undefined || 'unavailable' in b ? undefined : b;
+        const values = ort
+          ? await accurateSquaredSingularValuesOrt(ort, W, job.rows, job.cols)
+          : accurateSquaredSingularValues(W, job.rows, job.cols);
+        const msg: ResultMessage = { id: job.id, ok: true, values, backend: ort ? 'onnxruntime' : 'typescript' };
         port.postMessage(msg, [values.buffer as ArrayBuffer]);
       } catch (e) {
         port.postMessage({ id: job.id, ok: false, error: (e as Error).message ?? String(e) } satisfies ResultMessage);
@@ -212,8 +216,11 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, p
       const kept = job.resolve ? box.W : undefined;
       const gram = await eigenvaluesOwned(ort, box, job.rows, job.cols, { workspace, afterGram: collect });
       // The accurate route here, unless the calling thread is idle and takes it (hand-back.ts).
+      // Never a slice whose route is two-stage: the calling thread has no onnxruntime, and
+      // the slice's σᵢ² must not depend on where it was resolved.
       let handedBack = false;
       const accurate = (W: Float64Array, rows: number, cols: number) => {
+        if (ort && usesTwoStageSvd(rows, cols)) return accurateSquaredSingularValuesOrt(ort, W, rows, cols);
         if (handBack !== undefined && takeHandBack(handBack)) {
           // A stand-in: this resolveSlice's answer is not sent; the caller resolves the slice.
           handedBack = true;

@@ -1,11 +1,17 @@
 /**
  * The accurate-rank route on the engine's worker threads: the same σᵢ² as on the calling
  * thread (singular-values.ts), the matrix transferred, and the backend the eigen jobs
- * reported left alone.
+ * reported left alone; large shapes take the two-stage route on onnxruntime, unless the model
+ * keeps off it.
  */
 import { describe, expect, it } from 'vitest';
 import { createSpectrumEngine } from '../../src/spectrum/index.js';
-import { accurateSquaredSingularValues } from '../../src/spectrum/singular-values.js';
+import {
+  accurateSquaredSingularValues,
+  accurateSquaredSingularValuesOrt,
+  usesTwoStageSvd,
+} from '../../src/spectrum/singular-values.js';
+import { OrtBackend } from '../../src/spectrum/ort.js';
 import { Rng } from '../generators/rng.js';
 import { matmul } from '../generators/linalg.js';
 
@@ -39,6 +45,24 @@ describe('SpectrumEngine.singularValues (worker threads)', () => {
       expect(engine.backendInfo.backend).toBe('unknown');
     } finally {
       await engine.close();
+    }
+  });
+
+  it('a shape of the two-stage route takes it on onnxruntime, unless twoStage is false', async () => {
+    const ort = OrtBackend.load(1);
+    if (!(ort instanceof OrtBackend)) return; // no onnxruntime here: the first test covers the route
+    const engine = createSpectrumEngine({ jobs: 1, warmUp: false });
+    try {
+      const rng = new Rng(8);
+      const W = matmul(gaussian(rng, 280, 50), gaussian(rng, 50, 320), 280, 50, 320);
+      expect(usesTwoStageSvd(280, 320)).toBe(true);
+      const twoStage = await engine.singularValues(W.slice(), 280, 320);
+      const oneStage = await engine.singularValues(W.slice(), 280, 320, false);
+      expect(Array.from(twoStage)).toEqual(Array.from(await accurateSquaredSingularValuesOrt(ort, W, 280, 320)));
+      expect(Array.from(oneStage)).toEqual(Array.from(accurateSquaredSingularValues(W, 280, 320)));
+    } finally {
+      await engine.close();
+      await ort.close();
     }
   });
 

@@ -11,7 +11,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { computeEsd } from '../../src/esd.js';
 import type { MatrixPlan } from '../../src/matrices.js';
 import { createSpectrumEngine } from '../../src/spectrum/index.js';
-import { accurateSquaredSingularValues } from '../../src/spectrum/singular-values.js';
+import {
+  accurateSquaredSingularValues,
+  accurateSquaredSingularValuesOrt,
+  usesTwoStageSvd,
+} from '../../src/spectrum/singular-values.js';
+import { OrtBackend } from '../../src/spectrum/ort.js';
 import { createHandBack, markIdle, release, TAKEN, takeHandBack } from '../../src/spectrum/hand-back.js';
 import { matmul } from '../generators/linalg.js';
 import { Rng } from '../generators/rng.js';
@@ -135,6 +140,30 @@ describe('slices handed back to an idle calling thread (hand-back.ts)', () => {
     expect(takeHandBack(flag)).toBe(true);
     release(flag, true);
     expect(takeHandBack(flag)).toBe(true);
+  });
+
+  it('a slice whose accurate route is two-stage stays on the worker while idle: same bits in every run', async () => {
+    // 300×300 of rank 80: usesTwoStageSvd, so the worker (onnxruntime loaded for its
+    // two-stage eigenvalues) resolves it; the calling thread has no onnxruntime.
+    const rng = new Rng(31);
+    const W = matmul(gaussian(rng, 300, 80), gaussian(rng, 80, 300), 300, 80, 300);
+    expect(usesTwoStageSvd(300, 300)).toBe(true);
+    engine.callerIdle(true);
+    const idle = await engine.eigenvaluesResolved(W.slice(), 300, 300);
+    engine.callerIdle(false);
+    const busy = await engine.eigenvaluesResolved(W.slice(), 300, 300);
+    expect([idle.resolvedOn, busy.resolvedOn]).toEqual(['worker', 'worker']);
+    expect([idle.resolved!.rank, busy.resolved!.rank]).toEqual([80, 80]);
+    expect(Array.from(idle.resolved!.ev)).toEqual(Array.from(busy.resolved!.ev));
+    const ort = OrtBackend.load(1);
+    if (ort instanceof OrtBackend) {
+      try {
+        const twoStage = await accurateSquaredSingularValuesOrt(ort, W, 300, 300);
+        expect(Array.from(idle.resolved!.ev)).toEqual(Array.from(twoStage));
+      } finally {
+        await ort.close();
+      }
+    }
   });
 
   it('a slice the Gram decides stays on the worker, idle or not', async () => {
