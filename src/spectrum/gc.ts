@@ -28,9 +28,30 @@ const exposedGc: ((options?: { type: 'minor' }) => void) | undefined = (() => {
 
 export const fullGc: () => void = exposedGc ? () => exposedGc() : () => {};
 
-/**
- * A young-generation collection (a scavenge, ~0.1–1 ms): frees the ArrayBuffers that
- * onnxruntime-node's binding copies each output into, so that malloc hands the same memory
- * back for the next output instead of fresh pages (upper-band-reduce.ts).
- */
+/** A young-generation collection (a scavenge, ~0.1–1 ms). */
 export const minorGc: () => void = exposedGc ? () => exposedGc({ type: 'minor' }) : () => {};
+
+/**
+ * Young collections after this many bytes of discarded onnxruntime outputs. An in-place
+ * update (OrtBackend.runInto) still comes back as a copy in a new ArrayBuffer, garbage at
+ * once; left to V8's own schedule the copies pile up, and new ones land on fresh pages (a
+ * fault per 4 KiB). At 1024², the two-stage reduction took 128–687 ms with 0–32k page faults
+ * without collections, 98–290 ms with one after every update (tmp/ubr6.ts, eight runs each,
+ * load average 2–3); at 480², one every 8 MB took 24–25 ms and one every update 34–36 ms
+ * (the scavenges' own cost; tmp/parts.ts, six runs each).
+ */
+export const COLLECT_COPIES_BYTES = 8 * 2 ** 20;
+
+/**
+ * A tally of discarded output copies: call it with each copy's size; it runs a young
+ * collection once they reach COLLECT_COPIES_BYTES, so that malloc hands their memory back.
+ */
+export function outputCopies(): (bytes: number) => void {
+  let since = 0;
+  return (bytes) => {
+    since += bytes;
+    if (since < COLLECT_COPIES_BYTES) return;
+    minorGc();
+    since = 0;
+  };
+}

@@ -7,6 +7,7 @@
  * available; this is the fallback where WebAssembly SIMD is missing (see wasm.ts).
  */
 import { householder } from './householder.js';
+import { wasmKernels, wasmScratch } from './wasm.js';
 
 /**
  * QR of the m×b panel stored column-major in `P` (column t at P[t·m … t·m+m−1]).
@@ -65,4 +66,30 @@ export function panelQR(P: Float64Array, m: number, b: number, R: Float64Array, 
       T[i * b + t] = -tt * s;
     }
   }
+}
+
+/** A panel's QR, copied out of kernel memory: Vᵀ (b×m row-major, = V column-major), R, T. */
+export interface PanelFactors {
+  readonly VT: Float64Array;
+  readonly R: Float64Array;
+  readonly T: Float64Array;
+}
+
+/**
+ * panelQR in WebAssembly SIMD when available (the 'svd' instance: the accurate route's
+ * threads), else in TypeScript, for callers that await between panels (upper-band-reduce.ts,
+ * tall-qr.ts): the factors are copied out, since a synchronous kernel may reuse the memory
+ * meanwhile. `fill` writes the m×b column-major panel.
+ */
+export function panelQrFactors(m: number, b: number, fill: (P: Float64Array) => void): PanelFactors {
+  const k = wasmKernels('svd');
+  const size = m * b + 2 * b * b;
+  const mem = k ? wasmScratch(k, size + 2 * b) : new Float64Array(size);
+  const P = mem.subarray(0, m * b);
+  const R = mem.subarray(m * b, m * b + b * b);
+  const T = mem.subarray(m * b + b * b, size);
+  fill(P);
+  if (k) k.panelQR(0, m, b, R.byteOffset, T.byteOffset, T.byteOffset + b * b * 8, T.byteOffset + b * b * 8 + b * 8);
+  else panelQR(P, m, b, R, T);
+  return { VT: P.slice(), R: R.slice(), T: T.slice() };
 }

@@ -16,7 +16,8 @@
  * On the workers that have onnxruntime, large matrices take a two-stage bidiagonalisation
  * instead (accurateSquaredSingularValuesOrt): dense → upper band with every O(NM²) flop in
  * GEMMs (upper-band-reduce.ts), band → bidiagonal by bulge chasing (band-to-bidiagonal.ts),
- * then the same dqds; the SVD twin of the eigen path's two-stage route (eigen.ts).
+ * then the same dqds; the SVD twin of the eigen path's two-stage route (eigen.ts). A tall
+ * one goes through its QR's triangle first (tall-qr.ts).
  */
 import { bidiagonalize } from './bidiagonalize.js';
 import { bidiagonalSquaresDqds } from './dqds.js';
@@ -26,6 +27,7 @@ import { transposeInto } from './transpose.js';
 import type { OrtBackend } from './ort.js';
 import { usesTwoStage } from './eigen.js';
 import { reduceToUpperBand } from './upper-band-reduce.js';
+import { tallQrTriangle } from './tall-qr.js';
 import { bandToBidiagonalFast, emptyUpperBand, upperBandIndex } from './band-to-bidiagonal.js';
 
 /**
@@ -44,6 +46,15 @@ export const TWO_STAGE_SVD_ABOVE_WORK = 2 ** 27;
  * route took 24–25 ms at b = 32 and 24–33 ms at b = 16 (tmp/parts.ts, huge pages on).
  */
 export const SVD_BANDWIDTH = 32;
+
+/**
+ * QR first when N is above this multiple of M (tall-qr.ts). LAPACK dgesvd takes 1.6, where
+ * the flops break even; here the QR's in-place updates pay output copies as stage one's do,
+ * and at N/M ≈ 1.7 it measured no faster (best of 7, ms, direct vs QR first, huge pages on,
+ * tmp/tall.ts): 800×480 35.8 vs 35.4, 1000×300 17.4 vs 17.5, 2000×400 45.9 vs 41.6,
+ * 4000×256 44.6 vs 37.0, 8000×128 33.7 vs 26.7.
+ */
+export const TALL_QR_RATIO = 2;
 
 /**
  * Whether the accurate route of a rows×cols W takes the two-stage bidiagonalisation where
@@ -72,8 +83,10 @@ export async function accurateSquaredSingularValuesOrt(
   const A = new Float64Array(N * M);
   if (rows >= cols) A.set(W);
   else transposeInto(W, rows, cols, A);
+  // A tall matrix is reduced through its QR's triangle, which costs fewer flops (tall-qr.ts).
+  const square = N > TALL_QR_RATIO * M ? await tallQrTriangle(ort, A, N, M, SVD_BANDWIDTH) : undefined;
   const band = emptyUpperBand(M, SVD_BANDWIDTH);
-  await reduceToUpperBand(ort, A, N, M, SVD_BANDWIDTH, (i, j, v) => {
+  await reduceToUpperBand(ort, square ?? A, square ? M : N, M, SVD_BANDWIDTH, (i, j, v) => {
     band.band[upperBandIndex(band, i, j)] = v;
   });
   const { d, e } = bandToBidiagonalFast(band);

@@ -23,21 +23,11 @@
  */
 import type { OrtBackend } from './ort.js';
 import type { GraphSpec } from './onnx-model.js';
-import { panelQR } from './panel-qr.js';
-import { wasmKernels, wasmScratch } from './wasm.js';
-import { minorGc } from './gc.js';
+import { panelQrFactors } from './panel-qr.js';
+import { outputCopies } from './gc.js';
 
 /** Receives the band's entries B[i, j], 0 ≤ j − i ≤ b (each written once; the rest are 0). */
 export type BandSink = (i: number, j: number, value: number) => void;
-
-/**
- * Collect the binding's output copies after this many bytes of them. Each update's output
- * comes back as a fresh copy of the working rows (OrtBackend.runInto), garbage at once; left
- * to V8's own schedule they pile up and new ones land on fresh pages. At 1024², b = 16, the
- * stage took 128–687 ms with 0–32k page faults without collections and 98–290 ms with a
- * scavenge after every update (tmp/ubr6.ts, eight runs each, load average 2–3).
- */
-const COLLECT_AFTER_BYTES = 8 * 2 ** 20;
 
 /** Drop the dead leading columns once they are this fraction of the row stride (band-reduce.ts). */
 const COMPACT_FRACTION = 1 / 6;
@@ -55,10 +45,10 @@ export async function reduceToUpperBand(
   put: BandSink,
 ): Promise<void> {
   if (N < M || A.length !== N * M) throw new RangeError(`upper band: ${A.length} values for ${N}×${M}`);
-  const qr = panelQrKernel();
+  const qr = panelQrFactors;
   let base = 0; // global column of the working matrix's column 0
   let w = M; // its row stride
-  let copied = 0; // bytes of output copies since the last collection
+  const discard = outputCopies();
   for (let c = 0; c < M; c += b) {
     const bw = Math.min(b, M - c);
     const m1 = N - c;
@@ -113,12 +103,7 @@ export async function reduceToUpperBand(
         },
         { Y: rows },
       );
-      // The binding returned a copy of A[r:, :], unused: free it while its memory is warm.
-      copied += n2 * w * 8;
-      if (copied >= COLLECT_AFTER_BYTES) {
-        minorGc();
-        copied = 0;
-      }
+      discard(n2 * w * 8); // the binding's copy of A[r:, :], unused
     }
     const dead = r - base;
     if (dead >= w * COMPACT_FRACTION && M - r > b) {
@@ -129,33 +114,6 @@ export async function reduceToUpperBand(
       w = w2;
     }
   }
-}
-
-/** A panel's QR, copied out of kernel memory: Vᵀ (b×m row-major, = V column-major), R, T. */
-interface PanelFactors {
-  readonly VT: Float64Array;
-  readonly R: Float64Array;
-  readonly T: Float64Array;
-}
-
-/**
- * The panel QR of panel-qr.ts, in WebAssembly SIMD when available (the 'svd' instance:
- * stage one runs on the threads of the accurate route), else in TypeScript. `fill` writes
- * the m×b column-major panel.
- */
-function panelQrKernel(): (m: number, b: number, fill: (P: Float64Array) => void) => PanelFactors {
-  const k = wasmKernels('svd');
-  return (m, b, fill) => {
-    const size = m * b + 2 * b * b;
-    const mem = k ? wasmScratch(k, size + 2 * b) : new Float64Array(size);
-    const P = mem.subarray(0, m * b);
-    const R = mem.subarray(m * b, m * b + b * b);
-    const T = mem.subarray(m * b + b * b, size);
-    fill(P);
-    if (k) k.panelQR(0, m, b, R.byteOffset, T.byteOffset, T.byteOffset + b * b * 8, T.byteOffset + b * b * 8 + b * 8);
-    else panelQR(P, m, b, R, T);
-    return { VT: P.slice(), R: R.slice(), T: T.slice() };
-  };
 }
 
 const f = (name: string, dims: (number | string)[]) => ({ name, dims });
