@@ -49,6 +49,8 @@ export async function reduceToUpperBand(
   let base = 0; // global column of the working matrix's column 0
   let w = M; // its row stride
   const discard = outputCopies();
+  // Uᵀ padded to the working width, one buffer for every panel (fresh memory costs faults).
+  const padded = new Float64Array(Math.min(b, M) * M);
   for (let c = 0; c < M; c += b) {
     const bw = Math.min(b, M - c);
     const m1 = N - c;
@@ -85,8 +87,11 @@ export async function reduceToUpperBand(
     if (n2 > 0) {
       // A[r:, :] ← (Qᵀ·A)[r:, :]·Q₂ = A − V[bw:]·W − X·Uᵀ with X = (A − V[bw:]·W)·U·S, in
       // place; Uᵀ is padded by zeros to the working width.
-      const UT = new Float64Array(bw * w);
-      for (let t = 0; t < bw; t++) UT.set(row.VT.subarray(t * m2, t * m2 + m2), t * w + r - base);
+      const UT = padded.subarray(0, bw * w);
+      for (let t = 0; t < bw; t++) {
+        UT.fill(0, t * w, t * w + r - base);
+        UT.set(row.VT.subarray(t * m2, t * m2 + m2), t * w + r - base);
+      }
       const rows = ort.tensor(A.subarray(r * w, N * w), [n2, w]);
       await ort.runInto(
         'svdUpdate',
