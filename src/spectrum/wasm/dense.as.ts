@@ -1,0 +1,326 @@
+/**
+ * The dense kernels: panelQR (panel-qr.ts), bidiagonalize (bidiagonalize.ts, the left and
+ * right updates of a step fused into one pass over the rows), gramLowerRows (gram.ts's
+ * gramLower) and tridiagonalizeLower (tridiagonalize.ts, dsytd2).
+ */
+
+// @ts-nocheck — AssemblyScript, not TypeScript.
+
+import { get, put, axpy, dot, rank2, reflector, dotInOrder, dlarfg } from './primitives.as';
+
+/**
+ * QR of the m×b column-major panel P (column t at P + t·m·8), as householder.ts's panelQR:
+ * on return P holds V (unit lower trapezoidal, explicit 1s and zeros), R (b×b row-major,
+ * upper) and T (b×b row-major, upper) with H₀…H_{b−1} = I − V·T·Vᵀ. tau and z: b scratch values.
+ */
+export function panelQR(P: usize, m: i32, b: i32, R: usize, T: usize, tau: usize, z: usize): void {
+  memory.fill(R, 0, <usize>(b * b) << 3);
+  memory.fill(T, 0, <usize>(b * b) << 3);
+  const k = min(m, b);
+  for (let t = 0; t < k; t++) {
+    const ct = P + (<usize>(t * m) << 3);
+    const x = ct + (<usize>t << 3);
+    const len = m - t;
+    // Reflector for x = P[t…m, t]: β·e₁ = H·x, v₀ = 1 (scaled 2-norm, safe from over/underflow).
+    const alpha = get(x, 0);
+    let scale: f64 = 0;
+    for (let i = 1; i < len; i++) scale = max(scale, abs(get(x, i)));
+    let tt: f64 = 0;
+    let beta = alpha;
+    if (scale != 0) {
+      scale = max(scale, abs(alpha));
+      const inv0 = 1 / scale;
+      let ss: f64 = 0;
+      for (let i = 0; i < len; i++) {
+        const y = get(x, i) * inv0;
+        ss += y * y;
+      }
+      const norm = scale * sqrt(ss);
+      beta = alpha >= 0 ? -norm : norm;
+      tt = (beta - alpha) / beta;
+      const inv = 1 / (alpha - beta);
+      for (let i = 1; i < len; i++) put(x, i, get(x, i) * inv);
+    }
+    put(tau, t, tt);
+    for (let i = 0; i < t; i++) put(R, i * b + t, get(ct, i));
+    put(R, t * b + t, beta);
+    put(x, 0, 1);
+    for (let i = 0; i < t; i++) put(ct, i, 0);
+    if (tt == 0) continue;
+    for (let s = t + 1; s < b; s++) {
+      const cs = P + (<usize>(s * m + t) << 3);
+      const d = dot(x, cs, len) * tt;
+      if (d != 0) axpy(cs, x, -d, len);
+    }
+  }
+  for (let t = k; t < b; t++) {
+    const ct = P + (<usize>(t * m) << 3);
+    for (let i = 0; i < m; i++) put(R, i * b + t, get(ct, i));
+    memory.fill(ct, 0, <usize>m << 3);
+  }
+  for (let t = 0; t < k; t++) {
+    const tt = get(tau, t);
+    put(T, t * b + t, tt);
+    if (tt == 0) continue;
+    const vt = P + (<usize>(t * m + t) << 3);
+    for (let j = 0; j < t; j++) put(z, j, dot(P + (<usize>(j * m + t) << 3), vt, m - t));
+    for (let i = 0; i < t; i++) {
+      let s: f64 = 0;
+      for (let j = i; j < t; j++) s += get(T, i * b + j) * get(z, j);
+      put(T, i * b + t, -tt * s);
+    }
+  }
+}
+
+/**
+ * Σⱼ x[j]·v[j] for the four rows x, x + ld, x + 2·ld, x + 3·ld, written to out[0…3]: one
+ * row a lane, each summed in index order exactly as a scalar loop does (so the kernel agrees
+ * with its TypeScript twin to the last bit); two accumulators, whose additions overlap.
+ */
+function dot4(x: usize, ld: usize, v: usize, n: i32, out: usize): void {
+  let a = f64x2.splat(0);
+  let b = f64x2.splat(0);
+  const x1 = x + ld;
+  const x2 = x1 + ld;
+  const x3 = x2 + ld;
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const off = <usize>i << 3;
+    const p0 = v128.load(x + off);
+    const p1 = v128.load(x1 + off);
+    const p2 = v128.load(x2 + off);
+    const p3 = v128.load(x3 + off);
+    const v0 = v128.load64_splat(v + off);
+    const v1 = v128.load64_splat(v + off + 8);
+    a = f64x2.add(a, f64x2.mul(f64x2.shuffle(p0, p1, 0, 2), v0));
+    b = f64x2.add(b, f64x2.mul(f64x2.shuffle(p2, p3, 0, 2), v0));
+    a = f64x2.add(a, f64x2.mul(f64x2.shuffle(p0, p1, 1, 3), v1));
+    b = f64x2.add(b, f64x2.mul(f64x2.shuffle(p2, p3, 1, 3), v1));
+  }
+  if (i < n) {
+    const off = <usize>i << 3;
+    const vi = v128.load64_splat(v + off);
+    a = f64x2.add(a, f64x2.mul(f64x2.replace_lane(f64x2.splat(load<f64>(x + off)), 1, load<f64>(x1 + off)), vi));
+    b = f64x2.add(b, f64x2.mul(f64x2.replace_lane(f64x2.splat(load<f64>(x2 + off)), 1, load<f64>(x3 + off)), vi));
+  }
+  v128.store(out, a);
+  v128.store(out + 16, b);
+}
+
+
+/**
+ * The scaled reflector of bidiagonalize.ts for the n values at x (stride `stride` doubles),
+ * written to u: returns τ (0: no reflection) and stores the bidiagonal value at out.
+ */
+function scaledReflector(x: usize, stride: i32, n: i32, u: usize, out: usize): f64 {
+  let scale: f64 = 0;
+  for (let i = 0; i < n; i++) scale = max(scale, abs(get(x, i * stride)));
+  if (scale == 0) {
+    store<f64>(out, 0);
+    return 0;
+  }
+  let sigma: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const y = get(x, i * stride) / scale;
+    put(u, i, y);
+    sigma += y * y;
+  }
+  const x0 = get(u, 0);
+  const alpha = x0 >= 0 ? -sqrt(sigma) : sqrt(sigma);
+  const u0 = x0 - alpha;
+  put(u, 0, u0);
+  const vtv = sigma - x0 * x0 + u0 * u0;
+  store<f64>(out, alpha * scale);
+  return vtv == 0 ? 0 : 2 / vtv;
+}
+
+/**
+ * Bidiagonalises the row-major N×M matrix A (N ≥ M) in place: d (M values) the diagonal,
+ * e (M − 1) the superdiagonal. v (N), vr and w (M), s4 (4): scratch.
+ */
+export function bidiagonalize(
+  A: usize,
+  N: i32,
+  M: i32,
+  d: usize,
+  e: usize,
+  v: usize,
+  vr: usize,
+  w: usize,
+  s4: usize,
+): void {
+  for (let k = 0; k < M; k++) {
+    const c = k + 1;
+    const len = M - c;
+    const vk = v + (<usize>k << 3);
+    const tauL = scaledReflector(A + (<usize>(k * M + k) << 3), M, N - k, vk, d + (<usize>k << 3));
+    const wc = w + (<usize>c << 3);
+    const rowK = A + (<usize>(k * M + c) << 3);
+    if (tauL != 0 && len > 0) {
+      // w = τ·Aᵀv over rows k…N−1, then row k updated first: the right reflector reads it.
+      memory.fill(wc, 0, <usize>len << 3);
+      for (let i = k; i < N; i++) {
+        const vi = get(v, i);
+        if (vi != 0) axpy(wc, A + (<usize>(i * M + c) << 3), vi, len);
+      }
+      for (let j = 0; j < len; j++) put(wc, j, get(wc, j) * tauL);
+      const v0 = get(v, k);
+      if (v0 != 0) axpy(rowK, wc, -v0, len);
+    }
+    const vrc = vr + (<usize>c << 3);
+    const tauR = len > 0 ? scaledReflector(rowK, 1, len, vrc, e + (<usize>k << 3)) : 0;
+    if (tauL == 0 && tauR == 0) continue;
+    // Rows four at a time (the last few one by one): left update, then the right reflector's dot
+    // products, each row summed in index order.
+    const ld = <usize>M << 3;
+    let i = c;
+    for (; i + 4 <= N; i += 4) {
+      const r0 = A + (<usize>(i * M + c) << 3);
+      if (tauL != 0) {
+        for (let t = 0; t < 4; t++) {
+          const vt = get(v, i + t);
+          if (vt != 0) axpy(r0 + <usize>t * ld, wc, -vt, len);
+        }
+      }
+      if (tauR == 0) continue;
+      dot4(r0, ld, vrc, len, s4);
+      for (let t = 0; t < 4; t++) {
+        const st = get(s4, t) * tauR;
+        if (st != 0) axpy(r0 + <usize>t * ld, vrc, -st, len);
+      }
+    }
+    for (; i < N; i++) {
+      const r0 = A + (<usize>(i * M + c) << 3);
+      const v0 = tauL != 0 ? get(v, i) : 0;
+      if (v0 != 0) axpy(r0, wc, -v0, len);
+      if (tauR == 0) continue;
+      const s0 = dotInOrder(r0, vrc, len) * tauR;
+      if (s0 != 0) axpy(r0, vrc, -s0, len);
+    }
+  }
+}
+
+/**
+ * G[i][j] += A[r][i]·A[r][j] for j ≤ i < M, rows r = 0…rows−1 of the row-major A (rows×M),
+ * G row-major M×M: the lower triangle of AᵀA accumulated row after row, as gram.ts does.
+ * Four rows of A per pass over G, their four terms added to each element one after the
+ * other, so each element is the same sum in the same order as one row at a time. Every
+ * product is added, also a zero one: G starts at +0 and a sum never becomes −0, so adding
+ * ±0 changes nothing (gram.ts skips them).
+ */
+export function gramLowerRows(A: usize, rows: i32, M: i32, G: usize): void {
+  const ld = <usize>M << 3;
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const a0 = A + <usize>r * ld;
+    const a1 = a0 + ld;
+    const a2 = a1 + ld;
+    const a3 = a2 + ld;
+    for (let i = 0; i < M; i++) {
+      const s0 = get(a0, i);
+      const s1 = get(a1, i);
+      const s2 = get(a2, i);
+      const s3 = get(a3, i);
+      const w0 = f64x2.splat(s0);
+      const w1 = f64x2.splat(s1);
+      const w2 = f64x2.splat(s2);
+      const w3 = f64x2.splat(s3);
+      const g = G + <usize>i * ld;
+      let j = 0;
+      for (; j + 2 <= i + 1; j += 2) {
+        const off = <usize>j << 3;
+        let x = v128.load(g + off);
+        x = f64x2.add(x, f64x2.mul(w0, v128.load(a0 + off)));
+        x = f64x2.add(x, f64x2.mul(w1, v128.load(a1 + off)));
+        x = f64x2.add(x, f64x2.mul(w2, v128.load(a2 + off)));
+        x = f64x2.add(x, f64x2.mul(w3, v128.load(a3 + off)));
+        v128.store(g + off, x);
+      }
+      if (j <= i) {
+        let x = get(g, j);
+        x += s0 * get(a0, j);
+        x += s1 * get(a1, j);
+        x += s2 * get(a2, j);
+        x += s3 * get(a3, j);
+        put(g, j, x);
+      }
+    }
+  }
+  for (; r < rows; r++) {
+    const a0 = A + <usize>r * ld;
+    for (let i = 0; i < M; i++) {
+      const s0 = get(a0, i);
+      const g = G + <usize>i * ld;
+      axpy(g, a0, s0, i + 1);
+    }
+  }
+}
+
+/**
+ * tridiagonalize.ts on the symmetric row-major n×n A (lower triangle read and overwritten):
+ * d (n) and e (n, e[n−1] = 0) out; v, w (n each) and s1 (1) and s4 (4) scratch.
+ */
+export function tridiagonalizeLower(
+  A: usize,
+  n: i32,
+  d: usize,
+  e: usize,
+  v: usize,
+  w: usize,
+  s1: usize,
+  s4: usize,
+): void {
+  const ld = <usize>n << 3;
+  for (let k = 0; k < n - 2; k++) {
+    put(d, k, load<f64>(A + <usize>k * ld + (<usize>k << 3)));
+    const o = k + 1;
+    const m = n - o;
+    for (let i = 0; i < m; i++) put(v, i, load<f64>(A + <usize>(o + i) * ld + (<usize>k << 3)));
+    const tau = dlarfg(v, m, s1);
+    put(v, 0, 1);
+    put(e, k, load<f64>(s1));
+    if (tau == 0) continue;
+    // p = B·v from the lower triangle of B = A[o:, o:]: row i's dot product in order, and
+    // its entries times v_i added to w (tridiagonalize.ts, symvStretch).
+    memory.fill(w, 0, <usize>m << 3);
+    const b0 = A + <usize>o * ld + (<usize>o << 3);
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      // Four rows' dot products side by side (a lane each, each summed in order), then each
+      // row's update of w in row order, as one row after the other would make them.
+      const r0 = b0 + <usize>i * ld;
+      dot4(r0, ld, v, i, s4);
+      for (let q = 0; q < 4; q++) {
+        const row = r0 + <usize>q * ld;
+        let acc = get(s4, q);
+        for (let t = i; t < i + q; t++) acc += get(row, t) * get(v, t);
+        const vi = get(v, i + q);
+        axpy(w, row, vi, i + q); // symvStretch's w[t] += A[t]·v_i
+        put(w, i + q, get(w, i + q) + (acc + get(row, i + q) * vi));
+      }
+    }
+    for (; i < m; i++) {
+      const row = b0 + <usize>i * ld;
+      const vi = get(v, i);
+      let acc: f64 = 0;
+      for (let t = 0; t < i; t++) acc += get(row, t) * get(v, t);
+      axpy(w, row, vi, i);
+      put(w, i, get(w, i) + (acc + get(row, i) * vi));
+    }
+    // symmetric-update.ts reflectorCorrection.
+    let vtp: f64 = 0;
+    for (let i = 0; i < m; i++) {
+      const wi = get(w, i) * tau;
+      put(w, i, wi);
+      vtp += get(v, i) * wi;
+    }
+    axpy(w, v, -(0.5 * tau * vtp), m);
+    // B −= w·vᵀ + v·wᵀ, row i up to its diagonal (syr2Stretch).
+    for (let i = 0; i < m; i++) rank2(b0 + <usize>i * ld, w, v, get(v, i), get(w, i), i + 1);
+  }
+  if (n >= 2) {
+    put(d, n - 2, load<f64>(A + <usize>(n - 2) * ld + (<usize>(n - 2) << 3)));
+    put(e, n - 2, load<f64>(A + <usize>(n - 1) * ld + (<usize>(n - 2) << 3)));
+  }
+  if (n >= 1) put(d, n - 1, load<f64>(A + <usize>(n - 1) * ld + (<usize>(n - 1) << 3)));
+}
