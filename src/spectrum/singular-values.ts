@@ -25,6 +25,7 @@ import { tridiagonalQl } from './tridiagonal-ql.js';
 import { wasmKernels, wasmScratch } from './wasm.js';
 import { transposeInto } from './transpose.js';
 import type { OrtBackend } from './ort.js';
+import type { Workspace } from './workspace.js';
 import { usesTwoStage } from './eigen.js';
 import { reduceToUpperBand } from './upper-band-reduce.js';
 import { tallQrTriangle } from './tall-qr.js';
@@ -69,18 +70,23 @@ export function usesTwoStageSvd(rows: number, cols: number): boolean {
   return usesTwoStage(rows, cols) && (m > TWO_STAGE_SVD_ABOVE_N || work > TWO_STAGE_SVD_ABOVE_WORK);
 }
 
-/** Ascending σᵢ² of the row-major rows×cols W by the two-stage route. W is not modified. */
+/**
+ * Ascending σᵢ² of the row-major rows×cols W by the two-stage route. W is not modified. Its
+ * working copy comes from `workspace` when given (a worker's: kept between matrices, as the
+ * one-stage route keeps its copy in WebAssembly memory), else is allocated.
+ */
 export async function accurateSquaredSingularValuesOrt(
   ort: OrtBackend,
   W: Float64Array,
   rows: number,
   cols: number,
+  workspace?: Workspace,
 ): Promise<Float64Array> {
   const N = Math.max(rows, cols);
   const M = Math.min(rows, cols);
   if (W.length !== rows * cols) throw new RangeError(`singular values: ${W.length} values for ${rows}×${cols}`);
   if (M === 0) return new Float64Array(0);
-  const A = new Float64Array(N * M);
+  const A = workspace ? workspace.get('svd', N * M) : new Float64Array(N * M);
   if (rows >= cols) A.set(W);
   else transposeInto(W, rows, cols, A);
   // A tall matrix is reduced through its QR's triangle, which costs fewer flops (tall-qr.ts).

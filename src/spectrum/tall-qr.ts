@@ -6,11 +6,12 @@
  *
  * Blocked Householder QR (LAPACK dgeqrf; Golub & Van Loan §5.2.3): panel k's QR
  * (panel-qr.ts, Q = I − V·T·Vᵀ) leaves R's diagonal block, and A[c:, :] ← Qᵀ·A[c:, :] =
- * A − V·(Tᵀ·(Vᵀ·A)) in place on onnxruntime (OrtBackend.runInto), which leaves R's rows
- * c … c+b−1 to the right of the block. As in upper-band-reduce.ts, the columns left of the
+ * A − V·(Tᵀ·(Vᵀ·A)) on onnxruntime, W = Tᵀ·(Vᵀ·A) first and then A −= V·W in place in row
+ * pieces (OrtBackend.runInto, ort.ts IN_PLACE_CHUNK_BYTES), which leaves R's rows c … c+b−1
+ * to the right of the block. As in upper-band-reduce.ts, the columns left of the
  * panel are dead until dropped by one copy, and the binding's output copies are collected.
  */
-import type { OrtBackend } from './ort.js';
+import { inPlaceRows, type OrtBackend } from './ort.js';
 import type { GraphSpec } from './onnx-model.js';
 import { panelQrFactors } from './panel-qr.js';
 import { outputCopies } from './gc.js';
@@ -44,14 +45,23 @@ export async function tallQrTriangle(
       for (let i = 0; i <= Math.min(t, m1 - 1); i++) R[(c + i) * M + c + t] = col.R[i * bw + t]!;
     const r = c + bw;
     if (r >= M) break;
-    const rows = ort.tensor(A.subarray(c * w, N * w), [m1, w]);
-    await ort.runInto(
-      'qrUpdate',
-      qrUpdateGraph,
-      { A: rows, VT: ort.tensor(col.VT, [bw, m1]), T: ort.tensor(col.T, [bw, bw]) },
-      { Y: rows },
-    );
-    discard(m1 * w * 8);
+    // W = Tᵀ·(Vᵀ·A[c:, :]) (a small output), then A[c:, :] −= V·W in row pieces, in place.
+    const VT = ort.tensor(col.VT, [bw, m1]);
+    const { W } = await ort.run('qrW', qrWGraph, {
+      A: ort.tensor(A.subarray(c * w, N * w), [m1, w]),
+      VT,
+      T: ort.tensor(col.T, [bw, bw]),
+    });
+    const Wt = ort.tensor(W!, [bw, w]);
+    const step = inPlaceRows(w);
+    for (let i0 = 0; i0 < m1; i0 += step) {
+      const ic = Math.min(step, m1 - i0);
+      const VcT = new Float64Array(bw * ic);
+      for (let t = 0; t < bw; t++) VcT.set(col.VT.subarray(t * m1 + i0, t * m1 + i0 + ic), t * ic);
+      const rows = ort.tensor(A.subarray((c + i0) * w, (c + i0 + ic) * w), [ic, w]);
+      await ort.runInto('rankUpdate', rankUpdateGraph, { A: rows, VT: ort.tensor(VcT, [bw, ic]), W: Wt }, { Y: rows });
+      discard(ic * w * 8);
+    }
     // R's rows c … r−1 right of the diagonal block: final now.
     for (let t = 0; t < bw; t++) {
       const from = (c + t) * w - base;
@@ -70,14 +80,24 @@ export async function tallQrTriangle(
 
 const f = (name: string, dims: (number | string)[]) => ({ name, dims });
 
-/** Y = A − V·(Tᵀ·(Vᵀ·A)) for A (m×w), Vᵀ (b×m), T (b×b): Qᵀ·A, with C = A so Y may be A's memory. */
-function qrUpdateGraph(): GraphSpec {
+/** W = Tᵀ·(Vᵀ·A) for A (m×w), Vᵀ (b×m), T (b×b): Qᵀ·A = A − V·W with Q = I − V·T·Vᵀ. */
+function qrWGraph(): GraphSpec {
   return {
     inputs: [f('A', ['m', 'w']), f('VT', ['b', 'm']), f('T', ['b', 'b'])],
-    outputs: [f('Y', ['m', 'w'])],
+    outputs: [f('W', ['b', 'w'])],
     nodes: [
       { op: 'MatMul', inputs: ['VT', 'A'], outputs: ['G'] },
       { op: 'Gemm', inputs: ['T', 'G'], outputs: ['W'], attributes: { transA: 1 } },
+    ],
+  };
+}
+
+/** Y = A − V·W for A (n×w), Vᵀ (b×n), W (b×w), with C = A so that Y can be A's memory. */
+function rankUpdateGraph(): GraphSpec {
+  return {
+    inputs: [f('A', ['n', 'w']), f('VT', ['b', 'n']), f('W', ['b', 'w'])],
+    outputs: [f('Y', ['n', 'w'])],
+    nodes: [
       {
         op: 'Gemm',
         inputs: ['VT', 'W', 'A'],

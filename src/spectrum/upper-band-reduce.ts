@@ -21,7 +21,7 @@
  * The panels are copied out of WebAssembly memory before each await: a synchronous kernel
  * (the one-stage route, dqds) may run on the same thread meanwhile.
  */
-import type { OrtBackend } from './ort.js';
+import { inPlaceRows, type OrtBackend } from './ort.js';
 import type { GraphSpec } from './onnx-model.js';
 import { panelQrFactors } from './panel-qr.js';
 import { outputCopies } from './gc.js';
@@ -92,23 +92,25 @@ export async function reduceToUpperBand(
         UT.fill(0, t * w, t * w + r - base);
         UT.set(row.VT.subarray(t * m2, t * m2 + m2), t * w + r - base);
       }
-      const rows = ort.tensor(A.subarray(r * w, N * w), [n2, w]);
-      await ort.runInto(
-        'svdUpdate',
-        updateGraph,
-        {
-          A: rows,
-          VT: ort.tensor(col.VT, [bw, m1]),
-          W: ort.tensor(left.W!, [bw, w]),
-          UT: ort.tensor(UT, [bw, w]),
-          S: ort.tensor(row.T, [bw, bw]),
-          kb: ort.int64([bw]),
-          km: ort.int64([m1]),
-          ax1: ort.int64([1]),
-        },
-        { Y: rows },
-      );
-      discard(n2 * w * 8); // the binding's copy of A[r:, :], unused
+      // Row by row the update is independent: run it in pieces (ort.ts IN_PLACE_CHUNK_BYTES).
+      const W = ort.tensor(left.W!, [bw, w]);
+      const U = ort.tensor(UT, [bw, w]);
+      const S = ort.tensor(row.T, [bw, bw]);
+      const step = inPlaceRows(w);
+      for (let i0 = 0; i0 < n2; i0 += step) {
+        const ic = Math.min(step, n2 - i0);
+        // V[bw:]ᵀ's columns for these rows (Vᵀ is bw×m1; row r + i is V's row bw + i).
+        const V1T = new Float64Array(bw * ic);
+        for (let t = 0; t < bw; t++) V1T.set(col.VT.subarray(t * m1 + bw + i0, t * m1 + bw + i0 + ic), t * ic);
+        const rows = ort.tensor(A.subarray((r + i0) * w, (r + i0 + ic) * w), [ic, w]);
+        await ort.runInto(
+          'svdUpdate',
+          updateGraph,
+          { A: rows, V1T: ort.tensor(V1T, [bw, ic]), W, UT: U, S },
+          { Y: rows },
+        );
+        discard(ic * w * 8); // the binding's copy of these rows, unused
+      }
     }
     const dead = r - base;
     if (dead >= w * COMPACT_FRACTION && M - r > b) {
@@ -155,23 +157,16 @@ function panelGraph(): GraphSpec {
 }
 
 /**
- * Update graph, both sides of panel k at once: for A = A[r:, :] (n×w), Vᵀ (b×m, its last n
- * columns are V[b:]ᵀ), W (b×w), Uᵀ (b×w) and S (b×b), X = A·U·S − V[b:]·((W·U)·S) and
- * Y = A − [V[b:] X]·[W; Uᵀ]: one rank-2b Gemm whose C is A, so that Y can be A's memory.
+ * Update graph, both sides of panel k at once, for some rows of A[r:, :]: for those rows
+ * A (n×w), V[b:]ᵀ's columns V1ᵀ (b×n), W (b×w), Uᵀ (b×w) and S (b×b), X = A·U·S −
+ * V1·((W·U)·S) and Y = A − [V1 X]·[W; Uᵀ]: one rank-2b Gemm whose C is A, so that Y can be
+ * A's memory.
  */
 function updateGraph(): GraphSpec {
   return {
-    inputs: [
-      f('A', ['n', 'w']),
-      f('VT', ['b', 'm']),
-      f('W', ['b', 'w']),
-      f('UT', ['b', 'w']),
-      f('S', ['b', 'b']),
-      ...ints('kb', 'km', 'ax1'),
-    ],
+    inputs: [f('A', ['n', 'w']), f('V1T', ['b', 'n']), f('W', ['b', 'w']), f('UT', ['b', 'w']), f('S', ['b', 'b'])],
     outputs: [f('Y', ['n', 'w'])],
     nodes: [
-      { op: 'Slice', inputs: ['VT', 'kb', 'km', 'ax1'], outputs: ['V1T'] },
       { op: 'Gemm', inputs: ['A', 'UT'], outputs: ['AU'], attributes: { transB: 1 } },
       { op: 'Gemm', inputs: ['W', 'UT'], outputs: ['WU'], attributes: { transB: 1 } },
       {

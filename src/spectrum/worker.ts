@@ -192,7 +192,7 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, p
         const b = job.useOrt && usesTwoStageSvd(job.rows, job.cols) ? backendFor(job.threads) : undefined;
         const ort = b === undefined || 'unavailable' in b ? undefined : b;
         const values = ort
-          ? await accurateSquaredSingularValuesOrt(ort, W, job.rows, job.cols)
+          ? await accurateSquaredSingularValuesOrt(ort, W, job.rows, job.cols, workspace)
           : accurateSquaredSingularValues(W, job.rows, job.cols);
         const msg: ResultMessage = { id: job.id, ok: true, values, backend: ort ? 'onnxruntime' : 'typescript' };
         port.postMessage(msg, [values.buffer as ArrayBuffer]);
@@ -220,7 +220,7 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, p
       // the slice's σᵢ² must not depend on where it was resolved.
       let handedBack = false;
       const accurate = (W: Float64Array, rows: number, cols: number) => {
-        if (ort && usesTwoStageSvd(rows, cols)) return accurateSquaredSingularValuesOrt(ort, W, rows, cols);
+        if (ort && usesTwoStageSvd(rows, cols)) return accurateSquaredSingularValuesOrt(ort, W, rows, cols, workspace);
         if (handBack !== undefined && takeHandBack(handBack)) {
           // A stand-in: this resolveSlice's answer is not sent; the caller resolves the slice.
           handedBack = true;
