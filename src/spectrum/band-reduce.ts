@@ -38,7 +38,7 @@ export function emptyBand(n: number, b: number): BandMatrix {
  * Recompact the lazily-updated state once the dead leading columns are this fraction of
  * its width: copying costs w² moves, carrying dead columns costs ~w·b flops per panel.
  */
-const COMPACT_FRACTION = 1 / 6;
+export const COMPACT_FRACTION = 1 / 6;
 
 /** Reduces the symmetric n×n row-major A (both triangles; overwritten) to band form. */
 export async function reduceToBand(ort: OrtBackend, A: Float64Array, n: number, b: number): Promise<BandMatrix> {

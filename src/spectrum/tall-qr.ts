@@ -8,16 +8,12 @@
  * (panel-qr.ts, Q = I − V·T·Vᵀ) leaves R's diagonal block, and A[c:, :] ← Qᵀ·A[c:, :] =
  * A − V·(Tᵀ·(Vᵀ·A)) on onnxruntime, W = Tᵀ·(Vᵀ·A) first and then A −= V·W in place in row
  * pieces (OrtBackend.runInto, ort.ts IN_PLACE_CHUNK_BYTES), which leaves R's rows c … c+b−1
- * to the right of the block. As in upper-band-reduce.ts, the columns left of the
- * panel are dead until dropped by one copy, and the binding's output copies are collected.
+ * to the right of the block. The working matrix is working-rows.ts's, as in
+ * upper-band-reduce.ts.
  */
-import { inPlaceRows, type OrtBackend } from './ort.js';
+import type { OrtBackend } from './ort.js';
 import type { GraphSpec } from './onnx-model.js';
-import { panelQrFactors } from './panel-qr.js';
-import { outputCopies } from './gc.js';
-
-/** Drop the dead leading columns once they are this fraction of the row stride (band-reduce.ts). */
-const COMPACT_FRACTION = 1 / 6;
+import { columnsOf, WorkingRows } from './working-rows.js';
 
 /** R (M×M row-major, zero below the diagonal) of the row-major N×M A (N ≥ M; overwritten). */
 export async function tallQrTriangle(
@@ -29,51 +25,30 @@ export async function tallQrTriangle(
 ): Promise<Float64Array> {
   if (N < M || A.length !== N * M) throw new RangeError(`QR: ${A.length} values for ${N}×${M}`);
   const R = new Float64Array(M * M);
-  const discard = outputCopies();
-  let base = 0; // global column of the working matrix's column 0
-  let w = M; // its row stride
+  const work = new WorkingRows(A, N, M);
   for (let c = 0; c < M; c += b) {
     const bw = Math.min(b, M - c);
     const m1 = N - c;
-    const col = panelQrFactors(m1, bw, (P) => {
-      for (let i = 0; i < m1; i++) {
-        const row = (c + i) * w + c - base;
-        for (let t = 0; t < bw; t++) P[t * m1 + i] = A[row + t]!;
-      }
-    });
-    for (let t = 0; t < bw; t++)
+    const col = work.panelQr(c, bw);
+    for (let t = 0; t < bw; t++) {
       for (let i = 0; i <= Math.min(t, m1 - 1); i++) R[(c + i) * M + c + t] = col.R[i * bw + t]!;
+    }
     const r = c + bw;
     if (r >= M) break;
     // W = Tᵀ·(Vᵀ·A[c:, :]) (a small output), then A[c:, :] −= V·W in row pieces, in place.
-    const VT = ort.tensor(col.VT, [bw, m1]);
     const { W } = await ort.run('qrW', qrWGraph, {
-      A: ort.tensor(A.subarray(c * w, N * w), [m1, w]),
-      VT,
+      A: work.rows(ort, c),
+      VT: ort.tensor(col.VT, [bw, m1]),
       T: ort.tensor(col.T, [bw, bw]),
     });
-    const Wt = ort.tensor(W!, [bw, w]);
-    const step = inPlaceRows(w);
-    for (let i0 = 0; i0 < m1; i0 += step) {
-      const ic = Math.min(step, m1 - i0);
-      const VcT = new Float64Array(bw * ic);
-      for (let t = 0; t < bw; t++) VcT.set(col.VT.subarray(t * m1 + i0, t * m1 + i0 + ic), t * ic);
-      const rows = ort.tensor(A.subarray((c + i0) * w, (c + i0 + ic) * w), [ic, w]);
-      await ort.runInto('rankUpdate', rankUpdateGraph, { A: rows, VT: ort.tensor(VcT, [bw, ic]), W: Wt }, { Y: rows });
-      discard(ic * w * 8);
-    }
+    const Wt = ort.tensor(W!, [bw, work.w]);
+    await work.updateInPlace(ort, 'rankUpdate', rankUpdateGraph, c, (i0, ic) => ({
+      VT: ort.tensor(columnsOf(col.VT, bw, m1, i0, ic), [bw, ic]),
+      W: Wt,
+    }));
     // R's rows c … r−1 right of the diagonal block: final now.
-    for (let t = 0; t < bw; t++) {
-      const from = (c + t) * w - base;
-      R.set(A.subarray(from + r, from + M), (c + t) * M + r);
-    }
-    const dead = r - base;
-    if (dead >= w * COMPACT_FRACTION && M - r > b) {
-      const w2 = w - dead;
-      for (let i = r; i < N; i++) A.copyWithin(i * w2, i * w + dead, i * w + w);
-      base = r;
-      w = w2;
-    }
+    for (let t = 0; t < bw; t++) R.set(A.subarray(work.at(c + t, r), work.at(c + t, M)), (c + t) * M + r);
+    work.compact(r, b);
   }
   return R;
 }

@@ -14,23 +14,18 @@
  * Every O(NM²) flop is in those two rank-b updates, GEMMs run by onnxruntime (ort.ts).
  *
  * Unlike band-reduce.ts, the updates are right-looking and in place: onnxruntime-node
- * writes a Gemm's output into the memory of its C input (OrtBackend.runInto), so no output
- * is fresh memory and no lazily-updated state is carried. The working matrix keeps its row
- * stride; the columns left of the panel are dead (updated, never read) until they are this
- * file's COMPACT_FRACTION of the width, then dropped by one copy, as band-reduce.ts does.
- * The panels are copied out of WebAssembly memory before each await: a synchronous kernel
- * (the one-stage route, dqds) may run on the same thread meanwhile.
+ * writes a Gemm's output into the memory of its C input (OrtBackend.runInto), so no lazily
+ * updated state is carried (working-rows.ts: the working matrix, its dead columns and the
+ * row pieces). The panels are copied out of WebAssembly memory before each await
+ * (panel-qr.ts panelQrFactors): a synchronous kernel may run on the same thread meanwhile.
  */
-import { inPlaceRows, type OrtBackend } from './ort.js';
+import type { OrtBackend } from './ort.js';
 import type { GraphSpec } from './onnx-model.js';
 import { panelQrFactors } from './panel-qr.js';
-import { outputCopies } from './gc.js';
+import { columnsOf, WorkingRows } from './working-rows.js';
 
 /** Receives the band's entries B[i, j], 0 ≤ j − i ≤ b (each written once; the rest are 0). */
 export type BandSink = (i: number, j: number, value: number) => void;
-
-/** Drop the dead leading columns once they are this fraction of the row stride (band-reduce.ts). */
-const COMPACT_FRACTION = 1 / 6;
 
 /**
  * Reduces the row-major N×M matrix A (N ≥ M; overwritten) to an upper band of half-width b,
@@ -45,31 +40,23 @@ export async function reduceToUpperBand(
   put: BandSink,
 ): Promise<void> {
   if (N < M || A.length !== N * M) throw new RangeError(`upper band: ${A.length} values for ${N}×${M}`);
-  const qr = panelQrFactors;
-  let base = 0; // global column of the working matrix's column 0
-  let w = M; // its row stride
-  const discard = outputCopies();
+  const work = new WorkingRows(A, N, M);
   // Uᵀ padded to the working width, one buffer for every panel (fresh memory costs faults).
   const padded = new Float64Array(Math.min(b, M) * M);
   for (let c = 0; c < M; c += b) {
     const bw = Math.min(b, M - c);
     const m1 = N - c;
-    // The column panel A[c:, c:c+bw], column-major, its QR; R onto the band.
-    const col = qr(m1, bw, (P) => {
-      for (let i = 0; i < m1; i++) {
-        const row = (c + i) * w + c - base;
-        for (let t = 0; t < bw; t++) P[t * m1 + i] = A[row + t]!;
-      }
-    });
+    // The column panel's QR; R onto the band.
+    const col = work.panelQr(c, bw);
     for (let t = 0; t < bw; t++) for (let i = 0; i <= Math.min(t, m1 - 1); i++) put(c + i, c + t, col.R[i * bw + t]!);
     const r = c + bw;
     if (r >= M) break;
     const m2 = M - r;
-    const n2 = N - r;
+    const { w, base } = work;
     // W = Tᵀ·(Vᵀ·A[c:, :]), so that Qᵀ·A[c:, :] = A − V·W, and the row block of Qᵀ·A,
     // A[c:c+bw, r:] − V[0:bw]·W[:, r:] (small outputs; A itself is not updated yet).
     const left = await ort.run('svdPanel', panelGraph, {
-      A: ort.tensor(A.subarray(c * w, N * w), [m1, w]),
+      A: work.rows(ort, c),
       VT: ort.tensor(col.VT, [bw, m1]),
       T: ort.tensor(col.T, [bw, bw]),
       rowStart: ort.int64([r - base]),
@@ -80,46 +67,28 @@ export async function reduceToUpperBand(
     });
     // Its LQ (a QR of the transpose, column t = row c+t): L = R₂ᵀ onto the band.
     const rowBlock = left.B!;
-    const row = qr(m2, bw, (P) => {
-      for (let t = 0; t < bw; t++) P.set(rowBlock.subarray(t * m2, t * m2 + m2), t * m2);
-    });
+    const row = panelQrFactors(m2, bw, (P) => P.set(rowBlock));
     for (let i = 0; i < bw; i++) for (let j = 0; j <= Math.min(i, m2 - 1); j++) put(c + i, r + j, row.R[j * bw + i]!);
-    if (n2 > 0) {
+    if (r < N) {
       // A[r:, :] ← (Qᵀ·A)[r:, :]·Q₂ = A − V[bw:]·W − X·Uᵀ with X = (A − V[bw:]·W)·U·S, in
-      // place; Uᵀ is padded by zeros to the working width.
+      // place and row by row independent; Uᵀ is padded by zeros to the working width.
       const UT = padded.subarray(0, bw * w);
       for (let t = 0; t < bw; t++) {
         UT.fill(0, t * w, t * w + r - base);
         UT.set(row.VT.subarray(t * m2, t * m2 + m2), t * w + r - base);
       }
-      // Row by row the update is independent: run it in pieces (ort.ts IN_PLACE_CHUNK_BYTES).
-      const W = ort.tensor(left.W!, [bw, w]);
-      const U = ort.tensor(UT, [bw, w]);
-      const S = ort.tensor(row.T, [bw, bw]);
-      const step = inPlaceRows(w);
-      for (let i0 = 0; i0 < n2; i0 += step) {
-        const ic = Math.min(step, n2 - i0);
-        // V[bw:]ᵀ's columns for these rows (Vᵀ is bw×m1; row r + i is V's row bw + i).
-        const V1T = new Float64Array(bw * ic);
-        for (let t = 0; t < bw; t++) V1T.set(col.VT.subarray(t * m1 + bw + i0, t * m1 + bw + i0 + ic), t * ic);
-        const rows = ort.tensor(A.subarray((r + i0) * w, (r + i0 + ic) * w), [ic, w]);
-        await ort.runInto(
-          'svdUpdate',
-          updateGraph,
-          { A: rows, V1T: ort.tensor(V1T, [bw, ic]), W, UT: U, S },
-          { Y: rows },
-        );
-        discard(ic * w * 8); // the binding's copy of these rows, unused
-      }
+      const shared = {
+        W: ort.tensor(left.W!, [bw, w]),
+        UT: ort.tensor(UT, [bw, w]),
+        S: ort.tensor(row.T, [bw, bw]),
+      };
+      // Row r + i is V's row bw + i.
+      await work.updateInPlace(ort, 'svdUpdate', updateGraph, r, (i0, ic) => ({
+        ...shared,
+        V1T: ort.tensor(columnsOf(col.VT, bw, m1, bw + i0, ic), [bw, ic]),
+      }));
     }
-    const dead = r - base;
-    if (dead >= w * COMPACT_FRACTION && M - r > b) {
-      // Drop the dead columns of the live rows r…N−1: row i moves to stride w − dead.
-      const w2 = w - dead;
-      for (let i = r; i < N; i++) A.copyWithin(i * w2, i * w + dead, i * w + w);
-      base = r;
-      w = w2;
-    }
+    work.compact(r, b);
   }
 }
 
