@@ -26,8 +26,9 @@ export interface JobMessage {
   readonly useOrt: boolean;
   /**
    * 'eigenvalues' (default): the Gram route; 'singular-values': the accurate route (with
-   * onnxruntime when `useOrt` and the shape takes its two-stage route); 'power-law': W is a layer's ascending eigenvalues (rows 1), fitted by
-   * fit/powerlaw.ts, the costliest fit, off the main thread.
+   * onnxruntime when `useOrt` and the shape takes its two-stage route); 'power-law': W is a
+   * layer's ascending eigenvalues (rows 1), fitted by fit/powerlaw.ts, the costliest fit,
+   * off the main thread.
    */
   readonly kind?: 'eigenvalues' | 'singular-values' | 'power-law';
   /**
