@@ -35,10 +35,10 @@ export const minorGc: () => void = exposedGc ? () => exposedGc({ type: 'minor' }
  * Young collections after this many bytes of discarded onnxruntime outputs. An in-place
  * update (OrtBackend.runInto) still comes back as a copy in a new ArrayBuffer, garbage at
  * once; left to V8's own schedule the copies pile up, and new ones land on fresh pages (a
- * fault per 4 KiB). At 1024², the two-stage reduction took 128–687 ms with 0–32k page faults
- * without collections, 98–290 ms with one after every update (tmp/ubr6.ts, eight runs each,
- * load average 2–3); at 480², one every 8 MB took 24–25 ms and one every update 34–36 ms
- * (the scavenges' own cost; tmp/parts.ts, six runs each).
+ * fault per 4 KiB). At 1024² (b = 16), stage one took 128–687 ms with 0–32k page faults
+ * without collections, 98–290 ms with one after every update (a scratch timing script,
+ * eight runs each, load average 2–3); at 480², one every 8 MB took 24–25 ms and one every
+ * update 34–36 ms (the scavenges' own cost; the same script, six runs each).
  */
 export const COLLECT_COPIES_BYTES = 8 * 2 ** 20;
 

@@ -89,7 +89,7 @@ export class OrtBackend {
    * pre-allocated fetches). An output may be the same tensor as an input that only its last
    * node reads (as C of a Gemm): the update then happens in place. Fresh output memory
    * costs first-touch page faults; a rank-16 update of 464×480 took 1.4–2.9 ms with a fresh
-   * output and 0.35–0.41 ms in place (tmp/prealloc2.ts, one thread).
+   * output and 0.35–0.41 ms in place (a scratch timing script, one thread).
    */
   async runInto(
     key: string,

@@ -33,8 +33,8 @@ import { bandToBidiagonalFast, emptyUpperBand, upperBandIndex } from './band-to-
 
 /**
  * Above this M = min(rows, cols), or this N·M², the two-stage route is the faster (one
- * onnxruntime thread, best of 9, ms, one-stage vs two-stage, tmp/thr.ts): 257² 6.9 vs 6.7,
- * 288² 9.3 vs 7.9, 384² 20.8 vs 14.3, 768² 153 vs 65; 1100×256 33 vs 25 but 8000×128
+ * onnxruntime thread, best of 9, ms, one-stage vs two-stage, a scratch timing script):
+ * 257² 6.9 vs 6.7, 288² 9.3 vs 7.9, 384² 20.8 vs 14.3, 768² 153 vs 65; 1100×256 33 vs 25 but 8000×128
  * (N·M² = 2²⁷) 68 vs 55 with a median of 102; 4000×192 73 vs 33, 4000×256 125 vs 50.
  */
 export const TWO_STAGE_SVD_ABOVE_N = 256;
@@ -44,16 +44,17 @@ export const TWO_STAGE_SVD_ABOVE_WORK = 2 ** 27;
  * Half-bandwidth of the two-stage route's band. 32 rather than the eigen path's 16: stage
  * one then makes half as many onnxruntime runs, whose outputs are copied into fresh memory
  * (upper-band-reduce.ts), for 2 ms more of stage two at 480² (4.3 vs 6.4 ms). At 480² the
- * route took 24–25 ms at b = 32 and 24–33 ms at b = 16 (tmp/parts.ts, huge pages on).
+ * route took 24–25 ms at b = 32 and 24–33 ms at b = 16 (a scratch timing script, huge
+ * pages on).
  */
 export const SVD_BANDWIDTH = 32;
 
 /**
  * QR first when N is above this multiple of M (tall-qr.ts). LAPACK dgesvd takes 1.6, where
  * the flops break even; here the QR's in-place updates pay output copies as stage one's do,
- * and at N/M ≈ 1.7 it measured no faster (best of 7, ms, direct vs QR first, huge pages on,
- * tmp/tall.ts): 800×480 35.8 vs 35.4, 1000×300 17.4 vs 17.5, 2000×400 45.9 vs 41.6,
- * 4000×256 44.6 vs 37.0, 8000×128 33.7 vs 26.7.
+ * and at N/M ≈ 1.7 it measured no faster (best of 7, ms, direct vs QR first, huge pages
+ * on, a scratch timing script): 800×480 35.8 vs 35.4, 1000×300 17.4 vs 17.5, 2000×400 45.9
+ * vs 41.6, 4000×256 44.6 vs 37.0, 8000×128 33.7 vs 26.7.
  */
 export const TALL_QR_RATIO = 2;
 
