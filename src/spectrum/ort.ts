@@ -13,7 +13,7 @@ import { keepOrtTelemetryOff } from './ort-telemetry.js';
  * copies are fewer bytes waiting for a collection, and malloc reuses them more readily. On
  * a 28 MB safetensors of 14 low-rank layers (512², 2048×384, 1024², every one on the
  * two-stage accurate route), peak RSS was 293–310 MiB with whole-matrix updates (5 runs) and
- * 267–294 MiB in 2 MB pieces (9 runs), against a budget of 310 (3 × 8.4 MB + 300 MB).
+ * 273–298 MiB in 2 MB pieces (9 runs), against a budget of 310 (3 × 8.4 MB + 300 MB).
  */
 export const IN_PLACE_CHUNK_BYTES = 2 * 2 ** 20;
 
