@@ -89,7 +89,10 @@ export function panelQrFactors(m: number, b: number, fill: (P: Float64Array) => 
   const R = mem.subarray(m * b, m * b + b * b);
   const T = mem.subarray(m * b + b * b, size);
   fill(P);
-  if (k) k.panelQR(0, m, b, R.byteOffset, T.byteOffset, T.byteOffset + b * b * 8, T.byteOffset + b * b * 8 + b * 8);
-  else panelQR(P, m, b, R, T);
+  if (!k) {
+    panelQR(P, m, b, R, T);
+    return { VT: P, R, T }; // a fresh array of its own: nothing to copy out
+  }
+  k.panelQR(0, m, b, R.byteOffset, T.byteOffset, T.byteOffset + b * b * 8, T.byteOffset + b * b * 8 + b * 8);
   return { VT: P.slice(), R: R.slice(), T: T.slice() };
 }

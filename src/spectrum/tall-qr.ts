@@ -30,9 +30,7 @@ export async function tallQrTriangle(
     const bw = Math.min(b, M - c);
     const m1 = N - c;
     const col = work.panelQr(c, bw);
-    for (let t = 0; t < bw; t++) {
-      for (let i = 0; i <= Math.min(t, m1 - 1); i++) R[(c + i) * M + c + t] = col.R[i * bw + t]!;
-    }
+    for (let t = 0; t < bw; t++) for (let i = 0; i <= t; i++) R[(c + i) * M + c + t] = col.R[i * bw + t]!;
     const r = c + bw;
     if (r >= M) break;
     // W = Tᵀ·(Vᵀ·A[c:, :]) (a small output), then A[c:, :] −= V·W in row pieces, in place.

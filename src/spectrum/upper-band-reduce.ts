@@ -48,7 +48,7 @@ export async function reduceToUpperBand(
     const m1 = N - c;
     // The column panel's QR; R onto the band.
     const col = work.panelQr(c, bw);
-    for (let t = 0; t < bw; t++) for (let i = 0; i <= Math.min(t, m1 - 1); i++) put(c + i, c + t, col.R[i * bw + t]!);
+    for (let t = 0; t < bw; t++) for (let i = 0; i <= t; i++) put(c + i, c + t, col.R[i * bw + t]!);
     const r = c + bw;
     if (r >= M) break;
     const m2 = M - r;
@@ -69,25 +69,23 @@ export async function reduceToUpperBand(
     const rowBlock = left.B!;
     const row = panelQrFactors(m2, bw, (P) => P.set(rowBlock));
     for (let i = 0; i < bw; i++) for (let j = 0; j <= Math.min(i, m2 - 1); j++) put(c + i, r + j, row.R[j * bw + i]!);
-    if (r < N) {
-      // A[r:, :] ← (Qᵀ·A)[r:, :]·Q₂ = A − V[bw:]·W − X·Uᵀ with X = (A − V[bw:]·W)·U·S, in
-      // place and row by row independent; Uᵀ is padded by zeros to the working width.
-      const UT = padded.subarray(0, bw * w);
-      for (let t = 0; t < bw; t++) {
-        UT.fill(0, t * w, t * w + r - base);
-        UT.set(row.VT.subarray(t * m2, t * m2 + m2), t * w + r - base);
-      }
-      const shared = {
-        W: ort.tensor(left.W!, [bw, w]),
-        UT: ort.tensor(UT, [bw, w]),
-        S: ort.tensor(row.T, [bw, bw]),
-      };
-      // Row r + i is V's row bw + i.
-      await work.updateInPlace(ort, 'svdUpdate', updateGraph, r, (i0, ic) => ({
-        ...shared,
-        V1T: ort.tensor(columnsOf(col.VT, bw, m1, bw + i0, ic), [bw, ic]),
-      }));
+    // A[r:, :] ← (Qᵀ·A)[r:, :]·Q₂ = A − V[bw:]·W − X·Uᵀ with X = (A − V[bw:]·W)·U·S, in
+    // place and row by row independent; Uᵀ is padded by zeros to the working width.
+    const UT = padded.subarray(0, bw * w);
+    for (let t = 0; t < bw; t++) {
+      UT.fill(0, t * w, t * w + r - base);
+      UT.set(row.VT.subarray(t * m2, t * m2 + m2), t * w + r - base);
     }
+    const shared = {
+      W: ort.tensor(left.W!, [bw, w]),
+      UT: ort.tensor(UT, [bw, w]),
+      S: ort.tensor(row.T, [bw, bw]),
+    };
+    // Row r + i is V's row bw + i.
+    await work.updateInPlace(ort, 'svdUpdate', updateGraph, r, (i0, ic) => ({
+      ...shared,
+      V1T: ort.tensor(columnsOf(col.VT, bw, m1, bw + i0, ic), [bw, ic]),
+    }));
     work.compact(r, b);
   }
 }
