@@ -75,8 +75,12 @@ export class ValueChecks {
     const narrow = digest.scratch;
     for (let start = 0; start < block.length; start += narrow.length) {
       const end = Math.min(block.length, start + narrow.length);
+      // Without a digest nothing is narrowed: the sums alone.
+      if (!this.withDigest) {
+        scanSums(block, start, end, sums, clip, f);
+        continue;
+      }
       const inexact = scanChunk(block, start, end, narrow, sums, clip, f);
-      if (!this.withDigest) continue;
       digest.narrowed(end - start);
       // Rare (float64 weights): the elements float32 does not hold, found again off the hot loop.
       if (inexact > 0)
@@ -233,7 +237,9 @@ function scanChunk(
   for (let i = start, j = 0; i < end; i++, j++) {
     const v = block[i]!;
     narrow[j] = v;
-    if (narrow[j] !== v) inexact++;
+    // Counted without a branch: for dequantized weights whether float32 holds a value is a
+    // coin toss per element, and the mispredicted branch took 10 ns an element against 3.
+    inexact += +(narrow[j] !== v);
     // Few branches: v − v is NaN only for a non-finite v (counted by the caller, rarely).
     nan += v - v;
     const a = Math.abs(v);
@@ -250,6 +256,35 @@ function scanChunk(
   sums[GUESSED] = guessed;
   sums[NAN] = nan;
   return inexact;
+}
+
+/**
+ * scanChunk's sums over block[start, end) without narrowing anything: the loop of a run that
+ * takes no digest (ValueChecks' `digest` false, the usual case), where the narrowing was a
+ * third of the time (1.6 against 2.2 ns an element on float32 values, measured in isolation).
+ * The same operations in the same order on the sums as scanChunk's, so the same numbers.
+ */
+function scanSums(block: Float64Array, start: number, end: number, sums: Float64Array, clip: number, f: number): void {
+  let maxAbs = sums[MAX_ABS]!;
+  let minAbs = sums[MIN_ABS]!;
+  let clipped = sums[CLIPPED]!;
+  let guessed = sums[GUESSED]!;
+  let nan = sums[NAN]!;
+  for (let i = start; i < end; i++) {
+    const v = block[i]!;
+    nan += v - v;
+    const a = Math.abs(v);
+    if (a > maxAbs) maxAbs = a;
+    if (a < minAbs && a !== 0) minAbs = a;
+    const c = Math.min(a, clip);
+    clipped += c * c;
+    guessed += (v * f) ** 2;
+  }
+  sums[MAX_ABS] = maxAbs;
+  sums[MIN_ABS] = minAbs;
+  sums[CLIPPED] = clipped;
+  sums[GUESSED] = guessed;
+  sums[NAN] = nan;
 }
 
 /**

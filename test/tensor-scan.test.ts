@@ -103,7 +103,19 @@ describe('one pass over the values', () => {
         expect(blocks.checks.squareSum()).toBe(old.squares);
         expect(blocks.entryRms).toBe(whole.entryRms);
         expect(blocks.checks.digest()).toBe(digest);
+        // Without a digest (its own loop, nothing narrowed): every other answer the same.
+        const plain = await scanBlocks(reader(values), piece, [values.length], false);
+        expect(plain.checks.problem()).toEqual(problem);
+        expect(plain.checks.squareSum()).toBe(old.squares);
+        expect(plain.checks.fingerprint()).toBe(blocks.checks.fingerprint());
+        expect(plain.entryRms).toBe(whole.entryRms);
       }
+      const plain = scanWhole(values, [values.length], false);
+      expect(plain.checks.problem()).toEqual(problem);
+      expect(plain.checks.squareSum()).toBe(old.squares);
+      expect(plain.checks.fingerprint()).toBe(whole.checks.fingerprint());
+      expect(plain.entryRms).toBe(whole.entryRms);
+      expect(() => plain.checks.digest()).toThrow();
     });
   }
 
@@ -116,6 +128,7 @@ describe('one pass over the values', () => {
       code: 'non-finite',
       count: 2,
     });
+    expect(scanWhole(nan, [100, 100], false).checks.problem()).toEqual({ code: 'non-finite', count: 2 });
     expect(scanWhole(new Float64Array(64), [8, 8]).checks.problem()).toEqual({ code: 'all-zero' });
     const big = gaussian(100, 11, 1).map((v) => v * 1e300);
     expect(scanWhole(big, [10, 10]).checks.problem()?.code).toBe('overflow');

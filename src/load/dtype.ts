@@ -234,8 +234,18 @@ export function widenInto(src: Uint8Array, dtype: DType, out: Float64Array, at: 
 }
 
 /**
+ * What a reader does to elements [from, to) of its float64 output right after widening them
+ * (e.g. dequantize them: onnx/quant.ts dequantizeRange), while they are still in cache.
+ */
+export type WidenedPiece = (out: Float64Array, from: number, to: number) => void;
+
+/** Elements widened before a WidenedPiece runs on them: 128 KiB of float64, well within L2. */
+const PIECE_ELEMENTS = 16384;
+
+/**
  * Reads `count` elements of `dtype` stored at [offset, offset + count·size) of `source` and
  * widens them to float64 chunk by chunk: peak memory is the float64 array plus one chunk.
+ * With `piece`, widens PIECE_ELEMENTS at a time and hands each stretch to it at once.
  */
 export async function readWidened(
   source: FileSource,
@@ -244,10 +254,21 @@ export async function readWidened(
   count: number,
   what: string,
   chunkBytes?: number,
+  piece?: WidenedPiece,
 ): Promise<Float64Array> {
   const size = elementSize(dtype);
   const out = allocateFloat64(count, what);
-  const take = (chunk: Uint8Array, at: number) => widenInto(chunk, dtype, out, at / size);
+  const take = piece
+    ? (chunk: Uint8Array, at: number) => {
+        const first = at / size;
+        const n = Math.floor(chunk.byteLength / size);
+        for (let i = 0; i < n; i += PIECE_ELEMENTS) {
+          const m = Math.min(PIECE_ELEMENTS, n - i);
+          widenInto(chunk.subarray(i * size, (i + m) * size), dtype, out, first + i);
+          piece(out, first + i, first + i + m);
+        }
+      }
+    : (chunk: Uint8Array, at: number) => widenInto(chunk, dtype, out, at / size);
   await source.readChunks(offset, count * size, what, take, chunkBytes);
   return out;
 }

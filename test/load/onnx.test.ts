@@ -18,7 +18,7 @@ import { walkFile } from '../../src/load/onnx/wire.js';
 import { ModelProto, TensorProto } from '../../src/load/onnx/schema.js';
 import * as pbjs from '../../scripts/fixtures/onnx-protobufjs.js';
 import { writeOnnxFixtures, DT, f32, graph, node, tensor } from '../../scripts/fixtures/onnx.js';
-import { dequantize, type QuantLayout, stepNoiseVariance } from '../../src/load/onnx/quant.js';
+import { dequantize, dequantizeRange, type QuantLayout, stepNoiseVariance } from '../../src/load/onnx/quant.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const FIX = join(ROOT, 'fixtures', 'generated', 'onnx');
@@ -353,6 +353,59 @@ describe('openOnnx on fixtures', () => {
       expect(each).toBe(ones); // in place: no second array the size of the tensor
       const brute = each.reduce((a, s) => a + s * s, 0) / (12 * n);
       expect(stepNoiseVariance(shape, layout, scale), JSON.stringify(layout)).toBeCloseTo(brute, 14);
+    }
+  });
+
+  it('dequantizeRange over any split of the elements is the element-by-element formula', () => {
+    const layouts: [readonly number[], QuantLayout][] = [
+      [[7, 5], { kind: 'tensor' }],
+      [[7, 5], { kind: 'axis', axis: 0 }],
+      [[7, 5], { kind: 'axis', axis: 1 }],
+      [[3, 4, 5], { kind: 'axis', axis: 1 }],
+      [[2, 3, 2, 3], { kind: 'axis', axis: 2 }],
+      [[3, 7], { kind: 'block', axis: 1, blockSize: 3 }],
+      [[7, 3], { kind: 'block', axis: 0, blockSize: 2 }],
+      [[2, 5, 3], { kind: 'block', axis: 1, blockSize: 2 }],
+    ];
+    let seed = 12345;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const [shape, layout] of layouts) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      // The scale's shape: one, the axis's length, or the weight's with ceil(D/B) along the axis.
+      const scaleShape =
+        layout.kind === 'tensor'
+          ? [1]
+          : layout.kind === 'axis'
+            ? [shape[layout.axis]!]
+            : shape.map((d, a) => (a === layout.axis ? Math.ceil(d / layout.blockSize) : d));
+      const scales = scaleShape.reduce((a, b) => a * b, 1);
+      const scale = Float64Array.from({ length: scales }, () => Math.fround(0.01 + next()));
+      const zp = Float64Array.from({ length: scales }, () => Math.floor(next() * 256) - 128);
+      const q = Float64Array.from({ length: n }, () => Math.floor(next() * 256) - 128);
+      // Oracle: unravel i into coordinates and index the scale by them, row-major.
+      const expected = q.map((v, i) => {
+        const coords = shape.map(() => 0);
+        for (let a = shape.length - 1, r = i; a >= 0; a--) {
+          coords[a] = r % shape[a]!;
+          r = Math.floor(r / shape[a]!);
+        }
+        let j = 0;
+        if (layout.kind === 'axis') j = coords[layout.axis]!;
+        if (layout.kind === 'block')
+          for (let a = 0; a < shape.length; a++)
+            j = j * scaleShape[a]! + (a === layout.axis ? Math.floor(coords[a]! / layout.blockSize) : coords[a]!);
+        return (v - zp[j]!) * scale[j]!;
+      });
+      expect(dequantize(q.slice(), shape, layout, scale, zp), JSON.stringify(layout)).toEqual(expected);
+      for (let trial = 0; trial < 20; trial++) {
+        const out = q.slice();
+        for (let from = 0; from < n; ) {
+          const to = Math.min(n, from + 1 + Math.floor(next() * 9));
+          dequantizeRange(out, from, to, shape, layout, scale, zp);
+          from = to;
+        }
+        expect(out, `${JSON.stringify(shape)} ${JSON.stringify(layout)}`).toEqual(expected);
+      }
     }
   });
 

@@ -11,7 +11,7 @@
  * elements than the stored bytes can hold is refused without trying.
  */
 import { FormatError } from '../../errors.js';
-import { allocateFloat64, readWidened, readWidenedRange } from '../dtype.js';
+import { allocateFloat64, readWidened, readWidenedRange, type WidenedPiece } from '../dtype.js';
 import type { FileSource } from '../file.js';
 import { type ExternalFiles, type ExternalStorage, locateExternal } from './external.js';
 import { scalarWidth } from './descriptors.js';
@@ -218,15 +218,16 @@ function checkTypedCount(
  * Reads raw or external storage as float64, chunk by chunk (src/load/file.ts readChunks):
  * a tensor larger than one read (2 GiB) is widened piece by piece, never refused.
  */
-async function readStored(info: TensorInfo, model: FileSource): Promise<Float64Array> {
+async function readStored(info: TensorInfo, model: FileSource, piece?: WidenedPiece): Promise<Float64Array> {
   const s = info.storage;
   const what = tensorLabel(info.name);
   const file = await storedFile(info, model);
   if (s.kind !== 'raw' && s.kind !== 'external') throw new Error('unreachable');
   const dtype = info.elem.dtype;
-  if (dtype !== 'I4' && dtype !== 'U4') return readWidened(file, s.offset, dtype, info.count, what);
+  if (dtype !== 'I4' && dtype !== 'U4') return readWidened(file, s.offset, dtype, info.count, what, undefined, piece);
   const out = allocateFloat64(info.count, what);
   await file.readChunks(s.offset, s.length, what, (chunk, at) => unpackNibbles(chunk, out, 2 * at, dtype === 'I4'));
+  piece?.(out, 0, out.length);
   return out;
 }
 
@@ -267,9 +268,10 @@ export async function readValueRange(
 
 /**
  * Reads a tensor's values as float64: floats widened, integers (quantized data, zero
- * points) as their integer values. Types without a decoder throw.
+ * points) as their integer values. Types without a decoder throw. `piece` runs on every
+ * element once, on stretches just widened where the storage allows, else on the whole array.
  */
-export async function readValues(info: TensorInfo, model: FileSource): Promise<Float64Array> {
+export async function readValues(info: TensorInfo, model: FileSource, piece?: WidenedPiece): Promise<Float64Array> {
   const who = tensorLabel(info.name);
   const dtype = info.elem.dtype;
   if (info.unsupported !== undefined) throw new FormatError(`${who} ${info.unsupported}`);
@@ -278,6 +280,8 @@ export async function readValues(info: TensorInfo, model: FileSource): Promise<F
   }
   const s = info.storage;
   if (s.kind === 'empty') return new Float64Array(0);
-  if (s.kind === 'raw' || s.kind === 'external') return readStored(info, model);
-  return readTyped(who, info.elem, info.count, s, model);
+  if (s.kind === 'raw' || s.kind === 'external') return readStored(info, model, piece);
+  const out = await readTyped(who, info.elem, info.count, s, model);
+  piece?.(out, 0, out.length);
+  return out;
 }

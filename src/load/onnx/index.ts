@@ -9,7 +9,7 @@ import { FileSource } from '../file.js';
 import type { ModelFormatModule } from '../format.js';
 import { describeTensor, rangeReadable, readValueRange, readValues, toSafeInt, type TensorInfo } from './decode.js';
 import { ExternalFiles } from './external.js';
-import { dequantize, quantLayout, QUANTIZED_DTYPES, STEP_GRID_DTYPES, stepNoiseVariance } from './quant.js';
+import { dequantizeRange, quantLayout, QUANTIZED_DTYPES, STEP_GRID_DTYPES, stepNoiseVariance } from './quant.js';
 import { ModelProto } from './schema.js';
 import { looksLikeProtobufModel } from './sniff.js';
 import { discover, elementType, summarizeUses, type FoundTensor, type Use } from './tensors.js';
@@ -210,10 +210,10 @@ async function quantizedEntry(
         ? { stepNoise: async () => stepNoiseVariance(w.shape, layout, await readValues(scale, source)) }
         : {}),
       read: async () => {
-        const values = await readValues(w, source);
         const s = await readValues(scale, source);
         const z = zp !== undefined ? await readValues(zp, source) : undefined;
-        return dequantize(values, w.shape, layout, s, z);
+        // Dequantized piece by piece as the values are widened (quant.ts dequantizeRange).
+        return readValues(w, source, (q, from, to) => dequantizeRange(q, from, to, w.shape, layout, s, z));
       },
     }),
   };

@@ -108,32 +108,58 @@ export function dequantize(
   scale: Float64Array,
   zp: Float64Array | undefined,
 ): Float64Array {
-  const out = q;
+  dequantizeRange(q, 0, q.length, shape, layout, scale, zp);
+  return q;
+}
+
+/**
+ * dequantize on elements [from, to) of the whole tensor's array only: the same operation on
+ * each element, so any split into ranges gives the same array. decode.ts readValues applies it
+ * to each piece just widened, while the piece is still in cache (issue 14: one pass over memory
+ * rather than a widening pass and then a dequantizing one).
+ */
+export function dequantizeRange(
+  q: Float64Array,
+  from: number,
+  to: number,
+  shape: readonly number[],
+  layout: QuantLayout,
+  scale: Float64Array,
+  zp: Float64Array | undefined,
+): void {
+  if (to <= from) return;
   if (layout.kind === 'tensor') {
     const s = scale[0]!;
     const z = zp?.[0] ?? 0;
-    for (let i = 0; i < q.length; i++) out[i] = (q[i]! - z) * s;
-    return out;
+    for (let i = from; i < to; i++) q[i] = (q[i]! - z) * s;
+    return;
   }
   // Element i = (o·D + d)·inner + k, with D the size of the axis.
-  const axis = layout.axis;
-  const D = shape[axis]!;
+  const D = shape[layout.axis]!;
   let inner = 1;
-  for (let a = axis + 1; a < shape.length; a++) inner *= shape[a]!;
-  const outer = D * inner === 0 ? 0 : q.length / (D * inner);
-  const B = layout.kind === 'block' ? layout.blockSize : 1;
-  const Ds = layout.kind === 'block' ? Math.ceil(D / B) : D;
-  let i = 0;
-  for (let o = 0; o < outer; o++) {
-    for (let d = 0; d < D; d++) {
-      const rowBase = layout.kind === 'block' ? (o * Ds + Math.floor(d / B)) * inner : -1;
-      for (let k = 0; k < inner; k++, i++) {
-        const j = layout.kind === 'block' ? rowBase + k : d;
-        out[i] = (q[i]! - (zp?.[j] ?? 0)) * scale[j]!;
-      }
+  for (let a = layout.axis + 1; a < shape.length; a++) inner *= shape[a]!;
+  let k = from % inner;
+  const row = (from - k) / inner;
+  let d = row % D;
+  let o = (row - d) / D;
+  for (let i = from; i < to; ) {
+    const stop = Math.min(to, i + inner - k);
+    if (layout.kind === 'axis') {
+      // One scale and zero point along the whole run of `inner` elements.
+      const s = scale[d]!;
+      const z = zp?.[d] ?? 0;
+      for (; i < stop; i++) q[i] = (q[i]! - z) * s;
+    } else {
+      const B = layout.blockSize;
+      const base = (o * Math.ceil(D / B) + Math.floor(d / B)) * inner - i + k;
+      for (; i < stop; i++) q[i] = (q[i]! - (zp?.[base + i] ?? 0)) * scale[base + i]!;
+    }
+    k = 0;
+    if (++d === D) {
+      d = 0;
+      o++;
     }
   }
-  return out;
 }
 
 /**
