@@ -17,9 +17,10 @@ import { CoreBudget } from './scheduler.js';
 import { accurateSquaredSingularValues } from './singular-values.js';
 import { WorkerCrash } from '../errors.js';
 import { fitPowerLaw, type PowerLawFitResult } from '../fit/powerlaw.js';
-import type { CloseMessage, JobMessage, ResultMessage, ShareMessage, WarmMessage } from './worker.js';
+import type { JobMessage, ResultMessage, WarmMessage } from './worker.js';
 import { closeGracefully, newWorker, takePrestarted } from './spawn.js';
 import { resolveSlice, type SliceSpectrum } from './slice-rank.js';
+import type { EngineWorker, SpectrumEngineOptions } from './engine-options.js';
 import { createHandBack, markIdle, release } from './hand-back.js';
 
 /** A slice's Gram eigenvalues, and the slice resolved where the worker could (slice-rank.ts). */
@@ -42,51 +43,7 @@ interface HandedBack {
  */
 export const ACCURATE_INLINE_WORK = 1 << 16;
 
-/** What the engine needs of a worker thread (node:worker_threads' Worker, or a test's stand-in). */
-export interface EngineWorker {
-  on(event: 'message', listener: (msg: ResultMessage | { closed: true }) => void): unknown;
-  on(event: 'error', listener: (err: Error) => void): unknown;
-  on(event: 'exit', listener: (code: number) => void): unknown;
-  once(event: 'exit', listener: () => void): unknown;
-  postMessage(message: JobMessage | WarmMessage | CloseMessage | ShareMessage, transfer?: readonly ArrayBuffer[]): void;
-  ref(): void;
-  unref(): void;
-}
-
-export interface SpectrumEngineOptions {
-  /** Cores to use (worker threads, and onnxruntime threads within one large matrix). Default: all. */
-  readonly jobs?: number;
-  /** 'auto' (default) uses onnxruntime-node when it loads; 'typescript' never loads it. */
-  readonly backend?: 'auto' | 'typescript';
-  /** Matrices with min(rows, cols) below this are computed inline on the calling thread. Default TWO_STAGE_MIN_N. */
-  readonly inlineBelow?: number;
-  /**
-   * Start workers and load onnxruntime (when the plan needs it) at creation instead of with the first matrices.
-   * true (default): one worker, with every core; a WarmPlan: what a model's matrices need.
-   */
-  readonly warmUp?: boolean | WarmPlan;
-  /** Starts a worker (default: worker.ts on a new thread); tests substitute one they drive by hand. */
-  readonly createWorker?: () => EngineWorker;
-  /**
-   * Whether workers may hand a slice's accurate route back to the calling thread while it
-   * says it is idle (`callerIdle`; hand-back.ts). For engines with fewer workers than cores.
-   */
-  readonly handBack?: boolean;
-}
-
-/** The workers to start ahead of the first matrices, and what each prepares. */
-export interface WarmPlan {
-  /** Worker i loads onnxruntime with threads[i] intra-op threads (the first: the large matrices'). */
-  readonly threads: readonly number[];
-  /** The largest min(rows, cols) to come: graphs are compiled for the sizes up to it. */
-  readonly largest: number;
-  /**
-   * Whether any matrix to come takes the two-stage path (eigen.ts usesTwoStage, in a model
-   * that pays for onnxruntime: compute.ts onnxruntimePays); if not, the workers do not load
-   * onnxruntime (default true).
-   */
-  readonly onnxruntime?: boolean;
-}
+export type { EngineWorker, SpectrumEngineOptions, WarmPlan } from './engine-options.js';
 
 export interface SpectrumEngine {
   /**
@@ -287,6 +244,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       if (W.length !== rows * cols) throw new RangeError(`eigenvalues: ${W.length} values for ${rows}×${cols}`);
       const id = nextId++;
       const eigen = kind === 'eigenvalues';
+      const collect = rows * cols * 8 >= Math.max(GC_ABOVE_BYTES, options.collectAbove?.() ?? 0);
       const result = new Promise<Float64Array | PowerLawFitResult | ResolvedEigenvalues | HandedBack>((ok, reject) =>
         inFlight.set(id, { slot, eigen, resolve: ok, reject }),
       );
@@ -300,13 +258,14 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
         useOrt: useOrt && twoStage,
         kind,
         resolve,
+        collect,
       };
       const whole =
         !(W.buffer instanceof SharedArrayBuffer) && W.byteOffset === 0 && W.byteLength === W.buffer.byteLength;
       slot.worker.postMessage(msg, whole ? [W.buffer as ArrayBuffer] : []);
       // Reading a large matrix left its raw bytes (half of W for float32) as garbage on this
       // thread; free them before the worker allocates the Gram matrix, not at V8's leisure.
-      if (W.byteLength === 0 && rows * cols * 8 >= GC_ABOVE_BYTES) fullGc();
+      if (W.byteLength === 0 && collect) fullGc();
       return await result;
     } finally {
       if (--slot.inFlight === 0) slot.worker.unref();

@@ -4,7 +4,7 @@
  * route, or for a 'singular-values' job the accurate route's σᵢ² (singular-values.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { fullGc, GC_ABOVE_BYTES } from './gc.js';
+import { fullGc } from './gc.js';
 import { Workspace } from './workspace.js';
 import { fitPowerLaw, type PowerLawFitResult } from '../fit/powerlaw.js';
 import { OrtBackend } from './ort.js';
@@ -37,6 +37,8 @@ export interface JobMessage {
    * decide it. The engine asks only for matrices small enough to keep (< GC_ABOVE_BYTES).
    */
   readonly resolve?: boolean;
+  /** Full collections after the Gram and after the matrix (gc.ts; SpectrumEngineOptions.collectAbove). */
+  readonly collect: boolean;
 }
 
 /**
@@ -175,7 +177,7 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, p
     const job = { ...message, W: undefined };
     // For large inputs a full collection after the Gram product and after the matrix frees the
     // input and the matrix's arrays at once, instead of whenever V8 next collects (gc.ts).
-    const collect = message.W.byteLength >= GC_ABOVE_BYTES ? fullGc : () => {};
+    const collect = message.collect ? fullGc : () => {};
     const box: { W?: Float64Array | undefined } = { W: message.W };
     (message as { W?: Float64Array }).W = undefined;
     if (job.kind === 'power-law') {
