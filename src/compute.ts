@@ -63,7 +63,7 @@ export class Compute {
   private engine: SpectrumEngine | undefined;
   /** Whether the current model's medium matrices may take the two-stage path (warmUpFor). */
   private twoStage = true;
-  /** The engine's collectAbove: half the current model's largest matrix in bytes (warmUpFor). */
+  /** The engine's collectAbove: a quarter of the current model's largest matrix in bytes (warmUpFor). */
   private collectAbove = 0;
 
   constructor(private readonly options: ComputeOptions) {
@@ -114,7 +114,7 @@ export class Compute {
    */
   warmUpFor(plans: readonly LayerPlan[], whole: readonly LayerPlan[] = plans): void {
     this.twoStage = onnxruntimePays(whole);
-    this.collectAbove = largestMatrixBytes(whole) / 2;
+    this.collectAbove = largestMatrixBytes(whole) / 4;
     if (this.options.solve || this.engine) return;
     const warm = warmPlanFor(plans, this.cores, this.twoStage);
     if (warm) this.start(warm.plan, warm.workers);
@@ -141,6 +141,11 @@ export class Compute {
     this.engine?.callerIdle(idle);
   }
 
+  /** Bytes from which the engine follows a matrix with full collections (SpectrumEngineOptions.collectAbove). */
+  collectAboveBytes(): number {
+    return this.collectAbove;
+  }
+
   /** Takes `weight` of the budget; the main thread is idle while it waits for it (see callerIdle). */
   async acquire(weight: number): Promise<void> {
     this.callerIdle(true);
@@ -157,7 +162,7 @@ export class Compute {
 
   /** The engine, started with `workers` worker threads at most (default: one per core). */
   private start(warmUp: boolean | WarmPlan, workers = this.cores): SpectrumEngine {
-    const collectAbove = () => this.collectAbove;
+    const collectAbove = () => this.collectAboveBytes();
     this.engine ??= createSpectrumEngine({ jobs: workers, warmUp, handBack: workers < this.cores, collectAbove });
     return this.engine;
   }
@@ -219,11 +224,14 @@ export function onnxruntimePays(plans: readonly LayerPlan[]): boolean {
 }
 
 /**
- * The model's largest analysed matrix (one slice) in float64 bytes. The full collections
- * that follow a large matrix (spectrum/gc.ts) keep peak memory near the budget's 3× that
- * matrix; after one less than half its size they only cost time. On the GPT-2 shape (a
- * 309 MB embedding, 24 MLP matrices of 19 MB) they were 75 collections, and runs took
- * 6.97–7.56 s (12.0 s of CPU) with them against 5.05–5.21 s (8.2 s) without (three each).
+ * The model's largest analysed matrix (one slice) in float64 bytes; the engine's full
+ * collections (spectrum/gc.ts) follow only matrices of at least a quarter of it. They keep
+ * peak memory near the budget's 3× the largest matrix; after a smaller one they only cost
+ * time, and more than their own: a full collection frees the closures a function's optimized
+ * code was specialised on, V8 throws that code away ("weak objects") and compiles it again.
+ * The GPT-2 shape (a 309 MB embedding, 24 MLP matrices of 19 MB) had 75 collections, and its
+ * workers compiled reduceToBand 92 times (14 without them); its runs took 5.81 s (9.6 s of
+ * CPU) against 4.33 s (6.8 s) without them, medians of three.
  */
 export function largestMatrixBytes(plans: readonly LayerPlan[]): number {
   let largest = 0;

@@ -36,7 +36,7 @@ export interface SpectrumEngineOptions {
   readonly handBack?: boolean;
   /**
    * Bytes from which a matrix is followed by full collections (gc.ts) on both threads; never
-   * below GC_ABOVE_BYTES, the default. compute.ts raises it to half the model's largest matrix.
+   * below GC_ABOVE_BYTES, the default. compute.ts raises it to a quarter of the model's largest matrix.
    */
   readonly collectAbove?: () => number;
 }

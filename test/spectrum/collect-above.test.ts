@@ -1,13 +1,13 @@
 /**
  * Which matrices are followed by full collections (spectrum/gc.ts): those of at least
  * GC_ABOVE_BYTES by default, and at least the engine's collectAbove when it says more;
- * compute.ts sets that to half the model's largest matrix (largestMatrixBytes), so that a
+ * compute.ts sets that to a quarter of the model's largest matrix (largestMatrixBytes), so that a
  * model with one huge matrix does not collect after each of its medium ones.
  * The worker is a stand-in that records the jobs and answers them at once.
  */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { largestMatrixBytes } from '../../src/compute.js';
+import { Compute, largestMatrixBytes } from '../../src/compute.js';
 import type { LayerPlan } from '../../src/matrices.js';
 import { GC_ABOVE_BYTES } from '../../src/spectrum/gc.js';
 import { createSpectrumEngine, type EngineWorker } from '../../src/spectrum/index.js';
@@ -67,11 +67,17 @@ describe('full collections after large matrices', () => {
     expect(await flags).toEqual([true, true, false]);
   });
 
-  it('compute.ts: a model collects from half its largest analysed matrix', () => {
+  it('compute.ts: the largest analysed matrix of a model', () => {
     const plan = (rows: number, cols: number, status = 'analyze') =>
       ({ status, idSuffix: '', kind: 'dense', rows, cols, slices: 1 }) as unknown as LayerPlan;
     expect(largestMatrixBytes([plan(768, 3072), plan(50257, 768), plan(768, 768)])).toBe(50257 * 768 * 8);
     expect(largestMatrixBytes([plan(768, 3072), plan(99999, 9999, 'skipped')])).toBe(768 * 3072 * 8);
     expect(largestMatrixBytes([])).toBe(0);
+    // The pipeline's engine collects from a quarter of it, set per model (no engine started here).
+    const compute = new Compute({ solve: () => new Float64Array(0) });
+    compute.warmUpFor([plan(768, 3072), plan(50257, 768)]);
+    expect(compute.collectAboveBytes()).toBe((50257 * 768 * 8) / 4);
+    compute.warmUpFor([plan(768, 3072)]);
+    expect(compute.collectAboveBytes()).toBe((768 * 3072 * 8) / 4);
   });
 });
