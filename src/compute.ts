@@ -227,8 +227,8 @@ export function onnxruntimePays(plans: readonly LayerPlan[]): boolean {
  * The model's largest analysed matrix (one slice) in float64 bytes; the engine's full
  * collections (spectrum/gc.ts) follow only matrices of at least a quarter of it. They keep
  * peak memory near the budget's 3× the largest matrix; after a smaller one they only cost
- * time, and more than their own: a full collection frees the closures a function's optimized
- * code was specialised on, V8 throws that code away ("weak objects") and compiles it again.
+ * time, and more than their own: a full collection frees short-lived objects that optimized
+ * code embedded, and V8 throws that code away ("weak objects") and compiles it again.
  * The GPT-2 shape (a 309 MB embedding, 24 MLP matrices of 19 MB) had 75 collections, and its
  * workers compiled reduceToBand 92 times (14 without them); its runs took 5.81 s (9.6 s of
  * CPU) against 4.33 s (6.8 s) without them, medians of three.
