@@ -19,6 +19,7 @@ import {
   createSpectrumEngine,
   EXCLUSIVE_N,
   ONNXRUNTIME_START_MS,
+  PAIRED_MAX_BYTES,
   TWO_STAGE_MIN_N,
   twoStageSavingMs,
   usesTwoStage,
@@ -122,8 +123,11 @@ export class Compute {
 
   /** A tensor's share of the budget: its largest matrix's, and its size's (see the header). */
   weight(plans: readonly LayerPlan[], elements: number): number {
-    const m = plans.reduce((max, p) => (p.status === 'analyze' ? Math.max(max, Math.min(p.rows, p.cols)) : max), 0);
-    if (exclusive(m, this.cores)) return this.budget.cores;
+    // A large matrix runs alone, unless it pairs (scheduler.ts PAIRED_MAX_BYTES): two are in flight then.
+    const alone = plans.some(
+      (p) => p.status === 'analyze' && exclusive(Math.min(p.rows, p.cols), this.cores) && !pairs(p),
+    );
+    if (alone) return this.budget.cores;
     return elements * 8 >= SMALL_TENSOR_BYTES ? 2 : 1;
   }
 
@@ -184,6 +188,7 @@ export function warmPlanFor(
 ): { readonly plan: WarmPlan; readonly workers: number } | undefined {
   let largest = 0;
   let large = false;
+  let paired = 0;
   let medium = 0;
   let flops = 0;
   let onnxruntime = false;
@@ -193,12 +198,15 @@ export function warmPlanFor(
     if (m < TWO_STAGE_MIN_N) continue;
     largest = Math.max(largest, m);
     onnxruntime ||= twoStage && usesTwoStage(p.rows, p.cols);
-    if (exclusive(m, cores)) large = true;
-    else medium += p.slices;
+    if (exclusive(m, cores)) {
+      large = true;
+      if (pairs(p)) paired += p.slices;
+    } else medium += p.slices;
     flops += p.slices * (Math.max(p.rows, p.cols) * m * m + (4 / 3) * m * m * m);
   }
   if (largest === 0) return undefined;
-  const threads = large ? [cores] : [];
+  // Two pairable large matrices run side by side, each with every core's threads.
+  const threads = large ? (paired >= 2 ? [cores, cores] : [cores]) : [];
   const wanted = large || flops >= SECOND_WORKER_MIN_FLOPS ? cores : 1;
   while (threads.length < Math.min(wanted, medium + (large ? 1 : 0))) threads.push(1);
   return { plan: { threads, largest, onnxruntime }, workers: large ? cores : threads.length };
@@ -237,6 +245,11 @@ export function largestMatrixBytes(plans: readonly LayerPlan[]): number {
   let largest = 0;
   for (const p of plans) if (p.status === 'analyze') largest = Math.max(largest, p.rows * p.cols * 8);
   return largest;
+}
+
+/** Whether a large matrix may run beside another (scheduler.ts PAIRED_MAX_BYTES). */
+function pairs(p: { readonly rows: number; readonly cols: number }): boolean {
+  return p.rows * p.cols * 8 <= PAIRED_MAX_BYTES;
 }
 
 /** Whether a matrix with M = min(rows, cols) runs alone with every core (scheduler.ts). */

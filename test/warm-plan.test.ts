@@ -5,7 +5,7 @@
  * only when a matrix takes the two-stage path.
  */
 import { describe, expect, it } from 'vitest';
-import { onnxruntimePays, SECOND_WORKER_MIN_FLOPS, warmPlanFor } from '../src/compute.js';
+import { Compute, onnxruntimePays, SECOND_WORKER_MIN_FLOPS, warmPlanFor } from '../src/compute.js';
 import type { LayerPlan } from '../src/matrices.js';
 import { EXCLUSIVE_N, TWO_STAGE_MIN_N, usesTwoStage } from '../src/spectrum/index.js';
 import {
@@ -43,6 +43,25 @@ describe('warmPlanFor', () => {
       plan: { threads: [4, 1], largest: EXCLUSIVE_N, onnxruntime: true },
       workers: 4,
     });
+  });
+
+  it('large matrices that pair (PAIRED_MAX_BYTES): two workers with every core each, if two or more', () => {
+    expect(warmPlanFor([plan(2048, 1536), plan(1536, 2048)], 2)).toEqual({
+      plan: { threads: [2, 2], largest: 1536, onnxruntime: true },
+      workers: 2,
+    });
+    expect(warmPlanFor([plan(EXCLUSIVE_N, EXCLUSIVE_N, 9)], 2)?.plan.threads).toEqual([2, 2]);
+    expect(warmPlanFor([plan(2048, 1536)], 2)?.plan.threads).toEqual([2]);
+    expect(warmPlanFor([plan(2048, 2048), plan(2048, 2048)], 2)?.plan.threads).toEqual([2]);
+  });
+
+  it('the pipeline holds two pairable large tensors at once, a larger one alone', () => {
+    const compute = new Compute({ solve: () => new Float64Array(0), jobs: 2 });
+    expect(compute.budget.cores).toBe(4);
+    expect(compute.weight([plan(2048, 1536)], 2048 * 1536)).toBe(2);
+    expect(compute.weight([plan(EXCLUSIVE_N, EXCLUSIVE_N, 9)], 9 * EXCLUSIVE_N ** 2)).toBe(2);
+    expect(compute.weight([plan(2048, 2048)], 2048 * 2048)).toBe(4);
+    expect(compute.weight([plan(4096, 11008)], 4096 * 11008)).toBe(4);
   });
 
   it('medium matrices: one worker below SECOND_WORKER_MIN_FLOPS, one per core from it', () => {

@@ -230,8 +230,9 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     resolve = false,
     twoStage = true,
   ): Promise<Float64Array | PowerLawFitResult | ResolvedEigenvalues | HandedBack> => {
-    // Large matrices always go to the first worker, so only one worker keeps large scratch
-    // buffers (workspace.ts) between matrices; the budget guarantees it is free then.
+    // Matrices that take every core go to the first worker, so only one worker keeps the
+    // largest scratch buffers (workspace.ts); the budget guarantees it is free then. Paired
+    // ones (scheduler.ts PAIRED_MAX_BYTES, half the budget) take any idle worker.
     const slot =
       weight === budget.cores && jobs > 1
         ? (slots[0] ?? spawn())
@@ -254,7 +255,8 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
         W,
         rows,
         cols,
-        threads: Math.min(weight, jobs),
+        // An eigen job's threads follow its shape, also when paired (scheduler.ts PAIRED_MAX_BYTES).
+        threads: Math.min(eigen ? budget.weightFor(Math.min(rows, cols)) : weight, jobs),
         useOrt: useOrt && twoStage,
         kind,
         resolve,
@@ -292,7 +294,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     if (n < inlineBelow) {
       return (async () => eigenvaluesTs(await load(), rows, cols))();
     }
-    const weight = budget.weightFor(n);
+    const weight = budget.weightOf(rows, cols);
     return budget.run(weight, () => compute(rows, cols, weight, load, 'eigenvalues', twoStage));
   };
 
@@ -322,7 +324,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       if (refuse(rows, cols) !== undefined || n < inlineBelow || W.byteLength >= GC_ABOVE_BYTES) {
         return { ev: await schedule(rows, cols, () => W, twoStage) };
       }
-      const weight = budget.weightFor(n);
+      const weight = budget.weightOf(rows, cols);
       const out = await budget.run(weight, () => computeResolved(rows, cols, weight, W, twoStage));
       return 'W' in out ? resolveHandedBack(out, rows, cols) : out;
     },

@@ -23,6 +23,18 @@
  */
 export const EXCLUSIVE_N = 1024;
 
+/**
+ * A matrix of M ≥ EXCLUSIVE_N at most this large (float64 bytes) shares the cores with one
+ * other: it keeps every core's onnxruntime threads (so the same numbers: a GEMM's last bits
+ * follow its thread count), but takes half the budget, so that two run side by side and one's
+ * serial steps (bulge chasing, QL, fits: about half of a 1536×2048 matrix's time, on one core)
+ * overlap the other's GEMMs. 12 Gaussian 1536×2048 layers (24 MiB each): 4.5 s against
+ * 5.1–6.1 s one at a time, peak RSS 317 against 256 MiB (budget 3× + 300 MB: 358 MiB).
+ * Larger ones run alone: two in flight add about twice their size, and 6 layers of 2048²
+ * (32 MiB) peaked at 387 MiB paired (5.2 s) against 325 MiB alone (6.3 s), over their 382.
+ */
+export const PAIRED_MAX_BYTES = 24 * 2 ** 20;
+
 export class CoreBudget {
   readonly cores: number;
   private free: number;
@@ -38,6 +50,12 @@ export class CoreBudget {
   /** Cores a matrix with M = min(rows, cols) = `m` asks for: all of them when large, else one. */
   weightFor(m: number): number {
     return m >= EXCLUSIVE_N ? this.cores : 1;
+  }
+
+  /** What a rows×cols eigen job takes of this budget: weightFor, halved for a pairable one (PAIRED_MAX_BYTES). */
+  weightOf(rows: number, cols: number): number {
+    const weight = this.weightFor(Math.min(rows, cols));
+    return weight === this.cores && rows * cols * 8 <= PAIRED_MAX_BYTES ? Math.max(1, Math.floor(weight / 2)) : weight;
   }
 
   /** Resolves once `weight` cores are held by the caller, in the order of the calls; then `release(weight)`. */

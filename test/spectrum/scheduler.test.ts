@@ -4,7 +4,7 @@
  * once are facts of the schedule, not of timing.
  */
 import { describe, expect, it } from 'vitest';
-import { CoreBudget, EXCLUSIVE_N } from '../../src/spectrum/scheduler.js';
+import { CoreBudget, EXCLUSIVE_N, PAIRED_MAX_BYTES } from '../../src/spectrum/scheduler.js';
 
 /** Lets every settled promise run its continuations (a few turns of the microtask queue). */
 const settle = () => new Promise<void>((r) => setImmediate(r));
@@ -41,6 +41,20 @@ describe('CoreBudget', () => {
     expect(budget.weightFor(EXCLUSIVE_N)).toBe(4);
     expect(budget.weightFor(0)).toBe(1);
     expect(new CoreBudget(0.5).cores).toBe(1);
+  });
+
+  it('halves the weight of a large matrix of at most PAIRED_MAX_BYTES, so two run side by side', () => {
+    const two = new CoreBudget(2);
+    expect(1536 * 2048 * 8).toBeLessThanOrEqual(PAIRED_MAX_BYTES);
+    expect(two.weightOf(1536, 2048)).toBe(1);
+    expect(two.weightOf(2048, 1536)).toBe(1);
+    expect(two.weightOf(EXCLUSIVE_N, EXCLUSIVE_N)).toBe(1);
+    // 2048² is 32 MiB: alone, as every larger one (a Llama MLP matrix).
+    expect(two.weightOf(2048, 2048)).toBe(2);
+    expect(two.weightOf(4096, 11008)).toBe(2);
+    expect(two.weightOf(4096, EXCLUSIVE_N - 1)).toBe(1);
+    expect(new CoreBudget(4).weightOf(1536, 2048)).toBe(2);
+    expect(new CoreBudget(1).weightOf(1536, 2048)).toBe(1);
   });
 
   it('runs small jobs side by side, one per core', async () => {

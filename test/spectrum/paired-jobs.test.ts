@@ -1,0 +1,66 @@
+/**
+ * Large matrices that pair (scheduler.ts PAIRED_MAX_BYTES) run two at a time, one per
+ * worker, and each still asks for every core's onnxruntime threads (a GEMM's last bits follow
+ * its thread count, so the numbers stay those of a matrix run alone); larger ones run alone,
+ * on the first worker. The workers are stand-ins that hold each job until the test answers it.
+ */
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { createSpectrumEngine, type EngineWorker } from '../../src/spectrum/index.js';
+import type { JobMessage } from '../../src/spectrum/worker.js';
+
+class HeldWorker extends EventEmitter implements EngineWorker {
+  readonly jobs: JobMessage[] = [];
+
+  postMessage(message: { type: string }): void {
+    if (message.type === 'job') this.jobs.push(message as JobMessage);
+  }
+  answer(): void {
+    for (const job of this.jobs.splice(0)) {
+      const values = new Float64Array(Math.min(job.rows, job.cols));
+      this.emit('message', { id: job.id, ok: true, values, backend: 'typescript' });
+    }
+  }
+  ref(): void {}
+  unref(): void {}
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+/** Posts two rows×cols matrices at once; what each worker holds before any answer. */
+async function twoAtOnce(rows: number, cols: number) {
+  const workers: HeldWorker[] = [];
+  const engine = createSpectrumEngine({
+    jobs: 2,
+    warmUp: false,
+    backend: 'typescript',
+    createWorker: () => {
+      const w = new HeldWorker();
+      workers.push(w);
+      return w;
+    },
+  });
+  const done = [0, 1].map(() => engine.eigenvalues(new Float64Array(rows * cols), rows, cols));
+  await settle();
+  const held = workers.map((w) => w.jobs.map((j) => j.threads));
+  while (workers.some((w) => w.jobs.length > 0)) {
+    for (const w of workers) w.answer();
+    await settle();
+  }
+  await Promise.all(done);
+  return held;
+}
+
+describe('large matrices side by side', () => {
+  it('two 1536×2048 (24 MiB) at once, one per worker, each with both cores', async () => {
+    expect(await twoAtOnce(1536, 2048)).toEqual([[2], [2]]);
+  });
+
+  it('2048² (32 MiB) one after the other, on the first worker', async () => {
+    expect(await twoAtOnce(2048, 2048)).toEqual([[2]]);
+  });
+
+  it('medium matrices as before: one core each, side by side', async () => {
+    expect(await twoAtOnce(600, 500)).toEqual([[1], [1]]);
+  });
+});
