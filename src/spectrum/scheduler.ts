@@ -29,7 +29,7 @@ export const EXCLUSIVE_N = 1024;
  * follow its thread count), but takes half the budget, so that two run side by side and one's
  * serial steps (bulge chasing, QL, fits: about half of a 1536×2048 matrix's time, on one core)
  * overlap the other's GEMMs. 12 Gaussian 1536×2048 layers (24 MiB each): 4.5 s against
- * 5.1–6.1 s one at a time, peak RSS 317 against 256 MiB (budget 3× + 300 MB: 358 MiB).
+ * 5.1–6.1 s one at a time, peak RSS 317–328 against 256 MiB (budget 3× + 300 MB: 358 MiB).
  * Larger ones run alone: two in flight add about twice their size, and 6 layers of 2048²
  * (32 MiB) peaked at 387 MiB paired (5.2 s) against 325 MiB alone (6.3 s), over their 382.
  */
