@@ -19,7 +19,7 @@ import {
   createSpectrumEngine,
   EXCLUSIVE_N,
   ONNXRUNTIME_START_MS,
-  PAIRED_MAX_BYTES,
+  pairable,
   TWO_STAGE_MIN_N,
   twoStageSavingMs,
   usesTwoStage,
@@ -125,7 +125,7 @@ export class Compute {
   weight(plans: readonly LayerPlan[], elements: number): number {
     // A large matrix runs alone, unless it pairs (scheduler.ts PAIRED_MAX_BYTES): two are in flight then.
     const alone = plans.some(
-      (p) => p.status === 'analyze' && exclusive(Math.min(p.rows, p.cols), this.cores) && !pairs(p),
+      (p) => p.status === 'analyze' && exclusive(Math.min(p.rows, p.cols), this.cores) && !pairable(p.rows, p.cols),
     );
     if (alone) return this.budget.cores;
     return elements * 8 >= SMALL_TENSOR_BYTES ? 2 : 1;
@@ -200,7 +200,7 @@ export function warmPlanFor(
     onnxruntime ||= twoStage && usesTwoStage(p.rows, p.cols);
     if (exclusive(m, cores)) {
       large = true;
-      if (pairs(p)) paired += p.slices;
+      if (pairable(p.rows, p.cols)) paired += p.slices;
     } else medium += p.slices;
     flops += p.slices * (Math.max(p.rows, p.cols) * m * m + (4 / 3) * m * m * m);
   }
@@ -245,11 +245,6 @@ export function largestMatrixBytes(plans: readonly LayerPlan[]): number {
   let largest = 0;
   for (const p of plans) if (p.status === 'analyze') largest = Math.max(largest, p.rows * p.cols * 8);
   return largest;
-}
-
-/** Whether a large matrix may run beside another (scheduler.ts PAIRED_MAX_BYTES). */
-function pairs(p: { readonly rows: number; readonly cols: number }): boolean {
-  return p.rows * p.cols * 8 <= PAIRED_MAX_BYTES;
 }
 
 /** Whether a matrix with M = min(rows, cols) runs alone with every core (scheduler.ts). */

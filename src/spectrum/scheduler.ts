@@ -35,6 +35,11 @@ export const EXCLUSIVE_N = 1024;
  */
 export const PAIRED_MAX_BYTES = 24 * 2 ** 20;
 
+/** Whether a rows×cols matrix is small enough to run beside another large one (PAIRED_MAX_BYTES). */
+export function pairable(rows: number, cols: number): boolean {
+  return rows * cols * 8 <= PAIRED_MAX_BYTES;
+}
+
 export class CoreBudget {
   readonly cores: number;
   private free: number;
@@ -55,7 +60,7 @@ export class CoreBudget {
   /** What a rows×cols eigen job takes of this budget: weightFor, halved for a pairable one (PAIRED_MAX_BYTES). */
   weightOf(rows: number, cols: number): number {
     const weight = this.weightFor(Math.min(rows, cols));
-    return weight === this.cores && rows * cols * 8 <= PAIRED_MAX_BYTES ? Math.max(1, Math.floor(weight / 2)) : weight;
+    return weight === this.cores && pairable(rows, cols) ? Math.max(1, Math.floor(weight / 2)) : weight;
   }
 
   /** Resolves once `weight` cores are held by the caller, in the order of the calls; then `release(weight)`. */
