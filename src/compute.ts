@@ -20,6 +20,7 @@ import {
   EXCLUSIVE_N,
   ONNXRUNTIME_START_MS,
   pairable,
+  pairedUpTo,
   TWO_STAGE_MIN_N,
   twoStageSavingMs,
   usesTwoStage,
@@ -66,6 +67,8 @@ export class Compute {
   private twoStage = true;
   /** The engine's collectAbove: a quarter of the current model's largest matrix in bytes (warmUpFor). */
   private collectAbove = 0;
+  /** Bytes up to which a large matrix of the current model pairs (scheduler.ts pairedUpTo; warmUpFor). */
+  private pairUpTo = pairedUpTo(0);
 
   constructor(private readonly options: ComputeOptions) {
     this.cores = Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
@@ -115,17 +118,22 @@ export class Compute {
    */
   warmUpFor(plans: readonly LayerPlan[], whole: readonly LayerPlan[] = plans): void {
     this.twoStage = onnxruntimePays(whole);
-    this.collectAbove = largestMatrixBytes(whole) / 4;
+    const largest = largestMatrixBytes(whole);
+    this.collectAbove = largest / 4;
+    this.pairUpTo = pairedUpTo(largest);
     if (this.options.solve || this.engine) return;
-    const warm = warmPlanFor(plans, this.cores, this.twoStage);
+    const warm = warmPlanFor(plans, this.cores, this.twoStage, this.pairUpTo);
     if (warm) this.start(warm.plan, warm.workers);
   }
 
   /** A tensor's share of the budget: its largest matrix's, and its size's (see the header). */
   weight(plans: readonly LayerPlan[], elements: number): number {
-    // A large matrix runs alone, unless it pairs (scheduler.ts PAIRED_MAX_BYTES): two are in flight then.
+    // A large matrix runs alone, unless it pairs (scheduler.ts pairedUpTo): two are in flight then.
     const alone = plans.some(
-      (p) => p.status === 'analyze' && exclusive(Math.min(p.rows, p.cols), this.cores) && !pairable(p.rows, p.cols),
+      (p) =>
+        p.status === 'analyze' &&
+        exclusive(Math.min(p.rows, p.cols), this.cores) &&
+        !pairable(p.rows, p.cols, this.pairUpTo),
     );
     if (alone) return this.budget.cores;
     return elements * 8 >= SMALL_TENSOR_BYTES ? 2 : 1;
@@ -167,7 +175,14 @@ export class Compute {
   /** The engine, started with `workers` worker threads at most (default: one per core). */
   private start(warmUp: boolean | WarmPlan, workers = this.cores): SpectrumEngine {
     const collectAbove = () => this.collectAboveBytes();
-    this.engine ??= createSpectrumEngine({ jobs: workers, warmUp, handBack: workers < this.cores, collectAbove });
+    const pairUpTo = () => this.pairUpTo;
+    this.engine ??= createSpectrumEngine({
+      jobs: workers,
+      warmUp,
+      handBack: workers < this.cores,
+      collectAbove,
+      pairUpTo,
+    });
     return this.engine;
   }
 }
@@ -185,6 +200,7 @@ export function warmPlanFor(
   plans: readonly LayerPlan[],
   cores: number,
   twoStage = true,
+  pairUpTo = pairedUpTo(0),
 ): { readonly plan: WarmPlan; readonly workers: number } | undefined {
   let largest = 0;
   let large = false;
@@ -200,7 +216,7 @@ export function warmPlanFor(
     onnxruntime ||= twoStage && usesTwoStage(p.rows, p.cols);
     if (exclusive(m, cores)) {
       large = true;
-      if (pairable(p.rows, p.cols)) paired += p.slices;
+      if (pairable(p.rows, p.cols, pairUpTo)) paired += p.slices;
     } else medium += p.slices;
     flops += p.slices * (Math.max(p.rows, p.cols) * m * m + (4 / 3) * m * m * m);
   }

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Compute, onnxruntimePays, SECOND_WORKER_MIN_FLOPS, warmPlanFor } from '../src/compute.js';
 import type { LayerPlan } from '../src/matrices.js';
-import { EXCLUSIVE_N, TWO_STAGE_MIN_N, usesTwoStage } from '../src/spectrum/index.js';
+import { EXCLUSIVE_N, pairedUpTo, TWO_STAGE_MIN_N, usesTwoStage } from '../src/spectrum/index.js';
 import {
   ONE_STAGE_MAX_GRAM_WORK,
   ONE_STAGE_MAX_N,
@@ -45,7 +45,7 @@ describe('warmPlanFor', () => {
     });
   });
 
-  it('large matrices that pair (PAIRED_MAX_BYTES): two workers with every core each, if two or more', () => {
+  it('large matrices that pair (pairedUpTo): two workers with every core each, if two or more', () => {
     expect(warmPlanFor([plan(2048, 1536), plan(1536, 2048)], 2)).toEqual({
       plan: { threads: [2, 2], largest: 1536, onnxruntime: true },
       workers: 2,
@@ -53,6 +53,20 @@ describe('warmPlanFor', () => {
     expect(warmPlanFor([plan(EXCLUSIVE_N, EXCLUSIVE_N, 9)], 2)?.plan.threads).toEqual([2, 2]);
     expect(warmPlanFor([plan(2048, 1536)], 2)?.plan.threads).toEqual([2]);
     expect(warmPlanFor([plan(2048, 2048), plan(2048, 2048)], 2)?.plan.threads).toEqual([2]);
+  });
+
+  it('with the pairUpTo of a model (scheduler.ts pairedUpTo), larger matrices pair too', () => {
+    const mlp = [plan(1024, 4096), plan(4096, 1024)];
+    expect(warmPlanFor(mlp, 2)?.plan.threads).toEqual([2]);
+    expect(warmPlanFor(mlp, 2, true, pairedUpTo(50257 * 1024 * 8))?.plan.threads).toEqual([2, 2]);
+    // The pipeline: set per model by warmUpFor, from every tensor of the model (`whole`).
+    const compute = new Compute({ solve: () => new Float64Array(0), jobs: 2 });
+    expect(compute.weight([plan(1024, 4096)], 1024 * 4096)).toBe(4);
+    compute.warmUpFor(mlp, [plan(50257, 1024), ...mlp]);
+    expect(compute.weight([plan(1024, 4096)], 1024 * 4096)).toBe(2);
+    expect(compute.weight([plan(4096, 4096)], 4096 * 4096)).toBe(4);
+    compute.warmUpFor(mlp);
+    expect(compute.weight([plan(1024, 4096)], 1024 * 4096)).toBe(4);
   });
 
   it('the pipeline holds two pairable large tensors at once, a larger one alone', () => {

@@ -39,6 +39,11 @@ export interface SpectrumEngineOptions {
    * below GC_ABOVE_BYTES, the default. compute.ts raises it to a quarter of the model's largest matrix.
    */
   readonly collectAbove?: () => number;
+  /**
+   * Bytes up to which a large matrix pairs with another (scheduler.ts pairedUpTo); never below
+   * PAIRED_MAX_BYTES, the default. compute.ts sets pairedUpTo of the model's largest matrix.
+   */
+  readonly pairUpTo?: () => number;
 }
 
 /** The workers to start ahead of the first matrices, and what each prepares. */

@@ -13,7 +13,7 @@
 import { availableParallelism } from 'node:os';
 import { eigenvaluesTs, TWO_STAGE_MIN_N } from './eigen.js';
 import { fullGc, GC_ABOVE_BYTES } from './gc.js';
-import { CoreBudget } from './scheduler.js';
+import { CoreBudget, PAIRED_MAX_BYTES } from './scheduler.js';
 import { accurateSquaredSingularValues } from './singular-values.js';
 import { WorkerCrash } from '../errors.js';
 import { fitPowerLaw, type PowerLawFitResult } from '../fit/powerlaw.js';
@@ -125,6 +125,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
   // thread, busy resolving a slice handed back to it (~0.05–0.1 s), could not post it then.
   const depth = options.handBack ? 2 : 1;
   const budget = new CoreBudget(jobs * depth);
+  const pairUpTo = () => Math.max(PAIRED_MAX_BYTES, options.pairUpTo?.() ?? 0);
   const useOrt = (options.backend ?? 'auto') === 'auto';
   const inlineBelow = options.inlineBelow ?? TWO_STAGE_MIN_N;
   const createWorker = options.createWorker ?? (() => takePrestarted() ?? newWorker());
@@ -232,7 +233,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
   ): Promise<Float64Array | PowerLawFitResult | ResolvedEigenvalues | HandedBack> => {
     // Matrices that take every core go to the first worker, so only one worker keeps the
     // largest scratch buffers (workspace.ts); the budget guarantees it is free then. Paired
-    // ones (scheduler.ts PAIRED_MAX_BYTES, half the budget) take any idle worker.
+    // ones (scheduler.ts pairedUpTo, half the budget) take any idle worker.
     const slot =
       weight === budget.cores && jobs > 1
         ? (slots[0] ?? spawn())
@@ -255,7 +256,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
         W,
         rows,
         cols,
-        // An eigen job's threads follow its shape, also when paired (scheduler.ts PAIRED_MAX_BYTES).
+        // An eigen job's threads follow its shape, also when paired (scheduler.ts pairedUpTo).
         threads: Math.min(eigen ? budget.weightFor(Math.min(rows, cols)) : weight, jobs),
         useOrt: useOrt && twoStage,
         kind,
@@ -294,7 +295,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     if (n < inlineBelow) {
       return (async () => eigenvaluesTs(await load(), rows, cols))();
     }
-    const weight = budget.weightOf(rows, cols);
+    const weight = budget.weightOf(rows, cols, pairUpTo());
     return budget.run(weight, () => compute(rows, cols, weight, load, 'eigenvalues', twoStage));
   };
 
@@ -324,7 +325,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       if (refuse(rows, cols) !== undefined || n < inlineBelow || W.byteLength >= GC_ABOVE_BYTES) {
         return { ev: await schedule(rows, cols, () => W, twoStage) };
       }
-      const weight = budget.weightOf(rows, cols);
+      const weight = budget.weightOf(rows, cols, pairUpTo());
       const out = await budget.run(weight, () => computeResolved(rows, cols, weight, W, twoStage));
       return 'W' in out ? resolveHandedBack(out, rows, cols) : out;
     },

@@ -24,8 +24,8 @@
 export const EXCLUSIVE_N = 1024;
 
 /**
- * A matrix of M ≥ EXCLUSIVE_N at most this large (float64 bytes) shares the cores with one
- * other: it keeps every core's onnxruntime threads (so the same numbers: a GEMM's last bits
+ * A matrix of M ≥ EXCLUSIVE_N at most this large (float64 bytes), or at most a quarter of
+ * its model's largest matrix (pairedUpTo), shares the cores with one other: it keeps every core's onnxruntime threads (so the same numbers: a GEMM's last bits
  * follow its thread count), but takes half the budget, so that two run side by side and one's
  * serial steps (bulge chasing, QL, fits: about half of a 1536×2048 matrix's time, on one core)
  * overlap the other's GEMMs. 12 Gaussian 1536×2048 layers (24 MiB each): 4.5 s against
@@ -35,9 +35,17 @@ export const EXCLUSIVE_N = 1024;
  */
 export const PAIRED_MAX_BYTES = 24 * 2 ** 20;
 
-/** Whether a rows×cols matrix is small enough to run beside another large one (PAIRED_MAX_BYTES). */
-export function pairable(rows: number, cols: number): boolean {
-  return rows * cols * 8 <= PAIRED_MAX_BYTES;
+/**
+ * The largest matrix (float64 bytes) that pairs in a model whose largest analysed matrix has
+ * `largest` bytes: PAIRED_MAX_BYTES, or a quarter of the largest.
+ */
+export function pairedUpTo(largest: number): number {
+  return Math.max(PAIRED_MAX_BYTES, largest / 4);
+}
+
+/** Whether a rows×cols matrix is small enough to run beside another large one (pairedUpTo). */
+export function pairable(rows: number, cols: number, upTo = PAIRED_MAX_BYTES): boolean {
+  return rows * cols * 8 <= upTo;
 }
 
 export class CoreBudget {
@@ -57,10 +65,10 @@ export class CoreBudget {
     return m >= EXCLUSIVE_N ? this.cores : 1;
   }
 
-  /** What a rows×cols eigen job takes of this budget: weightFor, halved for a pairable one (PAIRED_MAX_BYTES). */
-  weightOf(rows: number, cols: number): number {
+  /** What a rows×cols eigen job takes of this budget: weightFor, halved for a pairable one (pairedUpTo). */
+  weightOf(rows: number, cols: number, pairUpTo = PAIRED_MAX_BYTES): number {
     const weight = this.weightFor(Math.min(rows, cols));
-    return weight === this.cores && pairable(rows, cols) ? Math.max(1, Math.floor(weight / 2)) : weight;
+    return weight === this.cores && pairable(rows, cols, pairUpTo) ? Math.max(1, Math.floor(weight / 2)) : weight;
   }
 
   /** Resolves once `weight` cores are held by the caller, in the order of the calls; then `release(weight)`. */

@@ -1,12 +1,12 @@
 /**
- * Large matrices that pair (scheduler.ts PAIRED_MAX_BYTES) run two at a time, one per
+ * Large matrices that pair (scheduler.ts pairedUpTo) run two at a time, one per
  * worker, and each still asks for every core's onnxruntime threads (a GEMM's last bits follow
  * its thread count, so the numbers stay those of a matrix run alone); larger ones run alone,
  * on the first worker. The workers are stand-ins that hold each job until the test answers it.
  */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { createSpectrumEngine, type EngineWorker } from '../../src/spectrum/index.js';
+import { createSpectrumEngine, type EngineWorker, pairedUpTo } from '../../src/spectrum/index.js';
 import type { JobMessage } from '../../src/spectrum/worker.js';
 
 class HeldWorker extends EventEmitter implements EngineWorker {
@@ -28,9 +28,10 @@ class HeldWorker extends EventEmitter implements EngineWorker {
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
 /** Posts two rows×cols matrices at once; what each worker holds before any answer. */
-async function twoAtOnce(rows: number, cols: number) {
+async function twoAtOnce(rows: number, cols: number, pairUpTo?: () => number) {
   const workers: HeldWorker[] = [];
   const engine = createSpectrumEngine({
+    pairUpTo,
     jobs: 2,
     warmUp: false,
     backend: 'typescript',
@@ -58,6 +59,17 @@ describe('large matrices side by side', () => {
 
   it('2048² (32 MiB) one after the other, on the first worker', async () => {
     expect(await twoAtOnce(2048, 2048)).toEqual([[2]]);
+  });
+
+  it('with pairUpTo (a quarter of the largest matrix of the model), larger ones pair too', async () => {
+    // A GPT-2 medium shape: its 50257×1024 embedding lets the 1024×4096 MLP matrices (32 MiB) pair.
+    const quarter = () => pairedUpTo(50257 * 1024 * 8);
+    expect(await twoAtOnce(1024, 4096, quarter)).toEqual([[2], [2]]);
+    expect(await twoAtOnce(4096, 1024, quarter)).toEqual([[2], [2]]);
+    expect(await twoAtOnce(4096, 4096, quarter)).toEqual([[2]]);
+    // Never below PAIRED_MAX_BYTES: a smaller answer leaves the default.
+    expect(await twoAtOnce(1536, 2048, () => 0)).toEqual([[2], [2]]);
+    expect(await twoAtOnce(2048, 2048, () => 0)).toEqual([[2]]);
   });
 
   it('medium matrices as before: one core each, side by side', async () => {

@@ -4,7 +4,7 @@
  * once are facts of the schedule, not of timing.
  */
 import { describe, expect, it } from 'vitest';
-import { CoreBudget, EXCLUSIVE_N, PAIRED_MAX_BYTES } from '../../src/spectrum/scheduler.js';
+import { CoreBudget, EXCLUSIVE_N, PAIRED_MAX_BYTES, pairedUpTo } from '../../src/spectrum/scheduler.js';
 
 /** Lets every settled promise run its continuations (a few turns of the microtask queue). */
 const settle = () => new Promise<void>((r) => setImmediate(r));
@@ -55,6 +55,24 @@ describe('CoreBudget', () => {
     expect(two.weightOf(4096, EXCLUSIVE_N - 1)).toBe(1);
     expect(new CoreBudget(4).weightOf(1536, 2048)).toBe(2);
     expect(new CoreBudget(1).weightOf(1536, 2048)).toBe(1);
+  });
+
+  it('pairs up to a quarter of the largest matrix of the model, never below PAIRED_MAX_BYTES', () => {
+    expect(pairedUpTo(0)).toBe(PAIRED_MAX_BYTES);
+    expect(pairedUpTo(4 * PAIRED_MAX_BYTES)).toBe(PAIRED_MAX_BYTES);
+    expect(pairedUpTo(4 * PAIRED_MAX_BYTES + 8)).toBe(PAIRED_MAX_BYTES + 2);
+    const two = new CoreBudget(2);
+    const gpt2Medium = pairedUpTo(50257 * 1024 * 8);
+    expect(two.weightOf(1024, 4096)).toBe(2);
+    expect(two.weightOf(1024, 4096, gpt2Medium)).toBe(1);
+    expect(two.weightOf(4096, 1024, gpt2Medium)).toBe(1);
+    expect(two.weightOf(4096, 4096, gpt2Medium)).toBe(2);
+    // Medium matrices keep one core whatever the limit.
+    expect(two.weightOf(4096, EXCLUSIVE_N - 1, gpt2Medium)).toBe(1);
+    // The limit is inclusive: exactly a quarter pairs, one element more does not.
+    const llama = pairedUpTo(4 * 4096 * 4096 * 8);
+    expect(two.weightOf(4096, 4096, llama)).toBe(1);
+    expect(two.weightOf(4096, 4097, llama)).toBe(2);
   });
 
   it('runs small jobs side by side, one per core', async () => {
