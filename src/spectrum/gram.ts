@@ -1,7 +1,8 @@
 import type { OrtBackend } from './ort.js';
 import type { GraphSpec } from './onnx-model.js';
 import { MAX_POOLED_BYTES, Workspace } from './workspace.js';
-import { transposeInto } from './transpose.js';
+import { mirrorLower, transposeInto } from './transpose.js';
+import { gramTallChunked } from './gram-tall.js';
 import { type KernelExports, wasmKernels, wasmScratch } from './wasm.js';
 /**
  * Gram product of a row-major rows×cols matrix W: the smaller of WᵀW (cols×cols) and
@@ -100,6 +101,16 @@ export const GRAM_BLOCK_GRAPH: [string, () => GraphSpec] = [
   }),
 ];
 
+/**
+ * Tall matrices with at least this many columns that are not transposed whole take the
+ * chunked route (gram-tall.ts), the others one GEMM. Medians of 9, ms, one GEMM → chunked
+ * (a scratch timing script, huge pages on): 400×300 1.8 → 1.9, 600×500 7.1 → 6.2, 800×600
+ * 13.6 → 11.0 (one thread); 2048×1536 131 → 83, 3000×2500 728 → 306, 6144×2048 812 → 458
+ * (two threads); 50257×1024 (the GPT-2 medium embedding) 1.66–1.77 s → 0.99–1.27 s,
+ * 11008×4096 (a Llama MLP gate) 6.0–6.3 s → 3.2–3.8 s (two runs each).
+ */
+export const TALL_CHUNKED_MIN_N = 480;
+
 /** Row-block height of the blocked W·Wᵀ (outputs stay small; flops ≈ half of a full GEMM). */
 const GRAM_BLOCK = 256;
 
@@ -107,9 +118,11 @@ const GRAM_BLOCK = 256;
  * The same Gram matrix, full (both triangles), by float64 GEMMs in onnxruntime. W is
  * passed without a copy. When rows ≤ cols (wide or square) G = W·Wᵀ is formed by row
  * blocks of its lower triangle, G[i0:i1, 0:i1] = W[i0:i1, :]·W[0:i1, :]ᵀ (contiguous views
- * of W), about half the flops of a full product, then mirrored. When rows ≥ 2·cols and
- * W is at most MAX_POOLED_BYTES the same is done on a transposed copy of W; otherwise G = WᵀW =
- * Gemm(W, W, transA) whole (a column block of row-major W is not contiguous).
+ * of W), about half the flops of a full product, then mirrored. A tall W (a column block of
+ * row-major W is not contiguous): when rows ≥ 2·cols and W is at most MAX_POOLED_BYTES, the
+ * same on a transposed copy of W kept between matrices; else from TALL_CHUNKED_MIN_N columns
+ * chunk by chunk of W's rows (gram-tall.ts); else G = WᵀW = Gemm(W, W, transA) whole.
+ * Every route gives the same G to the bit (test/spectrum/gram-tall.test.ts).
  */
 export async function gramOrt(
   ort: OrtBackend,
@@ -122,13 +135,14 @@ export async function gramOrt(
 ): Promise<{ G: Float64Array; n: number }> {
   if (W.length !== rows * cols) throw new RangeError(`gram: ${W.length} values for ${rows}×${cols}`);
   if (rows > cols) {
-    if (rows < 2 * cols || rows * cols * 8 > MAX_POOLED_BYTES) {
+    const pooled = rows * cols * 8 <= MAX_POOLED_BYTES;
+    if (!pooled || rows < 2 * cols) {
+      if (cols >= TALL_CHUNKED_MIN_N) return gramTallChunked(ort, W, rows, cols, ws);
       const res = await ort.run(...GRAM_TALL, { W: ort.tensor(W, [rows, cols]) });
       return { G: res.G!, n: cols };
     }
     // Clearly tall and not large: WᵀW = (Wᵀ)(Wᵀ)ᵀ by the blocked lower-triangle route on
     // a transposed copy kept between matrices: 4096×1024 in 102 ms instead of 145 ms.
-    // A larger copy would be fresh memory each time: 8192×2048, 1000 ms instead of 816 ms.
     const WT = ws.get('transpose', rows * cols);
     transposeInto(W, rows, cols, WT);
     return gramOrt(ort, WT, cols, rows, ws, collect);
@@ -155,19 +169,4 @@ export async function gramOrt(
   }
   mirrorLower(G, n);
   return { G, n };
-}
-
-/** Copies the lower triangle of the row-major n×n G onto its upper triangle, by tiles. */
-function mirrorLower(G: Float64Array, n: number): void {
-  const T = 64;
-  for (let jb = 0; jb < n; jb += T) {
-    for (let ib = jb; ib < n; ib += T) {
-      const iEnd = Math.min(n, ib + T);
-      const jEnd = Math.min(n, jb + T);
-      for (let i = ib; i < iEnd; i++) {
-        const row = i * n;
-        for (let j = jb; j < Math.min(jEnd, i); j++) G[j * n + i] = G[row + j]!;
-      }
-    }
-  }
 }
