@@ -25,8 +25,9 @@ export const EXCLUSIVE_N = 1024;
 
 /**
  * A matrix of M ≥ EXCLUSIVE_N at most this large (float64 bytes), or at most a quarter of
- * its model's largest matrix (pairedUpTo), shares the cores with one other: it keeps every core's onnxruntime threads (so the same numbers: a GEMM's last bits
- * follow its thread count), but takes half the budget, so that two run side by side and one's
+ * its model's largest matrix (pairedUpTo), shares the cores with one other: it keeps every
+ * core's onnxruntime threads (so the same numbers: a GEMM's last bits follow its thread
+ * count), but takes half the budget, so that two run side by side and one's
  * serial steps (bulge chasing, QL, fits: about half of a 1536×2048 matrix's time, on one core)
  * overlap the other's GEMMs. 12 Gaussian 1536×2048 layers (24 MiB each): 4.5 s against
  * 5.1–6.1 s one at a time, peak RSS 317–328 against 256 MiB (budget 3× + 300 MB: 358 MiB).
@@ -37,7 +38,15 @@ export const PAIRED_MAX_BYTES = 24 * 2 ** 20;
 
 /**
  * The largest matrix (float64 bytes) that pairs in a model whose largest analysed matrix has
- * `largest` bytes: PAIRED_MAX_BYTES, or a quarter of the largest.
+ * `largest` bytes: PAIRED_MAX_BYTES, or a quarter of the largest. Two in flight add about
+ * twice their size to the peak (above), which a quarter keeps within the largest matrix's
+ * own share of the budget (3× it + 300 MB); such matrices also skip the full collections
+ * (compute.ts largestMatrixBytes), which cost a pair more than its overlap gains. Seeded
+ * scratch models, the tree before against this: a GPT-2 medium shape (a 50257×1024
+ * embedding, 12 blocks of 1024×3072, 1024², 1024×4096, 4096×1024) 13.1–13.3 → 9.9–10.1 s
+ * at 578–587 MiB (budget 1479; 2 and 3 runs); a Llama-7B block with its 32000×4096
+ * embedding, whose 4096² matrices now pair, 86.3 → 78.7 s, 1524 → 1527 MiB (budget 3286;
+ * one run each).
  */
 export function pairedUpTo(largest: number): number {
   return Math.max(PAIRED_MAX_BYTES, largest / 4);
