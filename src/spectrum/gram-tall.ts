@@ -1,6 +1,7 @@
 /**
- * The Gram product G = WᵀW of a large, clearly tall row-major W (an embedding, a Llama MLP's
- * gate and up projections) in about half the flops of one GEMM, with bounded scratch.
+ * The Gram product G = WᵀW of a tall row-major W that gram.ts does not transpose whole (a
+ * large one: an embedding, a Llama MLP's gate and up projections; or one of under two rows
+ * per column) in about half the flops of one GEMM, with bounded scratch.
  *
  * One onnxruntime Gemm with transA computes both triangles of G: 2·N·M² flops, where a
  * symmetric rank-k update (BLAS dsyrk, what numpy runs for `W.T @ W`) needs half. The half
@@ -17,8 +18,10 @@
  * forward, so one backward pass does it) and mirrored. Each piece's output is at most
  * IN_PLACE_CHUNK_BYTES, and the binding's discarded copies are collected young (gc.ts).
  *
- * The sums run in another order than the one GEMM's: G differs from it in the last bits
- * (~1e-16 relative), and the eigenvalues by ~1e-15·λ_max.
+ * The numbers are the one GEMM's, to the bit: onnxruntime's MLAS sums each element of G over
+ * k in blocks, in order, adding each block to C, so chunks that start at multiples of
+ * CHUNK_ALIGN rows, accumulated through C, add the same products in the same order
+ * (test/spectrum/gram-tall.test.ts, one and two threads; chunks of 300 rows do not).
  */
 import { outputCopies } from './gc.js';
 import type { GraphSpec } from './onnx-model.js';
@@ -33,7 +36,7 @@ export const TALL_CHUNK_BYTES = 32 * 2 ** 20;
 const MAX_PIECE = 256;
 const MIN_PIECE = 16;
 
-/** Chunks of W's rows start at multiples of this (see tallChunkRows). */
+/** Chunks of W's rows start at multiples of this, which keeps the one GEMM's bits (see the header). */
 export const CHUNK_ALIGN = 256;
 
 /** One piece of the lower triangle: Y = X·Bᵀ + A, written into A (in place). */
@@ -50,7 +53,10 @@ export const GRAM_ACCUMULATE_GRAPH: [string, () => GraphSpec] = [
   }),
 ];
 
-/** The row pieces [a, a + p) of an n×n lower triangle: p ≤ MAX_PIECE, p·(a + p) doubles ≤ IN_PLACE_CHUNK_BYTES. */
+/**
+ * The row pieces [a, a + p) of an n×n lower triangle: p ≤ MAX_PIECE, and a piece's output
+ * 8·p·(a + p) bytes ≤ IN_PLACE_CHUNK_BYTES unless p = MIN_PIECE.
+ */
 export function trianglePieces(n: number): { readonly a: number; readonly p: number }[] {
   const pieces: { a: number; p: number }[] = [];
   for (let a = 0; a < n; ) {
