@@ -64,7 +64,7 @@ describe('warmPlanFor', () => {
     expect(compute.weight([plan(1024, 4096)], 1024 * 4096)).toBe(4);
     compute.warmUpFor(mlp, [plan(50257, 1024), ...mlp]);
     expect(compute.weight([plan(1024, 4096)], 1024 * 4096)).toBe(2);
-    expect(compute.weight([plan(4096, 4096)], 4096 * 4096)).toBe(4);
+    expect(compute.weight([plan(50257, 1024)], 50257 * 1024)).toBe(4);
     compute.warmUpFor(mlp);
     expect(compute.weight([plan(1024, 4096)], 1024 * 4096)).toBe(4);
   });

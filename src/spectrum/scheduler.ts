@@ -24,8 +24,8 @@
 export const EXCLUSIVE_N = 1024;
 
 /**
- * A matrix of M ≥ EXCLUSIVE_N at most this large (float64 bytes), or at most a quarter of
- * its model's largest matrix (pairedUpTo), shares the cores with one other: it keeps every
+ * A matrix of M ≥ EXCLUSIVE_N at most this large (float64 bytes), or at most half of its
+ * model's largest matrix (pairedUpTo), shares the cores with one other: it keeps every
  * core's onnxruntime threads (so the same numbers: a GEMM's last bits follow its thread
  * count), but takes half the budget, so that two run side by side and one's
  * serial steps (bulge chasing, QL, fits: about half of a 1536×2048 matrix's time, on one core)
@@ -38,18 +38,18 @@ export const PAIRED_MAX_BYTES = 24 * 2 ** 20;
 
 /**
  * The largest matrix (float64 bytes) that pairs in a model whose largest analysed matrix has
- * `largest` bytes: PAIRED_MAX_BYTES, or a quarter of the largest. Two in flight add about
- * twice their size to the peak (above), which a quarter keeps within the largest matrix's
- * own share of the budget (3× it + 300 MB); such matrices also skip the full collections
- * (compute.ts largestMatrixBytes), which cost a pair more than its overlap gains. Seeded
- * scratch models, the tree before against this: a GPT-2 medium shape (a 50257×1024
- * embedding, 12 blocks of 1024×3072, 1024², 1024×4096, 4096×1024) 13.1–13.3 → 9.9–10.1 s
- * at 578–587 MiB (budget 1479; 2 and 3 runs); a Llama-7B block with its 32000×4096
- * embedding, whose 4096² matrices now pair, 86.3 → 78.7 s, 1524 → 1527 MiB (budget 3286;
- * one run each).
+ * `largest` bytes: PAIRED_MAX_BYTES, or half the largest. Two in flight add about twice their
+ * size to the peak (above), which half keeps within the largest matrix's share of the budget
+ * (3× it + 300 MB), the largest itself still running alone. Seeded scratch models, the tree
+ * before against this: a GPT-2 medium shape (a 50257×1024 embedding, 12 blocks of 1024×3072,
+ * 1024², 1024×4096, 4096×1024) 13.1–13.3 → 9.9–10.1 s at 578–587 MiB (budget 1479; 2 and 3
+ * runs, at a quarter); a Llama-7B block with its 32000×4096 embedding, whose 4096² matrices
+ * pair, 86.3 → 78.7 s, 1524 → 1527 MiB (budget 3286; one run each, at a quarter); the Llama
+ * block alone (4096² pair from half, not from a quarter) 44.9–49.6 → 41.8–45.3 s, peak RSS
+ * 719–810 → 931 MiB (budget 1318; two interleaved runs each).
  */
 export function pairedUpTo(largest: number): number {
-  return Math.max(PAIRED_MAX_BYTES, largest / 4);
+  return Math.max(PAIRED_MAX_BYTES, largest / 2);
 }
 
 /** Whether a rows×cols matrix is small enough to run beside another large one (pairedUpTo). */

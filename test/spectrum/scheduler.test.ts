@@ -57,22 +57,26 @@ describe('CoreBudget', () => {
     expect(new CoreBudget(1).weightOf(1536, 2048)).toBe(1);
   });
 
-  it('pairs up to a quarter of the largest matrix of the model, never below PAIRED_MAX_BYTES', () => {
+  it('pairs up to half the largest matrix of the model, never below PAIRED_MAX_BYTES', () => {
     expect(pairedUpTo(0)).toBe(PAIRED_MAX_BYTES);
-    expect(pairedUpTo(4 * PAIRED_MAX_BYTES)).toBe(PAIRED_MAX_BYTES);
-    expect(pairedUpTo(4 * PAIRED_MAX_BYTES + 8)).toBe(PAIRED_MAX_BYTES + 2);
+    expect(pairedUpTo(2 * PAIRED_MAX_BYTES)).toBe(PAIRED_MAX_BYTES);
+    expect(pairedUpTo(2 * PAIRED_MAX_BYTES + 8)).toBe(PAIRED_MAX_BYTES + 4);
     const two = new CoreBudget(2);
     const gpt2Medium = pairedUpTo(50257 * 1024 * 8);
     expect(two.weightOf(1024, 4096)).toBe(2);
     expect(two.weightOf(1024, 4096, gpt2Medium)).toBe(1);
     expect(two.weightOf(4096, 1024, gpt2Medium)).toBe(1);
-    expect(two.weightOf(4096, 4096, gpt2Medium)).toBe(2);
+    // A Llama block: its 4096² matrices pair, its 11008×4096 ones (the largest) run alone.
+    const llama = pairedUpTo(11008 * 4096 * 8);
+    expect(two.weightOf(4096, 4096, llama)).toBe(1);
+    expect(two.weightOf(11008, 4096, llama)).toBe(2);
+    expect(two.weightOf(4096, 11008, llama)).toBe(2);
     // Medium matrices keep one core whatever the limit.
     expect(two.weightOf(4096, EXCLUSIVE_N - 1, gpt2Medium)).toBe(1);
-    // The limit is inclusive: exactly a quarter pairs, one element more does not.
-    const llama = pairedUpTo(4 * 4096 * 4096 * 8);
-    expect(two.weightOf(4096, 4096, llama)).toBe(1);
-    expect(two.weightOf(4096, 4097, llama)).toBe(2);
+    // The limit is inclusive: exactly half pairs, one element more does not.
+    const half = pairedUpTo(2 * 4096 * 4096 * 8);
+    expect(two.weightOf(4096, 4096, half)).toBe(1);
+    expect(two.weightOf(4096, 4097, half)).toBe(2);
   });
 
   it('runs small jobs side by side, one per core', async () => {
