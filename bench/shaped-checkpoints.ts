@@ -10,6 +10,11 @@
  * The values are random (their spectra are Marchenko–Pastur-like); what the benchmark needs
  * is the shapes and dtypes, which set the work. Not committed: 500 MB and 400 MB.
  *   npx tsx bench/shaped-checkpoints.ts DIR     writes both into DIR
+ *   npx tsx bench/shaped-checkpoints.ts DIR --more
+ *       also gpt2-medium-f32 (GPT-2 medium's embedding 50257×1024 and 12 of its 24 blocks,
+ *       810 MB: large matrices that pair, bench/README.md "Ninth round") and
+ *       llama7b-embed-block-bf16 (the Llama block after its 32000×4096 embedding, 667 MB),
+ *       for `npm run bench -- --models --model …`
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -38,6 +43,17 @@ export const LLAMA_BLOCK: readonly Spec[] = [
   { name: 'model.layers.0.mlp.gate_proj.weight', shape: [11008, 4096] },
   { name: 'model.layers.0.mlp.up_proj.weight', shape: [11008, 4096] },
   { name: 'model.layers.0.mlp.down_proj.weight', shape: [4096, 11008] },
+];
+
+/** GPT-2 medium's shapes, 12 of its 24 blocks (the ratio to numpy is the same, in half the time). */
+export const GPT2_MEDIUM_HALF: readonly Spec[] = [
+  { name: 'wte.weight', shape: [50257, 1024] },
+  ...Array.from({ length: 12 }, (_, i): Spec[] => [
+    { name: `h.${i}.attn.c_attn.weight`, shape: [1024, 3072] },
+    { name: `h.${i}.attn.c_proj.weight`, shape: [1024, 1024] },
+    { name: `h.${i}.mlp.c_fc.weight`, shape: [1024, 4096] },
+    { name: `h.${i}.mlp.c_proj.weight`, shape: [4096, 1024] },
+  ]).flat(),
 ];
 
 /** mulberry32 + Box–Muller: seeded N(0, σ²) float32 values, fast enough for 300M of them. */
@@ -113,4 +129,12 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(p
   if (dir === undefined) throw new Error('usage: tsx bench/shaped-checkpoints.ts DIR');
   const paths = writeShapedCheckpoints(dir);
   console.log(`${paths.gpt2}\n${paths.llama}`);
+  if (process.argv.includes('--more')) {
+    const medium = join(dir, 'gpt2-medium-f32.safetensors');
+    const embedded = join(dir, 'llama7b-embed-block-bf16.safetensors');
+    writeShaped(medium, GPT2_MEDIUM_HALF, 'F32', 3);
+    const embedding: Spec = { name: 'model.embed_tokens.weight', shape: [32000, 4096] };
+    writeShaped(embedded, [embedding, ...LLAMA_BLOCK], 'BF16', 11);
+    console.log(`${medium}\n${embedded}`);
+  }
 }
