@@ -104,6 +104,10 @@ describe('HTML report in headless Chromium', () => {
     // The index links to each layer's section; following one opens it.
     await page.evaluate(() => document.querySelectorAll('details').forEach((d) => (d.open = false)));
     await page.locator('#index a[href="#L1"]').click();
+    // The report opens it on 'hashchange', an event queued after the navigation: wait for it
+    // (at most 2 s) rather than read at once (CI saw it still closed, once in five runs).
+    const opened = () => (document.getElementById('L1') as HTMLDetailsElement | null)?.open === true;
+    await page.waitForFunction(opened, undefined, { timeout: 2000 }).catch(() => undefined);
     expect(await page.locator('#L1').evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
     // … and its top is at the top of the view (issue 15, item 13), also for a section further down.
     for (const target of ['#L1', '#L9']) {
