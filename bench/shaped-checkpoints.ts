@@ -25,15 +25,20 @@ interface Spec {
   readonly shape: readonly [number, number];
 }
 
+/** `count` GPT-2 blocks of width d, as stored (Conv1D: in × out): c_attn, attn c_proj, c_fc, mlp c_proj. */
+function gpt2Blocks(d: number, count: number): Spec[] {
+  return Array.from({ length: count }, (_, i): Spec[] => [
+    { name: `h.${i}.attn.c_attn.weight`, shape: [d, 3 * d] },
+    { name: `h.${i}.attn.c_proj.weight`, shape: [d, d] },
+    { name: `h.${i}.mlp.c_fc.weight`, shape: [d, 4 * d] },
+    { name: `h.${i}.mlp.c_proj.weight`, shape: [4 * d, d] },
+  ]).flat();
+}
+
 export const GPT2_SMALL: readonly Spec[] = [
   { name: 'wte.weight', shape: [50257, 768] },
   { name: 'wpe.weight', shape: [1024, 768] },
-  ...Array.from({ length: 12 }, (_, i): Spec[] => [
-    { name: `h.${i}.attn.c_attn.weight`, shape: [768, 2304] },
-    { name: `h.${i}.attn.c_proj.weight`, shape: [768, 768] },
-    { name: `h.${i}.mlp.c_fc.weight`, shape: [768, 3072] },
-    { name: `h.${i}.mlp.c_proj.weight`, shape: [3072, 768] },
-  ]).flat(),
+  ...gpt2Blocks(768, 12),
 ];
 
 export const LLAMA_BLOCK: readonly Spec[] = [
@@ -48,12 +53,7 @@ export const LLAMA_BLOCK: readonly Spec[] = [
 /** GPT-2 medium's shapes, 12 of its 24 blocks (the ratio to numpy is the same, in half the time). */
 export const GPT2_MEDIUM_HALF: readonly Spec[] = [
   { name: 'wte.weight', shape: [50257, 1024] },
-  ...Array.from({ length: 12 }, (_, i): Spec[] => [
-    { name: `h.${i}.attn.c_attn.weight`, shape: [1024, 3072] },
-    { name: `h.${i}.attn.c_proj.weight`, shape: [1024, 1024] },
-    { name: `h.${i}.mlp.c_fc.weight`, shape: [1024, 4096] },
-    { name: `h.${i}.mlp.c_proj.weight`, shape: [4096, 1024] },
-  ]).flat(),
+  ...gpt2Blocks(1024, 12),
 ];
 
 /** mulberry32 + Box–Muller: seeded N(0, σ²) float32 values, fast enough for 300M of them. */
