@@ -111,18 +111,18 @@ export async function gramTallChunked(
       off += p * w;
     }
   }
-  unpackLower(G, n, pieces);
+  unpackLower(G, n, pieces, packed);
   mirrorLower(G, n);
   return { G, n };
 }
 
 /**
- * Moves the packed pieces to their rows of the row-major G, last row first. Row r of a piece
- * starting at row a lies at packed offset off + (r − a)·(a + p) ≤ a·n + (r − a)·n = r·n: it
- * only moves forward, and past no row still to move.
+ * Moves the packed pieces (`packed` values in all) to their rows of the row-major G, last row
+ * first. Row r of a piece starting at row a lies at packed offset off + (r − a)·(a + p) ≤
+ * a·n + (r − a)·n = r·n: it only moves forward, and past no row still to move.
  */
-function unpackLower(G: Float64Array, n: number, pieces: readonly { a: number; p: number }[]): void {
-  let end = pieces.reduce((s, { a, p }) => s + p * (a + p), 0);
+function unpackLower(G: Float64Array, n: number, pieces: readonly { a: number; p: number }[], packed: number): void {
+  let end = packed;
   for (let k = pieces.length - 1; k >= 0; k--) {
     const { a, p } = pieces[k]!;
     const w = a + p;
