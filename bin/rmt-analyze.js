@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Large inputs are analysed in a child process with huge pages (src/launch.ts); its exit
-// status, or the signal that ended it, becomes this process's own. A run that will need
+// Large inputs are analysed in a child process with tuned malloc settings (src/launch.ts);
+// its exit status, or the signal that ended it, becomes this process's own. A run that will need
 // spectrum workers starts them before loading the CLI (src/spectrum/spawn.ts). The CLI is
 // run from its bundle (scripts/bundle-cli.mjs), which loads several times faster.
 import { availableParallelism } from 'node:os';
-import { prestartPreloads, runWithHugePages, workersToPrestart } from '../dist/launch.js';
+import { prestartPreloads, runInTunedChild, workersToPrestart } from '../dist/launch.js';
 
-const child = await runWithHugePages(process.argv);
+const child = await runInTunedChild(process.argv);
 if (child === undefined) {
   const workers = workersToPrestart(process.argv.slice(2), availableParallelism());
   const spawn = workers > 0 ? await import('../dist/bundle/spawn.js') : undefined;

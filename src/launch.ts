@@ -1,43 +1,43 @@
 /**
- * Whether the command line runs in this process or again in a child with huge pages
- * (issue 14: whole-model throughput). Imported by bin/rmt-analyze.js before the CLI itself,
- * so it loads nothing but node:fs and node:child_process.
+ * Whether the command line runs in this process or again in a child process with tuned
+ * malloc settings (issue 14: whole-model throughput). Imported by bin/rmt-analyze.js before
+ * the CLI itself, so it loads nothing but node:fs and node:child_process.
  *
- * Why: the pipeline widens every tensor into fresh float64 arrays, and on Linux the first
- * touch of fresh memory costs a page fault per 4 KiB (~3 ns/byte measured here, bench/README
- * "Fresh memory"): 3.0–3.7 s of CPU for a GPT-2-sized checkpoint, a third of the run. numpy
- * avoids it by asking for transparent huge pages with madvise(MADV_HUGEPAGE); V8's array
- * buffers come from glibc's malloc, which does the same only when started with the tunable
- * `glibc.malloc.hugetlb=1` (glibc ≥ 2.35, read once at process start — hence a child
- * process, as node has no exec). Where the kernel gives transparent huge pages only on
- * request (`[madvise]`, Debian's default) and the input is large, the CLI re-runs itself
- * with that tunable; a second node start costs ~0.1 s, so small inputs stay in-process.
- * Elsewhere (other systems, musl, THP `always` or `never`, RMT_ANALYZE_HUGE_PAGES=0) nothing
+ * glibc reads its tunables (GLIBC_TUNABLES) once, at process start; node has no exec, so a
+ * large input (TUNED_CHILD_ABOVE_BYTES) re-runs the CLI in a child started with them:
+ *  - one malloc arena (`glibc.malloc.arena_max=1`, unless the user chose): buffers widened on
+ *    the main thread are freed on a worker, and with an arena per thread that memory is not
+ *    reused where it is next needed. ISNet's peak RSS 363–380 → 346–359 MiB, a GPT-2-shaped
+ *    checkpoint's 613–627 → 593–605 MiB, at the same speed or better (bench/README.md,
+ *    "Huge pages off").
+ *  - huge pages (`glibc.malloc.hugetlb=1`, which makes malloc ask for transparent huge pages
+ *    by madvise) only on request, RMT_ANALYZE_HUGE_PAGES=1, and where the kernel gives them on
+ *    request only (`[madvise]`). They paid on the machines of earlier rounds, where the first
+ *    touch of fresh memory cost ~3 ns/byte per 4 KiB page (bench/README "Fresh memory"). On
+ *    the current 2-core AMD EPYC a 4 KiB page's first touch costs ~0.45 ns/byte and a huge
+ *    page's up to ~2 ns/byte (the hypervisor backs it anew), and every model ran faster
+ *    without them: ISNet 3.52–3.56 → 3.12–3.18 s, the GPT-2 shape 5.2–5.3 → 4.2–4.3 s, the
+ *    Llama-7B block 43.5 → 39.9 s.
+ * RMT_ANALYZE_HUGE_PAGES=0 keeps every run in one process. Elsewhere (other systems) nothing
  * changes. The child inherits the terminal, so output, exit status and signals are its own.
- *
- * The child also gets one malloc arena (`glibc.malloc.arena_max=1`, unless the user set it):
- * with huge pages each thread's arena (main, workers, onnxruntime's) holds its own partly
- * used 2 MiB pages, and buffers widened on one thread are freed on another. On ISNet one
- * arena took the peak RSS from 349–398 to 329–350 MiB, ISNet uint8 from 414–439 to 379–395
- * (its budget 408), the GPT-2 shape from 522–539 to 505–525, at the same speed
- * (bench/README.md "One malloc arena").
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * Inputs (files named on the command line) at least this large are analysed with huge pages.
- * The file's size understates what is widened: 2× its bytes in float64 for float32 weights,
- * 4× for float16, 8× for uint8. At 32 MiB a float32 file (64 MiB widened) runs as fast in the
- * child as here, and ISNet uint8 (44 MB, 352 MB widened) went 4.25 → 4.03 s, 6.98 → 6.52 s of
- * CPU (medians of three; at 64 MiB it stayed in-process).
+ * Inputs (files named on the command line) at least this large are analysed in the tuned
+ * child. The file's size understates what is widened: 2× its bytes in float64 for float32
+ * weights, 4× for float16, 8× for uint8. Below it a second node start (~0.05 s) would not pay.
  */
-export const HUGE_PAGES_ABOVE_BYTES = 32 * 1024 * 1024;
+export const TUNED_CHILD_ABOVE_BYTES = 32 * 1024 * 1024;
 
-/** The child's GLIBC_TUNABLES: the user's, then huge pages and (unless the user chose) one arena. */
-export function childTunables(existing: string | undefined): string {
-  const ours = ['glibc.malloc.hugetlb=1'];
+/**
+ * The child's GLIBC_TUNABLES: the user's, then one arena (unless the user chose) and, when
+ * asked for, huge pages.
+ */
+export function childTunables(existing: string | undefined, hugePages: boolean): string {
+  const ours = hugePages ? ['glibc.malloc.hugetlb=1'] : [];
   if (!existing?.includes('glibc.malloc.arena_max')) ours.push('glibc.malloc.arena_max=1');
   return [...(existing ? [existing] : []), ...ours].join(':');
 }
@@ -49,19 +49,19 @@ export interface ChildOutcome {
 }
 
 /**
- * Re-runs `argv` (process.argv: node, script, arguments) in a child with huge pages when
- * that pays, and resolves with how it ended; resolves undefined when the caller should run
- * the command itself (nothing to gain, or the child could not be started).
+ * Re-runs `argv` (process.argv: node, script, arguments) in the tuned child when that pays,
+ * and resolves with how it ended; resolves undefined when the caller should run the command
+ * itself (nothing to gain, or the child could not be started).
  */
-export function runWithHugePages(
+export function runInTunedChild(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ChildOutcome | undefined> {
-  if (!wantsHugePages(argv.slice(2), env)) return Promise.resolve(undefined);
+  if (!wantsTunedChild(argv.slice(2), env)) return Promise.resolve(undefined);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...process.execArgv, ...argv.slice(1)], {
       stdio: 'inherit',
-      env: { ...env, GLIBC_TUNABLES: childTunables(env.GLIBC_TUNABLES) },
+      env: { ...env, GLIBC_TUNABLES: childTunables(env.GLIBC_TUNABLES, wantsHugePages(env)) },
     });
     // A signal sent to this process alone (a CI timeout, kill PID) reaches the child; one
     // sent to the terminal's process group (Ctrl-C) reaches both, and the child decides.
@@ -128,13 +128,19 @@ export function prestartPreloads(args: readonly string[]): boolean {
 /** Beyond this many, workers are started when the engine asks (each costs memory and a start). */
 const MAX_PRESTART = 4;
 
-/** Whether this run should move to a child with huge pages (see the header). */
-export function wantsHugePages(args: readonly string[], env: NodeJS.ProcessEnv): boolean {
+/** Whether this run should move to the tuned child (see the header). */
+export function wantsTunedChild(args: readonly string[], env: NodeJS.ProcessEnv): boolean {
   if (process.platform !== 'linux' || env.RMT_ANALYZE_HUGE_PAGES === '0') return false;
   // Already set (by the user, or this is the child): run here.
-  if (env.GLIBC_TUNABLES?.includes('glibc.malloc.hugetlb')) return false;
-  if (!onRequestOnly()) return false;
-  return inputBytes(args, HUGE_PAGES_ABOVE_BYTES) >= HUGE_PAGES_ABOVE_BYTES;
+  const tunables = env.GLIBC_TUNABLES ?? '';
+  if (tunables.includes('glibc.malloc.hugetlb')) return false;
+  if (tunables.includes('glibc.malloc.arena_max') && !wantsHugePages(env)) return false;
+  return inputBytes(args, TUNED_CHILD_ABOVE_BYTES) >= TUNED_CHILD_ABOVE_BYTES;
+}
+
+/** Huge pages in the child: asked for (RMT_ANALYZE_HUGE_PAGES=1), and given on request (madvise). */
+export function wantsHugePages(env: NodeJS.ProcessEnv): boolean {
+  return env.RMT_ANALYZE_HUGE_PAGES === '1' && onRequestOnly();
 }
 
 /** The kernel gives transparent huge pages to memory that asks (madvise), and only to it. */

@@ -1,17 +1,18 @@
 /**
- * src/launch.ts: large inputs are analysed in a child process started with glibc's huge-page
- * tunable (issue 14); everything else runs in-process, and the child's output and exit status
- * are the command's own.
+ * src/launch.ts: large inputs are analysed in a child process started with glibc's tunables
+ * (one malloc arena; huge pages on request, issue 14); everything else runs in-process, and the
+ * child's output and exit status are the command's own.
  */
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  HUGE_PAGES_ABOVE_BYTES,
+  TUNED_CHILD_ABOVE_BYTES,
   ONE_PRESTART_BELOW_BYTES,
   PRESTART_ABOVE_BYTES,
   wantsHugePages,
+  wantsTunedChild,
   workersToPrestart,
   childTunables,
   prestartPreloads,
@@ -38,40 +39,53 @@ function thpOnRequest(): boolean {
   }
 }
 
-const big = sparse('big.onnx', HUGE_PAGES_ABOVE_BYTES);
+const big = sparse('big.onnx', TUNED_CHILD_ABOVE_BYTES);
 const small = sparse('small.onnx', 1024);
-// Where glibc and the kernel can give huge pages on request, a large input asks for them.
-const expected = process.platform === 'linux' && thpOnRequest();
 
-describe('wantsHugePages', () => {
+describe('wantsTunedChild', () => {
   const env = { PATH: process.env.PATH };
+  const linux = process.platform === 'linux';
 
-  it('a large file (or a folder of them) on a kernel that gives huge pages on request', () => {
-    expect(wantsHugePages([big, '--json'], env)).toBe(expected);
-    expect(wantsHugePages([tmp], env)).toBe(expected);
-    expect(wantsHugePages(['--format', 'json', small, big], env)).toBe(expected);
+  it('a large file (or a folder of them), on Linux', () => {
+    expect(wantsTunedChild([big, '--json'], env)).toBe(linux);
+    expect(wantsTunedChild([tmp], env)).toBe(linux);
+    expect(wantsTunedChild(['--format', 'json', small, big], env)).toBe(linux);
+    expect(wantsTunedChild([big], { ...env, RMT_ANALYZE_HUGE_PAGES: '1' })).toBe(linux);
   });
 
   it('never for small inputs, options, missing paths, or when already set or turned off', () => {
-    expect(wantsHugePages([small], env)).toBe(false);
-    expect(wantsHugePages([], env)).toBe(false);
-    expect(wantsHugePages(['--version'], env)).toBe(false);
-    expect(wantsHugePages([join(tmp, 'missing.onnx')], env)).toBe(false);
-    expect(wantsHugePages([big], { ...env, RMT_ANALYZE_HUGE_PAGES: '0' })).toBe(false);
-    expect(wantsHugePages([big], { ...env, GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' })).toBe(false);
-    expect(wantsHugePages([big], { ...env, GLIBC_TUNABLES: 'glibc.malloc.check=0:glibc.malloc.hugetlb=0' })).toBe(
+    expect(wantsTunedChild([small], env)).toBe(false);
+    expect(wantsTunedChild([], env)).toBe(false);
+    expect(wantsTunedChild(['--version'], env)).toBe(false);
+    expect(wantsTunedChild([join(tmp, 'missing.onnx')], env)).toBe(false);
+    expect(wantsTunedChild([big], { ...env, RMT_ANALYZE_HUGE_PAGES: '0' })).toBe(false);
+    expect(wantsTunedChild([big], { ...env, GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' })).toBe(false);
+    expect(wantsTunedChild([big], { ...env, GLIBC_TUNABLES: 'glibc.malloc.check=0:glibc.malloc.hugetlb=0' })).toBe(
       false,
     );
+    // The child's own environment: it runs the command itself.
+    expect(wantsTunedChild([big], { ...env, GLIBC_TUNABLES: childTunables(undefined, false) })).toBe(false);
+  });
+});
+
+describe('wantsHugePages', () => {
+  it('only when asked for, and where the kernel gives them on request', () => {
+    expect(wantsHugePages({})).toBe(false);
+    expect(wantsHugePages({ RMT_ANALYZE_HUGE_PAGES: '0' })).toBe(false);
+    expect(wantsHugePages({ RMT_ANALYZE_HUGE_PAGES: '1' })).toBe(process.platform === 'linux' && thpOnRequest());
   });
 });
 
 describe('childTunables', () => {
-  it("huge pages and one malloc arena, after the user's tunables; the user's arena_max is kept", () => {
-    expect(childTunables(undefined)).toBe('glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1');
-    expect(childTunables('glibc.malloc.check=0')).toBe(
+  it("one malloc arena after the user's tunables, huge pages when asked; the user's arena_max is kept", () => {
+    expect(childTunables(undefined, false)).toBe('glibc.malloc.arena_max=1');
+    expect(childTunables(undefined, true)).toBe('glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1');
+    expect(childTunables('glibc.malloc.check=0', false)).toBe('glibc.malloc.check=0:glibc.malloc.arena_max=1');
+    expect(childTunables('glibc.malloc.check=0', true)).toBe(
       'glibc.malloc.check=0:glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1',
     );
-    expect(childTunables('glibc.malloc.arena_max=4')).toBe('glibc.malloc.arena_max=4:glibc.malloc.hugetlb=1');
+    expect(childTunables('glibc.malloc.arena_max=4', true)).toBe('glibc.malloc.arena_max=4:glibc.malloc.hugetlb=1');
+    expect(childTunables('glibc.malloc.arena_max=4', false)).toBe('glibc.malloc.arena_max=4');
   });
 });
 
@@ -93,7 +107,7 @@ describe('the command through the launcher', () => {
     const analysed = runCli([model, '--json']);
     expect(analysed.code).toBe(0);
     const padded = join(tmp, 'padded.json');
-    writeFileSync(padded, analysed.stdout + ' '.repeat(HUGE_PAGES_ABOVE_BYTES));
+    writeFileSync(padded, analysed.stdout + ' '.repeat(TUNED_CHILD_ABOVE_BYTES));
     const child = runCli(['render', padded, '--format', 'csv']);
     const here = runCli(['render', padded, '--format', 'csv'], { RMT_ANALYZE_HUGE_PAGES: '0' });
     expect(child.code).toBe(0);
