@@ -11,7 +11,7 @@
  * matrix, not the model.
  */
 import { availableParallelism } from 'node:os';
-import { eigenvaluesTs, TWO_STAGE_MIN_N } from './eigen.js';
+import { eigenvaluesTs, TWO_STAGE_MIN_N, usesTwoStage } from './eigen.js';
 import { fullGc, GC_ABOVE_BYTES } from './gc.js';
 import { CoreBudget, PAIRED_MAX_BYTES } from './scheduler.js';
 import { accurateSquaredSingularValues } from './singular-values.js';
@@ -22,6 +22,7 @@ import { closeGracefully, newWorker, takePrestarted } from './spawn.js';
 import { resolveSlice, type SliceSpectrum } from './slice-rank.js';
 import type { EngineWorker, SpectrumEngineOptions } from './engine-options.js';
 import { createHandBack, markIdle, release } from './hand-back.js';
+import { TakeBack } from './take-back.js';
 
 /** A slice's Gram eigenvalues, and the slice resolved where the worker could (slice-rank.ts). */
 export interface ResolvedEigenvalues {
@@ -135,7 +136,11 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
   let closed = false;
   const info: { backend: 'onnxruntime' | 'typescript' | 'unknown'; note?: string } = { backend: 'unknown' };
   const handBack = options.handBack ? createHandBack() : undefined;
+  // With a core of its own, the idle caller also computes queued one-stage matrices (take-back.ts).
+  const takeBack = options.handBack ? new TakeBack() : undefined;
   let idle = false;
+  /** Whether a worker would compute this matrix by the one-stage path, the calling thread's own. */
+  const oneStage = (rows: number, cols: number, twoStage: boolean) => !(useOrt && twoStage && usesTwoStage(rows, cols));
 
   const spawn = (): Slot => {
     const worker = createWorker();
@@ -218,6 +223,13 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     }
   };
 
+  /** A slice taken back by the idle caller (take-back.ts): what a worker's one-stage job computes. */
+  const resolveHere = async (W: Float64Array, rows: number, cols: number): Promise<ResolvedEigenvalues> => {
+    const ev = eigenvaluesTs(W, rows, cols);
+    const resolved = await resolveSlice(ev, rows, cols, () => W, accurateSquaredSingularValues);
+    return { ev: resolved.ev, resolved, resolvedOn: 'caller' };
+  };
+
   /**
    * One job on a worker, once the budget has granted its weight; W is transferred when it can
    * be. `twoStage` false keeps an eigenvalue job off onnxruntime (SpectrumEngine.eigenvalues).
@@ -296,7 +308,15 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       return (async () => eigenvaluesTs(await load(), rows, cols))();
     }
     const weight = budget.weightOf(rows, cols, pairUpTo());
-    return budget.run(weight, () => compute(rows, cols, weight, load, 'eigenvalues', twoStage));
+    const remote = () => compute(rows, cols, weight, load, 'eigenvalues', twoStage);
+    if (takeBack && oneStage(rows, cols, twoStage)) {
+      return takeBack.run(
+        (task) => budget.run(weight, task),
+        remote,
+        async () => eigenvaluesTs(await load(), rows, cols),
+      );
+    }
+    return budget.run(weight, remote);
   };
 
   if (useOrt && options.warmUp !== false) {
@@ -326,7 +346,15 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
         return { ev: await schedule(rows, cols, () => W, twoStage) };
       }
       const weight = budget.weightOf(rows, cols, pairUpTo());
-      const out = await budget.run(weight, () => computeResolved(rows, cols, weight, W, twoStage));
+      const remote = () => computeResolved(rows, cols, weight, W, twoStage);
+      const out =
+        takeBack && oneStage(rows, cols, twoStage)
+          ? await takeBack.run(
+              (task) => budget.run(weight, task),
+              remote,
+              () => resolveHere(W, rows, cols),
+            )
+          : await budget.run(weight, remote);
       return 'W' in out ? resolveHandedBack(out, rows, cols) : out;
     },
     singularValues: (W, rows, cols, twoStage = true) => {
@@ -348,6 +376,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     callerIdle: (now) => {
       idle = now;
       if (handBack) markIdle(handBack, now);
+      takeBack?.callerIdle(now);
     },
     backendInfo: info,
     async close() {
