@@ -7,9 +7,9 @@
  * panelQR (panel-qr.ts), bandToTridiagonal (band-to-tridiagonal.ts), bandToBidiagonal
  * (band-to-bidiagonal.ts), bidiagonalize (bidiagonalize.ts), gramLowerRows (gram.ts
  * gramLowerTs), tridiagonalizeLower (tridiagonalize.ts), tridiagonalQlValues
- * (tridiagonal-ql.ts) and dqdsValues (dqds.ts) run whenever this returns undefined, with the
- * same arithmetic in scalar order (results agree to rounding; those of the last six are
- * identical).
+ * (tridiagonal-ql.ts), rootFreeQlValues (tridiagonal-eigenvalues.ts) and dqdsValues (dqds.ts)
+ * run whenever this returns undefined, with the same arithmetic in scalar order (results agree
+ * to rounding; those of the last seven are identical).
  * A change to one side is made to the other; test/spectrum/fallback.test.ts runs the
  * TypeScript side, the other spectrum tests the WebAssembly side.
  */
@@ -43,6 +43,7 @@ export interface KernelExports {
   gramLowerRows(A: number, rows: number, M: number, G: number): void;
   tridiagonalizeLower(A: number, n: number, d: number, e: number, v: number, w: number, s1: number, s4: number): void;
   tridiagonalQlValues(d: number, e: number, n: number): number;
+  rootFreeQlValues(d: number, E: number, n: number): number;
   dqdsValues(q: number, e: number, out: number, work: number, n: number): number;
   bidiagonalize(
     A: number,

@@ -1,6 +1,7 @@
 /**
  * The scalar iterations on a tridiagonal or bidiagonal: tridiagonalQlValues (tridiagonal-ql.ts,
- * EISPACK tql1 without vectors, with hypot.ts's hypot2) and dqdsValues (dqds.ts).
+ * EISPACK tql1 without vectors, with hypot.ts's hypot2), rootFreeQlValues
+ * (tridiagonal-eigenvalues.ts, the Pal–Walker–Kahan QL of LAPACK dsterf) and dqdsValues (dqds.ts).
  */
 
 // @ts-nocheck — AssemblyScript, not TypeScript.
@@ -75,6 +76,58 @@ function qlSweep(d: usize, e: usize, l: i32, m: i32): void {
   put(d, l, get(d, l) - p);
   put(e, l, g);
   put(e, m, 0);
+}
+
+/**
+ * tridiagonal-eigenvalues.ts's sweeps, operation for operation, on d (n, the diagonal scaled
+ * to largest entry 1) and E (n, the squared scaled couplings, E[n−1] = 0): d becomes the
+ * eigenvalues, unsorted and still scaled; E is destroyed. Returns 0, or 1 when 60·n sweeps
+ * did not converge (the caller throws).
+ */
+export function rootFreeQlValues(d: usize, E: usize, n: i32): i32 {
+  const eps2: f64 = 2.220446049250313e-16 * 2.220446049250313e-16;
+  const maxSweeps = 60 * n;
+  let sweeps = 0;
+  for (let l = 0; l < n; l++) {
+    for (;;) {
+      let m = l;
+      for (; m < n - 1; m++) {
+        const t = abs(get(d, m)) + abs(get(d, m + 1));
+        if (get(E, m) <= eps2 * t * t) break;
+      }
+      if (m == l) break;
+      if (++sweeps > maxSweeps) return 1;
+      rootFreeSweep(d, E, l, m);
+    }
+  }
+  return 0;
+}
+
+/** tridiagonal-eigenvalues.ts's sweep over l … m, bottom up, in squared quantities. */
+function rootFreeSweep(d: usize, E: usize, l: i32, m: i32): void {
+  const el = sqrt(get(E, l));
+  const h = (get(d, l + 1) - get(d, l)) / (2 * el);
+  const rad = hypot2(h, 1);
+  const sigma = get(d, l) - el / (h + (h >= 0 ? rad : -rad));
+  let c: f64 = 1;
+  let s: f64 = 0;
+  let gamma = get(d, m) - sigma;
+  let p = gamma * gamma;
+  for (let i = m - 1; i >= l; i--) {
+    const bb = get(E, i);
+    const r = p + bb;
+    if (i != m - 1) put(E, i + 1, s * r);
+    const cPrev = c;
+    c = p / r;
+    s = bb / r;
+    const gPrev = gamma;
+    const alpha = get(d, i);
+    gamma = c * (alpha - sigma) - s * gPrev;
+    put(d, i + 1, gPrev + (alpha - gamma));
+    p = c != 0 ? (gamma * gamma) / c : cPrev * bb;
+  }
+  put(E, l, s * p);
+  put(d, l, sigma + gamma);
 }
 
 // dqds.ts's iteration, operation for operation (identical results). The last transform's

@@ -16,6 +16,8 @@
  * sum in the same order (the elementwise updates two at a time): identical results.
  * tridiagonalQlValues: tridiagonal-ql.ts's implicit QL without vectors (EISPACK tql1) with
  * hypot.ts's hypot2, operation for operation: identical results.
+ * rootFreeQlValues: tridiagonal-eigenvalues.ts's root-free (Pal–Walker–Kahan) QL sweeps,
+ * operation for operation: identical results.
  * dqdsValues: dqds.ts's shifted dqds iteration on a qd array, operation for operation:
  * identical results.
  *
@@ -27,4 +29,4 @@
 
 export { bandToTridiagonal, bandToBidiagonal } from './band.as';
 export { panelQR, bidiagonalize, gramLowerRows, tridiagonalizeLower } from './dense.as';
-export { tridiagonalQlValues, dqdsValues } from './iterations.as';
+export { tridiagonalQlValues, rootFreeQlValues, dqdsValues } from './iterations.as';
