@@ -106,6 +106,11 @@ export class CoreBudget {
     }
   }
 
+  /** Whether `weight` cores could be acquired at once (nothing waits, and they are free). */
+  hasRoom(weight: number): boolean {
+    return this.waiting.length === 0 && weight <= this.free;
+  }
+
   /** Runs `task` holding `weight` cores, and releases them however it ends. */
   async run<T>(weight: number, task: () => Promise<T> | T): Promise<T> {
     await this.acquire(weight);

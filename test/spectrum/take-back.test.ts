@@ -2,10 +2,12 @@
  * src/spectrum/take-back.ts: while the calling thread says it is idle, it computes matrices
  * that wait for a worker itself (an engine with fewer workers than cores), one per turn of the
  * event loop, oldest first; a matrix whose turn comes first goes to its worker. Either way the
- * answer is the same to the bit, and a matrix whose route is two-stage is never taken.
+ * answer is the same to the bit, and a matrix whose route is two-stage is never taken. The
+ * reverse: a small matrix the caller would compute itself goes to a worker that has room.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSpectrumEngine } from '../../src/spectrum/index.js';
+import { GIVE_AWAY_MIN_WORK } from '../../src/spectrum/engine.js';
 import { eigenvaluesTs, usesTwoStage } from '../../src/spectrum/eigen.js';
 import { TakeBack } from '../../src/spectrum/take-back.js';
 import { Rng } from '../generators/rng.js';
@@ -145,5 +147,48 @@ describe('the engine with one worker on two cores (compute.ts: a model of medium
     engine.callerIdle(false);
     expect(out.map((r) => r.resolvedOn)).toEqual(['worker', 'worker', 'worker', 'worker']);
     for (const r of out) expect(r.ev.every((v, j) => Object.is(v, out[0]!.ev[j]))).toBe(true);
+  });
+});
+
+describe('small matrices given to a worker with room (engine.ts GIVE_AWAY_MIN_WORK)', () => {
+  const rng = new Rng(8);
+  const small = gaussian(rng, 90, 80); // M = 80 < 96, N·M² = 576000
+  const tiny = gaussian(rng, 30, 20); // N·M² = 12000: never worth a round trip
+
+  it('with a core of its own the caller gives them to an idle worker: the same bits as inline', async () => {
+    expect(90 * 80 * 80).toBeGreaterThanOrEqual(GIVE_AWAY_MIN_WORK);
+    const engine = createSpectrumEngine({ jobs: 1, handBack: true, warmUp: false });
+    try {
+      // No worker yet: none is started for a small matrix.
+      const before = await engine.eigenvaluesResolved(small.slice(), 90, 80);
+      expect(before.resolved).toBeUndefined();
+      await engine.eigenvalues(gaussian(rng, 120, 100), 120, 100); // starts the worker
+      const given = await engine.eigenvaluesResolved(small.slice(), 90, 80);
+      expect(given.resolvedOn).toBe('worker');
+      expect(given.resolved!.rank).toBe(80);
+      const expected = eigenvaluesTs(small.slice(), 90, 80);
+      expect(given.ev.every((v, j) => Object.is(v, expected[j]))).toBe(true);
+      expect(before.ev.every((v, j) => Object.is(v, expected[j]))).toBe(true);
+      // Below the work threshold: inline, as ever.
+      expect((await engine.eigenvaluesResolved(tiny.slice(), 30, 20)).resolved).toBeUndefined();
+      // A worker with no room: inline (two jobs in flight fill its budget).
+      const busy = [0, 1].map(() => engine.eigenvalues(gaussian(rng, 300, 200), 300, 200));
+      const inline = await engine.eigenvaluesResolved(small.slice(), 90, 80);
+      expect(inline.resolved).toBeUndefined();
+      expect(inline.ev.every((v, j) => Object.is(v, expected[j]))).toBe(true);
+      await Promise.all(busy);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('without a core of its own (a worker per core) the caller computes them itself', async () => {
+    const engine = createSpectrumEngine({ jobs: 1, warmUp: false });
+    try {
+      await engine.eigenvalues(gaussian(rng, 120, 100), 120, 100);
+      expect((await engine.eigenvaluesResolved(small.slice(), 90, 80)).resolved).toBeUndefined();
+    } finally {
+      await engine.close();
+    }
   });
 });
