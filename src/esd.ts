@@ -3,7 +3,7 @@
  * scaled and pooled, with the numerical rank counted per slice (DESIGN.md §3.1–3.3).
  */
 import type { MatrixPlan } from './matrices.js';
-import { gramEigenvalues } from './spectrum/index.js';
+import { EXCLUSIVE_N, gramEigenvalues, QUEUED_MAX_BYTES } from './spectrum/index.js';
 import { accurateSquaredSingularValues } from './spectrum/singular-values.js';
 import { resolveSlice, type SliceSpectrum } from './spectrum/slice-rank.js';
 import { scaled, scaleExponent, timesPow2 } from './spectrum-scale.js';
@@ -65,7 +65,8 @@ export async function computeEsd(values: Float64Array, plan: MatrixPlan, options
   const pooled = new Float64Array(M * slices);
   let rank = 0;
   let nearSingular = false;
-  for (let s = 0; s < slices; s++) {
+  // Slice s is extracted and handed to the solver; `ahead` more follow it before it is awaited.
+  const start = (s: number): Started => {
     let W = plan.extract(values, s);
     // Entries whose squares under- or overflow: the spectrum of 2^k·W, scaled back below.
     const k = options.unscaled ? 0 : scaleExponent(W);
@@ -73,20 +74,31 @@ export async function computeEsd(values: Float64Array, plan: MatrixPlan, options
     else if (W === values && options.keepValues) W = values.slice();
     // A solver that resolves slices (the engine's workers) may have done the rank and the
     // accurate route where W was; else both are done here, the same way.
-    const solved = options.solveSlice ? await options.solveSlice(W, rows, cols) : undefined;
+    const solved = options.solveSlice?.(W, rows, cols);
+    // Awaited in order below; a slice ahead that fails must not be reported as unhandled first.
+    solved?.catch(() => undefined);
+    return { box: { W }, k, solved };
+  };
+  const ahead = options.solveSlice ? sliceLookahead(rows, cols, slices) : 0;
+  const started: Started[] = [];
+  for (let s = 0; s < Math.min(slices, ahead + 1); s++) started.push(start(s));
+  for (let s = 0; s < slices; s++) {
+    const { box, k, solved: pending } = started.shift()!;
+    const solved = await pending;
+    if (s + ahead + 1 < slices) started.push(start(s + ahead + 1));
     const slice =
       solved?.resolved ??
       (await resolveSlice(
-        solved?.ev ?? (await solve(W, rows, cols)),
+        solved?.ev ?? (await solve(box.W, rows, cols)),
         rows,
         cols,
         async () => {
           // The solver may have taken W (and with it `values`): extract the slice again.
-          if (W.length === 0) {
-            W = plan.extract(values.length > 0 ? values : await reload(options), s);
-            if (k !== 0) W = scaled(W, k);
+          if (box.W.length === 0) {
+            box.W = plan.extract(values.length > 0 ? values : await reload(options), s);
+            if (k !== 0) box.W = scaled(box.W, k);
           }
-          return W;
+          return box.W;
         },
         // The accurate solver may take W too: keep `values` when it is needed afterwards.
         (A, r, c) => accurate(A === values && options.keepValues ? values.slice() : A, r, c),
@@ -100,6 +112,26 @@ export async function computeEsd(values: Float64Array, plan: MatrixPlan, options
     for (let i = 0; i < M; i++) pooled[s * M + i] = timesPow2(Math.max(0, ev[i]!) * eigenScale, -2 * k);
   }
   return { evals: slices > 1 ? pooled.sort() : pooled, rank, nearSingular };
+}
+
+/** A slice handed to the solver: its matrix (the solver may detach it), scale, and answer. */
+interface Started {
+  readonly box: { W: Float64Array };
+  readonly k: number;
+  readonly solved: Promise<Awaited<ReturnType<SliceSolver>>> | undefined;
+}
+
+/**
+ * Slices of one layer handed to the engine beyond the one awaited (issue 14, item 4: overlap):
+ * while a worker computes slice s, slice s+1 is already extracted and posted behind it, so the
+ * worker does not wait for this thread's round trip (answer, gather, post) between the two.
+ * Only for slices the engine lets wait on a busy worker (at most QUEUED_MAX_BYTES, below
+ * EXCLUSIVE_N): a larger one waits for a free worker anyway, so a second in flight would only
+ * hold memory.
+ */
+export function sliceLookahead(rows: number, cols: number, slices: number): number {
+  if (slices < 2 || Math.min(rows, cols) >= EXCLUSIVE_N || rows * cols * 8 > QUEUED_MAX_BYTES) return 0;
+  return 1;
 }
 
 function reload(options: EsdOptions): Promise<Float64Array> {

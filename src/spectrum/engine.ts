@@ -114,6 +114,16 @@ interface InFlight {
 }
 
 /**
+ * Matrices of at most this many float64 bytes may be posted to a worker that is computing
+ * another (a conv layer's slices: ISNet's are ≤ 4 MiB). With the slices of a layer handed over
+ * one ahead (esd.ts sliceLookahead), ISNet took 3.06–3.12 s against 3.21–3.28 s (three
+ * interleaved runs). Larger matrices, and the power-law fits, wait for a free worker: with
+ * every job allowed to queue, a GPT-2-shaped checkpoint took 4.58–4.69 s against 4.11–4.49 s
+ * (fits held up behind matrices on a busy worker while the other went idle).
+ */
+export const QUEUED_MAX_BYTES = 8 * 2 ** 20;
+
+/**
  * Small matrices (M < inlineBelow) with at least this Gram work N·M² go to a worker that has
  * room, when the caller has a core of its own (SpectrumEngineOptions.handBack): ~0.1 ms of
  * work, against a round trip of ~0.02 ms of the caller's time. On M-LSD large the main thread
@@ -130,11 +140,22 @@ export const FIT_INLINE_BELOW = 512;
 /** Creates an engine; see SpectrumEngine. */
 export function createSpectrumEngine(options: SpectrumEngineOptions = {}): SpectrumEngine {
   const jobs = new CoreBudget(options.jobs ?? availableParallelism()).cores;
-  // With hand-back, each worker is posted its next matrix while it computes one: the calling
-  // thread, busy resolving a slice handed back to it (~0.05–0.1 s), could not post it then.
-  const depth = options.handBack ? 2 : 1;
+  // Each worker may be posted its next matrix while it computes one (two per worker in the
+  // budget), so that it does not wait for the calling thread's round trip: with hand-back the
+  // caller may be busy resolving a slice (~0.05–0.1 s); otherwise it may be widening the next
+  // tensor. Only small matrices queue behind another (weightOf).
+  const depth = 2;
   const budget = new CoreBudget(jobs * depth);
   const pairUpTo = () => Math.max(PAIRED_MAX_BYTES, options.pairUpTo?.() ?? 0);
+  /**
+   * A job's share of the budget: every core for a large matrix (half for a paired one,
+   * scheduler.ts), a whole worker for a medium one, half a worker for one of at most
+   * QUEUED_MAX_BYTES, which may wait on a busy worker.
+   */
+  const weightOf = (rows: number, cols: number): number => {
+    const weight = budget.weightOf(rows, cols, pairUpTo());
+    return weight === 1 && rows * cols * 8 > QUEUED_MAX_BYTES ? depth : weight;
+  };
   const useOrt = (options.backend ?? 'auto') === 'auto';
   const inlineBelow = options.inlineBelow ?? TWO_STAGE_MIN_N;
   const createWorker = options.createWorker ?? (() => takePrestarted() ?? newWorker());
@@ -288,7 +309,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
         rows,
         cols,
         // An eigen job's threads follow its shape, also when paired (scheduler.ts pairedUpTo).
-        threads: Math.min(eigen ? budget.weightFor(Math.min(rows, cols)) : weight, jobs),
+        threads: eigen ? Math.min(budget.weightFor(Math.min(rows, cols)), jobs) : 1,
         useOrt: useOrt && twoStage,
         kind,
         resolve,
@@ -325,7 +346,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
     if (inline(rows, cols)) {
       return (async () => eigenvaluesTs(await load(), rows, cols))();
     }
-    const weight = budget.weightOf(rows, cols, pairUpTo());
+    const weight = weightOf(rows, cols);
     const remote = () => compute(rows, cols, weight, load, 'eigenvalues', twoStage);
     if (takeBack && oneStage(rows, cols, twoStage)) {
       return takeBack.run(
@@ -362,7 +383,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       if (refuse(rows, cols) !== undefined || inline(rows, cols) || W.byteLength >= GC_ABOVE_BYTES) {
         return { ev: await schedule(rows, cols, () => W, twoStage) };
       }
-      const weight = budget.weightOf(rows, cols, pairUpTo());
+      const weight = weightOf(rows, cols);
       const remote = () => computeResolved(rows, cols, weight, W, twoStage);
       const out =
         takeBack && oneStage(rows, cols, twoStage)
@@ -381,14 +402,16 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
       if (Math.max(rows, cols) * M * M < ACCURATE_INLINE_WORK) {
         return (async () => accurateSquaredSingularValues(W, rows, cols))();
       }
-      return budget.run(1, () => compute(rows, cols, 1, () => W, 'singular-values', twoStage));
+      // A whole worker, as a medium matrix (QUEUED_MAX_BYTES): never queued behind another job.
+      return budget.run(depth, () => compute(rows, cols, depth, () => W, 'singular-values', twoStage));
     },
     powerLaw: (evals) => {
       if (closed) return Promise.reject(new Error('spectrum engine is closed'));
       if (evals.length < FIT_INLINE_BELOW) return Promise.resolve(fitPowerLaw(evals));
-      // A copy goes (the caller keeps its eigenvalues); the fit is the same function, so the same numbers.
+      // A copy goes (the caller keeps its eigenvalues); the fit is the same function, so the
+      // same numbers. It takes a whole worker: queued behind a matrix, it held up the layer.
       const copy = () => evals.slice();
-      return budget.run(1, () => run(1, evals.length, 1, copy, 'power-law') as Promise<PowerLawFitResult>);
+      return budget.run(depth, () => run(1, evals.length, depth, copy, 'power-law') as Promise<PowerLawFitResult>);
     },
     callerIdle: (now) => {
       idle = now;

@@ -9,7 +9,7 @@
  */
 import { eigenvaluesTs, symmetricLowerEigenvalues } from './eigen.js';
 
-export { createSpectrumEngine } from './engine.js';
+export { createSpectrumEngine, QUEUED_MAX_BYTES } from './engine.js';
 export type { EngineWorker, SpectrumEngine, SpectrumEngineOptions, WarmPlan } from './engine.js';
 export { CoreBudget, EXCLUSIVE_N, PAIRED_MAX_BYTES, pairable, pairedUpTo } from './scheduler.js';
 export { eigenvaluesWith, ONNXRUNTIME_START_MS, TWO_STAGE_MIN_N, twoStageSavingMs, usesTwoStage } from './eigen.js';

@@ -2,11 +2,12 @@
  * Large matrices that pair (scheduler.ts pairedUpTo) run two at a time, one per
  * worker, and each still asks for every core's onnxruntime threads (a GEMM's last bits follow
  * its thread count, so the numbers stay those of a matrix run alone); larger ones run alone,
- * on the first worker. The workers are stand-ins that hold each job until the test answers it.
+ * on the first worker. Small matrices may wait on a busy worker, two per worker; medium ones
+ * wait for a free one. The workers are stand-ins that hold each job until the test answers it.
  */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { createSpectrumEngine, type EngineWorker, pairedUpTo } from '../../src/spectrum/index.js';
+import { createSpectrumEngine, type EngineWorker, pairedUpTo, QUEUED_MAX_BYTES } from '../../src/spectrum/index.js';
 import type { JobMessage } from '../../src/spectrum/worker.js';
 
 class HeldWorker extends EventEmitter implements EngineWorker {
@@ -27,12 +28,12 @@ class HeldWorker extends EventEmitter implements EngineWorker {
 
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
-/** Posts two rows×cols matrices at once; what each worker holds before any answer. */
-async function twoAtOnce(rows: number, cols: number, pairUpTo?: () => number) {
+/** Posts `count` rows×cols matrices at once; what each worker holds before any answer. */
+async function twoAtOnce(rows: number, cols: number, pairUpTo?: () => number, count = 2, jobs = 2) {
   const workers: HeldWorker[] = [];
   const engine = createSpectrumEngine({
     pairUpTo,
-    jobs: 2,
+    jobs,
     warmUp: false,
     backend: 'typescript',
     createWorker: () => {
@@ -41,7 +42,7 @@ async function twoAtOnce(rows: number, cols: number, pairUpTo?: () => number) {
       return w;
     },
   });
-  const done = [0, 1].map(() => engine.eigenvalues(new Float64Array(rows * cols), rows, cols));
+  const done = Array.from({ length: count }, () => engine.eigenvalues(new Float64Array(rows * cols), rows, cols));
   await settle();
   const held = workers.map((w) => w.jobs.map((j) => j.threads));
   while (workers.some((w) => w.jobs.length > 0)) {
@@ -76,5 +77,22 @@ describe('large matrices side by side', () => {
 
   it('medium matrices as before: one core each, side by side', async () => {
     expect(await twoAtOnce(600, 500)).toEqual([[1], [1]]);
+  });
+});
+
+describe('small matrices queued on a busy worker (engine.ts QUEUED_MAX_BYTES)', () => {
+  it('up to QUEUED_MAX_BYTES: two per worker at once, each with one core', async () => {
+    expect(512 * 512 * 8).toBeLessThanOrEqual(QUEUED_MAX_BYTES);
+    expect(await twoAtOnce(512, 512, undefined, 6)).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
+    expect(await twoAtOnce(512, 512, undefined, 3, 1)).toEqual([[1, 1]]);
+  });
+
+  it('larger medium matrices wait for a free worker: one per worker', async () => {
+    expect(1100 * 1000 * 8).toBeGreaterThan(QUEUED_MAX_BYTES);
+    expect(await twoAtOnce(1100, 1000, undefined, 4)).toEqual([[1], [1]]);
+    expect(await twoAtOnce(1100, 1000, undefined, 3, 1)).toEqual([[1]]);
   });
 });
