@@ -23,6 +23,9 @@ import { resolveSlice, type SliceSpectrum } from './slice-rank.js';
 import type { EngineWorker, SpectrumEngineOptions } from './engine-options.js';
 import { createHandBack, markIdle, release } from './hand-back.js';
 import { TakeBack } from './take-back.js';
+import { ACCURATE_INLINE_WORK, FIT_INLINE_BELOW, GIVE_AWAY_MIN_WORK, jobWeight } from './placement.js';
+
+export { ACCURATE_INLINE_WORK, FIT_INLINE_BELOW, GIVE_AWAY_MIN_WORK, QUEUED_MAX_BYTES } from './placement.js';
 
 /** A slice's Gram eigenvalues, and the slice resolved where the worker could (slice-rank.ts). */
 export interface ResolvedEigenvalues {
@@ -37,12 +40,6 @@ interface HandedBack {
   readonly ev: Float64Array;
   readonly W: Float64Array;
 }
-
-/**
- * Below this N·M² the accurate route is computed on the calling thread, as tiny eigen jobs
- * are (inlineBelow): ~30 µs of work, less than a worker's round trip.
- */
-export const ACCURATE_INLINE_WORK = 1 << 16;
 
 export type { EngineWorker, SpectrumEngineOptions, WarmPlan } from './engine-options.js';
 
@@ -113,30 +110,6 @@ interface InFlight {
   readonly reject: (e: unknown) => void;
 }
 
-/**
- * Matrices of at most this many float64 bytes may be posted to a worker that is computing
- * another (a conv layer's slices: ISNet's are ≤ 4 MiB). With the slices of a layer handed over
- * one ahead (esd.ts sliceLookahead), ISNet took 3.06–3.12 s against 3.21–3.28 s (three
- * interleaved runs). Larger matrices, and the power-law fits, wait for a free worker: with
- * every job allowed to queue, a GPT-2-shaped checkpoint took 4.58–4.69 s against 4.11–4.49 s
- * (fits held up behind matrices on a busy worker while the other went idle).
- */
-export const QUEUED_MAX_BYTES = 8 * 2 ** 20;
-
-/**
- * Small matrices (M < inlineBelow) with at least this Gram work N·M² go to a worker that has
- * room, when the caller has a core of its own (SpectrumEngineOptions.handBack): ~0.1 ms of
- * work, against a round trip of ~0.02 ms of the caller's time. On M-LSD large the main thread
- * was busy 96% of its run, its one worker idle 39%.
- */
-export const GIVE_AWAY_MIN_WORK = 1 << 17;
-
-/**
- * Layers with fewer eigenvalues are fitted on the calling thread: the power-law fit is
- * O(n²) at worst, and below this a worker's round trip (~0.1 ms) costs more than it saves.
- */
-export const FIT_INLINE_BELOW = 512;
-
 /** Creates an engine; see SpectrumEngine. */
 export function createSpectrumEngine(options: SpectrumEngineOptions = {}): SpectrumEngine {
   const jobs = new CoreBudget(options.jobs ?? availableParallelism()).cores;
@@ -147,15 +120,7 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
   const depth = 2;
   const budget = new CoreBudget(jobs * depth);
   const pairUpTo = () => Math.max(PAIRED_MAX_BYTES, options.pairUpTo?.() ?? 0);
-  /**
-   * A job's share of the budget: every core for a large matrix (half for a paired one,
-   * scheduler.ts), a whole worker for a medium one, half a worker for one of at most
-   * QUEUED_MAX_BYTES, which may wait on a busy worker.
-   */
-  const weightOf = (rows: number, cols: number): number => {
-    const weight = budget.weightOf(rows, cols, pairUpTo());
-    return weight === 1 && rows * cols * 8 > QUEUED_MAX_BYTES ? depth : weight;
-  };
+  const weightOf = (rows: number, cols: number) => jobWeight(budget, depth, rows, cols, pairUpTo());
   const useOrt = (options.backend ?? 'auto') === 'auto';
   const inlineBelow = options.inlineBelow ?? TWO_STAGE_MIN_N;
   const createWorker = options.createWorker ?? (() => takePrestarted() ?? newWorker());
