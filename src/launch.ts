@@ -9,7 +9,7 @@
  *    the main thread are freed on a worker, and with an arena per thread that memory is not
  *    reused where it is next needed. ISNet's peak RSS 363–380 → 346–359 MiB, a GPT-2-shaped
  *    checkpoint's 613–627 → 593–605 MiB, at the same speed or better (bench/README.md,
- *    "Huge pages off").
+ *    "Tenth round").
  *  - huge pages (`glibc.malloc.hugetlb=1`, which makes malloc ask for transparent huge pages
  *    by madvise) only on request, RMT_ANALYZE_HUGE_PAGES=1, and where the kernel gives them on
  *    request only (`[madvise]`). They paid on the machines of earlier rounds, where the first
