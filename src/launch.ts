@@ -7,8 +7,8 @@
  * large input (TUNED_CHILD_ABOVE_BYTES) re-runs the CLI in a child started with them:
  *  - one malloc arena (`glibc.malloc.arena_max=1`, unless the user chose): buffers widened on
  *    the main thread are freed on a worker, and with an arena per thread that memory is not
- *    reused where it is next needed. ISNet's peak RSS 363–380 → 346–359 MiB, a GPT-2-shaped
- *    checkpoint's 613–627 → 593–605 MiB, at the same speed or better (bench/README.md,
+ *    reused where it is next needed. ISNet's peak RSS 355–371 → 321–351 MiB, a GPT-2-shaped
+ *    checkpoint's 599–612 → 579–592 MiB, at the same speed or better (bench/README.md,
  *    "Tenth round").
  *  - huge pages (`glibc.malloc.hugetlb=1`, which makes malloc ask for transparent huge pages
  *    by madvise) only on request, RMT_ANALYZE_HUGE_PAGES=1, and where the kernel gives them on
@@ -16,7 +16,7 @@
  *    touch of fresh memory cost ~3 ns/byte per 4 KiB page (bench/README "Fresh memory"). On
  *    the current 2-core AMD EPYC a 4 KiB page's first touch costs ~0.45 ns/byte and a huge
  *    page's up to ~2 ns/byte (the hypervisor backs it anew), and every model ran faster
- *    without them: ISNet 3.52–3.56 → 3.12–3.18 s, the GPT-2 shape 5.2–5.3 → 4.2–4.3 s, the
+ *    without them: ISNet 3.52–3.78 → 3.12–3.18 s, the GPT-2 shape 5.2–5.3 → 4.2–4.3 s, the
  *    Llama-7B block 43.5 → 39.9 s.
  * RMT_ANALYZE_HUGE_PAGES=0 keeps every run in one process. Elsewhere (other systems) nothing
  * changes. The child inherits the terminal, so output, exit status and signals are its own.
