@@ -34,14 +34,15 @@ function gramLowerWasm(k: KernelExports, W: Float64Array, rows: number, cols: nu
   const n = tall ? cols : rows;
   const N = tall ? rows : cols;
   const chunk = Math.max(1, Math.min(N, Math.floor(GRAM_CHUNK_DOUBLES / Math.max(1, n))));
-  const mem = wasmScratch(k, n * n + chunk * n);
+  // G, then the chunk of A's rows, then the kernel's packed copy of it.
+  const mem = wasmScratch(k, n * n + 2 * chunk * n);
   mem.fill(0, 0, n * n);
-  const A = mem.subarray(n * n);
+  const A = mem.subarray(n * n, n * n + chunk * n);
   for (let r0 = 0; r0 < N; r0 += chunk) {
     const r1 = Math.min(N, r0 + chunk);
     if (tall) A.set(W.subarray(r0 * cols, r1 * cols));
     else transposeInto(W, rows, cols, A, r0, r1);
-    k.gramLowerRows(n * n * 8, r1 - r0, n, 0);
+    k.gramLowerRows(n * n * 8, r1 - r0, n, 0, (n * n + chunk * n) * 8);
   }
   return { G: mem.slice(0, n * n), n };
 }

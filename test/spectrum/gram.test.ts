@@ -1,7 +1,7 @@
 /**
  * The small Gram product (spectrum/gram.ts gramLower): the WebAssembly kernel gives the
- * TypeScript loop's G to the bit — tall and wide, shapes that cross the kernel's chunks and
- * its four-row blocks, zero entries (which the loop skips and the kernel adds), magnitudes
+ * TypeScript loop's G to the bit — tall and wide, shapes that cross the kernel's chunks, its
+ * 4×4 tiles and the rows of G past the last whole tile, zero entries (which the loop skips and the kernel adds), magnitudes
  * far apart — and both agree with the plain definition to rounding.
  */
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,8 @@ describe('gramLower', () => {
     [96, 95],
     [1031, 65], // 1031 rows: chunks of 1008 (65,536 / 65) and a tail of 23, not a multiple of 4
     [65, 1031],
+    [8, 8], // one diagonal tile
+    [130, 131], // tiles, and three rows of G past the last whole tile
     [40_001, 3],
     [3, 40_001],
   ];

@@ -1,7 +1,7 @@
 /**
  * The dense kernels: panelQR (panel-qr.ts), bidiagonalize (bidiagonalize.ts, the left and
- * right updates of a step fused into one pass over the rows), gramLowerRows (gram.ts's
- * gramLower) and tridiagonalizeLower (tridiagonalize.ts, dsytd2).
+ * right updates of a step fused into one pass over the rows) and tridiagonalizeLower
+ * (tridiagonalize.ts, dsytd2). The small Gram product is gram.as.ts.
  */
 
 // @ts-nocheck — AssemblyScript, not TypeScript.
@@ -196,62 +196,6 @@ export function bidiagonalize(
       if (tauR == 0) continue;
       const s0 = dotInOrder(r0, vrc, len) * tauR;
       if (s0 != 0) axpy(r0, vrc, -s0, len);
-    }
-  }
-}
-
-/**
- * G[i][j] += A[r][i]·A[r][j] for j ≤ i < M, rows r = 0…rows−1 of the row-major A (rows×M),
- * G row-major M×M: the lower triangle of AᵀA accumulated row after row, as gram.ts does.
- * Four rows of A per pass over G, their four terms added to each element one after the
- * other, so each element is the same sum in the same order as one row at a time. Every
- * product is added, also a zero one: G starts at +0 and a sum never becomes −0, so adding
- * ±0 changes nothing (gram.ts skips them).
- */
-export function gramLowerRows(A: usize, rows: i32, M: i32, G: usize): void {
-  const ld = <usize>M << 3;
-  let r = 0;
-  for (; r + 4 <= rows; r += 4) {
-    const a0 = A + <usize>r * ld;
-    const a1 = a0 + ld;
-    const a2 = a1 + ld;
-    const a3 = a2 + ld;
-    for (let i = 0; i < M; i++) {
-      const s0 = get(a0, i);
-      const s1 = get(a1, i);
-      const s2 = get(a2, i);
-      const s3 = get(a3, i);
-      const w0 = f64x2.splat(s0);
-      const w1 = f64x2.splat(s1);
-      const w2 = f64x2.splat(s2);
-      const w3 = f64x2.splat(s3);
-      const g = G + <usize>i * ld;
-      let j = 0;
-      for (; j + 2 <= i + 1; j += 2) {
-        const off = <usize>j << 3;
-        let x = v128.load(g + off);
-        x = f64x2.add(x, f64x2.mul(w0, v128.load(a0 + off)));
-        x = f64x2.add(x, f64x2.mul(w1, v128.load(a1 + off)));
-        x = f64x2.add(x, f64x2.mul(w2, v128.load(a2 + off)));
-        x = f64x2.add(x, f64x2.mul(w3, v128.load(a3 + off)));
-        v128.store(g + off, x);
-      }
-      if (j <= i) {
-        let x = get(g, j);
-        x += s0 * get(a0, j);
-        x += s1 * get(a1, j);
-        x += s2 * get(a2, j);
-        x += s3 * get(a3, j);
-        put(g, j, x);
-      }
-    }
-  }
-  for (; r < rows; r++) {
-    const a0 = A + <usize>r * ld;
-    for (let i = 0; i < M; i++) {
-      const s0 = get(a0, i);
-      const g = G + <usize>i * ld;
-      axpy(g, a0, s0, i + 1);
     }
   }
 }

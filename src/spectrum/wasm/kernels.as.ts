@@ -10,8 +10,8 @@
  * bidiagonalize: the Householder bidiagonalisation of bidiagonalize.ts (LAPACK dgebd2,
  * row-major, the left and right updates of a step fused into one pass over the rows, and
  * the same arithmetic in the same order: identical results).
- * gramLowerRows: the rank-one accumulation of gram.ts's gramLower (G += aᵀa row by row),
- * each element's sum in the same order: identical results.
+ * gramLowerRows: gram.ts's gramLower (G += AᵀA), register-tiled over a packed copy of A,
+ * each element's sum in the same order as the row-by-row accumulation: identical results.
  * tridiagonalizeLower: tridiagonalize.ts (LAPACK dsytd2) with householder.ts's dlarfg, every
  * sum in the same order (the elementwise updates two at a time): identical results.
  * tridiagonalQlValues: tridiagonal-ql.ts's implicit QL without vectors (EISPACK tql1) with
@@ -21,12 +21,13 @@
  * dqdsValues: dqds.ts's shifted dqds iteration on a qd array, operation for operation:
  * identical results.
  *
- * The kernels live in band.as.ts, dense.as.ts and iterations.as.ts (their shared pieces in
+ * The kernels live in band.as.ts, dense.as.ts, gram.as.ts and iterations.as.ts (their shared pieces in
  * primitives.as.ts); this entry file exports them.
  */
 
 // @ts-nocheck — AssemblyScript, not TypeScript.
 
 export { bandToTridiagonal, bandToBidiagonal } from './band.as';
-export { panelQR, bidiagonalize, gramLowerRows, tridiagonalizeLower } from './dense.as';
+export { panelQR, bidiagonalize, tridiagonalizeLower } from './dense.as';
+export { gramLowerRows } from './gram.as';
 export { tridiagonalQlValues, rootFreeQlValues, dqdsValues } from './iterations.as';
