@@ -37,12 +37,14 @@ export interface Tridiagonal {
 export function tridiagonalize(A: Float64Array, n: number, keepReflectors = false): Tridiagonal {
   const k = keepReflectors ? undefined : wasmKernels('sync');
   if (k) {
-    // A, d, e, v, w, one double for β and four for dot products, in kernel memory.
-    const mem = wasmScratch(k, n * n + 4 * n + 5);
+    // A, d, e, two steps' v and w, one double for β and four for dot products, in kernel memory.
+    const mem = wasmScratch(k, n * n + 6 * n + 5);
     mem.set(A.subarray(0, n * n));
     const at = (i: number) => i * 8;
     const nn = n * n;
-    k.tridiagonalizeLower(0, n, at(nn), at(nn + n), at(nn + 2 * n), at(nn + 3 * n), at(nn + 4 * n), at(nn + 4 * n + 1));
+    const v = at(nn + 2 * n);
+    const w = at(nn + 4 * n);
+    k.tridiagonalizeLower(0, n, at(nn), at(nn + n), v, w, v + 8 * n, w + 8 * n, at(nn + 6 * n), at(nn + 6 * n + 1));
     const d = mem.slice(nn, nn + n);
     const e = mem.slice(nn + n, nn + 2 * n);
     if (n >= 1) e[n - 1] = 0;

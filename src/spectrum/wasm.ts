@@ -41,7 +41,18 @@ export interface KernelExports {
   ): void;
   panelQR(P: number, m: number, b: number, R: number, T: number, tau: number, z: number): void;
   gramLowerRows(A: number, rows: number, M: number, G: number, P: number): void;
-  tridiagonalizeLower(A: number, n: number, d: number, e: number, v: number, w: number, s1: number, s4: number): void;
+  tridiagonalizeLower(
+    A: number,
+    n: number,
+    d: number,
+    e: number,
+    v: number,
+    w: number,
+    v2: number,
+    w2: number,
+    s1: number,
+    s4: number,
+  ): void;
   tridiagonalQlValues(d: number, e: number, n: number): number;
   rootFreeQlValues(d: number, E: number, n: number): number;
   dqdsValues(q: number, e: number, out: number, work: number, n: number): number;

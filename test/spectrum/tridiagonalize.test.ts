@@ -1,7 +1,8 @@
 /**
  * The one-stage tridiagonalisation (spectrum/tridiagonalize.ts): the WebAssembly kernel gives
  * the TypeScript reduction's d and e to the bit — every size up to the two-stage cut (the
- * kernel's four-row blocks and their tails), reflectors that vanish (zero columns), entries
+ * kernel's four-row blocks and their tails), reflectors that vanish (zero columns, a block
+ * diagonal matrix: the kernel's look-ahead with and without a next step), entries
  * so small that dlarfg rescales (householder.ts tinyReflector), magnitudes far apart — and
  * keeps the spectrum: Σd = trace, Σd² + 2Σe² = ‖A‖²_F (a similarity transform).
  */
@@ -18,6 +19,10 @@ function gram(rng: Rng, n: number, kind: string): Float64Array {
   const W = new Float64Array(rows * n);
   for (let i = 0; i < W.length; i++) W[i] = rng.normal() * (kind === 'range' && i % 7 === 0 ? 1e7 : 1);
   if (kind === 'zero columns') for (let i = 0; i < rows; i++) for (const j of [0, 2]) if (j < n) W[i * n + j] = 0;
+  // Columns j < n/2 and j ≥ n/2 on disjoint rows: G is block diagonal, so a step with a
+  // reflector is followed by one without (the first block's last column) and then by more.
+  if (kind === 'blocks')
+    for (let i = 0; i < rows; i++) for (let j = 0; j < n; j++) if (i % 2 !== +(2 * j >= n)) W[i * n + j] = 0;
   const { G } = gramLowerTs(W, rows, n);
   if (kind === 'tiny') for (let i = 0; i < G.length; i++) G[i]! *= 1e-300;
   return G;
@@ -31,7 +36,7 @@ describe('tridiagonalize', () => {
   const rng = new Rng(611);
   // Up to the largest matrix the one-stage path takes beside onnxruntime (eigen.ts usesTwoStage).
   const sizes = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 31, 32, 33, 64, TWO_STAGE_MIN_N - 1, 131, ONE_STAGE_MAX_N];
-  for (const kind of ['gaussian', 'range', 'zero columns', 'tiny']) {
+  for (const kind of ['gaussian', 'range', 'zero columns', 'blocks', 'tiny']) {
     it(`${kind}: the kernel's d and e are the TypeScript reduction's, bit for bit`, () => {
       for (const n of sizes) {
         const A = gram(rng, n, kind);

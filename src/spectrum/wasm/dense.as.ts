@@ -1,7 +1,8 @@
 /**
  * The dense kernels: panelQR (panel-qr.ts), bidiagonalize (bidiagonalize.ts, the left and
- * right updates of a step fused into one pass over the rows) and tridiagonalizeLower
- * (tridiagonalize.ts, dsytd2). The small Gram product is gram.as.ts.
+ * right updates of a step fused into one pass over the rows), and dot4, four rows' dot
+ * products at once. The small Gram product is gram.as.ts, the tridiagonal reduction
+ * tridiagonalize.as.ts.
  */
 
 // @ts-nocheck — AssemblyScript, not TypeScript.
@@ -77,7 +78,7 @@ export function panelQR(P: usize, m: i32, b: i32, R: usize, T: usize, tau: usize
  * row a lane, each summed in index order exactly as a scalar loop does (so the kernel agrees
  * with its TypeScript twin to the last bit); two accumulators, whose additions overlap.
  */
-function dot4(x: usize, ld: usize, v: usize, n: i32, out: usize): void {
+export function dot4(x: usize, ld: usize, v: usize, n: i32, out: usize): void {
   let a = f64x2.splat(0);
   let b = f64x2.splat(0);
   const x1 = x + ld;
@@ -198,73 +199,4 @@ export function bidiagonalize(
       if (s0 != 0) axpy(r0, vrc, -s0, len);
     }
   }
-}
-
-/**
- * tridiagonalize.ts on the symmetric row-major n×n A (lower triangle read and overwritten):
- * d (n) and e (n, e[n−1] = 0) out; v, w (n each) and s1 (1) and s4 (4) scratch.
- */
-export function tridiagonalizeLower(
-  A: usize,
-  n: i32,
-  d: usize,
-  e: usize,
-  v: usize,
-  w: usize,
-  s1: usize,
-  s4: usize,
-): void {
-  const ld = <usize>n << 3;
-  for (let k = 0; k < n - 2; k++) {
-    put(d, k, load<f64>(A + <usize>k * ld + (<usize>k << 3)));
-    const o = k + 1;
-    const m = n - o;
-    for (let i = 0; i < m; i++) put(v, i, load<f64>(A + <usize>(o + i) * ld + (<usize>k << 3)));
-    const tau = dlarfg(v, m, s1);
-    put(v, 0, 1);
-    put(e, k, load<f64>(s1));
-    if (tau == 0) continue;
-    // p = B·v from the lower triangle of B = A[o:, o:]: row i's dot product in order, and
-    // its entries times v_i added to w (tridiagonalize.ts, symvStretch).
-    memory.fill(w, 0, <usize>m << 3);
-    const b0 = A + <usize>o * ld + (<usize>o << 3);
-    let i = 0;
-    for (; i + 4 <= m; i += 4) {
-      // Four rows' dot products side by side (a lane each, each summed in order), then each
-      // row's update of w in row order, as one row after the other would make them.
-      const r0 = b0 + <usize>i * ld;
-      dot4(r0, ld, v, i, s4);
-      for (let q = 0; q < 4; q++) {
-        const row = r0 + <usize>q * ld;
-        let acc = get(s4, q);
-        for (let t = i; t < i + q; t++) acc += get(row, t) * get(v, t);
-        const vi = get(v, i + q);
-        axpy(w, row, vi, i + q); // symvStretch's w[t] += A[t]·v_i
-        put(w, i + q, get(w, i + q) + (acc + get(row, i + q) * vi));
-      }
-    }
-    for (; i < m; i++) {
-      const row = b0 + <usize>i * ld;
-      const vi = get(v, i);
-      let acc: f64 = 0;
-      for (let t = 0; t < i; t++) acc += get(row, t) * get(v, t);
-      axpy(w, row, vi, i);
-      put(w, i, get(w, i) + (acc + get(row, i) * vi));
-    }
-    // symmetric-update.ts reflectorCorrection.
-    let vtp: f64 = 0;
-    for (let i = 0; i < m; i++) {
-      const wi = get(w, i) * tau;
-      put(w, i, wi);
-      vtp += get(v, i) * wi;
-    }
-    axpy(w, v, -(0.5 * tau * vtp), m);
-    // B −= w·vᵀ + v·wᵀ, row i up to its diagonal (syr2Stretch).
-    for (let i = 0; i < m; i++) rank2(b0 + <usize>i * ld, w, v, get(v, i), get(w, i), i + 1);
-  }
-  if (n >= 2) {
-    put(d, n - 2, load<f64>(A + <usize>(n - 2) * ld + (<usize>(n - 2) << 3)));
-    put(e, n - 2, load<f64>(A + <usize>(n - 1) * ld + (<usize>(n - 2) << 3)));
-  }
-  if (n >= 1) put(d, n - 1, load<f64>(A + <usize>(n - 1) * ld + (<usize>(n - 1) << 3)));
 }

@@ -13,7 +13,8 @@
  * gramLowerRows: gram.ts's gramLower (G += AᵀA), register-tiled over a packed copy of A,
  * each element's sum in the same order as the row-by-row accumulation: identical results.
  * tridiagonalizeLower: tridiagonalize.ts (LAPACK dsytd2) with householder.ts's dlarfg, every
- * sum in the same order (the elementwise updates two at a time): identical results.
+ * sum in the same order (the elementwise updates two at a time; a step's update in the same
+ * pass as the next step's product): identical results.
  * tridiagonalQlValues: tridiagonal-ql.ts's implicit QL without vectors (EISPACK tql1) with
  * hypot.ts's hypot2, operation for operation: identical results.
  * rootFreeQlValues: tridiagonal-eigenvalues.ts's root-free (Pal–Walker–Kahan) QL sweeps,
@@ -21,13 +22,15 @@
  * dqdsValues: dqds.ts's shifted dqds iteration on a qd array, operation for operation:
  * identical results.
  *
- * The kernels live in band.as.ts, dense.as.ts, gram.as.ts and iterations.as.ts (their shared pieces in
+ * The kernels live in band.as.ts, dense.as.ts, gram.as.ts, tridiagonalize.as.ts and
+ * iterations.as.ts (their shared pieces in
  * primitives.as.ts); this entry file exports them.
  */
 
 // @ts-nocheck — AssemblyScript, not TypeScript.
 
 export { bandToTridiagonal, bandToBidiagonal } from './band.as';
-export { panelQR, bidiagonalize, tridiagonalizeLower } from './dense.as';
+export { panelQR, bidiagonalize } from './dense.as';
+export { tridiagonalizeLower } from './tridiagonalize.as';
 export { gramLowerRows } from './gram.as';
 export { tridiagonalQlValues, rootFreeQlValues, dqdsValues } from './iterations.as';
