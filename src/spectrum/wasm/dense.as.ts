@@ -1,13 +1,12 @@
 /**
- * The dense kernels: panelQR (panel-qr.ts), bidiagonalize (bidiagonalize.ts, the left and
- * right updates of a step fused into one pass over the rows), and dot4, four rows' dot
- * products at once. The small Gram product is gram.as.ts, the tridiagonal reduction
- * tridiagonalize.as.ts.
+ * The dense kernels: panelQR (panel-qr.ts), and dot4, four rows' dot products at once. The
+ * small Gram product is gram.as.ts, the tridiagonal reduction tridiagonalize.as.ts, the
+ * bidiagonalisation bidiagonalize.as.ts.
  */
 
 // @ts-nocheck — AssemblyScript, not TypeScript.
 
-import { get, put, axpy, dot, rank2, reflector, dotInOrder, dlarfg } from './primitives.as';
+import { get, put, axpy, dot } from './primitives.as';
 
 /**
  * QR of the m×b column-major panel P (column t at P + t·m·8), as householder.ts's panelQR:
@@ -106,97 +105,4 @@ export function dot4(x: usize, ld: usize, v: usize, n: i32, out: usize): void {
   }
   v128.store(out, a);
   v128.store(out + 16, b);
-}
-
-
-/**
- * The scaled reflector of bidiagonalize.ts for the n values at x (stride `stride` doubles),
- * written to u: returns τ (0: no reflection) and stores the bidiagonal value at out.
- */
-function scaledReflector(x: usize, stride: i32, n: i32, u: usize, out: usize): f64 {
-  let scale: f64 = 0;
-  for (let i = 0; i < n; i++) scale = max(scale, abs(get(x, i * stride)));
-  if (scale == 0) {
-    store<f64>(out, 0);
-    return 0;
-  }
-  let sigma: f64 = 0;
-  for (let i = 0; i < n; i++) {
-    const y = get(x, i * stride) / scale;
-    put(u, i, y);
-    sigma += y * y;
-  }
-  const x0 = get(u, 0);
-  const alpha = x0 >= 0 ? -sqrt(sigma) : sqrt(sigma);
-  const u0 = x0 - alpha;
-  put(u, 0, u0);
-  const vtv = sigma - x0 * x0 + u0 * u0;
-  store<f64>(out, alpha * scale);
-  return vtv == 0 ? 0 : 2 / vtv;
-}
-
-/**
- * Bidiagonalises the row-major N×M matrix A (N ≥ M) in place: d (M values) the diagonal,
- * e (M − 1) the superdiagonal. v (N), vr and w (M), s4 (4): scratch.
- */
-export function bidiagonalize(
-  A: usize,
-  N: i32,
-  M: i32,
-  d: usize,
-  e: usize,
-  v: usize,
-  vr: usize,
-  w: usize,
-  s4: usize,
-): void {
-  for (let k = 0; k < M; k++) {
-    const c = k + 1;
-    const len = M - c;
-    const vk = v + (<usize>k << 3);
-    const tauL = scaledReflector(A + (<usize>(k * M + k) << 3), M, N - k, vk, d + (<usize>k << 3));
-    const wc = w + (<usize>c << 3);
-    const rowK = A + (<usize>(k * M + c) << 3);
-    if (tauL != 0 && len > 0) {
-      // w = τ·Aᵀv over rows k…N−1, then row k updated first: the right reflector reads it.
-      memory.fill(wc, 0, <usize>len << 3);
-      for (let i = k; i < N; i++) {
-        const vi = get(v, i);
-        if (vi != 0) axpy(wc, A + (<usize>(i * M + c) << 3), vi, len);
-      }
-      for (let j = 0; j < len; j++) put(wc, j, get(wc, j) * tauL);
-      const v0 = get(v, k);
-      if (v0 != 0) axpy(rowK, wc, -v0, len);
-    }
-    const vrc = vr + (<usize>c << 3);
-    const tauR = len > 0 ? scaledReflector(rowK, 1, len, vrc, e + (<usize>k << 3)) : 0;
-    if (tauL == 0 && tauR == 0) continue;
-    // Rows four at a time (the last few one by one): left update, then the right reflector's dot
-    // products, each row summed in index order.
-    const ld = <usize>M << 3;
-    let i = c;
-    for (; i + 4 <= N; i += 4) {
-      const r0 = A + (<usize>(i * M + c) << 3);
-      if (tauL != 0) {
-        for (let t = 0; t < 4; t++) {
-          const vt = get(v, i + t);
-          if (vt != 0) axpy(r0 + <usize>t * ld, wc, -vt, len);
-        }
-      }
-      if (tauR == 0) continue;
-      dot4(r0, ld, vrc, len, s4);
-      for (let t = 0; t < 4; t++) {
-        const st = get(s4, t) * tauR;
-        if (st != 0) axpy(r0 + <usize>t * ld, vrc, -st, len);
-      }
-    }
-    for (; i < N; i++) {
-      const r0 = A + (<usize>(i * M + c) << 3);
-      const v0 = tauL != 0 ? get(v, i) : 0;
-      if (v0 != 0) axpy(r0, wc, -v0, len);
-      if (tauR == 0) continue;
-      const s0 = dotInOrder(r0, vrc, len) * tauR;
-      if (s0 != 0) axpy(r0, vrc, -s0, len);
-    }
-  }
 }

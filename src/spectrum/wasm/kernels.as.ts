@@ -8,8 +8,9 @@
  * bandToBidiagonal: the bulge chasing of band-to-bidiagonal.ts (upper band → bidiagonal,
  * stored by rows), with householder.ts's dlarfg, every sum in the same order: identical results.
  * bidiagonalize: the Householder bidiagonalisation of bidiagonalize.ts (LAPACK dgebd2,
- * row-major, the left and right updates of a step fused into one pass over the rows, and
- * the same arithmetic in the same order: identical results).
+ * row-major, rows four at a time: one pass for the left product, one for the left update,
+ * the dot products and the right update; the same arithmetic in the same order: identical
+ * results).
  * gramLowerRows: gram.ts's gramLower (G += AᵀA), register-tiled over a packed copy of A,
  * each element's sum in the same order as the row-by-row accumulation: identical results.
  * tridiagonalizeLower: tridiagonalize.ts (LAPACK dsytd2) with householder.ts's dlarfg, every
@@ -22,15 +23,16 @@
  * dqdsValues: dqds.ts's shifted dqds iteration on a qd array, operation for operation:
  * identical results.
  *
- * The kernels live in band.as.ts, dense.as.ts, gram.as.ts, tridiagonalize.as.ts and
- * iterations.as.ts (their shared pieces in
+ * The kernels live in band.as.ts, dense.as.ts, gram.as.ts, tridiagonalize.as.ts,
+ * bidiagonalize.as.ts and iterations.as.ts (their shared pieces in
  * primitives.as.ts); this entry file exports them.
  */
 
 // @ts-nocheck — AssemblyScript, not TypeScript.
 
 export { bandToTridiagonal, bandToBidiagonal } from './band.as';
-export { panelQR, bidiagonalize } from './dense.as';
+export { panelQR } from './dense.as';
+export { bidiagonalize } from './bidiagonalize.as';
 export { tridiagonalizeLower } from './tridiagonalize.as';
 export { gramLowerRows } from './gram.as';
 export { tridiagonalQlValues, rootFreeQlValues, dqdsValues } from './iterations.as';
