@@ -1,5 +1,5 @@
 /**
- * src/fit/powerlaw.ts: the pruned scan (early stop, probe, skipped blocks) gives exactly the fit
+ * src/fit/powerlaw.ts: the pruned scan (early stop, probe, bisected ranges) gives exactly the fit
  * of the plain definition — every λ but the largest an xmin candidate, the continuous MLE α̂,
  * the full Kolmogorov–Smirnov distance, the first smallest D winning — bit for bit, on seeded
  * spectra of every shape the fits meet: Marchenko–Pastur bulks, Pareto tails, spikes, ties.
