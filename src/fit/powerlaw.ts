@@ -48,6 +48,84 @@ const KS_LEAF = 2;
  */
 const KS_BOUND_SLACK = 1e-12;
 
+/**
+ * The Kolmogorov–Smirnov distance of each candidate, over the fit's logs. A class of its own so
+ * that fitPowerLaw stays small: V8 compiles each once per thread, and the scan alone (with
+ * its exp per term) is the hot loop.
+ */
+class KsScan {
+  /** The fitted CDF at j for the current candidate, once computed (tag: the candidate + 1). */
+  private readonly fitted: Float64Array;
+  private readonly tag: Int32Array;
+  /** Ranges still to look at, as (first, last) pairs: a bisection holds at most two per level. */
+  private readonly stack = new Int32Array(4 * 32 + 4);
+  private tagNow = 0;
+  private e = 0;
+  private li = 0;
+  /** Where the last scanned distance peaked (or reached the bound it was given). */
+  probe = 0;
+
+  constructor(private readonly logs: Float64Array) {
+    this.fitted = new Float64Array(logs.length);
+    this.tag = new Int32Array(logs.length);
+  }
+
+  /**
+   * Dᵢ of candidate i (exponent e = 1 − α̂ᵢ), or a value ≥ bestD as soon as Dᵢ is known to
+   * reach it (the candidate cannot win then).
+   */
+  distance(i: number, e: number, bestD: number): number {
+    const n = this.logs.length;
+    const m = n - i;
+    this.tagNow = i + 1;
+    this.e = e;
+    this.li = this.logs[i]!;
+    // Where the previous candidate's distance peaked, this one's is usually large too: one
+    // term there that reaches bestD rules the candidate out, and otherwise the scan's maximum
+    // starts from it (Dᵢ is the largest term, whichever order the terms are visited in).
+    const probe = this.probe;
+    let D = probe > i ? Math.abs(this.cdf(probe) - (probe - i) / m) : 0;
+    if (D >= bestD) return D;
+    const stack = this.stack;
+    let top = 0;
+    stack[top++] = i;
+    stack[top++] = n - 1;
+    while (top > 0) {
+      const j1 = stack[--top]!;
+      const j0 = stack[--top]!;
+      if (j1 - j0 < KS_LEAF) {
+        for (let j = j0; j <= j1; j++) {
+          const d = Math.abs(this.cdf(j) - (j - i) / m);
+          if (d > D) {
+            D = d;
+            this.probe = j;
+            // Dᵢ only grows and must beat bestD strictly to win: stop early (exact).
+            if (D >= bestD) return D;
+          }
+        }
+        continue;
+      }
+      // Both CDFs grow with j, so within [j0, j1] the distance is at most the larger of
+      // (fitted at j1 − empirical at j0) and (empirical at j1 − fitted at j0): a range whose
+      // bound cannot beat D holds no larger term. Otherwise its halves, the left one first.
+      if (Math.max(this.cdf(j1) - (j0 - i) / m, (j1 - i) / m - this.cdf(j0)) + KS_BOUND_SLACK <= D) continue;
+      const mid = (j0 + j1) >> 1;
+      stack[top++] = mid + 1;
+      stack[top++] = j1;
+      stack[top++] = j0;
+      stack[top++] = mid;
+    }
+    return D;
+  }
+
+  /** The fitted CDF 1 − (λⱼ/λᵢ)^{1−α̂ᵢ} at j, computed once per candidate. */
+  private cdf(j: number): number {
+    if (this.tag[j] === this.tagNow) return this.fitted[j]!;
+    this.tag[j] = this.tagNow;
+    return (this.fitted[j] = 1 - Math.exp(this.e * (this.logs[j]! - this.li)));
+  }
+}
+
 /** Fits a power law to the tail of ascending eigenvalues `evals`. */
 export function fitPowerLaw(evals: Float64Array): PowerLawFitResult {
   let start = 0;
@@ -69,59 +147,12 @@ export function fitPowerLaw(evals: Float64Array): PowerLawFitResult {
   let best = -1;
   let bestD = Infinity;
   let bestAlpha = NaN;
-  let probe = 0;
-  // The fitted CDF at j for the current candidate, once computed (tag: the candidate + 1).
-  const fitted = new Float64Array(n);
-  const tag = new Int32Array(n);
-  const stack: number[] = [];
+  const ks = new KsScan(logs);
   for (let i = 0; i < n - 1; i++) {
     const m = n - i;
-    const li = logs[i]!;
-    const sumLog = suffix[i]! - m * li;
+    const sumLog = suffix[i]! - m * logs[i]!;
     const alpha = sumLog > 0 ? 1 + m / sumLog : Infinity;
-    let D: number;
-    if (!(alpha > 1) || !Number.isFinite(alpha)) {
-      D = 1;
-    } else {
-      const e = 1 - alpha;
-      const t = i + 1;
-      const cdf = (j: number): number => {
-        if (tag[j] === t) return fitted[j]!;
-        tag[j] = t;
-        return (fitted[j] = 1 - Math.exp(e * (logs[j]! - li)));
-      };
-      // Where the previous candidate's distance peaked (or reached bestD), this one's is
-      // usually large too: one term there that reaches bestD rules the candidate out, and
-      // otherwise it is where the scan's maximum starts (Dᵢ is the largest term, whichever
-      // finds it first).
-      D = probe > i ? Math.abs(cdf(probe) - (probe - i) / m) : 0;
-      if (D < bestD) {
-        stack.length = 0;
-        stack.push(i, n - 1);
-        scan: while (stack.length > 0) {
-          const j1 = stack.pop()!;
-          const j0 = stack.pop()!;
-          if (j1 - j0 < KS_LEAF) {
-            for (let j = j0; j <= j1; j++) {
-              const d = Math.abs(cdf(j) - (j - i) / m);
-              if (d > D) {
-                D = d;
-                probe = j;
-                // Dᵢ only grows and must beat bestD strictly to win: stop early (exact).
-                if (D >= bestD) break scan;
-              }
-            }
-            continue;
-          }
-          // Both CDFs grow with j, so within [j0, j1] the distance is at most the larger of
-          // (fitted at j1 − empirical at j0) and (empirical at j1 − fitted at j0): a range
-          // whose bound cannot beat D holds no larger term. Otherwise its halves, left first.
-          if (Math.max(cdf(j1) - (j0 - i) / m, (j1 - i) / m - cdf(j0)) + KS_BOUND_SLACK <= D) continue;
-          const mid = (j0 + j1) >> 1;
-          stack.push(mid + 1, j1, j0, mid);
-        }
-      }
-    }
+    const D = !(alpha > 1) || !Number.isFinite(alpha) ? 1 : ks.distance(i, 1 - alpha, bestD);
     if (D < bestD) {
       bestD = D;
       best = i;

@@ -45,7 +45,7 @@ export async function reduceToBand(ort: OrtBackend, A: Float64Array, n: number, 
   const out = emptyBand(n, b);
   const { band, ld } = out;
   if (n <= b + 1) {
-    for (let j = 0; j < n; j++) for (let i = j; i < n; i++) band[j * ld + i - j] = A[i * n + j]!;
+    blockToBand(A, n, band, ld, 0, n);
     return out;
   }
   // UT holds, per reduced panel p, the rows V_pᵀ then Z_pᵀ (b each) in the compact frame
@@ -66,87 +66,145 @@ export async function reduceToBand(ort: OrtBackend, A: Float64Array, n: number, 
   let base = 0;
   let w = n;
   // F: columns c … c+bf−1 of the current Ã, rows c … n−1, row-major (n−c)×bf.
-  let F: Float64Array = new Float64Array(n * b);
+  let F = leadingColumns(A, n, b);
   let bf = b;
-  for (let i = 0; i < n; i++) for (let t = 0; t < b; t++) F[i * b + t] = A[i * n + t]!;
 
   for (let j = 0; ; j++) {
     const c = j * b;
     const nc = n - c;
     if (nc <= b) {
       // The last diagonal block: all of it lies inside the band.
-      for (let t = 0; t < nc; t++) for (let i = t; i < nc; i++) band[(c + t) * ld + i - t] = F[i * bf + t]!;
+      blockToBand(F, bf, band, ld, c, nc);
       break;
     }
     const r = c + b;
     const m = n - r;
-    for (let t = 0; t < b; t++) for (let i = t; i < b; i++) band[(c + t) * ld + i - t] = F[i * bf + t]!;
-    for (let i = 0; i < m; i++) {
-      const row = (b + i) * bf;
-      for (let t = 0; t < b; t++) Pc[t * m + i] = F[row + t]!;
-    }
+    blockToBand(F, bf, band, ld, c, b);
+    packPanel(F, bf, Pc, b, m);
     qr(m);
-    for (let t = 0; t < b; t++) {
-      for (let i = 0; i <= Math.min(t, m - 1); i++) band[(c + t) * ld + b + i - t] = R[i * b + t]!;
-    }
+    rToBand(R, band, ld, c, b, m);
 
     // Vᵀ as UT's next b rows (zero before the panel's first row r, i.e. before `off`).
     const off = r - base;
     const nextBf = Math.min(b, m);
     const vRows = 2 * c;
-    for (let t = 0; t < b; t++) {
-      const row = (vRows + t) * w;
-      UT.fill(0, row, row + off);
-      UT.set(Pc.subarray(t * m, t * m + m), row + off);
-    }
-    const feeds: Record<string, OrtTensor> = {
-      Arows: ort.tensor(A.subarray(off * w, w * w), [m, w]),
-      VwT: ort.tensor(UT.subarray(vRows * w, (vRows + b) * w), [b, w]),
-      T: ort.tensor(T, [b, b]),
-      off: ort.int64([off]),
-      offbf: ort.int64([off + nextBf]),
-      end: ort.int64([w]),
-      k0: ort.int64([0]),
-      kbf: ort.int64([nextBf]),
-      ax0: ort.int64([0]),
-      ax1: ort.int64([1]),
-    };
-    let key = `band0:${b}`;
-    let build = () => bandGraph(false);
-    if (c > 0) {
-      Object.assign(feeds, {
-        UT: ort.tensor(UT.subarray(0, vRows * w), [vRows, w]),
-        shape4: ort.int64([j, 2, b, b + nextBf]),
-        shape2: ort.int64([vRows, b + nextBf]),
-        swap: ort.int64([1, 0]),
-        kb: ort.int64([b]),
-        kbb: ort.int64([b + nextBf]),
-      });
-      key = `band:${b}`;
-      build = () => bandGraph(true);
-    }
-    const res = await ort.run(key, build, feeds);
-    const ZT = res.ZT!;
+    appendRows(UT, vRows, w, off, Pc, b, m);
+    const res = await runPanel(ort, A, UT, T, { j, b, c, m, w, off, nextBf, vRows });
     F = res.F!;
     bf = nextBf;
 
     // Zᵀ after Vᵀ: the panel joins the lazy state.
-    for (let t = 0; t < b; t++) {
-      const row = (vRows + b + t) * w;
-      UT.fill(0, row, row + off);
-      UT.set(ZT.subarray(t * m, t * m + m), row + off);
-    }
+    appendRows(UT, vRows + b, w, off, res.ZT!, b, m);
     if (m > b && off >= w * COMPACT_FRACTION) {
       // Drop the dead leading rows/columns: A → A[off:, off:], UT → UT[:, off:].
-      const w2 = w - off;
-      for (let i = 0; i < w2; i++) A.copyWithin(i * w2, (i + off) * w + off, (i + off) * w + w);
-      const rows = 2 * (c + b);
-      for (let k = 0; k < rows; k++) UT.copyWithin(k * w2, k * w + off, k * w + w);
+      compact(A, UT, w, off, 2 * (c + b));
       base = r;
-      w = w2;
+      w -= off;
     }
   }
   return out;
+}
+
+/*
+ * The panel loop's copies, each a function of its own: the async reduceToBand stays small, so
+ * V8 compiles it in a few milliseconds per thread instead of 45–85 (ISNet: four compiles of
+ * 45–85 ms, `node --trace-opt`), and each loop is compiled once, whichever panel runs it first.
+ */
+
+/** Columns 0 … b−1 of the n×n A, row-major n×b. */
+function leadingColumns(A: Float64Array, n: number, b: number): Float64Array {
+  const F = new Float64Array(n * b);
+  for (let i = 0; i < n; i++) for (let t = 0; t < b; t++) F[i * b + t] = A[i * n + t]!;
+  return F;
+}
+
+/** Rows t … cols−1 of columns t < cols of the block F (row-major, width bf) into the band at column c. */
+function blockToBand(F: Float64Array, bf: number, band: Float64Array, ld: number, c: number, cols: number): void {
+  for (let t = 0; t < cols; t++) for (let i = t; i < cols; i++) band[(c + t) * ld + i - t] = F[i * bf + t]!;
+}
+
+/** The panel below the diagonal block (rows b … b+m−1 of F) into Pc, column-major m×b. */
+function packPanel(F: Float64Array, bf: number, Pc: Float64Array, b: number, m: number): void {
+  for (let i = 0; i < m; i++) {
+    const row = (b + i) * bf;
+    for (let t = 0; t < b; t++) Pc[t * m + i] = F[row + t]!;
+  }
+}
+
+/** The QR's triangle R (b×b row-major, upper) below the diagonal block of columns c … c+b−1. */
+function rToBand(R: Float64Array, band: Float64Array, ld: number, c: number, b: number, m: number): void {
+  for (let t = 0; t < b; t++) {
+    for (let i = 0; i <= Math.min(t, m - 1); i++) band[(c + t) * ld + b + i - t] = R[i * b + t]!;
+  }
+}
+
+/** b rows of length m from src (row t at t·m) into UT from row `first`, after `off` zeros. */
+function appendRows(
+  UT: Float64Array,
+  first: number,
+  w: number,
+  off: number,
+  src: Float64Array,
+  b: number,
+  m: number,
+): void {
+  for (let t = 0; t < b; t++) {
+    const row = (first + t) * w;
+    UT.fill(0, row, row + off);
+    UT.set(src.subarray(t * m, t * m + m), row + off);
+  }
+}
+
+/** A → A[off:, off:] and the first `rows` rows of UT → UT[:, off:], both of width w − off. */
+function compact(A: Float64Array, UT: Float64Array, w: number, off: number, rows: number): void {
+  const w2 = w - off;
+  for (let i = 0; i < w2; i++) A.copyWithin(i * w2, (i + off) * w + off, (i + off) * w + w);
+  for (let k = 0; k < rows; k++) UT.copyWithin(k * w2, k * w + off, k * w + w);
+}
+
+/** Where the panel loop stands: panel j (columns c …), its m rows below, the compact frame. */
+interface PanelStep {
+  readonly j: number;
+  readonly b: number;
+  readonly c: number;
+  readonly m: number;
+  readonly w: number;
+  readonly off: number;
+  readonly nextBf: number;
+  readonly vRows: number;
+}
+
+/** One panel's graph (bandGraph): Zᵀ and the next panel's columns F. */
+function runPanel(
+  ort: OrtBackend,
+  A: Float64Array,
+  UT: Float64Array,
+  T: Float64Array,
+  step: PanelStep,
+): Promise<Record<string, Float64Array>> {
+  const { j, b, c, m, w, off, nextBf, vRows } = step;
+  const feeds: Record<string, OrtTensor> = {
+    Arows: ort.tensor(A.subarray(off * w, w * w), [m, w]),
+    VwT: ort.tensor(UT.subarray(vRows * w, (vRows + b) * w), [b, w]),
+    T: ort.tensor(T, [b, b]),
+    off: ort.int64([off]),
+    offbf: ort.int64([off + nextBf]),
+    end: ort.int64([w]),
+    k0: ort.int64([0]),
+    kbf: ort.int64([nextBf]),
+    ax0: ort.int64([0]),
+    ax1: ort.int64([1]),
+  };
+  if (c === 0) return ort.run(`band0:${b}`, () => bandGraph(false), feeds);
+  Object.assign(feeds, {
+    UT: ort.tensor(UT.subarray(0, vRows * w), [vRows, w]),
+    shape4: ort.int64([j, 2, b, b + nextBf]),
+    shape2: ort.int64([vRows, b + nextBf]),
+    swap: ort.int64([1, 0]),
+    kb: ort.int64([b]),
+    kbb: ort.int64([b + nextBf]),
+  });
+  return ort.run(`band:${b}`, () => bandGraph(true), feeds);
 }
 
 /** Compiles the per-panel graphs for half-bandwidth b ahead of the first matrix. */
