@@ -11,8 +11,8 @@
  *   (band-to-tridiagonal.ts, sb2st), the same QL.
  * Every reflector is householder.ts's (dlarfg).
  */
-import { gramLower, gramOrt, GRAM_TALL, GRAM_BLOCK_GRAPH } from './gram.js';
-import { tridiagonalize } from './tridiagonalize.js';
+import { gramLower, gramLowerInKernel, gramOrt, GRAM_TALL, GRAM_BLOCK_GRAPH } from './gram.js';
+import { tridiagonalize, tridiagonalizeInKernel } from './tridiagonalize.js';
 import { tridiagonalEigenvalues } from './tridiagonal-eigenvalues.js';
 import { reduceToBand, prepareBandGraphs } from './band-reduce.js';
 import { wasmKernels } from './wasm.js';
@@ -86,6 +86,14 @@ export function bandwidthFor(n: number): number {
 
 /** Eigenvalues of WᵀW (ascending, min(rows, cols) of them) with the pure TypeScript path. */
 export function eigenvaluesTs(W: Float64Array, rows: number, cols: number): Float64Array {
+  const k = wasmKernels('sync');
+  if (k) {
+    // The Gram product stays in kernel memory and is reduced there: no n² copy out and back.
+    const n = gramLowerInKernel(k, W, rows, cols);
+    if (n === 0) return new Float64Array(0);
+    const { d, e } = tridiagonalizeInKernel(k, n);
+    return tridiagonalEigenvalues(d, e);
+  }
   const { G, n } = gramLower(W, rows, cols);
   return symmetricLowerEigenvalues(G, n);
 }

@@ -16,20 +16,29 @@ import { type KernelExports, wasmKernels, wasmScratch } from './wasm.js';
  * M-LSD's 92 small slices the main thread spent ~80 ms here).
  */
 export function gramLower(W: Float64Array, rows: number, cols: number): { G: Float64Array; n: number } {
-  if (W.length !== rows * cols) throw new RangeError(`gram: ${W.length} values for ${rows}×${cols}`);
   const k = wasmKernels('sync');
-  return k ? gramLowerWasm(k, W, rows, cols) : gramLowerTs(W, rows, cols);
+  if (!k) return gramLowerTs(checkedShape(W, rows, cols), rows, cols);
+  const n = gramLowerInKernel(k, W, rows, cols);
+  return { G: wasmScratch(k, n * n).slice(0, n * n), n };
+}
+
+function checkedShape(W: Float64Array, rows: number, cols: number): Float64Array {
+  if (W.length !== rows * cols) throw new RangeError(`gram: ${W.length} values for ${rows}×${cols}`);
+  return W;
 }
 
 /** Rows of A = W (tall) or Wᵀ (wide) copied into kernel memory at a time: at most ~512 KiB. */
 const GRAM_CHUNK_DOUBLES = 1 << 16;
 
 /**
- * G = AᵀA with A = W when tall, Wᵀ when wide, accumulated over chunks of A's rows: a row of
- * Wᵀ is a column of W, so the wide case's dot products Σₖ W[i][k]·W[j][k] are summed in k
- * order, as gramLowerTs sums them. Kernel memory stays bounded whatever N.
+ * G = AᵀA with A = W when tall, Wᵀ when wide, into the kernel's memory (n×n row-major at its
+ * start, lower triangle; n returned), where the one-stage path reduces it in place
+ * (eigen.ts eigenvaluesTs). Accumulated over chunks of A's rows: a row of Wᵀ is a column of
+ * W, so the wide case's dot products Σₖ W[i][k]·W[j][k] are summed in k order, as
+ * gramLowerTs sums them. Kernel memory stays bounded whatever N.
  */
-function gramLowerWasm(k: KernelExports, W: Float64Array, rows: number, cols: number): { G: Float64Array; n: number } {
+export function gramLowerInKernel(k: KernelExports, W: Float64Array, rows: number, cols: number): number {
+  checkedShape(W, rows, cols);
   const tall = rows >= cols;
   const n = tall ? cols : rows;
   const N = tall ? rows : cols;
@@ -44,7 +53,7 @@ function gramLowerWasm(k: KernelExports, W: Float64Array, rows: number, cols: nu
     else transposeInto(W, rows, cols, A, r0, r1);
     k.gramLowerRows(n * n * 8, r1 - r0, n, 0, (n * n + chunk * n) * 8);
   }
-  return { G: mem.slice(0, n * n), n };
+  return n;
 }
 
 /** gramLower in TypeScript: the kernel's twin and fallback (wasm.ts). */

@@ -11,7 +11,7 @@
  */
 import { householder } from './householder.js';
 import { reflectorCorrection, symvStretch, syr2Stretch } from './symmetric-update.js';
-import { wasmKernels, wasmScratch } from './wasm.js';
+import { type KernelExports, wasmKernels, wasmScratch } from './wasm.js';
 
 /** H_k = I − τ·v·vᵀ acting on indices k+1 … n−1 (v₀ = 1; τ = 0: the identity). */
 export interface Reflector {
@@ -37,20 +37,28 @@ export interface Tridiagonal {
 export function tridiagonalize(A: Float64Array, n: number, keepReflectors = false): Tridiagonal {
   const k = keepReflectors ? undefined : wasmKernels('sync');
   if (k) {
-    // A, d, e, two steps' v and w, one double for β and four for dot products, in kernel memory.
-    const mem = wasmScratch(k, n * n + 6 * n + 5);
-    mem.set(A.subarray(0, n * n));
-    const at = (i: number) => i * 8;
-    const nn = n * n;
-    const v = at(nn + 2 * n);
-    const w = at(nn + 4 * n);
-    k.tridiagonalizeLower(0, n, at(nn), at(nn + n), v, w, v + 8 * n, w + 8 * n, at(nn + 6 * n), at(nn + 6 * n + 1));
-    const d = mem.slice(nn, nn + n);
-    const e = mem.slice(nn + n, nn + 2 * n);
-    if (n >= 1) e[n - 1] = 0;
-    return { d, e };
+    wasmScratch(k, n * n).set(A.subarray(0, n * n));
+    return tridiagonalizeInKernel(k, n);
   }
   return tridiagonalizeTs(A, n, keepReflectors);
+}
+
+/**
+ * tridiagonalize by the kernel on the n×n matrix at the start of its memory (lower triangle
+ * read and overwritten): where gram.ts gramLowerInKernel leaves the Gram product.
+ */
+export function tridiagonalizeInKernel(k: KernelExports, n: number): Tridiagonal {
+  // A, d, e, two steps' v and w, one double for β and four for dot products, in kernel memory.
+  const mem = wasmScratch(k, n * n + 6 * n + 5);
+  const at = (i: number) => i * 8;
+  const nn = n * n;
+  const v = at(nn + 2 * n);
+  const w = at(nn + 4 * n);
+  k.tridiagonalizeLower(0, n, at(nn), at(nn + n), v, w, v + 8 * n, w + 8 * n, at(nn + 6 * n), at(nn + 6 * n + 1));
+  const d = mem.slice(nn, nn + n);
+  const e = mem.slice(nn + n, nn + 2 * n);
+  if (n >= 1) e[n - 1] = 0;
+  return { d, e };
 }
 
 /** tridiagonalize in TypeScript: the kernel's twin and fallback, and the one that keeps reflectors. */

@@ -7,8 +7,9 @@
  * keeps the spectrum: Σd = trace, Σd² + 2Σe² = ‖A‖²_F (a similarity transform).
  */
 import { describe, expect, it } from 'vitest';
-import { ONE_STAGE_MAX_N, TWO_STAGE_MIN_N } from '../../src/spectrum/eigen.js';
+import { eigenvaluesTs, ONE_STAGE_MAX_N, TWO_STAGE_MIN_N } from '../../src/spectrum/eigen.js';
 import { gramLowerTs } from '../../src/spectrum/gram.js';
+import { tridiagonalEigenvalues } from '../../src/spectrum/tridiagonal-eigenvalues.js';
 import { tridiagonalize, tridiagonalizeTs } from '../../src/spectrum/tridiagonalize.js';
 import { wasmKernels } from '../../src/spectrum/wasm.js';
 import { Rng } from '../generators/rng.js';
@@ -68,4 +69,29 @@ describe('tridiagonalize', () => {
       }
     });
   }
+});
+
+describe('the one-stage path in kernel memory (eigen.ts eigenvaluesTs)', () => {
+  // Tall and wide, several kernel chunks of the Gram product (3 000 rows of 40), sizes that
+  // are and are not multiples of the kernels' four-row blocks, and the empty matrix.
+  const shapes: [number, number][] = [
+    [0, 5],
+    [7, 5],
+    [5, 7],
+    [3000, 40],
+    [40, 3000],
+    [131, 130],
+    [256, 256],
+  ];
+  it("gives the TypeScript twins' eigenvalues bit for bit, the Gram product never copied out", () => {
+    const rng = new Rng(2027);
+    for (const [rows, cols] of shapes) {
+      const W = new Float64Array(rows * cols);
+      for (let i = 0; i < W.length; i++) W[i] = rng.normal() * (i % 11 === 0 ? 1e5 : 1);
+      const { G, n } = gramLowerTs(W, rows, cols);
+      const { d, e } = tridiagonalizeTs(G, n);
+      const want = n === 0 ? new Float64Array(0) : tridiagonalEigenvalues(d, e);
+      expect(Array.from(eigenvaluesTs(W, rows, cols)), `${rows}×${cols}`).toEqual(Array.from(want));
+    }
+  });
 });
