@@ -5,7 +5,7 @@
 
 // @ts-nocheck — AssemblyScript, not TypeScript.
 
-import { get, put, axpy, dot, dotAxpy, rank2, reflector, dlarfg } from './primitives.as';
+import { get, put, axpy, accumulate4, axpy4, dot, dot4Lanes, dotAxpy, rank2, reflector, dlarfg } from './primitives.as';
 
 /** D ← H·D·H for the symmetric len×len diagonal block at (s, s). */
 function twoSided(band: usize, ld: i32, s: i32, len: i32, v: usize, tau: f64, w: usize): void {
@@ -48,21 +48,61 @@ export function bandToTridiagonal(n: i32, b: i32, ld: i32, band: usize, v: usize
       const p0 = s + len;
       const nb = min(b, n - p0);
       if (nb <= 0) break;
+      // Column q of B = A[p0 : p0+nb, s : s+len] is contiguous, and the next one (ld − 1)
+      // doubles further: four columns go at a time, each with its own terms in its order.
+      const b0 = band + (<usize>(s * ld + len) << 3);
+      const step = <usize>(ld - 1) << 3;
       if (tau != 0) {
-        // B = A[p0 : p0+nb, s : s+len] ← B·H, column by column (each column of B is contiguous).
+        // B ← B·H: x = B·v, then column q −= τ·v_q·x (a zero v_q leaves its column as it is).
         memory.fill(x, 0, <usize>nb << 3);
-        for (let q = 0; q < len; q++) {
-          axpy(x, band + (<usize>((s + q) * ld + len - q) << 3), get(cur, q), nb);
+        let q = 0;
+        for (; q + 4 <= len; q += 4) {
+          const g = cur + (<usize>q << 3);
+          accumulate4(x, b0 + <usize>q * step, step, get(g, 0), get(g, 1), get(g, 2), get(g, 3), nb);
         }
-        for (let q = 0; q < len; q++) {
+        for (; q < len; q++) axpy(x, b0 + <usize>q * step, get(cur, q), nb);
+        for (q = 0; q + 4 <= len; q += 4) {
+          const g = cur + (<usize>q << 3);
+          const v0 = get(g, 0);
+          const v1 = get(g, 1);
+          const v2 = get(g, 2);
+          const v3 = get(g, 3);
+          const c = b0 + <usize>q * step;
+          if (v0 != 0 && v1 != 0 && v2 != 0 && v3 != 0) {
+            axpy4(c, step, x, -tau * v0, -tau * v1, -tau * v2, -tau * v3, nb);
+          } else {
+            if (v0 != 0) axpy(c, x, -tau * v0, nb);
+            if (v1 != 0) axpy(c + step, x, -tau * v1, nb);
+            if (v2 != 0) axpy(c + 2 * step, x, -tau * v2, nb);
+            if (v3 != 0) axpy(c + 3 * step, x, -tau * v3, nb);
+          }
+        }
+        for (; q < len; q++) {
           const vq = get(cur, q);
-          if (vq != 0) axpy(band + (<usize>((s + q) * ld + len - q) << 3), x, -tau * vq, nb);
+          if (vq != 0) axpy(b0 + <usize>q * step, x, -tau * vq, nb);
         }
       }
-      const tau2 = reflector(band + (<usize>(s * ld + len) << 3), nb, nxt);
+      const tau2 = reflector(b0, nb, nxt);
       if (tau2 != 0) {
-        for (let q = 1; q < len; q++) {
-          const col = band + (<usize>((s + q) * ld + len - q) << 3);
+        // Columns 1 … len−1 of B ← H₂·B: each column's d = τ₂·(v₂·col), then col −= d·v₂.
+        let q = 1;
+        for (; q + 4 <= len; q += 4) {
+          const c = b0 + <usize>q * step;
+          dot4Lanes(c, step, nxt, nb, x);
+          const d0 = get(x, 0) * tau2;
+          const d1 = get(x, 1) * tau2;
+          const d2 = get(x, 2) * tau2;
+          const d3 = get(x, 3) * tau2;
+          if (d0 != 0 && d1 != 0 && d2 != 0 && d3 != 0) axpy4(c, step, nxt, -d0, -d1, -d2, -d3, nb);
+          else {
+            if (d0 != 0) axpy(c, nxt, -d0, nb);
+            if (d1 != 0) axpy(c + step, nxt, -d1, nb);
+            if (d2 != 0) axpy(c + 2 * step, nxt, -d2, nb);
+            if (d3 != 0) axpy(c + 3 * step, nxt, -d3, nb);
+          }
+        }
+        for (; q < len; q++) {
+          const col = b0 + <usize>q * step;
           const d = dot(nxt, col, nb) * tau2;
           if (d != 0) axpy(col, nxt, -d, nb);
         }

@@ -15,7 +15,7 @@
 
 // @ts-nocheck — AssemblyScript, not TypeScript.
 
-import { get, put, axpy, dotInOrder } from './primitives.as';
+import { get, put, axpy, accumulate4, axpy4, dotInOrder } from './primitives.as';
 import { dot4 } from './dense.as';
 
 /**
@@ -122,62 +122,6 @@ function leftProduct(r: usize, ld: usize, k: i32, N: i32, v: usize, w: usize, le
   for (; i < N; i++) {
     const a = get(v, i);
     if (a != 0) axpy(w, r + <usize>(i - k) * ld, a, len);
-  }
-}
-
-/** y[j] += a0·x0[j], then += a1·x1[j], … (xq = x + q·ld): four axpys into y, one pass. */
-function accumulate4(y: usize, x: usize, ld: usize, a0: f64, a1: f64, a2: f64, a3: f64, n: i32): void {
-  const x1 = x + ld;
-  const x2 = x1 + ld;
-  const x3 = x2 + ld;
-  const b0 = f64x2.splat(a0);
-  const b1 = f64x2.splat(a1);
-  const b2 = f64x2.splat(a2);
-  const b3 = f64x2.splat(a3);
-  let j = 0;
-  for (; j + 2 <= n; j += 2) {
-    const off = <usize>j << 3;
-    let s = v128.load(y + off);
-    s = f64x2.add(s, f64x2.mul(b0, v128.load(x + off)));
-    s = f64x2.add(s, f64x2.mul(b1, v128.load(x1 + off)));
-    s = f64x2.add(s, f64x2.mul(b2, v128.load(x2 + off)));
-    s = f64x2.add(s, f64x2.mul(b3, v128.load(x3 + off)));
-    v128.store(y + off, s);
-  }
-  if (j < n) {
-    let s = get(y, j);
-    s = s + a0 * get(x, j);
-    s = s + a1 * get(x1, j);
-    s = s + a2 * get(x2, j);
-    s = s + a3 * get(x3, j);
-    put(y, j, s);
-  }
-}
-
-/** x_q[j] += a_q·y[j] for the four rows x_q = x + q·ld: four axpys, one pass. */
-function axpy4(x: usize, ld: usize, y: usize, a0: f64, a1: f64, a2: f64, a3: f64, n: i32): void {
-  const x1 = x + ld;
-  const x2 = x1 + ld;
-  const x3 = x2 + ld;
-  const b0 = f64x2.splat(a0);
-  const b1 = f64x2.splat(a1);
-  const b2 = f64x2.splat(a2);
-  const b3 = f64x2.splat(a3);
-  let j = 0;
-  for (; j + 2 <= n; j += 2) {
-    const off = <usize>j << 3;
-    const u = v128.load(y + off);
-    v128.store(x + off, f64x2.add(v128.load(x + off), f64x2.mul(b0, u)));
-    v128.store(x1 + off, f64x2.add(v128.load(x1 + off), f64x2.mul(b1, u)));
-    v128.store(x2 + off, f64x2.add(v128.load(x2 + off), f64x2.mul(b2, u)));
-    v128.store(x3 + off, f64x2.add(v128.load(x3 + off), f64x2.mul(b3, u)));
-  }
-  if (j < n) {
-    const u = get(y, j);
-    put(x, j, get(x, j) + a0 * u);
-    put(x1, j, get(x1, j) + a1 * u);
-    put(x2, j, get(x2, j) + a2 * u);
-    put(x3, j, get(x3, j) + a3 * u);
   }
 }
 

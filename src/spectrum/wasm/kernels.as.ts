@@ -4,7 +4,8 @@
  * TypeScript program. All pointers are byte offsets into the module's own memory.
  *
  * bandToTridiagonal: the Householder bulge chasing of band-to-tridiagonal.ts (Lang 1993;
- * Haidar, Ltaief & Dongarra 2011), same storage (lower band, column j at band + j·ld·8).
+ * Haidar, Ltaief & Dongarra 2011), same storage (lower band, column j at band + j·ld·8);
+ * the bulge's columns four at a time, each with its own sums in their order.
  * bandToBidiagonal: the bulge chasing of band-to-bidiagonal.ts (upper band → bidiagonal,
  * stored by rows), with householder.ts's dlarfg, every sum in the same order: identical results.
  * bidiagonalize: the Householder bidiagonalisation of bidiagonalize.ts (LAPACK dgebd2,

@@ -1,8 +1,10 @@
 /**
  * Shared pieces of the WebAssembly kernels (kernels.as.ts): loads and stores by index, the
- * SIMD axpy and dot products, the rank-2 update, and the Householder reflectors (the band
- * reduction's, and householder.ts's dlarfg with its rescaling). Each sums in the order its
- * TypeScript twin does; where a twin sums in index order, dotInOrder.
+ * SIMD axpy and dot products (and four of them at once: accumulate4, axpy4, dot4Lanes, each
+ * vector's terms in the order one call at a time adds them), the rank-2 update, and the
+ * Householder reflectors (the band reduction's, and householder.ts's dlarfg with its
+ * rescaling). Each sums in the order its TypeScript twin does; where a twin sums in index
+ * order, dotInOrder.
  */
 
 // @ts-nocheck — AssemblyScript, not TypeScript.
@@ -56,6 +58,103 @@ export function dotAxpy(a: usize, v: usize, w: usize, c: f64, n: i32): f64 {
     put(w, i, get(w, i) + x * c);
   }
   return s;
+}
+
+/**
+ * y[j] += a0·x0[j], then += a1·x1[j], … (xq = x + q·ld bytes): four axpys into y, one pass,
+ * each element's terms in the same order.
+ */
+export function accumulate4(y: usize, x: usize, ld: usize, a0: f64, a1: f64, a2: f64, a3: f64, n: i32): void {
+  const x1 = x + ld;
+  const x2 = x1 + ld;
+  const x3 = x2 + ld;
+  const b0 = f64x2.splat(a0);
+  const b1 = f64x2.splat(a1);
+  const b2 = f64x2.splat(a2);
+  const b3 = f64x2.splat(a3);
+  let j = 0;
+  for (; j + 2 <= n; j += 2) {
+    const off = <usize>j << 3;
+    let s = v128.load(y + off);
+    s = f64x2.add(s, f64x2.mul(b0, v128.load(x + off)));
+    s = f64x2.add(s, f64x2.mul(b1, v128.load(x1 + off)));
+    s = f64x2.add(s, f64x2.mul(b2, v128.load(x2 + off)));
+    s = f64x2.add(s, f64x2.mul(b3, v128.load(x3 + off)));
+    v128.store(y + off, s);
+  }
+  if (j < n) {
+    let s = get(y, j);
+    s = s + a0 * get(x, j);
+    s = s + a1 * get(x1, j);
+    s = s + a2 * get(x2, j);
+    s = s + a3 * get(x3, j);
+    put(y, j, s);
+  }
+}
+
+/** x_q[j] += a_q·y[j] for the four vectors x_q = x + q·ld bytes: four axpys, one pass. */
+export function axpy4(x: usize, ld: usize, y: usize, a0: f64, a1: f64, a2: f64, a3: f64, n: i32): void {
+  const x1 = x + ld;
+  const x2 = x1 + ld;
+  const x3 = x2 + ld;
+  const b0 = f64x2.splat(a0);
+  const b1 = f64x2.splat(a1);
+  const b2 = f64x2.splat(a2);
+  const b3 = f64x2.splat(a3);
+  let j = 0;
+  for (; j + 2 <= n; j += 2) {
+    const off = <usize>j << 3;
+    const u = v128.load(y + off);
+    v128.store(x + off, f64x2.add(v128.load(x + off), f64x2.mul(b0, u)));
+    v128.store(x1 + off, f64x2.add(v128.load(x1 + off), f64x2.mul(b1, u)));
+    v128.store(x2 + off, f64x2.add(v128.load(x2 + off), f64x2.mul(b2, u)));
+    v128.store(x3 + off, f64x2.add(v128.load(x3 + off), f64x2.mul(b3, u)));
+  }
+  if (j < n) {
+    const u = get(y, j);
+    put(x, j, get(x, j) + a0 * u);
+    put(x1, j, get(x1, j) + a1 * u);
+    put(x2, j, get(x2, j) + a2 * u);
+    put(x3, j, get(x3, j) + a3 * u);
+  }
+}
+
+/**
+ * out[q] = Σ x_q[i]·v[i] for the four vectors x_q = x + q·ld bytes, each summed as `dot` sums
+ * it (even and odd terms a lane each, then the lanes, then an odd last term): one pass over v.
+ */
+export function dot4Lanes(x: usize, ld: usize, v: usize, n: i32, out: usize): void {
+  const x1 = x + ld;
+  const x2 = x1 + ld;
+  const x3 = x2 + ld;
+  let a0 = f64x2.splat(0);
+  let a1 = f64x2.splat(0);
+  let a2 = f64x2.splat(0);
+  let a3 = f64x2.splat(0);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const off = <usize>i << 3;
+    const u = v128.load(v + off);
+    a0 = f64x2.add(a0, f64x2.mul(u, v128.load(x + off)));
+    a1 = f64x2.add(a1, f64x2.mul(u, v128.load(x1 + off)));
+    a2 = f64x2.add(a2, f64x2.mul(u, v128.load(x2 + off)));
+    a3 = f64x2.add(a3, f64x2.mul(u, v128.load(x3 + off)));
+  }
+  let s0 = f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1);
+  let s1 = f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1);
+  let s2 = f64x2.extract_lane(a2, 0) + f64x2.extract_lane(a2, 1);
+  let s3 = f64x2.extract_lane(a3, 0) + f64x2.extract_lane(a3, 1);
+  if (i < n) {
+    const u = get(v, i);
+    s0 += u * get(x, i);
+    s1 += u * get(x1, i);
+    s2 += u * get(x2, i);
+    s3 += u * get(x3, i);
+  }
+  put(out, 0, s0);
+  put(out, 1, s1);
+  put(out, 2, s2);
+  put(out, 3, s3);
 }
 
 /** a[i] −= v[i]·wq + w[i]·vq, i < n. */
