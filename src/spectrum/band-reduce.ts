@@ -89,7 +89,7 @@ export async function reduceToBand(ort: OrtBackend, A: Float64Array, n: number, 
     const nextBf = Math.min(b, m);
     const vRows = 2 * c;
     appendRows(UT, vRows, w, off, Pc, b, m);
-    const res = await runPanel(ort, A, UT, T, { j, b, c, m, w, off, nextBf, vRows });
+    const res = await runPanel(ort, A, UT, T, { j, b, m, w, off, nextBf });
     F = res.F!;
     bf = nextBf;
 
@@ -162,16 +162,14 @@ function compact(A: Float64Array, UT: Float64Array, w: number, off: number, rows
   for (let k = 0; k < rows; k++) UT.copyWithin(k * w2, k * w + off, k * w + w);
 }
 
-/** Where the panel loop stands: panel j (columns c …), its m rows below, the compact frame. */
+/** Where the panel loop stands: panel j (columns j·b …), its m rows below, the compact frame. */
 interface PanelStep {
   readonly j: number;
   readonly b: number;
-  readonly c: number;
   readonly m: number;
   readonly w: number;
   readonly off: number;
   readonly nextBf: number;
-  readonly vRows: number;
 }
 
 /** One panel's graph (bandGraph): Zᵀ and the next panel's columns F. */
@@ -182,7 +180,9 @@ function runPanel(
   T: Float64Array,
   step: PanelStep,
 ): Promise<Record<string, Float64Array>> {
-  const { j, b, c, m, w, off, nextBf, vRows } = step;
+  const { j, b, m, w, off, nextBf } = step;
+  // UT's rows so far: V_pᵀ and Z_pᵀ of the j panels before this one.
+  const vRows = 2 * j * b;
   const feeds: Record<string, OrtTensor> = {
     Arows: ort.tensor(A.subarray(off * w, w * w), [m, w]),
     VwT: ort.tensor(UT.subarray(vRows * w, (vRows + b) * w), [b, w]),
@@ -195,7 +195,7 @@ function runPanel(
     ax0: ort.int64([0]),
     ax1: ort.int64([1]),
   };
-  if (c === 0) return ort.run(`band0:${b}`, () => bandGraph(false), feeds);
+  if (j === 0) return ort.run(`band0:${b}`, () => bandGraph(false), feeds);
   Object.assign(feeds, {
     UT: ort.tensor(UT.subarray(0, vRows * w), [vRows, w]),
     shape4: ort.int64([j, 2, b, b + nextBf]),

@@ -5,7 +5,7 @@
 
 // @ts-nocheck — AssemblyScript, not TypeScript.
 
-import { get, put, axpy, accumulate4, axpy4, dot, dot4Lanes, dotAxpy, rank2, reflector, dlarfg } from './primitives.as';
+import { get, put, axpy, accumulate4, axpy4, axpy4Nonzero, dot, dot4Lanes, dotAxpy, rank2, reflector, dlarfg } from './primitives.as';
 
 /** D ← H·D·H for the symmetric len×len diagonal block at (s, s). */
 function twoSided(band: usize, ld: i32, s: i32, len: i32, v: usize, tau: f64, w: usize): void {
@@ -68,6 +68,7 @@ export function bandToTridiagonal(n: i32, b: i32, ld: i32, band: usize, v: usize
           const v2 = get(g, 2);
           const v3 = get(g, 3);
           const c = b0 + <usize>q * step;
+          // Keyed on v_q as the one-column loop below is, not on −τ·v_q (axpy4Nonzero's key).
           if (v0 != 0 && v1 != 0 && v2 != 0 && v3 != 0) {
             axpy4(c, step, x, -tau * v0, -tau * v1, -tau * v2, -tau * v3, nb);
           } else {
@@ -88,18 +89,13 @@ export function bandToTridiagonal(n: i32, b: i32, ld: i32, band: usize, v: usize
         let q = 1;
         for (; q + 4 <= len; q += 4) {
           const c = b0 + <usize>q * step;
+          // x is free once B·H is done; it has room for four (b ≥ 5 here, and 8 spare doubles).
           dot4Lanes(c, step, nxt, nb, x);
           const d0 = get(x, 0) * tau2;
           const d1 = get(x, 1) * tau2;
           const d2 = get(x, 2) * tau2;
           const d3 = get(x, 3) * tau2;
-          if (d0 != 0 && d1 != 0 && d2 != 0 && d3 != 0) axpy4(c, step, nxt, -d0, -d1, -d2, -d3, nb);
-          else {
-            if (d0 != 0) axpy(c, nxt, -d0, nb);
-            if (d1 != 0) axpy(c + step, nxt, -d1, nb);
-            if (d2 != 0) axpy(c + 2 * step, nxt, -d2, nb);
-            if (d3 != 0) axpy(c + 3 * step, nxt, -d3, nb);
-          }
+          axpy4Nonzero(c, step, nxt, -d0, -d1, -d2, -d3, nb);
         }
         for (; q < len; q++) {
           const col = b0 + <usize>q * step;

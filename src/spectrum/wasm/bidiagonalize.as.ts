@@ -15,7 +15,7 @@
 
 // @ts-nocheck — AssemblyScript, not TypeScript.
 
-import { get, put, axpy, accumulate4, axpy4, dotInOrder } from './primitives.as';
+import { get, put, axpy, accumulate4, axpy4Nonzero, dotInOrder } from './primitives.as';
 import { dot4 } from './dense.as';
 
 /**
@@ -61,31 +61,19 @@ export function bidiagonalize(
       const l2 = tauL != 0 ? get(v, i + 2) : 0;
       const l3 = tauL != 0 ? get(v, i + 3) : 0;
       if (tauR == 0) {
-        if (l0 != 0) axpy(r0, wc, -l0, len);
-        if (l1 != 0) axpy(r0 + ld, wc, -l1, len);
-        if (l2 != 0) axpy(r0 + 2 * ld, wc, -l2, len);
-        if (l3 != 0) axpy(r0 + 3 * ld, wc, -l3, len);
+        axpy4Nonzero(r0, ld, wc, -l0, -l1, -l2, -l3, len);
         continue;
       }
       if (l0 != 0 && l1 != 0 && l2 != 0 && l3 != 0) leftAndDot4(r0, ld, wc, -l0, -l1, -l2, -l3, vrc, len, s4);
       else {
-        if (l0 != 0) axpy(r0, wc, -l0, len);
-        if (l1 != 0) axpy(r0 + ld, wc, -l1, len);
-        if (l2 != 0) axpy(r0 + 2 * ld, wc, -l2, len);
-        if (l3 != 0) axpy(r0 + 3 * ld, wc, -l3, len);
+        axpy4Nonzero(r0, ld, wc, -l0, -l1, -l2, -l3, len);
         dot4(r0, ld, vrc, len, s4);
       }
       const s0 = get(s4, 0) * tauR;
       const s1 = get(s4, 1) * tauR;
       const s2 = get(s4, 2) * tauR;
       const s3 = get(s4, 3) * tauR;
-      if (s0 != 0 && s1 != 0 && s2 != 0 && s3 != 0) axpy4(r0, ld, vrc, -s0, -s1, -s2, -s3, len);
-      else {
-        if (s0 != 0) axpy(r0, vrc, -s0, len);
-        if (s1 != 0) axpy(r0 + ld, vrc, -s1, len);
-        if (s2 != 0) axpy(r0 + 2 * ld, vrc, -s2, len);
-        if (s3 != 0) axpy(r0 + 3 * ld, vrc, -s3, len);
-      }
+      axpy4Nonzero(r0, ld, vrc, -s0, -s1, -s2, -s3, len);
     }
     for (; i < N; i++) {
       const r0 = A + (<usize>(i * M + c) << 3);

@@ -1,6 +1,7 @@
 /**
  * Shared pieces of the WebAssembly kernels (kernels.as.ts): loads and stores by index, the
- * SIMD axpy and dot products (and four of them at once: accumulate4, axpy4, dot4Lanes, each
+ * SIMD axpy and dot products (and four of them at once: accumulate4, axpy4 and axpy4Nonzero,
+ * dot4Lanes, each
  * vector's terms in the order one call at a time adds them), the rank-2 update, and the
  * Householder reflectors (the band reduction's, and householder.ts's dlarfg with its
  * rescaling). Each sums in the order its TypeScript twin does; where a twin sums in index
@@ -117,6 +118,21 @@ export function axpy4(x: usize, ld: usize, y: usize, a0: f64, a1: f64, a2: f64, 
     put(x2, j, get(x2, j) + a2 * u);
     put(x3, j, get(x3, j) + a3 * u);
   }
+}
+
+/**
+ * x_q += a_q·y as axpy4, but a vector whose a_q is zero is left as it is (its twin skips it:
+ * adding a zero term could turn a −0 into +0): one pass when none is zero, else one axpy each.
+ */
+export function axpy4Nonzero(x: usize, ld: usize, y: usize, a0: f64, a1: f64, a2: f64, a3: f64, n: i32): void {
+  if (a0 != 0 && a1 != 0 && a2 != 0 && a3 != 0) {
+    axpy4(x, ld, y, a0, a1, a2, a3, n);
+    return;
+  }
+  if (a0 != 0) axpy(x, y, a0, n);
+  if (a1 != 0) axpy(x + ld, y, a1, n);
+  if (a2 != 0) axpy(x + 2 * ld, y, a2, n);
+  if (a3 != 0) axpy(x + 3 * ld, y, a3, n);
 }
 
 /**
