@@ -11,7 +11,15 @@
  *   (band-to-tridiagonal.ts, sb2st), the same QL.
  * Every reflector is householder.ts's (dlarfg).
  */
-import { gramLower, gramLowerInKernel, gramOrt, GRAM_TALL, GRAM_BLOCK_GRAPH } from './gram.js';
+import {
+  GRAM_BLOCK_GRAPH,
+  GRAM_TALL,
+  gramDiagonalInKernel,
+  gramLower,
+  gramLowerInKernel,
+  gramOrt,
+  squaredRowNorms,
+} from './gram.js';
 import { tridiagonalize, tridiagonalizeInKernel } from './tridiagonalize.js';
 import { tridiagonalEigenvalues } from './tridiagonal-eigenvalues.js';
 import { reduceToBand, prepareBandGraphs } from './band-reduce.js';
@@ -84,18 +92,46 @@ export function bandwidthFor(n: number): number {
   return n >= 1536 ? 32 : 16;
 }
 
+/**
+ * Looks at the Gram product's diagonal (n values) before its eigenvalues are computed, with a
+ * square W's rows' squared norms where the route read them at no cost (the one-stage path):
+ * true stops the route there (accurate-first.ts).
+ */
+export type GramStop = (diagonal: Float64Array, rowNorms: Float64Array | undefined) => boolean;
+
 /** Eigenvalues of WᵀW (ascending, min(rows, cols) of them) with the pure TypeScript path. */
 export function eigenvaluesTs(W: Float64Array, rows: number, cols: number): Float64Array {
+  return eigenvaluesTsUnless(W, rows, cols, undefined)!;
+}
+
+/** eigenvaluesTs, or undefined when `stop` stops it after the Gram product. */
+export function eigenvaluesTsUnless(
+  W: Float64Array,
+  rows: number,
+  cols: number,
+  stop: GramStop | undefined,
+): Float64Array | undefined {
   const k = wasmKernels('sync');
+  const square = stop !== undefined && rows === cols;
   if (k) {
     // The Gram product stays in kernel memory and is reduced there: no n² copy out and back.
-    const n = gramLowerInKernel(k, W, rows, cols);
+    const rowNorms = square ? new Float64Array(rows) : undefined;
+    const n = gramLowerInKernel(k, W, rows, cols, rowNorms);
     if (n === 0) return new Float64Array(0);
+    if (stop?.(gramDiagonalInKernel(k, n), rowNorms)) return undefined;
     const { d, e } = tridiagonalizeInKernel(k, n);
     return tridiagonalEigenvalues(d, e);
   }
   const { G, n } = gramLower(W, rows, cols);
+  if (n > 0 && stop?.(diagonalOf(G, n), square ? squaredRowNorms(W, rows, cols) : undefined)) return undefined;
   return symmetricLowerEigenvalues(G, n);
+}
+
+/** The diagonal of the n×n row-major G. */
+function diagonalOf(G: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = G[i * n + i]!;
+  return out;
 }
 
 /** Eigenvalues of the symmetric matrix whose lower triangle is in A (overwritten). */
@@ -139,6 +175,18 @@ export async function eigenvaluesOwned(
     afterGram?: () => void;
   } = {},
 ): Promise<Float64Array> {
+  return (await eigenvaluesOwnedUnless(ort, box, rows, cols, undefined, options))!;
+}
+
+/** eigenvaluesOwned, or undefined when `stop` stops it after the Gram product. */
+export async function eigenvaluesOwnedUnless(
+  ort: OrtBackend | undefined,
+  box: { W?: Float64Array | undefined },
+  rows: number,
+  cols: number,
+  stop: GramStop | undefined,
+  options: Parameters<typeof eigenvaluesOwned>[4] = {},
+): Promise<Float64Array | undefined> {
   const n = Math.min(rows, cols);
   const ws = options.workspace ?? new Workspace(false);
   const take = () => {
@@ -149,10 +197,11 @@ export async function eigenvaluesOwned(
     return W;
   };
   const twoStage = options.minTwoStage === undefined ? usesTwoStage(rows, cols) : n >= options.minTwoStage;
-  if (ort === undefined || !twoStage) return eigenvaluesTs(take(), rows, cols);
+  if (ort === undefined || !twoStage) return eigenvaluesTsUnless(take(), rows, cols, stop);
   const collect = options.afterGram ? { every: 32 * 2 ** 20, run: options.afterGram } : undefined;
   const { G } = await gramOrt(ort, take(), rows, cols, ws, collect);
   options.afterGram?.();
+  if (n > 0 && stop?.(diagonalOf(G, n), undefined)) return undefined;
   return symmetricEigenvaluesOrt(ort, G, n, options.bandwidth ?? bandwidthFor(n));
 }
 

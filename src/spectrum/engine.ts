@@ -11,7 +11,7 @@
  * matrix, not the model.
  */
 import { availableParallelism } from 'node:os';
-import { eigenvaluesTs, TWO_STAGE_MIN_N, usesTwoStage } from './eigen.js';
+import { eigenvaluesTs, eigenvaluesTsUnless, type GramStop, TWO_STAGE_MIN_N, usesTwoStage } from './eigen.js';
 import { fullGc, GC_ABOVE_BYTES } from './gc.js';
 import { CoreBudget, PAIRED_MAX_BYTES } from './scheduler.js';
 import { accurateSquaredSingularValues } from './singular-values.js';
@@ -20,6 +20,7 @@ import { fitPowerLaw, type PowerLawFitResult } from '../fit/powerlaw.js';
 import type { JobMessage, ResultMessage, WarmMessage } from './worker.js';
 import { closeGracefully, newWorker, takePrestarted } from './spawn.js';
 import { resolveSlice, type SliceSpectrum } from './slice-rank.js';
+import { resolveSliceOf } from './accurate-first.js';
 import type { EngineWorker, SpectrumEngineOptions } from './engine-options.js';
 import { createHandBack, markIdle, release } from './hand-back.js';
 import { TakeBack } from './take-back.js';
@@ -230,8 +231,8 @@ export function createSpectrumEngine(options: SpectrumEngineOptions = {}): Spect
 
   /** A slice taken back by the idle caller (take-back.ts): what a worker's one-stage job computes. */
   const resolveHere = async (W: Float64Array, rows: number, cols: number): Promise<ResolvedEigenvalues> => {
-    const ev = eigenvaluesTs(W, rows, cols);
-    const resolved = await resolveSlice(ev, rows, cols, () => W, accurateSquaredSingularValues);
+    const gram = (stop: GramStop | undefined) => eigenvaluesTsUnless(W, rows, cols, stop);
+    const resolved = await resolveSliceOf(W, rows, cols, gram, accurateSquaredSingularValues);
     return { ev: resolved.ev, resolved, resolvedOn: 'caller' };
   };
 

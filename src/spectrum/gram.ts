@@ -35,25 +35,58 @@ const GRAM_CHUNK_DOUBLES = 1 << 16;
  * start, lower triangle; n returned), where the one-stage path reduces it in place
  * (eigen.ts eigenvaluesTs). Accumulated over chunks of A's rows: a row of Wᵀ is a column of
  * W, so the wide case's dot products Σₖ W[i][k]·W[j][k] are summed in k order, as
- * gramLowerTs sums them. Kernel memory stays bounded whatever N.
+ * gramLowerTs sums them. Kernel memory stays bounded whatever N. When W is tall (or square),
+ * `rowNorms` (rows values), if given, receives its rows' squared norms, read from each chunk
+ * while it is in cache (for accurate-first.ts: a prediction, in any summation order).
  */
-export function gramLowerInKernel(k: KernelExports, W: Float64Array, rows: number, cols: number): number {
+export function gramLowerInKernel(
+  k: KernelExports,
+  W: Float64Array,
+  rows: number,
+  cols: number,
+  rowNorms?: Float64Array,
+): number {
   checkedShape(W, rows, cols);
   const tall = rows >= cols;
   const n = tall ? cols : rows;
   const N = tall ? rows : cols;
   const chunk = Math.max(1, Math.min(N, Math.floor(GRAM_CHUNK_DOUBLES / Math.max(1, n))));
-  // G, then the chunk of A's rows, then the kernel's packed copy of it.
-  const mem = wasmScratch(k, n * n + 2 * chunk * n);
+  const norms = tall ? rowNorms : undefined;
+  // G, then the chunk of A's rows, then the kernel's packed copy of it, then its rows' norms.
+  const out = n * n + 2 * chunk * n;
+  const mem = wasmScratch(k, out + (norms ? chunk : 0));
   mem.fill(0, 0, n * n);
   const A = mem.subarray(n * n, n * n + chunk * n);
   for (let r0 = 0; r0 < N; r0 += chunk) {
     const r1 = Math.min(N, r0 + chunk);
     if (tall) A.set(W.subarray(r0 * cols, r1 * cols));
     else transposeInto(W, rows, cols, A, r0, r1);
+    if (norms) {
+      k.rowSquares(n * n * 8, r1 - r0, n, out * 8);
+      norms.set(mem.subarray(out, out + r1 - r0), r0);
+    }
     k.gramLowerRows(n * n * 8, r1 - r0, n, 0, (n * n + chunk * n) * 8);
   }
   return n;
+}
+
+/** The squared norms of W's rows in TypeScript (gramLowerInKernel's `rowNorms` without the kernels). */
+export function squaredRowNorms(W: Float64Array, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let s = 0;
+    for (let j = i * cols, end = j + cols; j < end; j++) s += W[j]! * W[j]!;
+    out[i] = s;
+  }
+  return out;
+}
+
+/** The diagonal of the n×n Gram product gramLowerInKernel left in kernel memory (a copy). */
+export function gramDiagonalInKernel(k: KernelExports, n: number): Float64Array {
+  const G = wasmScratch(k, n * n);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = G[i * n + i]!;
+  return out;
 }
 
 /** gramLower in TypeScript: the kernel's twin and fallback (wasm.ts). */

@@ -41,6 +41,7 @@ export interface KernelExports {
   ): void;
   panelQR(P: number, m: number, b: number, R: number, T: number, tau: number, z: number): void;
   gramLowerRows(A: number, rows: number, M: number, G: number, P: number): void;
+  rowSquares(A: number, rows: number, M: number, out: number): void;
   tridiagonalizeLower(
     A: number,
     n: number,

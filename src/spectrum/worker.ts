@@ -9,10 +9,17 @@ import { Workspace } from './workspace.js';
 import { fitPowerLaw, type PowerLawFitResult } from '../fit/powerlaw.js';
 import { OrtBackend } from './ort.js';
 import { SPECTRUM_WORKER, SPECTRUM_WORKER_PRELOADING } from './worker-data.js';
-import { eigenvaluesOwned, TWO_STAGE_MIN_N, usesTwoStage, warmUp } from './eigen.js';
+import {
+  eigenvaluesOwned,
+  eigenvaluesOwnedUnless,
+  type GramStop,
+  TWO_STAGE_MIN_N,
+  usesTwoStage,
+  warmUp,
+} from './eigen.js';
 import { wasmKernels } from './wasm.js';
 import { accurateSquaredSingularValues, accurateSquaredSingularValuesOrt, usesTwoStageSvd } from './singular-values.js';
-import { resolveSlice } from './slice-rank.js';
+import { resolveSliceOf } from './accurate-first.js';
 import { takeHandBack } from './hand-back.js';
 
 export interface JobMessage {
@@ -217,28 +224,36 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, p
       // The worker owns W now; eigenvaluesOwned drops it once the Gram matrix exists,
       // unless the slice is resolved here (then W is small, and kept until then).
       const kept = job.resolve ? box.W : undefined;
-      const gram = await eigenvaluesOwned(ort, box, job.rows, job.cols, { workspace, afterGram: collect });
-      // The accurate route here, unless the calling thread is idle and takes it (hand-back.ts).
-      // Never a slice whose route is two-stage: the calling thread has no onnxruntime, and
-      // the slice's σᵢ² must not depend on where it was resolved.
+      const gramOptions = { workspace, afterGram: collect };
+      // The accurate route on this worker; in resolveSlice, unless the calling thread is idle
+      // and takes it (hand-back.ts). Never a slice whose route is two-stage: the calling thread
+      // has no onnxruntime, and the slice's σᵢ² must not depend on where it was resolved.
+      const accurateHere = (W: Float64Array, rows: number, cols: number) =>
+        ort && usesTwoStageSvd(rows, cols)
+          ? accurateSquaredSingularValuesOrt(ort, W, rows, cols, workspace)
+          : accurateSquaredSingularValues(W, rows, cols);
       let handedBack = false;
+      let gram: Float64Array | undefined;
       const accurate = (W: Float64Array, rows: number, cols: number) => {
-        if (ort && usesTwoStageSvd(rows, cols)) return accurateSquaredSingularValuesOrt(ort, W, rows, cols, workspace);
-        if (handBack !== undefined && takeHandBack(handBack)) {
+        if (!(ort && usesTwoStageSvd(rows, cols)) && handBack !== undefined && takeHandBack(handBack)) {
           // A stand-in: this resolveSlice's answer is not sent; the caller resolves the slice.
           handedBack = true;
-          return gram;
+          return gram!;
         }
-        return accurateSquaredSingularValues(W, rows, cols);
+        return accurateHere(W, rows, cols);
       };
-      const slice = kept ? await resolveSlice(gram, job.rows, job.cols, () => kept, accurate) : undefined;
-      const values = handedBack ? gram : (slice?.ev ?? gram);
+      // A resolved slice with a nearly dead row or column takes the accurate route instead of
+      // the Gram route's reduction (accurate-first.ts).
+      const route = async (stop: GramStop | undefined) =>
+        (gram = await eigenvaluesOwnedUnless(ort, { W: kept }, job.rows, job.cols, stop, gramOptions));
+      const slice = kept ? await resolveSliceOf(kept, job.rows, job.cols, route, accurate, accurateHere) : undefined;
+      const values = slice?.ev ?? (await eigenvaluesOwned(ort, box, job.rows, job.cols, gramOptions));
       const msg: ResultMessage = {
         id: job.id,
         ok: true,
         values,
         backend: ort ? 'onnxruntime' : 'typescript',
-        ...(b !== undefined && 'unavailable' in b ? { note: b.unavailable } : {}),
+        ...note(b),
         ...(handedBack
           ? { handedBack: kept }
           : slice
@@ -255,6 +270,11 @@ export function serveSpectrum(port: WorkerPort, native: WorkerNative = NATIVE, p
     }
     collect();
   }
+}
+
+/** Why onnxruntime is not used, for the engine's backendInfo. */
+function note(b: Backend | undefined): { note?: string } {
+  return b !== undefined && 'unavailable' in b ? { note: b.unavailable } : {};
 }
 
 // Only the engine's threads serve (workerData marks them), so that importing this module elsewhere does nothing.

@@ -79,6 +79,42 @@ describe('slices resolved on the worker', () => {
     });
   }
 
+  it('nearly dead rows and columns (accurate-first.ts): the σᵢ² the calling thread gets, bit for bit', async () => {
+    const dead = new Rng(77);
+    for (const [rows, cols, side] of [
+      [140, 140, 'row'],
+      [200, 120, 'column'],
+      [100, 210, 'row'],
+    ] as const) {
+      const W = gaussian(dead, rows, cols);
+      if (side === 'row') for (let j = 0; j < cols; j++) W[11 * cols + j]! *= 1e-30;
+      else for (let i = 0; i < rows; i++) W[i * cols + 11]! *= 1e-30;
+      const onWorker = await engine.eigenvaluesResolved(W.slice(), rows, cols);
+      const here = await computeEsd(W.slice(), plan(rows, cols));
+      expect(onWorker.resolvedOn).toBe('worker');
+      expect(onWorker.resolved!.rank).toBe(Math.min(rows, cols) - 1);
+      expect(here.rank).toBe(onWorker.resolved!.rank);
+      expect(Array.from(onWorker.resolved!.ev)).toEqual(Array.from(here.evals));
+    }
+  });
+
+  it('a nearly dead column at a two-stage shape: the worker’s two-stage accurate route, as resolveSlice takes it', async () => {
+    const W = gaussian(new Rng(78), 300, 300);
+    for (let i = 0; i < 300; i++) W[i * 300 + 5]! *= 1e-30;
+    const got = await engine.eigenvaluesResolved(W.slice(), 300, 300);
+    expect(got.resolved!.rank).toBe(299);
+    const ort = OrtBackend.load(1);
+    if (ort instanceof OrtBackend) {
+      try {
+        expect(Array.from(got.resolved!.ev)).toEqual(
+          Array.from(await accurateSquaredSingularValuesOrt(ort, W, 300, 300)),
+        );
+      } finally {
+        await ort.close();
+      }
+    }
+  });
+
   it('a matrix of 16 MiB or more is not kept on the worker: it comes back unresolved', async () => {
     const rows = 2100;
     const cols = 1000; // 16.8 MB as float64

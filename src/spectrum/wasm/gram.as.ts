@@ -126,3 +126,31 @@ function lastRow(A: usize, rows: i32, ld: usize, G: usize, i: i32): void {
     store<f64>(gi + (<usize>j << 3), c);
   }
 }
+
+/**
+ * out[r] = Σ_j A[r][j]² for r < rows (A row-major rows×M): a square W's rows' squared norms,
+ * read from the chunk gramLowerRows is about to use, while it is in cache (accurate-first.ts
+ * looks for a nearly dead row). A prediction, not a result: partial sums in any order.
+ */
+export function rowSquares(A: usize, rows: i32, M: i32, out: usize): void {
+  const ld = <usize>M << 3;
+  const M4 = M & ~3;
+  for (let r = 0; r < rows; r++) {
+    const row = A + <usize>r * ld;
+    let s0 = f64x2.splat(0);
+    let s1 = f64x2.splat(0);
+    for (let j = 0; j < M4; j += 4) {
+      const x = v128.load(row + (<usize>j << 3));
+      const y = v128.load(row + (<usize>j << 3) + 16);
+      s0 = f64x2.add(s0, f64x2.mul(x, x));
+      s1 = f64x2.add(s1, f64x2.mul(y, y));
+    }
+    const s = f64x2.add(s0, s1);
+    let sum = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+    for (let j = M4; j < M; j++) {
+      const x = load<f64>(row + (<usize>j << 3));
+      sum += x * x;
+    }
+    store<f64>(out + (<usize>r << 3), sum);
+  }
+}

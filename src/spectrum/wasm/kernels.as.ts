@@ -14,6 +14,8 @@
  * results).
  * gramLowerRows: gram.ts's gramLower (G += AᵀA), register-tiled over a packed copy of A,
  * each element's sum in the same order as the row-by-row accumulation: identical results.
+ * rowSquares: the rows' squared norms of the chunk gramLowerRows reads, for accurate-first.ts's
+ * prediction (any order: no twin to match).
  * tridiagonalizeLower: tridiagonalize.ts (LAPACK dsytd2) with householder.ts's dlarfg, every
  * sum in the same order (the elementwise updates two at a time; a step's update in the same
  * pass as the next step's product): identical results.
@@ -35,5 +37,5 @@ export { bandToTridiagonal, bandToBidiagonal } from './band.as';
 export { panelQR } from './dense.as';
 export { bidiagonalize } from './bidiagonalize.as';
 export { tridiagonalizeLower } from './tridiagonalize.as';
-export { gramLowerRows } from './gram.as';
+export { gramLowerRows, rowSquares } from './gram.as';
 export { tridiagonalQlValues, rootFreeQlValues, dqdsValues } from './iterations.as';
