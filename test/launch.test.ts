@@ -14,6 +14,7 @@ import {
   wantsHugePages,
   wantsTunedChild,
   workersToPrestart,
+  childEnv,
   childTunables,
   prestartPreloads,
 } from '../src/launch.js';
@@ -86,6 +87,14 @@ describe('childTunables', () => {
     );
     expect(childTunables('glibc.malloc.arena_max=4', true)).toBe('glibc.malloc.arena_max=4:glibc.malloc.hugetlb=1');
     expect(childTunables('glibc.malloc.arena_max=4', false)).toBe('glibc.malloc.arena_max=4');
+  });
+});
+
+describe('childEnv', () => {
+  it('the tunables set, NODE_EXTRA_CA_CERTS dropped, everything else kept', () => {
+    const env = { PATH: '/bin', NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', RMT_X: '1' };
+    expect(childEnv(env)).toEqual({ PATH: '/bin', RMT_X: '1', GLIBC_TUNABLES: 'glibc.malloc.arena_max=1' });
+    expect(env.NODE_EXTRA_CA_CERTS).toBe('/etc/ssl/certs/ca-certificates.crt');
   });
 });
 
