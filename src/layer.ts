@@ -20,7 +20,8 @@ import {
 } from './vectors/index.js';
 import { computeMetrics, numericalRank } from './fit/metrics.js';
 import { fitMarchenkoPastur } from './fit/mp.js';
-import { classifyPhase, robustEntryRms } from './phase.js';
+import { robustEntryRms } from './entry-rms.js';
+import { classifyPhase } from './phase.js';
 
 export type { LayerIdentity } from './schema/index.js';
 

@@ -15,6 +15,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { SkipDetail } from './schema/words.js';
+import { scanSumsKernel } from './scan-kernels.js';
 import { timesPow2, withinUnscaledRange } from './spectrum-scale.js';
 
 /** What the first pass also sums when given: the clip level and a guess at Σw²'s scale exponent. */
@@ -77,7 +78,7 @@ export class ValueChecks {
       const end = Math.min(block.length, start + narrow.length);
       // Without a digest nothing is narrowed: the sums alone.
       if (!this.withDigest) {
-        scanSums(block, start, end, sums, clip, f);
+        if (!scanSumsKernel(block, start, end, sums, clip, f)) scanSums(block, start, end, sums, clip, f);
         continue;
       }
       const inexact = scanChunk(block, start, end, narrow, sums, clip, f);
@@ -264,7 +265,14 @@ function scanChunk(
  * third of the time (1.6 against 2.2 ns an element on float32 values, measured in isolation).
  * The same operations in the same order on the sums as scanChunk's, so the same numbers.
  */
-function scanSums(block: Float64Array, start: number, end: number, sums: Float64Array, clip: number, f: number): void {
+export function scanSums(
+  block: Float64Array,
+  start: number,
+  end: number,
+  sums: Float64Array,
+  clip: number,
+  f: number,
+): void {
   let maxAbs = sums[MAX_ABS]!;
   let minAbs = sums[MIN_ABS]!;
   let clipped = sums[CLIPPED]!;

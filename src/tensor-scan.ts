@@ -1,7 +1,7 @@
 /**
  * A tensor's values gone through once before its layers are analysed (issue 14, one pass
  * per tensor): the value checks and tied-weight digest (src/tensor-checks.ts) and the robust
- * entry RMS (src/phase.ts EntryRmsScan), each the same number as computed on its own.
+ * entry RMS (src/entry-rms.ts EntryRmsScan), each the same number as computed on its own.
  *
  * Read whole, the RMS's strided sample is taken first (65536 entries, cheap), so one loop
  * over the values does the rest: counts, extremes, digest, clipped squares and Σw². A stack
@@ -11,7 +11,7 @@
  * stands in for it and digestWhole/digestBlocks take it where two fingerprints meet
  * (src/tied-content.ts).
  */
-import { EntryRmsScan } from './phase.js';
+import { EntryRmsScan } from './entry-rms.js';
 import { ValueChecks } from './tensor-checks.js';
 
 /** The tensor's checks over all its values, and its robust entry RMS (phase.ts) for every layer. */

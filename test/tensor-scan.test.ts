@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { scanBlocks, scanWhole } from '../src/tensor-scan.js';
-import { EntryRmsScan, robustEntryRms } from '../src/phase.js';
+import { EntryRmsScan, robustEntryRms } from '../src/entry-rms.js';
 import { timesPow2 } from '../src/spectrum-scale.js';
 import { Rng } from './generators/rng.js';
 

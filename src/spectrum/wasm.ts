@@ -7,9 +7,11 @@
  * panelQR (panel-qr.ts), bandToTridiagonal (band-to-tridiagonal.ts), bandToBidiagonal
  * (band-to-bidiagonal.ts), bidiagonalize (bidiagonalize.ts), gramLowerRows (gram.ts
  * gramLowerTs), tridiagonalizeLower (tridiagonalize.ts), tridiagonalQlValues
- * (tridiagonal-ql.ts), rootFreeQlValues (tridiagonal-eigenvalues.ts) and dqdsValues (dqds.ts)
- * run whenever this returns undefined, with the same arithmetic in scalar order (results agree
- * to rounding; those of the last seven are identical).
+ * (tridiagonal-ql.ts), rootFreeQlValues (tridiagonal-eigenvalues.ts), dqdsValues (dqds.ts),
+ * scanSums (tensor-checks.ts) and sampleStrided (entry-rms.ts sampleBlock) run whenever this
+ * returns undefined, with the same arithmetic in scalar order (results agree to rounding;
+ * those of the last nine are identical). rowSquares (gram.ts) only feeds a prediction and
+ * has no twin of the same order (squaredRowNorms stands in).
  * A change to one side is made to the other; test/spectrum/fallback.test.ts runs the
  * TypeScript side, the other spectrum tests the WebAssembly side.
  */
@@ -42,6 +44,8 @@ export interface KernelExports {
   panelQR(P: number, m: number, b: number, R: number, T: number, tau: number, z: number): void;
   gramLowerRows(A: number, rows: number, M: number, G: number, P: number): void;
   rowSquares(A: number, rows: number, M: number, out: number): void;
+  scanSums(V: number, n: number, S: number, clip: number, f: number): void;
+  sampleStrided(V: number, n: number, from: number, step: number, H: number, k: number, T: number): void;
   tridiagonalizeLower(
     A: number,
     n: number,

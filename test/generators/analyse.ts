@@ -5,7 +5,8 @@ import { planLayers } from '../../src/matrices.js';
 import { analyzeLayer } from '../../src/layer.js';
 import { skipReason } from '../../src/schema/words.js';
 import type { GeneratedMatrix } from './families.js';
-import { phaseFeatures, robustEntryRms, type PhaseFeatures } from '../../src/phase.js';
+import { robustEntryRms } from '../../src/entry-rms.js';
+import { phaseFeatures, type PhaseFeatures } from '../../src/phase.js';
 import { fitPowerLaw } from '../../src/fit/powerlaw.js';
 
 export async function analyseMatrix(

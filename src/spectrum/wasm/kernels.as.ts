@@ -16,6 +16,8 @@
  * each element's sum in the same order as the row-by-row accumulation: identical results.
  * rowSquares: the rows' squared norms of the chunk gramLowerRows reads, for accurate-first.ts's
  * prediction (any order: no twin to match).
+ * scanSums, sampleStrided: the tensor scan's loops (tensor-checks.ts scanSums, entry-rms.ts
+ * sampleBlock), operation for operation: identical results.
  * tridiagonalizeLower: tridiagonalize.ts (LAPACK dsytd2) with householder.ts's dlarfg, every
  * sum in the same order (the elementwise updates two at a time; a step's update in the same
  * pass as the next step's product): identical results.
@@ -26,7 +28,7 @@
  * dqdsValues: dqds.ts's shifted dqds iteration on a qd array, operation for operation:
  * identical results.
  *
- * The kernels live in band.as.ts, dense.as.ts, gram.as.ts, tridiagonalize.as.ts,
+ * The kernels live in band.as.ts, dense.as.ts, gram.as.ts, scan.as.ts, tridiagonalize.as.ts,
  * bidiagonalize.as.ts and iterations.as.ts (their shared pieces in
  * primitives.as.ts); this entry file exports them.
  */
@@ -38,4 +40,5 @@ export { panelQR } from './dense.as';
 export { bidiagonalize } from './bidiagonalize.as';
 export { tridiagonalizeLower } from './tridiagonalize.as';
 export { gramLowerRows, rowSquares } from './gram.as';
+export { scanSums, sampleStrided } from './scan.as';
 export { tridiagonalQlValues, rootFreeQlValues, dqdsValues } from './iterations.as';
