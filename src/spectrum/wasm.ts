@@ -11,7 +11,8 @@
  * scanSums (tensor-checks.ts) and sampleStrided (entry-rms.ts sampleBlock) run whenever this
  * returns undefined, with the same arithmetic in scalar order (results agree to rounding;
  * those of the last nine are identical). rowSquares (gram.ts) only feeds a prediction and
- * has no twin of the same order (squaredRowNorms stands in).
+ * has no twin of the same order (squaredRowNorms stands in). widenF16 (load/dtype.ts, the
+ * F16 widener) computes exact values, so its results are the TypeScript loop's to the bit.
  * A change to one side is made to the other; test/spectrum/fallback.test.ts runs the
  * TypeScript side, the other spectrum tests the WebAssembly side.
  */
@@ -46,6 +47,7 @@ export interface KernelExports {
   rowSquares(A: number, rows: number, M: number, out: number): void;
   scanSums(V: number, n: number, S: number, clip: number, f: number): void;
   sampleStrided(V: number, n: number, from: number, step: number, H: number, k: number, T: number): void;
+  widenF16(S: number, n: number, D: number): void;
   tridiagonalizeLower(
     A: number,
     n: number,

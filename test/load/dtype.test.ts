@@ -114,4 +114,30 @@ describe('widen', () => {
       expect(differ).toBe(0);
     }
   });
+
+  it('F16: every bit pattern, across kernel blocks and at an odd offset, gives the bits of its table entry', () => {
+    // 3·65,536 + 5 halves: every pattern three times, several of the kernel's 32,768-value
+    // blocks and a tail that is not a multiple of its four lanes; NaN must be the table's NaN.
+    const count = 3 * 65536 + 5;
+    const backing = new Uint8Array(2 * count + 1);
+    const view = new DataView(backing.buffer, 1);
+    for (let i = 0; i < count; i++) view.setUint16(2 * i, (i * 40503) & 0xffff, true);
+    const got = new BigUint64Array(widen(backing.subarray(1), 'F16', count).buffer);
+    const table = new BigUint64Array(1);
+    const asBits = new Float64Array(table.buffer);
+    let differ = 0;
+    for (let i = 0; i < count; i++) {
+      asBits[0] = f16ToNumber((i * 40503) & 0xffff);
+      if (got[i] !== table[0]) differ++;
+    }
+    expect(differ).toBe(0);
+  });
+
+  it('U8: a typed-array copy of the first out.length bytes', () => {
+    const bytes = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);
+    expect(Array.from(widen(bytes, 'U8', 300))).toEqual(Array.from(bytes));
+    const out = new Float64Array(5);
+    widenInto(bytes.subarray(10, 15), 'U8', out, 0);
+    expect(Array.from(out)).toEqual([70, 77, 84, 91, 98]);
+  });
 });

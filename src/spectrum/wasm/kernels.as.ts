@@ -18,6 +18,7 @@
  * prediction (any order: no twin to match).
  * scanSums, sampleStrided: the tensor scan's loops (tensor-checks.ts scanSums, entry-rms.ts
  * sampleBlock), operation for operation: identical results.
+ * widenF16: float16 values widened to float64 (load/dtype.ts), exact: identical results.
  * tridiagonalizeLower: tridiagonalize.ts (LAPACK dsytd2) with householder.ts's dlarfg, every
  * sum in the same order (the elementwise updates two at a time; a step's update in the same
  * pass as the next step's product): identical results.
@@ -28,8 +29,8 @@
  * dqdsValues: dqds.ts's shifted dqds iteration on a qd array, operation for operation:
  * identical results.
  *
- * The kernels live in band.as.ts, dense.as.ts, gram.as.ts, scan.as.ts, tridiagonalize.as.ts,
- * bidiagonalize.as.ts and iterations.as.ts (their shared pieces in
+ * The kernels live in band.as.ts, dense.as.ts, gram.as.ts, scan.as.ts, widen.as.ts,
+ * tridiagonalize.as.ts, bidiagonalize.as.ts and iterations.as.ts (their shared pieces in
  * primitives.as.ts); this entry file exports them.
  */
 
@@ -41,4 +42,5 @@ export { bidiagonalize } from './bidiagonalize.as';
 export { tridiagonalizeLower } from './tridiagonalize.as';
 export { gramLowerRows, rowSquares } from './gram.as';
 export { scanSums, sampleStrided } from './scan.as';
+export { widenF16 } from './widen.as';
 export { tridiagonalQlValues, rootFreeQlValues, dqdsValues } from './iterations.as';
