@@ -8,14 +8,14 @@ import { skipReason, type SkipDetail } from './schema/words.js';
 import { openModelWithBase, tensorReadError } from './load/index.js';
 import { InputError, UsageError, WorkerCrash } from './errors.js';
 import { selectionFlags, shardOptions, tensorFilter, type TensorFilter } from './selection.js';
-import { DEFAULT_MIN_EVALS, planLayers, type LayerPlan } from './matrices.js';
+import { DEFAULT_MIN_EVALS, dealtPositions, onDealt, planLayers, type LayerPlan } from './matrices.js';
 import { analyzeLayer, type LayerIdentity } from './layer.js';
 import { makeReport } from './schema/index.js';
 import type { AnalysisReport, FailedLayer, LayerFailureCode, ModelInfo } from './schema/index.js';
 import type { EigenSolver } from './esd.js';
 import { Compute } from './compute.js';
 import { ShardRun, type ShardSpec } from './shard.js';
-import { digestBlocks, digestWhole, scanBlocks, scanWhole } from './tensor-scan.js';
+import { digestBlocks, digestDealt, digestWhole, scanBlocks, scanDealt, scanWhole } from './tensor-scan.js';
 import { digestAgain, TiedContent } from './tied-content.js';
 import { blockPlan, matrixReader } from './stacked-read.js';
 import { appendAll } from './arrays.js';
@@ -56,6 +56,8 @@ export interface AnalyzeOptions {
    * (src/stacked-read.ts; default READ_BY_MATRIX_ABOVE). Tests set 0 or Infinity.
    */
   readonly readByMatrixAbove?: number;
+  /** Kernels read dealt by position (src/load/dealt.ts; default true). Tests set false to compare. */
+  readonly readDealt?: boolean;
   /** Tensors above this many bytes as float64 wait for their cores before they are read (compute.ts; tests: 0). */
   readonly readAheadMaxBytes?: number;
   /** Information that is no problem (a selection that fits only some of several models). */
@@ -244,9 +246,13 @@ async function analyzeModel(
       tensor.lowRank && !options.randomize && !options.vectors
         ? await tensor.lowRank.factors().catch(readError)
         : undefined;
+    // A kernel's slices are read dealt by kernel position, without its row-major array.
+    const rowMajor = factors || byMatrix || options.randomize || options.vectors || options.readDealt === false;
+    const positions = rowMajor ? undefined : dealtPositions(plans);
+    const dealt = positions && tensor.readDealt ? await tensor.readDealt(positions).catch(readError) : undefined;
     const values = factors
       ? concatFactors(factors)
-      : byMatrix
+      : byMatrix || dealt
         ? new Float64Array(0)
         : await tensor.read().catch(readError);
     // The shape the checks see: a LoRA update is checked on its factors, end to end.
@@ -254,7 +260,9 @@ async function analyzeModel(
     // A shard records every digest; otherwise one is taken only for a possible tie (tied-content.ts).
     const scan = byMatrix
       ? await scanBlocks(byMatrix.read, byMatrix.piece, scanned, shard !== undefined).catch(readError)
-      : scanWhole(values, scanned, shard !== undefined);
+      : dealt
+        ? scanDealt(dealt, scanned, shard !== undefined)
+        : scanWhole(values, scanned, shard !== undefined);
     const problem = scan.checks.problem();
     if (problem !== undefined) {
       skip(problem);
@@ -267,7 +275,11 @@ async function analyzeModel(
       sameContent = seenContent.digested(tensor.name, digest);
     } else {
       const now = () =>
-        byMatrix ? digestBlocks(byMatrix.read, byMatrix.piece, scanned) : digestWhole(values, scanned);
+        byMatrix
+          ? digestBlocks(byMatrix.read, byMatrix.piece, scanned)
+          : dealt
+            ? digestDealt(dealt, scanned)
+            : digestWhole(values, scanned);
       const later = digestAgain(tensor, scanned, byMatrix, factors ? concatFactors : undefined);
       sameContent = await seenContent.originalOf(tensor.name, scan.checks.fingerprint(), now, later).catch(readError);
     }
@@ -307,8 +319,10 @@ async function analyzeModel(
         const out: LayerResult[] = [];
         for (const plan of plans) {
           if (plan.status === 'skipped') out.push(skipped(identity(plan), plan.detail));
-          else if (byMatrix === undefined) out.push(await analyzeOrFail(values, plan, identity(plan), layerOptions));
-          else {
+          else if (byMatrix === undefined) {
+            const on = dealt ? onDealt(plan, dealt) : plan;
+            out.push(await analyzeOrFail(values, on, identity(plan), layerOptions));
+          } else {
             // This matrix alone, read again now and dropped once its layer is done.
             const { first, count } = plan.block!;
             const read = () =>

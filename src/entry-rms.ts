@@ -105,6 +105,16 @@ export class EntryRmsScan {
       sampleBlock(block, from, this.step, this.top, this.state);
   }
 
+  /**
+   * Samples a tensor whose values are not one array: `at(i)` is its element i in row-major
+   * order. The same elements in the same order as sample() takes, so the same sample.
+   */
+  sampleEach(at: (i: number) => number): void {
+    const picked = new Float64Array(Math.ceil(this.n / this.step));
+    for (let j = 0, i = 0; i < this.n; i += this.step, j++) picked[j] = at(i);
+    if (!sampleKernel(picked, 0, 1, this.top, this.state)) sampleBlock(picked, 0, 1, this.top, this.state);
+  }
+
   /** The clip level: the sample's RMS_CLIP_QUANTILE (after every block was sampled). */
   clip(): number {
     return this.n > 0 ? this.top[0]! : Number.NaN;

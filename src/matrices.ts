@@ -34,6 +34,11 @@ export interface MatrixPlan {
    * (one matrix of a stack, one direction of a recurrent weight): it can then be read alone.
    */
   readonly block?: { readonly first: number; readonly count: number };
+  /**
+   * Set when slice s is elements s, s + slices, s + 2·slices, … of the tensor in order (a
+   * kernel position): the tensor's values read dealt by slice are its slices (load/dealt.ts).
+   */
+  readonly dealable?: true;
 }
 
 export interface SkipPlan {
@@ -143,7 +148,8 @@ export function planLayers(t: TensorRef, minEvals: number = DEFAULT_MIN_EVALS): 
             for (let i = 0, o = 0; i < rows * cols; i++, o++) out[o] = v[i * positions + s]!;
             return out;
           };
-    return [checked(matrixPlan(kind, rows, cols, positions, CONV_EIGEN_SCALE, '', extract))];
+    const plan = matrixPlan(kind, rows, cols, positions, CONV_EIGEN_SCALE, '', extract);
+    return [checked(positions > 1 ? { ...plan, dealable: true } : plan)];
   }
   if (rank === 3) {
     // A stack of matrices (e.g. mixture-of-experts weights [experts, out, in]): one layer each.
@@ -170,4 +176,32 @@ function matrixPlan(
   block?: MatrixPlan['block'],
 ): MatrixPlan {
   return { status: 'analyze', idSuffix, kind, rows, cols, slices, eigenScale, extract, ...(block ? { block } : {}) };
+}
+
+/**
+ * How many arrays to read the tensor dealt into (TensorRef.readDealt) so that they are the
+ * slices of its one analysed plan; undefined when its plans are not one dealable matrix.
+ */
+export function dealtPositions(plans: readonly LayerPlan[]): number | undefined {
+  const [plan, ...others] = plans;
+  return plan?.status === 'analyze' && plan.dealable && others.length === 0 ? plan.slices : undefined;
+}
+
+/**
+ * The plan with its slices taken from `dealt` (the tensor read dealt into plan.slices
+ * arrays) instead of gathered from row-major values, which the caller does not hold (it
+ * passes an empty array). Each is handed over once (the solver may take it); the values read
+ * again whole (esd.ts, reload) are gathered from as before.
+ */
+export function onDealt(plan: MatrixPlan, dealt: Float64Array[]): MatrixPlan {
+  return {
+    ...plan,
+    extract: (values, s) => {
+      if (values.length > 0) return plan.extract(values, s);
+      const W = dealt[s];
+      if (W === undefined || W.length !== plan.rows * plan.cols) throw new Error(`slice ${s} was handed over already`);
+      dealt[s] = new Float64Array(0);
+      return W;
+    },
+  };
 }

@@ -9,9 +9,12 @@
  * matrix, so it keeps two passes: checks, digest and sample; then Σw² and the clipped squares.
  * The digest is taken only when asked (a sharded run); otherwise the checks' fingerprint
  * stands in for it and digestWhole/digestBlocks take it where two fingerprints meet
- * (src/tied-content.ts).
+ * (src/tied-content.ts). A kernel read dealt by position (src/load/dealt.ts) is scanned as
+ * if whole: the sample picked from the dealt arrays, the loop over row-major blocks gathered
+ * back from them (scanDealt, digestDealt).
  */
 import { EntryRmsScan } from './entry-rms.js';
+import { undealInto } from './load/dealt.js';
 import { ValueChecks } from './tensor-checks.js';
 
 /** The tensor's checks over all its values, and its robust entry RMS (phase.ts) for every layer. */
@@ -28,14 +31,19 @@ export type RangeReader = (first: number, count: number) => Promise<Float64Array
 export function scanWhole(values: Float64Array, shape: readonly number[], digest = true): TensorScan {
   const rms = new EntryRmsScan(values.length);
   rms.sample(values, 0);
-  const max = rms.sampleMax();
-  // Σw²'s scale exponent as the sample sees it: right unless the largest |w| lies in a
-  // higher binade than the sample's (ValueChecks.needsSecond rescales or re-sums then).
-  const guess = max > 0 && Number.isFinite(max) ? -Math.floor(Math.log2(max)) : 0;
   const checks = new ValueChecks(values.length, shape, digest);
-  checks.first(values, 0, { clip: rms.clip(), k: guess });
+  checks.first(values, 0, { clip: rms.clip(), k: guessedExponent(rms) });
   if (checks.needsSecond()) checks.second(values);
   return { checks, entryRms: checks.problem() === undefined ? rms.value(checks.clippedSquares()) : NaN };
+}
+
+/**
+ * Σw²'s scale exponent as the sample sees it: right unless the largest |w| lies in a higher
+ * binade than the sample's (ValueChecks.needsSecond rescales or re-sums then).
+ */
+function guessedExponent(rms: EntryRmsScan): number {
+  const max = rms.sampleMax();
+  return max > 0 && Number.isFinite(max) ? -Math.floor(Math.log2(max)) : 0;
 }
 
 /** The scan of a tensor read `piece` elements at a time, in two passes; `digest` as scanWhole's. */
@@ -73,5 +81,43 @@ export async function digestBlocks(read: RangeReader, piece: number, shape: read
   const checks = new ValueChecks(count, shape);
   for (let first = 0; first < count; first += piece)
     checks.first(await read(first, Math.min(piece, count - first)), first);
+  return checks.digest();
+}
+
+/** Elements gathered back from dealt arrays per block: 256 KiB of float64, within L2. */
+const UNDEAL_BLOCK = 32768;
+
+/** Each row-major block of the values `dealt` holds (load/dealt.ts), in order, in one reused array. */
+function eachBlock(dealt: readonly Float64Array[], visit: (block: Float64Array, first: number) => void): void {
+  const count = dealt.length * (dealt[0]?.length ?? 0);
+  const block = new Float64Array(Math.min(UNDEAL_BLOCK, count));
+  for (let first = 0; first < count; first += block.length) {
+    const b = first + block.length <= count ? block : block.subarray(0, count - first);
+    undealInto(dealt, first, b);
+    visit(b, first);
+  }
+}
+
+/**
+ * scanWhole of the row-major values that `dealt` holds dealt by position: the same sample,
+ * the same loop over the values in the same order (by blocks, as ValueChecks allows), so
+ * the same checks, digest and entry RMS.
+ */
+export function scanDealt(dealt: readonly Float64Array[], shape: readonly number[], digest = true): TensorScan {
+  const positions = dealt.length;
+  const count = positions * (dealt[0]?.length ?? 0);
+  const rms = new EntryRmsScan(count);
+  rms.sampleEach((i) => dealt[i % positions]![Math.floor(i / positions)]!);
+  const checks = new ValueChecks(count, shape, digest);
+  const fused = { clip: rms.clip(), k: guessedExponent(rms) };
+  eachBlock(dealt, (block, first) => checks.first(block, first, fused));
+  if (checks.needsSecond()) eachBlock(dealt, (block) => checks.second(block));
+  return { checks, entryRms: checks.problem() === undefined ? rms.value(checks.clippedSquares()) : NaN };
+}
+
+/** digestWhole of the row-major values that `dealt` holds dealt by position. */
+export function digestDealt(dealt: readonly Float64Array[], shape: readonly number[]): string {
+  const checks = new ValueChecks(dealt.length * (dealt[0]?.length ?? 0), shape);
+  eachBlock(dealt, (block, first) => checks.first(block, first));
   return checks.digest();
 }

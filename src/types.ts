@@ -189,6 +189,12 @@ export interface TensorRef {
    * read one matrix at a time (src/stacked-read.ts). Absent: read() is the only way.
    */
   readRange?(first: number, count: number): Promise<Float64Array>;
+  /**
+   * read()'s values dealt into `positions` arrays, element e to array e mod positions at
+   * index ⌊e / positions⌋ (a convolution's kernel-position slices, src/load/dealt.ts), read
+   * without the row-major array: set where values are widened from fixed-width storage.
+   */
+  readDealt?(positions: number): Promise<Float64Array[]>;
 }
 
 /**

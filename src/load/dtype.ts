@@ -266,11 +266,12 @@ export function widenInto(src: Uint8Array, dtype: DType, out: Float64Array, at: 
 /**
  * What a reader does to elements [from, to) of its float64 output right after widening them
  * (e.g. dequantize them: onnx/quant.ts dequantizeRange), while they are still in cache.
+ * Element i is out[i − base] (base 0: out is the whole tensor; else a stretch of it).
  */
-export type WidenedPiece = (out: Float64Array, from: number, to: number) => void;
+export type WidenedPiece = (out: Float64Array, from: number, to: number, base?: number) => void;
 
 /** Elements widened before a WidenedPiece runs on them: 128 KiB of float64, well within L2. */
-const PIECE_ELEMENTS = 16384;
+export const PIECE_ELEMENTS = 16384;
 
 /**
  * Reads `count` elements of `dtype` stored at [offset, offset + count·size) of `source` and

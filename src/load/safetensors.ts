@@ -12,6 +12,7 @@ import { FormatError, InputError } from '../errors.js';
 import { FILE_CONCURRENCY, mapBounded } from './bounded.js';
 import { FileSource } from './file.js';
 import { bytesPerElement, isWidenable, readWidened, readWidenedRange } from './dtype.js';
+import { readWidenedDealt } from './dealt.js';
 import type { ModelFormatModule } from './format.js';
 import type { ModelFolder } from './paths.js';
 import { appendAll } from '../arrays.js';
@@ -187,6 +188,8 @@ function makeRefs(file: OpenedFile, displayPath: string): { refs: TensorRef[]; n
       read: () => readWidened(file.source, file.dataStart + e.begin, e.dtype, count, `tensor '${e.name}'`),
       readRange: (first, n) =>
         readWidenedRange(file.source, file.dataStart + e.begin, e.dtype, count, first, n, `tensor '${e.name}'`),
+      readDealt: (positions) =>
+        readWidenedDealt(file.source, file.dataStart + e.begin, e.dtype, count, positions, `tensor '${e.name}'`),
     });
   }
   return { refs, nonWeights };

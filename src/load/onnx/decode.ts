@@ -12,6 +12,7 @@
  */
 import { FormatError } from '../../errors.js';
 import { allocateFloat64, readWidened, readWidenedRange, type WidenedPiece } from '../dtype.js';
+import { readWidenedDealt } from '../dealt.js';
 import type { FileSource } from '../file.js';
 import { type ExternalFiles, type ExternalStorage, locateExternal } from './external.js';
 import { scalarWidth } from './descriptors.js';
@@ -251,6 +252,29 @@ export function rangeReadable(info: TensorInfo): boolean {
   const s = info.storage.kind;
   const dtype = info.elem.dtype;
   return (s === 'raw' || s === 'external') && info.elem.float === true && dtype !== 'I4' && dtype !== 'U4';
+}
+
+/**
+ * Whether the tensor's values can be read dealt (TensorRef.readDealt): whole-byte elements
+ * stored raw or externally, as readStored widens them (4-bit packing is unpacked whole).
+ */
+export function dealtReadable(info: TensorInfo): boolean {
+  const s = info.storage.kind;
+  const dtype = info.elem.dtype;
+  return (s === 'raw' || s === 'external') && info.unsupported === undefined && dtype !== 'I4' && dtype !== 'U4';
+}
+
+/** readValues' values dealt into `positions` arrays (load/dealt.ts), for which dealtReadable holds. */
+export async function readValuesDealt(
+  info: TensorInfo,
+  model: FileSource,
+  positions: number,
+  piece?: WidenedPiece,
+): Promise<Float64Array[]> {
+  const s = info.storage;
+  const file = await storedFile(info, model);
+  if (s.kind !== 'raw' && s.kind !== 'external') throw new Error('unreachable');
+  return readWidenedDealt(file, s.offset, info.elem.dtype, info.count, positions, tensorLabel(info.name), piece);
 }
 
 /** Elements [first, first + count) of a tensor for which rangeReadable holds. */

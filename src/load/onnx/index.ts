@@ -7,7 +7,16 @@ import type { LoadedModel, QuantInfo, TensorRef } from '../../types.js';
 import { FormatError } from '../../errors.js';
 import { FileSource } from '../file.js';
 import type { ModelFormatModule } from '../format.js';
-import { describeTensor, rangeReadable, readValueRange, readValues, toSafeInt, type TensorInfo } from './decode.js';
+import {
+  dealtReadable,
+  describeTensor,
+  rangeReadable,
+  readValueRange,
+  readValues,
+  readValuesDealt,
+  toSafeInt,
+  type TensorInfo,
+} from './decode.js';
 import { ExternalFiles } from './external.js';
 import { dequantizeRange, quantLayout, QUANTIZED_DTYPES, STEP_GRID_DTYPES, stepNoiseVariance } from './quant.js';
 import { ModelProto } from './schema.js';
@@ -169,6 +178,9 @@ function plainEntry(t: FoundTensor, info: TensorInfo, path: string, source: File
       ...(readable && rangeReadable(info)
         ? { readRange: (first: number, count: number) => readValueRange(info, source, first, count) }
         : {}),
+      ...(readable && dealtReadable(info)
+        ? { readDealt: (positions: number) => readValuesDealt(info, source, positions) }
+        : {}),
     }),
   };
 }
@@ -215,6 +227,17 @@ async function quantizedEntry(
         // Dequantized piece by piece as the values are widened (quant.ts dequantizeRange).
         return readValues(w, source, (q, from, to) => dequantizeRange(q, from, to, w.shape, layout, s, z));
       },
+      ...(dealtReadable(w)
+        ? {
+            readDealt: async (positions: number) => {
+              const s = await readValues(scale, source);
+              const z = zp !== undefined ? await readValues(zp, source) : undefined;
+              return readValuesDealt(w, source, positions, (q, from, to, base) =>
+                dequantizeRange(q, from, to, w.shape, layout, s, z, base),
+              );
+            },
+          }
+        : {}),
     }),
   };
 }

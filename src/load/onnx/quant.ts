@@ -116,7 +116,8 @@ export function dequantize(
  * dequantize on elements [from, to) of the whole tensor's array only: the same operation on
  * each element, so any split into ranges gives the same array. decode.ts readValues applies it
  * to each piece just widened, while the piece is still in cache (issue 14: one pass over memory
- * rather than a widening pass and then a dequantizing one).
+ * rather than a widening pass and then a dequantizing one). Element i is q[i − base]: q may
+ * hold only the stretch (load/dealt.ts).
  */
 export function dequantizeRange(
   q: Float64Array,
@@ -126,12 +127,13 @@ export function dequantizeRange(
   layout: QuantLayout,
   scale: Float64Array,
   zp: Float64Array | undefined,
+  base = 0,
 ): void {
   if (to <= from) return;
   if (layout.kind === 'tensor') {
     const s = scale[0]!;
     const z = zp?.[0] ?? 0;
-    for (let i = from; i < to; i++) q[i] = (q[i]! - z) * s;
+    for (let i = from; i < to; i++) q[i - base] = (q[i - base]! - z) * s;
     return;
   }
   // Element i = (o·D + d)·inner + k, with D the size of the axis.
@@ -148,11 +150,11 @@ export function dequantizeRange(
       // One scale and zero point along the whole run of `inner` elements.
       const s = scale[d]!;
       const z = zp?.[d] ?? 0;
-      for (; i < stop; i++) q[i] = (q[i]! - z) * s;
+      for (; i < stop; i++) q[i - base] = (q[i - base]! - z) * s;
     } else {
       const B = layout.blockSize;
-      const base = (o * Math.ceil(D / B) + Math.floor(d / B)) * inner - i + k;
-      for (; i < stop; i++) q[i] = (q[i]! - (zp?.[base + i] ?? 0)) * scale[base + i]!;
+      const at = (o * Math.ceil(D / B) + Math.floor(d / B)) * inner - i + k;
+      for (; i < stop; i++) q[i - base] = (q[i - base]! - (zp?.[at + i] ?? 0)) * scale[at + i]!;
     }
     k = 0;
     if (++d === D) {

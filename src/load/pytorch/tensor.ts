@@ -9,6 +9,7 @@
 import { FormatError } from '../../errors.js';
 import type { DType, TensorRef } from '../../types.js';
 import { allocateFloat64, readWidened, readWidenedRange } from '../dtype.js';
+import { readWidenedDealt } from '../dealt.js';
 import type { FileSource } from '../file.js';
 import type { FoundTensor } from './contents.js';
 import { storageElementSize } from './storage.js';
@@ -70,6 +71,7 @@ export function tensorRef(t: FoundTensor, where: LocatedStorage | undefined, fil
       ...ref,
       read: () => readWidened(where.source, start, t.dtype, count, what),
       readRange: (from, n) => readWidenedRange(where.source, start, t.dtype, count, from, n, what),
+      readDealt: (positions) => readWidenedDealt(where.source, start, t.dtype, count, positions, what),
     };
   }
   return { ...ref, read: () => readView(where, t, first, last, what) };

@@ -1,0 +1,75 @@
+/**
+ * A tensor's values dealt into `positions` arrays as they are widened: element e goes to
+ * array e mod positions, at index ⌊e / positions⌋. For a convolution's kernel [out, in, k…]
+ * these arrays are its slices, one out×in matrix per kernel position (matrices.ts), which is
+ * what the spectrum takes (TensorRef.readDealt).
+ *
+ * Why (issue 14, one pass per tensor): read whole, a 3×3 kernel was widened into a row-major
+ * float64 array, and then each of its nine slices gathered out of it with a stride of nine,
+ * on the main thread: ISNet's 44M weights went through fresh float64 memory twice and were
+ * gathered nine times over (~0.3 s of its main thread). Dealt while widening, each stretch is
+ * widened into a small block in cache and copied out to the slices at once; the row-major
+ * array is never made.
+ */
+import type { DType } from '../types.js';
+import type { FileSource } from './file.js';
+import { allocateFloat64, elementSize, PIECE_ELEMENTS, type WidenedPiece, widenInto } from './dtype.js';
+
+/**
+ * Reads `count` elements of `dtype` stored at [offset, offset + count·size) of `source`,
+ * widened (and passed through `piece`, as readWidened does) and dealt into `positions` arrays.
+ */
+export async function readWidenedDealt(
+  source: FileSource,
+  offset: number,
+  dtype: DType,
+  count: number,
+  positions: number,
+  what: string,
+  piece?: WidenedPiece,
+): Promise<Float64Array[]> {
+  if (!Number.isInteger(positions) || positions < 1 || count % positions !== 0)
+    throw new RangeError(`${what}: ${count} elements cannot be dealt into ${positions} arrays`);
+  const size = elementSize(dtype);
+  const length = count / positions;
+  const out: Float64Array[] = [];
+  for (let p = 0; p < positions; p++) out.push(allocateFloat64(length, what));
+  const block = new Float64Array(Math.min(PIECE_ELEMENTS, count));
+  await source.readChunks(offset, count * size, what, (chunk, at) => {
+    const first = at / size;
+    const n = Math.floor(chunk.byteLength / size);
+    for (let i = 0; i < n; i += block.length) {
+      const m = Math.min(block.length, n - i);
+      const stretch = m === block.length ? block : block.subarray(0, m);
+      widenInto(chunk.subarray(i * size, (i + m) * size), dtype, stretch, 0);
+      piece?.(stretch, first + i, first + i + m, first + i);
+      dealInto(stretch, first + i, out);
+    }
+  });
+  return out;
+}
+
+/** Elements [first, first + stretch.length), in stretch, dealt into `out` (see the header). */
+export function dealInto(stretch: Float64Array, first: number, out: readonly Float64Array[]): void {
+  const positions = out.length;
+  const row = Math.floor(first / positions);
+  const lead = first - row * positions;
+  for (let p = 0; p < positions; p++) {
+    // The first element of the stretch that goes to array p, and where it goes.
+    const target = out[p]!;
+    let j = p >= lead ? p - lead : p - lead + positions;
+    for (let k = p >= lead ? row : row + 1; j < stretch.length; j += positions, k++) target[k] = stretch[j]!;
+  }
+}
+
+/** Elements [first, first + block.length) of the row-major values, gathered back from dealt arrays. */
+export function undealInto(dealt: readonly Float64Array[], first: number, block: Float64Array): void {
+  const positions = dealt.length;
+  const row = Math.floor(first / positions);
+  const lead = first - row * positions;
+  for (let p = 0; p < positions; p++) {
+    const source = dealt[p]!;
+    let j = p >= lead ? p - lead : p - lead + positions;
+    for (let k = p >= lead ? row : row + 1; j < block.length; j += positions, k++) block[j] = source[k]!;
+  }
+}
