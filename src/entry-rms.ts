@@ -105,13 +105,16 @@ export class EntryRmsScan {
       sampleBlock(block, from, this.step, this.top, this.state);
   }
 
+  /** Every how many elements sample() takes one: elements 0, step, 2·step, … of the tensor. */
+  sampleStep(): number {
+    return this.step;
+  }
+
   /**
-   * Samples a tensor whose values are not one array: `at(i)` is its element i in row-major
-   * order. The same elements in the same order as sample() takes, so the same sample.
+   * Samples a tensor whose values are not one array: `picked` holds its elements 0, step,
+   * 2·step, … in order (sampleStep), the elements sample() takes, so the same sample.
    */
-  sampleEach(at: (i: number) => number): void {
-    const picked = new Float64Array(Math.ceil(this.n / this.step));
-    for (let j = 0, i = 0; i < this.n; i += this.step, j++) picked[j] = at(i);
+  samplePicked(picked: Float64Array): void {
     if (!sampleKernel(picked, 0, 1, this.top, this.state)) sampleBlock(picked, 0, 1, this.top, this.state);
   }
 

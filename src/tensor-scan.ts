@@ -14,7 +14,7 @@
  * back from them (scanDealt, digestDealt).
  */
 import { EntryRmsScan } from './entry-rms.js';
-import { undealInto } from './load/dealt.js';
+import { pickDealt, undealInto } from './load/dealt.js';
 import { ValueChecks } from './tensor-checks.js';
 
 /** The tensor's checks over all its values, and its robust entry RMS (phase.ts) for every layer. */
@@ -104,10 +104,9 @@ function eachBlock(dealt: readonly Float64Array[], visit: (block: Float64Array, 
  * the same checks, digest and entry RMS.
  */
 export function scanDealt(dealt: readonly Float64Array[], shape: readonly number[], digest = true): TensorScan {
-  const positions = dealt.length;
-  const count = positions * (dealt[0]?.length ?? 0);
+  const count = dealt.length * (dealt[0]?.length ?? 0);
   const rms = new EntryRmsScan(count);
-  rms.sampleEach((i) => dealt[i % positions]![Math.floor(i / positions)]!);
+  rms.samplePicked(pickDealt(dealt, rms.sampleStep()));
   const checks = new ValueChecks(count, shape, digest);
   const fused = { clip: rms.clip(), k: guessedExponent(rms) };
   eachBlock(dealt, (block, first) => checks.first(block, first, fused));

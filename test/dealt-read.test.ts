@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyze } from '../src/analyze.js';
-import { dealInto, undealInto } from '../src/load/dealt.js';
+import { dealInto, pickDealt, undealInto } from '../src/load/dealt.js';
 import { openModel } from '../src/load/index.js';
 import { dealtPositions, onDealt, planLayers, type MatrixPlan } from '../src/matrices.js';
 import { digestDealt, digestWhole, scanDealt, scanWhole } from '../src/tensor-scan.js';
@@ -116,6 +116,11 @@ describe('dealing and gathering back', () => {
       const back = new Float64Array(count);
       for (let first = 0; first < count; first += 333) undealInto(dealt, first, back.subarray(first, first + 333));
       expect(bits(back)).toEqual(bits(values));
+      // The entry RMS's sample: every step-th element, for steps below, at and above positions.
+      for (const step of [1, 2, positions, positions + 1, 2 * positions + 5, 977]) {
+        const want = values.filter((_, i) => i % step === 0);
+        expect(bits(pickDealt(dealt, step)), `${positions} ${step}`).toEqual(bits(want));
+      }
     }
   });
 });

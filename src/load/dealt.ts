@@ -73,3 +73,23 @@ export function undealInto(dealt: readonly Float64Array[], first: number, block:
     for (let k = p >= lead ? row : row + 1; j < block.length; j += positions, k++) block[j] = source[k]!;
   }
 }
+
+/** Elements 0, step, 2·step, … of the row-major values, picked from dealt arrays. */
+export function pickDealt(dealt: readonly Float64Array[], step: number): Float64Array {
+  const positions = dealt.length;
+  const count = positions * (dealt[0]?.length ?? 0);
+  const out = new Float64Array(Math.ceil(count / step));
+  // Element i is dealt[i mod positions][⌊i / positions⌋]: both advance by fixed steps.
+  const dp = step % positions;
+  const dk = (step - dp) / positions;
+  for (let j = 0, p = 0, k = 0; j < out.length; j++) {
+    out[j] = dealt[p]![k]!;
+    p += dp;
+    k += dk;
+    if (p >= positions) {
+      p -= positions;
+      k++;
+    }
+  }
+  return out;
+}
