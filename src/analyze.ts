@@ -15,7 +15,7 @@ import type { AnalysisReport, FailedLayer, LayerFailureCode, ModelInfo } from '.
 import type { EigenSolver } from './esd.js';
 import { Compute } from './compute.js';
 import { ShardRun, type ShardSpec } from './shard.js';
-import { digestBlocks, digestDealt, digestWhole, scanBlocks, scanDealt, scanWhole } from './tensor-scan.js';
+import { DealtScan, digestBlocks, digestDealt, digestWhole, scanBlocks, scanWhole } from './tensor-scan.js';
 import { digestAgain, TiedContent } from './tied-content.js';
 import { blockPlan, matrixReader } from './stacked-read.js';
 import { appendAll } from './arrays.js';
@@ -249,7 +249,8 @@ async function analyzeModel(
     // A kernel's slices are read dealt by kernel position, without its row-major array.
     const rowMajor = factors || byMatrix || options.randomize || options.vectors || options.readDealt === false;
     const positions = rowMajor ? undefined : dealtPositions(plans);
-    const dealt = positions && tensor.readDealt ? await tensor.readDealt(positions).catch(readError) : undefined;
+    const dealtScan = positions && tensor.readDealt ? new DealtScan(elements, tensor.shape, !!shard) : undefined;
+    const dealt = dealtScan ? await tensor.readDealt!(positions!, dealtScan).catch(readError) : undefined;
     const values = factors
       ? concatFactors(factors)
       : byMatrix || dealt
@@ -261,7 +262,7 @@ async function analyzeModel(
     const scan = byMatrix
       ? await scanBlocks(byMatrix.read, byMatrix.piece, scanned, shard !== undefined).catch(readError)
       : dealt
-        ? scanDealt(dealt, scanned, shard !== undefined)
+        ? dealtScan!.finish(dealt)
         : scanWhole(values, scanned, shard !== undefined);
     const problem = scan.checks.problem();
     if (problem !== undefined) {

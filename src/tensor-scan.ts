@@ -15,7 +15,8 @@
  */
 import { EntryRmsScan } from './entry-rms.js';
 import { pickDealt, undealInto } from './load/dealt.js';
-import { ValueChecks } from './tensor-checks.js';
+import { type FusedSums, ValueChecks } from './tensor-checks.js';
+import type { DealtVisitor } from './types.js';
 
 /** The tensor's checks over all its values, and its robust entry RMS (phase.ts) for every layer. */
 export interface TensorScan {
@@ -119,4 +120,50 @@ export function digestDealt(dealt: readonly Float64Array[], shape: readonly numb
   const checks = new ValueChecks(dealt.length * (dealt[0]?.length ?? 0), shape);
   eachBlock(dealt, (block, first) => checks.first(block, first));
   return checks.digest();
+}
+
+/**
+ * scanDealt made during the dealt read itself (TensorRef.readDealt's visitor), where the read
+ * can show it the values: the sample first, picked from the stored bytes, then the one fused
+ * loop over each row-major stretch as it is widened, so that nothing is gathered back from
+ * the dealt arrays (on ISNet's main thread that gathering was a seventh of its time). The
+ * same sample and the same loop in the same order: scanWhole's answers.
+ */
+export class DealtScan implements DealtVisitor {
+  private readonly rms: EntryRmsScan;
+  private readonly checks: ValueChecks;
+  private fused: FusedSums | undefined;
+  private seen = 0;
+
+  constructor(
+    private readonly count: number,
+    private readonly shape: readonly number[],
+    private readonly digest = true,
+  ) {
+    this.rms = new EntryRmsScan(count);
+    this.checks = new ValueChecks(count, shape, digest);
+  }
+
+  get sampleStep(): number {
+    return this.rms.sampleStep();
+  }
+
+  sampled(picked: Float64Array): void {
+    this.rms.samplePicked(picked);
+    this.fused = { clip: this.rms.clip(), k: guessedExponent(this.rms) };
+  }
+
+  stretch(values: Float64Array, first: number): void {
+    if (this.fused === undefined || first !== this.seen) throw new Error('dealt scan: a stretch out of order');
+    this.checks.first(values, first, this.fused);
+    this.seen += values.length;
+  }
+
+  /** The scan, from the dealt arrays themselves (scanDealt) where the read showed nothing. */
+  finish(dealt: readonly Float64Array[]): TensorScan {
+    if (this.seen !== this.count) return scanDealt(dealt, this.shape, this.digest);
+    const checks = this.checks;
+    if (checks.needsSecond()) eachBlock(dealt, (block) => checks.second(block));
+    return { checks, entryRms: checks.problem() === undefined ? this.rms.value(checks.clippedSquares()) : NaN };
+  }
 }

@@ -193,8 +193,21 @@ export interface TensorRef {
    * read()'s values dealt into `positions` arrays, element e to array e mod positions at
    * index ⌊e / positions⌋ (a convolution's kernel-position slices, src/load/dealt.ts), read
    * without the row-major array: set where values are widened from fixed-width storage.
+   * `visitor`, where the read can, is shown the values on the way (DealtVisitor).
    */
-  readDealt?(positions: number): Promise<Float64Array[]>;
+  readDealt?(positions: number, visitor?: DealtVisitor): Promise<Float64Array[]>;
+}
+
+/**
+ * What a dealt read shows its caller on the way, when the tensor's stored bytes come in one
+ * read and need no dequantizing (the tensor scan, src/tensor-scan.ts DealtScan): first the
+ * elements 0, step, 2·step, … (sampled), then every row-major stretch in order (stretch),
+ * each widened once. Otherwise it is shown nothing.
+ */
+export interface DealtVisitor {
+  readonly sampleStep: number;
+  sampled(picked: Float64Array): void;
+  stretch(values: Float64Array, first: number): void;
 }
 
 /**

@@ -13,7 +13,7 @@ import { analyze } from '../src/analyze.js';
 import { dealInto, pickDealt, undealInto } from '../src/load/dealt.js';
 import { openModel } from '../src/load/index.js';
 import { dealtPositions, onDealt, planLayers, type MatrixPlan } from '../src/matrices.js';
-import { digestDealt, digestWhole, scanDealt, scanWhole } from '../src/tensor-scan.js';
+import { DealtScan, digestDealt, digestWhole, scanDealt, scanWhole, type TensorScan } from '../src/tensor-scan.js';
 import { encodeSafetensors } from '../scripts/fixtures/safetensors-writer.js';
 import { DT, f32, graph, i8, model, node, tensor, u16 } from '../scripts/fixtures/onnx.js';
 import { Rng } from './generators/rng.js';
@@ -99,6 +99,26 @@ function write(name: string, bytes: Uint8Array): string {
   return path;
 }
 
+/** Whether the read showed the scan every stretch (DealtScan.finish then gathers nothing back). */
+const shown = (scan: DealtScan) => (scan as unknown as { seen: number; count: number }).seen > 0;
+
+/** A scan's every answer: problem, entry RMS, fingerprint, scaling and digest (taken once). */
+function answers(scan: TensorScan, digest = true) {
+  const problem = scan.checks.problem();
+  return {
+    problem,
+    entryRms: Object.is(scan.entryRms, -0) ? '-0' : scan.entryRms,
+    fingerprint: scan.checks.fingerprint(),
+    neverScaled: scan.checks.neverScaled(),
+    digest: digest && problem === undefined ? scan.checks.digest() : undefined,
+  };
+}
+
+/** Two scans give every answer alike. */
+function sameScan(got: TensorScan, want: TensorScan | ReturnType<typeof answers>, digest = true): void {
+  expect(answers(got, digest)).toEqual('checks' in want ? answers(want, digest) : want);
+}
+
 describe('dealing and gathering back', () => {
   it('dealInto and undealInto invert each other at any start and stretch length', () => {
     const rng = new Rng(3);
@@ -132,12 +152,14 @@ describe('readDealt', () => {
     encodeSafetensors([
       { name: 'conv.weight', dtype: 'F32', shape: [16, 12, 3, 3], values: weights(16 * 12 * 9, 2) },
       { name: 'conv2.weight', dtype: 'BF16', shape: [12, 16, 5, 5], values: weights(12 * 16 * 25, 3) },
+      // Above 2·65,536 elements: the entry RMS samples every second one.
+      { name: 'conv3.weight', dtype: 'F16', shape: [128, 128, 3, 3], values: weights(128 * 128 * 9, 4) },
     ]),
   );
 
   for (const [label, path, names] of [
     ['ONNX float32, float16, int8 per channel, uint8 per tensor, int8 blocks', onnx, ONNX_WEIGHTS],
-    ['safetensors F32, BF16', st, ['conv.weight', 'conv2.weight']],
+    ['safetensors F32, BF16, F16', st, ['conv.weight', 'conv2.weight', 'conv3.weight']],
     ['PyTorch (written by torch.save)', join(ROOT, 'fixtures', 'pytorch', 'dtypes.pt'), ['conv.weight']],
   ] as const) {
     it(`${label}: each array is the plan's slice of read(), bit for bit`, async () => {
@@ -150,8 +172,12 @@ describe('readDealt', () => {
           const positions = dealtPositions([plan!]);
           expect(positions, t.name).toBe(t.shape[2]! * t.shape[3]!);
           const whole = await t.read();
-          const dealt = await t.readDealt!(positions!);
+          const scan = new DealtScan(whole.length, t.shape);
+          const dealt = await t.readDealt!(positions!, scan);
           expect(dealt.length).toBe(positions);
+          // Shown on the way where no dequantizing is needed; the same scan either way.
+          expect(shown(scan), t.name).toBe(t.quantization === undefined);
+          sameScan(scan.finish(dealt), scanWhole(whole, t.shape));
           for (let s = 0; s < positions!; s++)
             expect(bits(dealt[s]!), `${t.name}[${s}]`).toEqual(bits(plan!.extract(whole, s)));
           await expect(t.readDealt!(7)).rejects.toThrow(/cannot be dealt/);
@@ -225,22 +251,38 @@ describe('scanDealt', () => {
   cases.push(['all zero', new Float64Array(9 * 100)]);
 
   for (const [name, values] of cases) {
-    it(`${name}: the checks, Σw², fingerprint, digest and entry RMS of scanWhole`, () => {
+    it(`${name}: the checks, Σw², fingerprint, digest and entry RMS of scanWhole, gathered or shown`, () => {
       const shape = [values.length / 9, 1, 3, 3];
       const dealt = both(values, 9);
       for (const digest of [true, false]) {
-        const want = scanWhole(values, shape, digest);
-        const got = scanDealt(dealt, shape, digest);
-        expect(got.checks.problem()).toEqual(want.checks.problem());
-        expect(Object.is(got.entryRms, want.entryRms)).toBe(true);
-        expect(got.checks.fingerprint()).toBe(want.checks.fingerprint());
-        expect(got.checks.neverScaled()).toBe(want.checks.neverScaled());
-        if (digest && want.checks.problem() === undefined) expect(got.checks.digest()).toBe(want.checks.digest());
+        const want = answers(scanWhole(values, shape, digest), digest);
+        sameScan(scanDealt(dealt, shape, digest), want, digest);
+        // The same scan shown the values on the way, as a dealt read does: the sample, then
+        // row-major stretches of a read's size (the last one short).
+        const visited = new DealtScan(values.length, shape, digest);
+        const step = visited.sampleStep;
+        visited.sampled(values.filter((_, i) => i % step === 0));
+        for (let first = 0; first < values.length; first += 16384)
+          visited.stretch(values.subarray(first, Math.min(values.length, first + 16384)), first);
+        sameScan(visited.finish(dealt), want, digest);
       }
       if (scanWhole(values, shape).checks.problem() === undefined)
         expect(digestDealt(dealt, shape)).toBe(digestWhole(values, shape));
     });
   }
+});
+
+describe('DealtScan', () => {
+  it('refuses a stretch before the sample or out of order, and scans the dealt arrays when shown nothing', () => {
+    const values = Float64Array.from({ length: 900 }, (_, i) => Math.sin(i));
+    const scan = new DealtScan(900, [100, 1, 3, 3]);
+    expect(() => scan.stretch(values.subarray(0, 100), 0)).toThrow(/out of order/);
+    scan.sampled(values.filter((_, i) => i % scan.sampleStep === 0));
+    expect(() => scan.stretch(values.subarray(100, 200), 100)).toThrow(/out of order/);
+    const dealt = Array.from({ length: 9 }, () => new Float64Array(100));
+    dealInto(values, 0, dealt);
+    sameScan(new DealtScan(900, [100, 1, 3, 3]).finish(dealt), scanWhole(values, [100, 1, 3, 3]));
+  });
 });
 
 describe('a whole analysis read dealt', () => {

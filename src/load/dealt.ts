@@ -11,13 +11,15 @@
  * widened into a small block in cache and copied out to the slices at once; the row-major
  * array is never made.
  */
-import type { DType } from '../types.js';
-import type { FileSource } from './file.js';
+import type { DealtVisitor, DType } from '../types.js';
+import { CHUNK_BYTES, type FileSource } from './file.js';
 import { allocateFloat64, elementSize, PIECE_ELEMENTS, type WidenedPiece, widenInto } from './dtype.js';
 
 /**
  * Reads `count` elements of `dtype` stored at [offset, offset + count·size) of `source`,
  * widened (and passed through `piece`, as readWidened does) and dealt into `positions` arrays.
+ * Without `piece`, and when the bytes come in one read, `visitor` is shown the sampled
+ * elements (widened from the bytes at their places) and then each stretch (DealtVisitor).
  */
 export async function readWidenedDealt(
   source: FileSource,
@@ -27,6 +29,7 @@ export async function readWidenedDealt(
   positions: number,
   what: string,
   piece?: WidenedPiece,
+  visitor?: DealtVisitor,
 ): Promise<Float64Array[]> {
   if (!Number.isInteger(positions) || positions < 1 || count % positions !== 0)
     throw new RangeError(`${what}: ${count} elements cannot be dealt into ${positions} arrays`);
@@ -35,17 +38,32 @@ export async function readWidenedDealt(
   const out: Float64Array[] = [];
   for (let p = 0; p < positions; p++) out.push(allocateFloat64(length, what));
   const block = new Float64Array(Math.min(PIECE_ELEMENTS, count));
+  const visit = piece === undefined && count * size <= CHUNK_BYTES ? visitor : undefined;
   await source.readChunks(offset, count * size, what, (chunk, at) => {
     const first = at / size;
     const n = Math.floor(chunk.byteLength / size);
+    if (visit && first === 0) visit.sampled(sampledFrom(chunk, dtype, size, visit.sampleStep));
     for (let i = 0; i < n; i += block.length) {
       const m = Math.min(block.length, n - i);
       const stretch = m === block.length ? block : block.subarray(0, m);
       widenInto(chunk.subarray(i * size, (i + m) * size), dtype, stretch, 0);
       piece?.(stretch, first + i, first + i + m, first + i);
+      visit?.stretch(stretch, first + i);
       dealInto(stretch, first + i, out);
     }
   });
+  return out;
+}
+
+/** Elements 0, step, 2·step, … of the stored bytes (the whole tensor), widened. */
+function sampledFrom(bytes: Uint8Array, dtype: DType, size: number, step: number): Float64Array {
+  const count = Math.floor(bytes.byteLength / size);
+  const picked = Math.ceil(count / step);
+  const raw = new Uint8Array(picked * size);
+  for (let j = 0, at = 0; j < picked; j++, at += step * size)
+    for (let b = 0; b < size; b++) raw[j * size + b] = bytes[at + b]!;
+  const out = new Float64Array(picked);
+  widenInto(raw, dtype, out, 0);
   return out;
 }
 

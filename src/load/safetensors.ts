@@ -188,8 +188,17 @@ function makeRefs(file: OpenedFile, displayPath: string): { refs: TensorRef[]; n
       read: () => readWidened(file.source, file.dataStart + e.begin, e.dtype, count, `tensor '${e.name}'`),
       readRange: (first, n) =>
         readWidenedRange(file.source, file.dataStart + e.begin, e.dtype, count, first, n, `tensor '${e.name}'`),
-      readDealt: (positions) =>
-        readWidenedDealt(file.source, file.dataStart + e.begin, e.dtype, count, positions, `tensor '${e.name}'`),
+      readDealt: (positions, visitor) =>
+        readWidenedDealt(
+          file.source,
+          file.dataStart + e.begin,
+          e.dtype,
+          count,
+          positions,
+          `tensor '${e.name}'`,
+          undefined,
+          visitor,
+        ),
     });
   }
   return { refs, nonWeights };

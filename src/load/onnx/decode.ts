@@ -13,6 +13,7 @@
 import { FormatError } from '../../errors.js';
 import { allocateFloat64, readWidened, readWidenedRange, type WidenedPiece } from '../dtype.js';
 import { readWidenedDealt } from '../dealt.js';
+import type { DealtVisitor } from '../../types.js';
 import type { FileSource } from '../file.js';
 import { type ExternalFiles, type ExternalStorage, locateExternal } from './external.js';
 import { scalarWidth } from './descriptors.js';
@@ -264,17 +265,22 @@ export function dealtReadable(info: TensorInfo): boolean {
   return (s === 'raw' || s === 'external') && info.unsupported === undefined && dtype !== 'I4' && dtype !== 'U4';
 }
 
-/** readValues' values dealt into `positions` arrays (load/dealt.ts), for which dealtReadable holds. */
+/**
+ * readValues' values dealt into `positions` arrays (load/dealt.ts; `visitor` as there), for
+ * which dealtReadable holds.
+ */
 export async function readValuesDealt(
   info: TensorInfo,
   model: FileSource,
   positions: number,
   piece?: WidenedPiece,
+  visitor?: DealtVisitor,
 ): Promise<Float64Array[]> {
   const s = info.storage;
   const file = await storedFile(info, model);
   if (s.kind !== 'raw' && s.kind !== 'external') throw new Error('unreachable');
-  return readWidenedDealt(file, s.offset, info.elem.dtype, info.count, positions, tensorLabel(info.name), piece);
+  const what = tensorLabel(info.name);
+  return readWidenedDealt(file, s.offset, info.elem.dtype, info.count, positions, what, piece, visitor);
 }
 
 /** Elements [first, first + count) of a tensor for which rangeReadable holds. */

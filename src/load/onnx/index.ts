@@ -3,7 +3,7 @@
  * weight tensors with what the graph says about each, and reads one tensor's values at a
  * time. Parsing reads the graph structure only; tensor data stays on disk until read().
  */
-import type { LoadedModel, QuantInfo, TensorRef } from '../../types.js';
+import type { DealtVisitor, LoadedModel, QuantInfo, TensorRef } from '../../types.js';
 import { FormatError } from '../../errors.js';
 import { FileSource } from '../file.js';
 import type { ModelFormatModule } from '../format.js';
@@ -179,7 +179,10 @@ function plainEntry(t: FoundTensor, info: TensorInfo, path: string, source: File
         ? { readRange: (first: number, count: number) => readValueRange(info, source, first, count) }
         : {}),
       ...(readable && dealtReadable(info)
-        ? { readDealt: (positions: number) => readValuesDealt(info, source, positions) }
+        ? {
+            readDealt: (positions: number, visitor?: DealtVisitor) =>
+              readValuesDealt(info, source, positions, undefined, visitor),
+          }
         : {}),
     }),
   };

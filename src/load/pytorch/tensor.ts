@@ -71,7 +71,8 @@ export function tensorRef(t: FoundTensor, where: LocatedStorage | undefined, fil
       ...ref,
       read: () => readWidened(where.source, start, t.dtype, count, what),
       readRange: (from, n) => readWidenedRange(where.source, start, t.dtype, count, from, n, what),
-      readDealt: (positions) => readWidenedDealt(where.source, start, t.dtype, count, positions, what),
+      readDealt: (positions, visitor) =>
+        readWidenedDealt(where.source, start, t.dtype, count, positions, what, undefined, visitor),
     };
   }
   return { ...ref, read: () => readView(where, t, first, last, what) };
