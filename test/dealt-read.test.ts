@@ -294,4 +294,32 @@ describe('a whole analysis read dealt', () => {
     expect(dealt.layers.map((l) => [l.id, l.status])).toEqual(ONNX_WEIGHTS.map((id) => [id, 'analyzed']));
     expect(dealt).toEqual(rowMajor);
   });
+
+  it("an external-data kernel and a tied copy of it: the row-major route's report", async () => {
+    const shape = [32, 24, 3, 3];
+    const w = f32(weights(32 * 24 * 9, 5));
+    writeFileSync(join(tmp, 'conv-ext.bin'), w);
+    const path = write(
+      'conv-ext.onnx',
+      model(
+        graph(
+          'ext',
+          [node('Conv', ['x', 'w.ext'], ['a']), node('Conv', ['a', 'w.copy'], ['y'])],
+          [
+            tensor('w.ext', DT.FLOAT, shape, { external: { location: 'conv-ext.bin', offset: 0, length: w.length } }),
+            tensor('w.copy', DT.FLOAT, shape, { raw: w }),
+          ],
+          ['x'],
+          ['y'],
+        ),
+      ),
+    );
+    const options = { eigenvalues: true, jobs: 1 } as const;
+    const dealt = await analyze([path], options);
+    expect(dealt.layers.map((l) => [l.id, l.status, l.status === 'skipped' ? l.skipCode : ''])).toEqual([
+      ['w.ext', 'analyzed', ''],
+      ['w.copy', 'skipped', 'tied'],
+    ]);
+    expect(dealt).toEqual(await analyze([path], { ...options, readDealt: false }));
+  });
 });
