@@ -249,7 +249,8 @@ async function analyzeModel(
     // A kernel's slices are read dealt by kernel position, without its row-major array.
     const rowMajor = factors || byMatrix || options.randomize || options.vectors || options.readDealt === false;
     const positions = rowMajor ? undefined : dealtPositions(plans);
-    const dealtScan = positions && tensor.readDealt ? new DealtScan(elements, tensor.shape, !!shard) : undefined;
+    const dealtScan =
+      positions && tensor.readDealt ? new DealtScan(elements, tensor.shape, shard !== undefined) : undefined;
     const dealt = dealtScan ? await tensor.readDealt!(positions!, dealtScan).catch(readError) : undefined;
     const values = factors
       ? concatFactors(factors)

@@ -102,17 +102,10 @@ function eachBlock(dealt: readonly Float64Array[], visit: (block: Float64Array, 
 /**
  * scanWhole of the row-major values that `dealt` holds dealt by position: the same sample,
  * the same loop over the values in the same order (by blocks, as ValueChecks allows), so
- * the same checks, digest and entry RMS.
+ * the same checks, digest and entry RMS (a DealtScan shown nothing by the read).
  */
 export function scanDealt(dealt: readonly Float64Array[], shape: readonly number[], digest = true): TensorScan {
-  const count = dealt.length * (dealt[0]?.length ?? 0);
-  const rms = new EntryRmsScan(count);
-  rms.samplePicked(pickDealt(dealt, rms.sampleStep()));
-  const checks = new ValueChecks(count, shape, digest);
-  const fused = { clip: rms.clip(), k: guessedExponent(rms) };
-  eachBlock(dealt, (block, first) => checks.first(block, first, fused));
-  if (checks.needsSecond()) eachBlock(dealt, (block) => checks.second(block));
-  return { checks, entryRms: checks.problem() === undefined ? rms.value(checks.clippedSquares()) : NaN };
+  return new DealtScan(dealt.length * (dealt[0]?.length ?? 0), shape, digest).finish(dealt);
 }
 
 /** digestWhole of the row-major values that `dealt` holds dealt by position. */
@@ -137,8 +130,8 @@ export class DealtScan implements DealtVisitor {
 
   constructor(
     private readonly count: number,
-    private readonly shape: readonly number[],
-    private readonly digest = true,
+    shape: readonly number[],
+    digest = true,
   ) {
     this.rms = new EntryRmsScan(count);
     this.checks = new ValueChecks(count, shape, digest);
@@ -159,9 +152,16 @@ export class DealtScan implements DealtVisitor {
     this.seen += values.length;
   }
 
-  /** The scan, from the dealt arrays themselves (scanDealt) where the read showed nothing. */
+  /**
+   * The scan; where the read showed nothing, the sample is picked from the dealt arrays and
+   * the loop runs over row-major blocks gathered back from them.
+   */
   finish(dealt: readonly Float64Array[]): TensorScan {
-    if (this.seen !== this.count) return scanDealt(dealt, this.shape, this.digest);
+    if (this.seen === 0 && this.count > 0) {
+      this.sampled(pickDealt(dealt, this.sampleStep));
+      eachBlock(dealt, (block, first) => this.stretch(block, first));
+    }
+    if (this.seen !== this.count) throw new Error('dealt scan: the read stopped part way');
     const checks = this.checks;
     if (checks.needsSecond()) eachBlock(dealt, (block) => checks.second(block));
     return { checks, entryRms: checks.problem() === undefined ? this.rms.value(checks.clippedSquares()) : NaN };
