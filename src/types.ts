@@ -200,9 +200,9 @@ export interface TensorRef {
 
 /**
  * What a dealt read shows its caller on the way, when the tensor's stored bytes come in one
- * read and need no dequantizing (the tensor scan, src/tensor-scan.ts DealtScan): first the
- * elements 0, step, 2·step, … (sampled), then every row-major stretch in order (stretch),
- * each widened once. Otherwise it is shown nothing.
+ * read (the tensor scan, src/tensor-scan.ts DealtScan): first the elements 0, step, 2·step, …
+ * (sampled), then every row-major stretch in order (stretch), each widened (and dequantized,
+ * for a DequantizeLinear weight) once. Otherwise it is shown nothing.
  */
 export interface DealtVisitor {
   readonly sampleStep: number;

@@ -16,10 +16,21 @@ import { CHUNK_BYTES, type FileSource } from './file.js';
 import { allocateFloat64, elementSize, PIECE_ELEMENTS, type WidenedPiece, widenInto } from './dtype.js';
 
 /**
+ * What a dealt read does to the values it widens besides dealing them (e.g. dequantize them,
+ * onnx/quant.ts): `stretch` on each stretch as it is widened (WidenedPiece); `picked`, the
+ * same operation on elements 0, step, 2·step, … of the tensor picked into one array in order,
+ * so that a visitor's sample holds the values the stretches will hold.
+ */
+export interface DealtPiece {
+  readonly stretch: WidenedPiece;
+  readonly picked: (values: Float64Array, step: number) => void;
+}
+
+/**
  * Reads `count` elements of `dtype` stored at [offset, offset + count·size) of `source`,
  * widened (and passed through `piece`, as readWidened does) and dealt into `positions` arrays.
- * Without `piece`, and when the bytes come in one read, `visitor` is shown the sampled
- * elements (widened from the bytes at their places) and then each stretch (DealtVisitor).
+ * When the bytes come in one read, `visitor` is shown the sampled elements (widened from the
+ * bytes at their places, then `piece.picked`) and then each stretch (DealtVisitor).
  */
 export async function readWidenedDealt(
   source: FileSource,
@@ -28,7 +39,7 @@ export async function readWidenedDealt(
   count: number,
   positions: number,
   what: string,
-  piece?: WidenedPiece,
+  piece?: DealtPiece,
   visitor?: DealtVisitor,
 ): Promise<Float64Array[]> {
   if (!Number.isInteger(positions) || positions < 1 || count % positions !== 0)
@@ -38,16 +49,20 @@ export async function readWidenedDealt(
   const out: Float64Array[] = [];
   for (let p = 0; p < positions; p++) out.push(allocateFloat64(length, what));
   const block = new Float64Array(Math.min(PIECE_ELEMENTS, count));
-  const visit = piece === undefined && count * size <= CHUNK_BYTES ? visitor : undefined;
+  const visit = count * size <= CHUNK_BYTES ? visitor : undefined;
   await source.readChunks(offset, count * size, what, (chunk, at) => {
     const first = at / size;
     const n = Math.floor(chunk.byteLength / size);
-    if (visit && first === 0) visit.sampled(sampledFrom(chunk, dtype, size, visit.sampleStep));
+    if (visit && first === 0) {
+      const picked = sampledFrom(chunk, dtype, size, visit.sampleStep);
+      piece?.picked(picked, visit.sampleStep);
+      visit.sampled(picked);
+    }
     for (let i = 0; i < n; i += block.length) {
       const m = Math.min(block.length, n - i);
       const stretch = m === block.length ? block : block.subarray(0, m);
       widenInto(chunk.subarray(i * size, (i + m) * size), dtype, stretch, 0);
-      piece?.(stretch, first + i, first + i + m, first + i);
+      piece?.stretch(stretch, first + i, first + i + m, first + i);
       visit?.stretch(stretch, first + i);
       dealInto(stretch, first + i, out);
     }

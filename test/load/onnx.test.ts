@@ -18,7 +18,13 @@ import { walkFile } from '../../src/load/onnx/wire.js';
 import { ModelProto, TensorProto } from '../../src/load/onnx/schema.js';
 import * as pbjs from '../../scripts/fixtures/onnx-protobufjs.js';
 import { writeOnnxFixtures, DT, f32, graph, node, tensor } from '../../scripts/fixtures/onnx.js';
-import { dequantize, dequantizeRange, type QuantLayout, stepNoiseVariance } from '../../src/load/onnx/quant.js';
+import {
+  dequantize,
+  dequantizePicked,
+  dequantizeRange,
+  type QuantLayout,
+  stepNoiseVariance,
+} from '../../src/load/onnx/quant.js';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const FIX = join(ROOT, 'fixtures', 'generated', 'onnx');
@@ -356,7 +362,7 @@ describe('openOnnx on fixtures', () => {
     }
   });
 
-  it('dequantizeRange over any split of the elements is the element-by-element formula', () => {
+  it('dequantizeRange over any split, and dequantizePicked at any step, are the element-by-element formula', () => {
     const layouts: [readonly number[], QuantLayout][] = [
       [[7, 5], { kind: 'tensor' }],
       [[7, 5], { kind: 'axis', axis: 0 }],
@@ -405,6 +411,21 @@ describe('openOnnx on fixtures', () => {
           from = to;
         }
         expect(out, `${JSON.stringify(shape)} ${JSON.stringify(layout)}`).toEqual(expected);
+      }
+      // Elements 0, step, 2·step, … picked into one array (the dealt read's sample), with and
+      // without zero points: each value is the one the whole tensor has at its place.
+      for (const step of [1, 2, 3, 4, 7, 11, n - 1, n, n + 5]) {
+        const at = Array.from({ length: Math.ceil(n / step) }, (_, j) => j * step);
+        const picked = Float64Array.from(at, (i) => q[i]!);
+        dequantizePicked(picked, step, shape, layout, scale, zp);
+        expect(picked, `${JSON.stringify(layout)} step ${step}`).toEqual(Float64Array.from(at, (i) => expected[i]!));
+        const noZp = Float64Array.from(at, (i) => q[i]!);
+        dequantizePicked(noZp, step, shape, layout, scale, undefined);
+        const whole = q.slice();
+        dequantizeRange(whole, 0, n, shape, layout, scale, undefined);
+        expect(noZp, `${JSON.stringify(layout)} step ${step}, no zero point`).toEqual(
+          Float64Array.from(at, (i) => whole[i]!),
+        );
       }
     }
   });

@@ -12,7 +12,7 @@
  */
 import { FormatError } from '../../errors.js';
 import { allocateFloat64, readWidened, readWidenedRange, type WidenedPiece } from '../dtype.js';
-import { readWidenedDealt } from '../dealt.js';
+import { type DealtPiece, readWidenedDealt } from '../dealt.js';
 import type { DealtVisitor } from '../../types.js';
 import type { FileSource } from '../file.js';
 import { type ExternalFiles, type ExternalStorage, locateExternal } from './external.js';
@@ -273,7 +273,7 @@ export async function readValuesDealt(
   info: TensorInfo,
   model: FileSource,
   positions: number,
-  piece?: WidenedPiece,
+  piece?: DealtPiece,
   visitor?: DealtVisitor,
 ): Promise<Float64Array[]> {
   const s = info.storage;

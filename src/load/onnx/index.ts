@@ -18,7 +18,14 @@ import {
   type TensorInfo,
 } from './decode.js';
 import { ExternalFiles } from './external.js';
-import { dequantizeRange, quantLayout, QUANTIZED_DTYPES, STEP_GRID_DTYPES, stepNoiseVariance } from './quant.js';
+import {
+  dequantizePicked,
+  dequantizeRange,
+  quantLayout,
+  QUANTIZED_DTYPES,
+  STEP_GRID_DTYPES,
+  stepNoiseVariance,
+} from './quant.js';
 import { ModelProto } from './schema.js';
 import { looksLikeProtobufModel } from './sniff.js';
 import { discover, elementType, summarizeUses, type FoundTensor, type Use } from './tensors.js';
@@ -232,12 +239,15 @@ async function quantizedEntry(
       },
       ...(dealtReadable(w)
         ? {
-            readDealt: async (positions: number) => {
+            readDealt: async (positions: number, visitor?: DealtVisitor) => {
               const s = await readValues(scale, source);
               const z = zp !== undefined ? await readValues(zp, source) : undefined;
-              return readValuesDealt(w, source, positions, (q, from, to, base) =>
-                dequantizeRange(q, from, to, w.shape, layout, s, z, base),
-              );
+              const piece = {
+                stretch: (q: Float64Array, from: number, to: number, base?: number) =>
+                  dequantizeRange(q, from, to, w.shape, layout, s, z, base),
+                picked: (values: Float64Array, step: number) => dequantizePicked(values, step, w.shape, layout, s, z),
+              };
+              return readValuesDealt(w, source, positions, piece, visitor);
             },
           }
         : {}),

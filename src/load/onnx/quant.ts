@@ -165,6 +165,38 @@ export function dequantizeRange(
 }
 
 /**
+ * dequantizeRange on elements 0, step, 2·step, … of the tensor, picked in order into
+ * `values` (value j is element j·step): the same scale and zero point for each element and
+ * the same (q − zp) · scale, so the same bits as the whole tensor dequantized. The dealt
+ * read's scan (load/dealt.ts) samples its entry RMS from these before the stretches go by.
+ */
+export function dequantizePicked(
+  values: Float64Array,
+  step: number,
+  shape: readonly number[],
+  layout: QuantLayout,
+  scale: Float64Array,
+  zp: Float64Array | undefined,
+): void {
+  if (layout.kind === 'tensor') {
+    dequantizeRange(values, 0, values.length, shape, layout, scale, zp);
+    return;
+  }
+  const D = shape[layout.axis]!;
+  let inner = 1;
+  for (let a = layout.axis + 1; a < shape.length; a++) inner *= shape[a]!;
+  const blocks = layout.kind === 'block' ? Math.ceil(D / layout.blockSize) : 0;
+  for (let j = 0, i = 0; j < values.length; j++, i += step) {
+    const k = i % inner;
+    const row = (i - k) / inner;
+    const d = row % D;
+    // The scale index of element i, as dequantizeRange finds it.
+    const at = layout.kind === 'axis' ? d : (((row - d) / D) * blocks + Math.floor(d / layout.blockSize)) * inner + k;
+    values[j] = (values[j]! - (zp?.[at] ?? 0)) * scale[at]!;
+  }
+}
+
+/**
  * The mean over the weight's elements of scale²/12: the variance of the rounding noise of
  * a uniform grid of step `scale` (an error uniform in ±scale/2), each scale weighted by the
  * number of elements it applies to (a short last block counts less).
