@@ -74,10 +74,23 @@ export async function readWidenedDealt(
 function sampledFrom(bytes: Uint8Array, dtype: DType, size: number, step: number): Float64Array {
   const count = Math.floor(bytes.byteLength / size);
   const picked = Math.ceil(count / step);
-  const raw = new Uint8Array(picked * size);
-  for (let j = 0, at = 0; j < picked; j++, at += step * size)
-    for (let b = 0; b < size; b++) raw[j * size + b] = bytes[at + b]!;
   const out = new Float64Array(picked);
+  // Every element (a tensor of at most RMS_SAMPLE, entry-rms.ts): widened where it lies.
+  if (step === 1) {
+    widenInto(bytes.subarray(0, count * size), dtype, out, 0);
+    return out;
+  }
+  const raw = new Uint8Array(picked * size);
+  if (size === 2) {
+    // Half and bfloat16 kernels: two bytes a value, without a loop per byte.
+    for (let j = 0, at = 0; j < picked; j++, at += 2 * step) {
+      raw[2 * j] = bytes[at]!;
+      raw[2 * j + 1] = bytes[at + 1]!;
+    }
+  } else {
+    for (let j = 0, at = 0; j < picked; j++, at += step * size)
+      for (let b = 0; b < size; b++) raw[j * size + b] = bytes[at + b]!;
+  }
   widenInto(raw, dtype, out, 0);
   return out;
 }
