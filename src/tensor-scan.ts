@@ -10,8 +10,9 @@
  * The digest is taken only when asked (a sharded run); otherwise the checks' fingerprint
  * stands in for it and digestWhole/digestBlocks take it where two fingerprints meet
  * (src/tied-content.ts). A kernel read dealt by position (src/load/dealt.ts) is scanned as
- * if whole: the sample picked from the dealt arrays, the loop over row-major blocks gathered
- * back from them (scanDealt, digestDealt).
+ * if whole: during the read where it can show the values (DealtScan), else afterwards, the
+ * sample picked from the dealt arrays and the loop over row-major blocks gathered back from
+ * them (scanDealt, digestDealt).
  */
 import { EntryRmsScan } from './entry-rms.js';
 import { pickDealt, undealInto } from './load/dealt.js';

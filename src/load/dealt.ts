@@ -57,6 +57,12 @@ export async function readWidenedDealt(
       const picked = sampledFrom(chunk, dtype, size, visit.sampleStep);
       piece?.picked(picked, visit.sampleStep);
       visit.sampled(picked);
+      if (picked.length === n) {
+        // The sample took every element (step 1): it is the tensor, widened once.
+        visit.stretch(picked, 0);
+        dealInto(picked, 0, out);
+        return;
+      }
     }
     for (let i = 0; i < n; i += block.length) {
       const m = Math.min(block.length, n - i);
