@@ -14,6 +14,7 @@
 import type { DealtVisitor, DType } from '../types.js';
 import { CHUNK_BYTES, type FileSource } from './file.js';
 import { allocateFloat64, elementSize, PIECE_ELEMENTS, type WidenedPiece, widenInto } from './dtype.js';
+import { Turns } from './turns.js';
 
 /**
  * What a dealt read does to the values it widens besides dealing them (e.g. dequantize them,
@@ -50,7 +51,9 @@ export async function readWidenedDealt(
   for (let p = 0; p < positions; p++) out.push(allocateFloat64(length, what));
   const block = new Float64Array(Math.min(PIECE_ELEMENTS, count));
   const visit = count * size <= CHUNK_BYTES ? visitor : undefined;
-  await source.readChunks(offset, count * size, what, (chunk, at) => {
+  // A turn of the event loop every TURN_ELEMENTS values (load/turns.ts).
+  const turns = new Turns();
+  await source.readChunks(offset, count * size, what, async (chunk, at) => {
     const first = at / size;
     const n = Math.floor(chunk.byteLength / size);
     if (visit && first === 0) {
@@ -71,6 +74,8 @@ export async function readWidenedDealt(
       piece?.stretch(stretch, first + i, first + i + m, first + i);
       visit?.stretch(stretch, first + i);
       dealInto(stretch, first + i, out);
+      const turn = turns.after(m);
+      if (turn) await turn;
     }
   });
   return out;

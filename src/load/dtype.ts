@@ -6,6 +6,7 @@ import type { DType } from '../types.js';
 import { FormatError } from '../errors.js';
 import type { FileSource } from './file.js';
 import { wasmKernels, wasmScratch } from '../spectrum/wasm.js';
+import { Turns, TURN_ELEMENTS } from './turns.js';
 
 /** Bytes per element; 0.5 for 4-bit types; undefined where the size is not fixed. */
 export function bytesPerElement(dtype: DType): number | undefined {
@@ -289,17 +290,20 @@ export async function readWidened(
 ): Promise<Float64Array> {
   const size = elementSize(dtype);
   const out = allocateFloat64(count, what);
-  const take = piece
-    ? (chunk: Uint8Array, at: number) => {
-        const first = at / size;
-        const n = Math.floor(chunk.byteLength / size);
-        for (let i = 0; i < n; i += PIECE_ELEMENTS) {
-          const m = Math.min(PIECE_ELEMENTS, n - i);
-          widenInto(chunk.subarray(i * size, (i + m) * size), dtype, out, first + i);
-          piece(out, first + i, first + i + m);
-        }
-      }
-    : (chunk: Uint8Array, at: number) => widenInto(chunk, dtype, out, at / size);
+  // Widened a piece at a time, with a turn of the event loop between (load/turns.ts).
+  const turns = new Turns();
+  const step = piece ? PIECE_ELEMENTS : TURN_ELEMENTS;
+  const take = async (chunk: Uint8Array, at: number) => {
+    const first = at / size;
+    const n = Math.floor(chunk.byteLength / size);
+    for (let i = 0; i < n; i += step) {
+      const m = Math.min(step, n - i);
+      widenInto(chunk.subarray(i * size, (i + m) * size), dtype, out, first + i);
+      piece?.(out, first + i, first + i + m);
+      const turn = turns.after(m);
+      if (turn) await turn;
+    }
+  };
   await source.readChunks(offset, count * size, what, take, chunkBytes);
   return out;
 }

@@ -67,7 +67,8 @@ export class FileSource {
    * Reads [offset, offset + length) in chunks of at most `chunkBytes` (a multiple of the
    * element size), handing each to `take` with its position inside the range: tensors of
    * any size are read without holding all their bytes at once. `take` must be done with a
-   * chunk when it returns: its buffer is reused for the chunk after the next.
+   * chunk when it returns (or the promise it returns settles): its buffer is reused for the
+   * chunk after the next.
    *
    * The next chunk is read (by libuv's threads) while `take` widens this one: read one after
    * the other, the main thread sat idle during each read of a large tensor (issue 14: ~0.25 s
@@ -78,12 +79,12 @@ export class FileSource {
     offset: number,
     length: number,
     what: string,
-    take: (chunk: Uint8Array, at: number) => void,
+    take: (chunk: Uint8Array, at: number) => void | Promise<void>,
     chunkBytes = CHUNK_BYTES,
   ): Promise<void> {
     checkRange(offset, length, this.size, what);
     if (length <= chunkBytes) {
-      take(await this.read(offset, length, what), 0);
+      await take(await this.read(offset, length, what), 0);
       return;
     }
     const buffers = [new Uint8Array(chunkBytes), new Uint8Array(chunkBytes)];
@@ -94,7 +95,7 @@ export class FileSource {
       const chunk = await pending;
       if (at + chunkBytes < length) pending = start(at + chunkBytes);
       try {
-        take(chunk, at);
+        await take(chunk, at);
       } catch (e) {
         // The read already under way must not end as an unhandled rejection.
         pending.catch(() => {});
