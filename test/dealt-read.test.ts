@@ -168,12 +168,19 @@ describe('readDealt', () => {
       { name: 'conv2.weight', dtype: 'BF16', shape: [12, 16, 5, 5], values: weights(12 * 16 * 25, 3) },
       // Above 2·65,536 elements: the entry RMS samples every second one.
       { name: 'conv3.weight', dtype: 'F16', shape: [128, 128, 3, 3], values: weights(128 * 128 * 9, 4) },
+      // The same for 4- and 8-byte values (sampledFrom's copy by 32-bit words).
+      { name: 'conv4.weight', dtype: 'F32', shape: [128, 128, 3, 3], values: weights(128 * 128 * 9, 5) },
+      { name: 'conv5.weight', dtype: 'F64', shape: [128, 160, 3, 3], values: weights(128 * 160 * 9, 6) },
     ]),
   );
 
   for (const [label, path, names] of [
     ['ONNX float32, float16, int8 per channel, uint8 per tensor, int8 blocks', onnx, ONNX_WEIGHTS],
-    ['safetensors F32, BF16, F16', st, ['conv.weight', 'conv2.weight', 'conv3.weight']],
+    [
+      'safetensors F32, BF16, F16, F64',
+      st,
+      ['conv.weight', 'conv2.weight', 'conv3.weight', 'conv4.weight', 'conv5.weight'],
+    ],
     ['PyTorch (written by torch.save)', join(ROOT, 'fixtures', 'pytorch', 'dtypes.pt'), ['conv.weight']],
   ] as const) {
     it(`${label}: each array is the plan's slice of read(), bit for bit`, async () => {
