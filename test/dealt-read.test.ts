@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyze } from '../src/analyze.js';
-import { dealInto, pickDealt, undealInto } from '../src/load/dealt.js';
+import { dealInto, dealIntoTs, pickDealt, undealInto } from '../src/load/dealt.js';
 import { openModel } from '../src/load/index.js';
 import { dealtPositions, onDealt, planLayers, type MatrixPlan } from '../src/matrices.js';
 import { DealtScan, digestDealt, digestWhole, scanDealt, scanWhole, type TensorScan } from '../src/tensor-scan.js';
@@ -147,6 +147,10 @@ describe('dealing and gathering back', () => {
       }
       for (let p = 0; p < positions; p++)
         for (let k = 0; k < count / positions; k++) expect(dealt[p]![k]).toBe(values[k * positions + p]);
+      // The WebAssembly kernel (dealInto's route) and its TypeScript twin: the same arrays.
+      const twin = Array.from({ length: positions }, () => new Float64Array(count / positions));
+      for (let first = 0; first < count; first += 257) dealIntoTs(values.subarray(first, first + 257), first, twin);
+      for (let p = 0; p < positions; p++) expect(bits(twin[p]!)).toEqual(bits(dealt[p]!));
       const back = new Float64Array(count);
       for (let first = 0; first < count; first += 333) undealInto(dealt, first, back.subarray(first, first + 333));
       expect(bits(back)).toEqual(bits(values));

@@ -15,6 +15,7 @@ import type { DealtVisitor, DType } from '../types.js';
 import { CHUNK_BYTES, type FileSource } from './file.js';
 import { allocateFloat64, elementSize, PIECE_ELEMENTS, type WidenedPiece, widenInto } from './dtype.js';
 import { Turns } from './turns.js';
+import { wasmKernels, wasmScratch } from '../spectrum/wasm.js';
 
 /**
  * What a dealt read does to the values it widens besides dealing them (e.g. dequantize them,
@@ -119,6 +120,38 @@ function sampledFrom(bytes: Uint8Array, dtype: DType, size: number, step: number
 
 /** Elements [first, first + stretch.length), in stretch, dealt into `out` (see the header). */
 export function dealInto(stretch: Float64Array, first: number, out: readonly Float64Array[]): void {
+  if (out.length === 1) out[0]!.set(stretch, first);
+  else if (!dealIntoKernel(stretch, first, out)) dealIntoTs(stretch, first, out);
+}
+
+/**
+ * dealInto by the WebAssembly kernel (spectrum/wasm/deal.as.ts): the stretch copied into
+ * kernel memory, dealt there into one run per position, each run copied out to its array.
+ * False without the kernels. Why: see deal.as.ts.
+ */
+function dealIntoKernel(stretch: Float64Array, first: number, out: readonly Float64Array[]): boolean {
+  const k = wasmKernels('sync');
+  if (k === undefined) return false;
+  const positions = out.length;
+  const n = stretch.length;
+  const mem = wasmScratch(k, 2 * n);
+  mem.set(stretch);
+  const row = Math.floor(first / positions);
+  const lead = first - row * positions;
+  k.dealRuns(0, n, lead, positions, n * 8);
+  for (let p = 0, at = n; p < positions; p++) {
+    // Position p's first element in the stretch and its index in out[p], as dealIntoTs has them.
+    const j = p >= lead ? p - lead : p - lead + positions;
+    if (j >= n) continue;
+    const count = Math.ceil((n - j) / positions);
+    out[p]!.set(mem.subarray(at, at + count), p >= lead ? row : row + 1);
+    at += count;
+  }
+  return true;
+}
+
+/** dealInto in TypeScript: the kernel's twin and fallback, the same copy. */
+export function dealIntoTs(stretch: Float64Array, first: number, out: readonly Float64Array[]): void {
   const positions = out.length;
   const row = Math.floor(first / positions);
   const lead = first - row * positions;

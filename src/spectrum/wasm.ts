@@ -48,6 +48,7 @@ export interface KernelExports {
   scanSums(V: number, n: number, S: number, clip: number, f: number): void;
   sampleStrided(V: number, n: number, from: number, step: number, H: number, k: number, T: number): void;
   widenF16(S: number, n: number, D: number): void;
+  dealRuns(S: number, n: number, lead: number, positions: number, D: number): void;
   tridiagonalizeLower(
     A: number,
     n: number,

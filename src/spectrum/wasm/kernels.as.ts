@@ -19,6 +19,7 @@
  * scanSums, sampleStrided: the tensor scan's loops (tensor-checks.ts scanSums, entry-rms.ts
  * sampleBlock), operation for operation: identical results.
  * widenF16: float16 values widened to float64 (load/dtype.ts), exact: identical results.
+ * dealRuns: a stretch's values dealt by kernel position (load/dealt.ts), a copy.
  * tridiagonalizeLower: tridiagonalize.ts (LAPACK dsytd2) with householder.ts's dlarfg, every
  * sum in the same order (the elementwise updates two at a time; a step's update in the same
  * pass as the next step's product): identical results.
@@ -43,4 +44,5 @@ export { tridiagonalizeLower } from './tridiagonalize.as';
 export { gramLowerRows, rowSquares } from './gram.as';
 export { scanSums, sampleStrided } from './scan.as';
 export { widenF16 } from './widen.as';
+export { dealRuns } from './deal.as';
 export { tridiagonalQlValues, rootFreeQlValues, dqdsValues } from './iterations.as';
