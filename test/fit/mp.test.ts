@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { analyze } from '../../src/analyze.js';
-import { fitMarchenkoPastur, mpCdf, mpCdfTable, mpQuantile, tracyWidomWidth } from '../../src/fit/mp.js';
+import { fitMarchenkoPastur, MpWalk, mpCdf, mpCdfTable, mpQuantile, tracyWidomWidth } from '../../src/fit/mp.js';
 import { gramEigenvalues } from '../../src/spectrum/index.js';
 import type { AnalyzedLayer, MpOk, MpResult } from '../../src/schema/index.js';
 import { Rng, addLowRank, orthonormalColumns } from '../generators/index.js';
@@ -107,6 +107,27 @@ describe('the MP law', () => {
     }
     expect(m1).toBeCloseTo(1, 3);
     expect(m2 - m1 * m1).toBeCloseTo(1 / Q, 2);
+  });
+
+  it.each([1, 1.5, 4, 1e6, 1e300])('Q = %s: MpWalk gives the bisections’ values, bit for bit', (Q) => {
+    const table = mpCdfTable(Q);
+    const K = table.cdf.length - 1;
+    const same = (a: number, b: number) => expect(Object.is(a, b), `${a} ${b}`).toBe(true);
+    // Plotting positions, the table's own nodes (ties with the search's ≤), and the ends.
+    const ps: number[] = [-1, 0, 1e-300];
+    for (let i = 0; i < 997; i++) ps.push((i + 0.5) / 997);
+    for (let j = 0; j <= K; j += 7) ps.push(table.cdf[j]!, table.cdf[j]!);
+    ps.push(1 - 1e-16, 1, 2, NaN);
+    const xs: number[] = [table.lambda[0]! - 1, table.lambda[0]!];
+    for (let j = 0; j <= K; j += 5) xs.push(table.lambda[j]!, table.lambda[j]! * (1 + 1e-15), table.lambda[j]!);
+    xs.push(table.lambda[K]!, table.lambda[K]! + 1, Infinity);
+    const up = (a: number[]) => a.filter((v) => !Number.isNaN(v)).sort((u, v) => u - v);
+    const walk = new MpWalk(table);
+    for (const p of up(ps)) same(walk.quantile(p), mpQuantile(table, p));
+    for (const x of up(xs)) same(walk.cdf(x), mpCdf(table, x));
+    // An argument below the last one: the walk starts over, with the same answers.
+    for (const p of [0.9, 0.2, 0.7, 0.01, NaN]) same(walk.quantile(p), mpQuantile(table, p));
+    for (const x of [...up(xs)].reverse()) same(walk.cdf(x), mpCdf(table, x));
   });
 });
 
