@@ -6,9 +6,9 @@
  * answer and post the next one. A tensor that comes in one read (up to CHUNK_BYTES) used to
  * be widened, scanned and dealt in one synchronous stretch: 5–25 ms for ISNet's 3×3 kernels,
  * long enough for both workers to finish and wait. Measured on ISNet fp16 (2-core machine,
- * instrumented, six worker-runs each, alternating): each worker idled 413–685 ms between
- * jobs, 286–470 ms with a turn every TURN_ELEMENTS values (bench/README.md, "Fifteenth
- * round").
+ * instrumented, alternating runs): each worker idled 413–685 ms between jobs (fourteen
+ * worker-runs), 290–511 ms with a turn every TURN_ELEMENTS values (eight; bench/README.md,
+ * "Fifteenth round").
  */
 
 /**
