@@ -132,7 +132,7 @@ export function mpQuantile(table: MpCdfTable, p: number): number {
  * unique lo with node[lo] ≤ x < node[lo + 1] (the table is non-decreasing, its ends outside
  * (0, 1)), which the bisection finds too: the same pair, the same value, bit for bit, for
  * O(n + K) work over n arguments instead of O(n log K). An argument below the last one starts
- * the walk over (never in the fit). Why: the bisections were most of ISNet's MP fits, ~60 ms
+ * the walk over (never in the fit). Why: the bisections were most of ISNet's MP fits, ~68 ms
  * of its main thread (`perf`, bench/README.md "Fifteenth round").
  */
 export class MpWalk {

@@ -3,8 +3,8 @@
  * each position, in order, one run after the other. A copy: identical values.
  *
  * Why here: a small model's kernels are dealt while V8 still runs dealInto's loop in its
- * interpreter or baseline code (M-LSD: the first ten calls at 25–90 ns a value, ~8 ms of its
- * main thread), and a model's first large kernel likewise. The module is compiled before its
+ * interpreter or baseline code (M-LSD: the first ten calls at 24–93 ns a value, 6–13 ms of its
+ * main thread in all), and a model's first large kernel likewise. The module is compiled before its
  * first call.
  */
 
