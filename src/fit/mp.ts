@@ -94,36 +94,17 @@ export function mpCdfTable(Q: number, intervals: number = CDF_INTERVALS): MpCdfT
 /** F(x) of the tabulated MP(1, y) law. */
 export function mpCdf(table: MpCdfTable, x: number): number {
   const { lambda, cdf } = table;
-  const K = lambda.length - 1;
   if (!(x > lambda[0]!)) return 0;
-  if (x >= lambda[K]!) return 1;
-  let lo = 0;
-  let hi = K;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (lambda[mid]! <= x) lo = mid;
-    else hi = mid;
-  }
-  const t = (x - lambda[lo]!) / (lambda[hi]! - lambda[lo]!);
-  return cdf[lo]! + t * (cdf[hi]! - cdf[lo]!);
+  if (x >= lambda[lambda.length - 1]!) return 1;
+  return between(lambda, cdf, lastAtOrBelow(lambda, x), x);
 }
 
 /** F⁻¹(p) of the tabulated MP(1, y) law. */
 export function mpQuantile(table: MpCdfTable, p: number): number {
   const { lambda, cdf } = table;
-  const K = lambda.length - 1;
   if (!(p > 0)) return lambda[0]!;
-  if (p >= 1) return lambda[K]!;
-  let lo = 0;
-  let hi = K;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (cdf[mid]! <= p) lo = mid;
-    else hi = mid;
-  }
-  const span = cdf[hi]! - cdf[lo]!;
-  const t = span > 0 ? (p - cdf[lo]!) / span : 0;
-  return lambda[lo]! + t * (lambda[hi]! - lambda[lo]!);
+  if (p >= 1) return lambda[lambda.length - 1]!;
+  return between(cdf, lambda, lastAtOrBelow(cdf, p), p);
 }
 
 /**
@@ -144,31 +125,46 @@ export class MpWalk {
   /** mpQuantile(table, p). */
   quantile(p: number): number {
     const { lambda, cdf } = this.table;
-    const K = lambda.length - 1;
     if (!(p > 0)) return lambda[0]!;
-    if (p >= 1) return lambda[K]!;
-    let lo = cdf[this.q]! <= p ? this.q : 0;
-    while (cdf[lo + 1]! <= p) lo++;
-    this.q = lo;
-    const hi = lo + 1;
-    const span = cdf[hi]! - cdf[lo]!;
-    const t = span > 0 ? (p - cdf[lo]!) / span : 0;
-    return lambda[lo]! + t * (lambda[hi]! - lambda[lo]!);
+    if (p >= 1) return lambda[lambda.length - 1]!;
+    this.q = lastAtOrBelowFrom(cdf, this.q, p);
+    return between(cdf, lambda, this.q, p);
   }
 
   /** mpCdf(table, x). */
   cdf(x: number): number {
     const { lambda, cdf } = this.table;
-    const K = lambda.length - 1;
     if (!(x > lambda[0]!)) return 0;
-    if (x >= lambda[K]!) return 1;
-    let lo = lambda[this.c]! <= x ? this.c : 0;
-    while (lambda[lo + 1]! <= x) lo++;
-    this.c = lo;
-    const hi = lo + 1;
-    const t = (x - lambda[lo]!) / (lambda[hi]! - lambda[lo]!);
-    return cdf[lo]! + t * (cdf[hi]! - cdf[lo]!);
+    if (x >= lambda[lambda.length - 1]!) return 1;
+    this.c = lastAtOrBelowFrom(lambda, this.c, x);
+    return between(lambda, cdf, this.c, x);
   }
+}
+
+/** The last node index lo with nodes[lo] ≤ v, by bisection (nodes[0] ≤ v < nodes[K] assumed). */
+function lastAtOrBelow(nodes: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = nodes.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (nodes[mid]! <= v) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** lastAtOrBelow by walking on from `start` (from 0 when nodes[start] > v): the same index. */
+function lastAtOrBelowFrom(nodes: Float64Array, start: number, v: number): number {
+  let lo = nodes[start]! <= v ? start : 0;
+  while (nodes[lo + 1]! <= v) lo++;
+  return lo;
+}
+
+/** `to` at v, linear between nodes lo and lo + 1 of `from` (0 of the way across a zero-width step). */
+function between(from: Float64Array, to: Float64Array, lo: number, v: number): number {
+  const span = from[lo + 1]! - from[lo]!;
+  const t = span > 0 ? (v - from[lo]!) / span : 0;
+  return to[lo]! + t * (to[lo + 1]! - to[lo]!);
 }
 
 /** Tracy–Widom width at the edge λ₊ (rescaled units): Q^{−1/2} λ₊^{2/3} M^{−2/3}. */
