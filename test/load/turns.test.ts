@@ -44,6 +44,16 @@ async function withTicker<T>(work: (mark: () => void) => Promise<T>): Promise<{ 
   return { result, counts };
 }
 
+/** Runs `use` on the file opened as a FileSource, closed afterwards however `use` ends. */
+async function onSource<T>(use: (source: FileSource) => Promise<T>): Promise<T> {
+  const source = await FileSource.open(path);
+  try {
+    return await use(source);
+  } finally {
+    await source.close();
+  }
+}
+
 describe('turns of the event loop during a long read', () => {
   it('Turns.after: a turn after every TURN_ELEMENTS values, counted across calls', async () => {
     const t = new Turns();
@@ -55,44 +65,34 @@ describe('turns of the event loop during a long read', () => {
   });
 
   it('readWidened: the values bit for bit, with a turn per TURN_ELEMENTS of them', async () => {
-    const source = await FileSource.open(path);
-    try {
-      // A piece hook that changes nothing, to see each piece as it is widened.
-      const { result, counts } = await withTicker((mark) =>
-        readWidened(source, 0, 'F32', count, 'w', undefined, () => mark()),
-      );
-      expect(Array.from(result)).toEqual(Array.from(values));
-      // The pieces of the one chunk were widened over nine turns, not in one stretch.
-      expect(counts.size).toBeGreaterThanOrEqual(count / TURN_ELEMENTS);
-    } finally {
-      await source.close();
-    }
+    // A piece hook that changes nothing, to see each piece as it is widened.
+    const { result, counts } = await onSource((source) =>
+      withTicker((mark) => readWidened(source, 0, 'F32', count, 'w', undefined, () => mark())),
+    );
+    expect(Array.from(result)).toEqual(Array.from(values));
+    // The pieces of the one chunk were widened over nine turns, not in one stretch.
+    expect(counts.size).toBeGreaterThanOrEqual(count / TURN_ELEMENTS);
   });
 
   it('readWidenedDealt: each dealt array bit for bit, with a turn per TURN_ELEMENTS values', async () => {
-    const source = await FileSource.open(path);
-    try {
-      const piece = { stretch: () => {}, picked: () => {} };
-      const { result, counts } = await withTicker((mark) =>
-        readWidenedDealt(source, 0, 'F32', count, 9, 'w', { ...piece, stretch: () => mark() }),
-      );
-      expect(result).toHaveLength(9);
-      for (let p = 0; p < 9; p++) {
-        const want = Float64Array.from({ length: count / 9 }, (_, k) => values[k * 9 + p]!);
-        expect(Array.from(result[p]!), `position ${p}`).toEqual(Array.from(want));
-      }
-      expect(counts.size).toBeGreaterThanOrEqual(count / TURN_ELEMENTS);
-    } finally {
-      await source.close();
+    const { result, counts } = await onSource((source) =>
+      withTicker((mark) =>
+        readWidenedDealt(source, 0, 'F32', count, 9, 'w', { stretch: () => mark(), picked: () => {} }),
+      ),
+    );
+    expect(result).toHaveLength(9);
+    for (let p = 0; p < 9; p++) {
+      const want = Float64Array.from({ length: count / 9 }, (_, k) => values[k * 9 + p]!);
+      expect(Array.from(result[p]!), `position ${p}`).toEqual(Array.from(want));
     }
+    expect(counts.size).toBeGreaterThanOrEqual(count / TURN_ELEMENTS);
   });
 
   it('readChunks awaits a take that returns a promise before handing over the next chunk', async () => {
-    const source = await FileSource.open(path);
-    try {
-      const seen: number[] = [];
-      let inTake = false;
-      await source.readChunks(
+    const seen: number[] = [];
+    let inTake = false;
+    await onSource((source) =>
+      source.readChunks(
         0,
         count * 4,
         'w',
@@ -108,10 +108,8 @@ describe('turns of the event loop during a long read', () => {
           inTake = false;
         },
         65536,
-      );
-      expect(seen).toEqual(Array.from({ length: (count * 4) / 65536 }, (_, i) => i * 65536));
-    } finally {
-      await source.close();
-    }
+      ),
+    );
+    expect(seen).toEqual(Array.from({ length: (count * 4) / 65536 }, (_, i) => i * 65536));
   });
 });
