@@ -98,25 +98,38 @@ function sampledFrom(bytes: Uint8Array, dtype: DType, size: number, step: number
     // small model's first tensors, where a loop per byte cost up to ~80 ns a value (M-LSD:
     // 1.2–5.9 ms per 73,728 picks); by words, 73,728 picks took 1.7 ms against 2.4 on a first
     // call and 0.5 against 0.9 warm (`tmp/sampcold.mjs`).
-    const words = size / 4;
-    const src = new Uint32Array(bytes.buffer, bytes.byteOffset, count * words);
-    const dst = new Uint32Array(raw.buffer);
-    if (words === 1) for (let j = 0, at = 0; j < picked; j++, at += step) dst[j] = src[at]!;
-    else
-      for (let j = 0, at = 0; j < picked; j++, at += step * words)
-        for (let w = 0; w < words; w++) dst[j * words + w] = src[at + w]!;
-  } else if (size === 2) {
-    // Half and bfloat16 kernels: two bytes a value, without a loop per byte.
-    for (let j = 0, at = 0; j < picked; j++, at += 2 * step) {
-      raw[2 * j] = bytes[at]!;
-      raw[2 * j + 1] = bytes[at + 1]!;
-    }
-  } else {
-    for (let j = 0, at = 0; j < picked; j++, at += step * size)
-      for (let b = 0; b < size; b++) raw[j * size + b] = bytes[at + b]!;
-  }
+    const src = new Uint32Array(bytes.buffer, bytes.byteOffset, count * (size / 4));
+    pickWords(src, new Uint32Array(raw.buffer), picked, step, size / 4);
+  } else pickBytes(bytes, raw, picked, step, size);
   widenInto(raw, dtype, out, 0);
   return out;
+}
+
+// The picking loops are functions of their own. V8 compiled sampledFrom's loop while it ran
+// (OSR), with the code after it, whose widenInto call had not run yet; that code then went back
+// to the interpreter at the call, on this and later calls (ISNet fp16: 4–26 such
+// deoptimisations a run and 4 compiles of sampledFrom, 27–63 ms of compile time;
+// `node --trace-opt --trace-deopt`).
+
+/** Elements 0, step, 2·step, … of src's `words`-word elements, packed into dst. */
+function pickWords(src: Uint32Array, dst: Uint32Array, picked: number, step: number, words: number): void {
+  if (words === 1) for (let j = 0, at = 0; j < picked; j++, at += step) dst[j] = src[at]!;
+  else
+    for (let j = 0, at = 0; j < picked; j++, at += step * words)
+      for (let w = 0; w < words; w++) dst[j * words + w] = src[at + w]!;
+}
+
+/** Elements 0, step, 2·step, … of src's `size`-byte elements, packed into dst. */
+function pickBytes(src: Uint8Array, dst: Uint8Array, picked: number, step: number, size: number): void {
+  if (size === 2)
+    // Half and bfloat16 kernels: two bytes a value, without a loop per byte.
+    for (let j = 0, at = 0; j < picked; j++, at += 2 * step) {
+      dst[2 * j] = src[at]!;
+      dst[2 * j + 1] = src[at + 1]!;
+    }
+  else
+    for (let j = 0, at = 0; j < picked; j++, at += step * size)
+      for (let b = 0; b < size; b++) dst[j * size + b] = src[at + b]!;
 }
 
 /** Elements [first, first + stretch.length), in stretch, dealt into `out` (see the header). */

@@ -24,8 +24,22 @@ import { rankTolerance } from '../fit/metrics.js';
 
 /** How many of the ascending eigenvalues of W's Gram matrix are exactly zero by structure. */
 export function structuralZeros(W: Float64Array, rows: number, cols: number): number {
-  let liveRows = 0;
   const liveCol = new Uint8Array(cols);
+  const liveRows = markLive(W, rows, cols, liveCol);
+  let liveCols = 0;
+  for (let j = 0; j < cols; j++) liveCols += liveCol[j]!;
+  return Math.min(rows, cols) - Math.min(liveRows, liveCols);
+}
+
+/**
+ * W's rows with a non-zero entry, counted, and its columns with one, marked in liveCol. A
+ * function of its own: V8 compiles this loop while it runs (OSR) on a first large W, and the
+ * code after it, not yet run then, went back to the interpreter on each later call, the loop
+ * with it until compiled again (ISNet fp16: up to 25 such deoptimisations in a run,
+ * `node --trace-deopt`).
+ */
+function markLive(W: Float64Array, rows: number, cols: number, liveCol: Uint8Array): number {
+  let liveRows = 0;
   for (let i = 0; i < rows; i++) {
     const row = i * cols;
     let live = false;
@@ -37,9 +51,7 @@ export function structuralZeros(W: Float64Array, rows: number, cols: number): nu
     }
     if (live) liveRows++;
   }
-  let liveCols = 0;
-  for (let j = 0; j < cols; j++) liveCols += liveCol[j]!;
-  return Math.min(rows, cols) - Math.min(liveRows, liveCols);
+  return liveRows;
 }
 
 /** The bound on |λ̂ᵢ − σᵢ²| of the Gram route (see the header), from its own eigenvalues. */
