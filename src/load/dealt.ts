@@ -107,8 +107,8 @@ function sampledFrom(bytes: Uint8Array, dtype: DType, size: number, step: number
 
 // The picking loops are functions of their own. V8 compiled sampledFrom's loop while it ran
 // (OSR), with the code after it, whose widenInto call had not run yet; that code then went back
-// to the interpreter at the call, on this and later calls (ISNet fp16: 4–26 such
-// deoptimisations a run and 4 compiles of sampledFrom, 27–63 ms of compile time;
+// to the interpreter at the call, on this and later calls (ISNet: 4–26 such deoptimisations
+// a run, fp16 and uint8, and 4 compiles of sampledFrom, 27–63 ms of compile time;
 // `node --trace-opt --trace-deopt`).
 
 /** Elements 0, step, 2·step, … of src's `words`-word elements, packed into dst. */
