@@ -138,8 +138,7 @@ export function dequantizeRange(
   }
   // Element i = (o·D + d)·inner + k, with D the size of the axis.
   const D = shape[layout.axis]!;
-  let inner = 1;
-  for (let a = layout.axis + 1; a < shape.length; a++) inner *= shape[a]!;
+  const inner = innerSize(shape, layout.axis);
   let k = from % inner;
   const row = (from - k) / inner;
   let d = row % D;
@@ -152,8 +151,8 @@ export function dequantizeRange(
       const z = zp?.[d] ?? 0;
       for (; i < stop; i++) q[i - base] = (q[i - base]! - z) * s;
     } else {
-      const B = layout.blockSize;
-      const at = (o * Math.ceil(D / B) + Math.floor(d / B)) * inner - i + k;
+      // Element i's scale index, less i: the run's scales are consecutive.
+      const at = scaleIndex(layout, D, inner, o, d, k) - i;
       for (; i < stop; i++) q[i - base] = (q[i - base]! - (zp?.[at + i] ?? 0)) * scale[at + i]!;
     }
     k = 0;
@@ -183,17 +182,32 @@ export function dequantizePicked(
     return;
   }
   const D = shape[layout.axis]!;
-  let inner = 1;
-  for (let a = layout.axis + 1; a < shape.length; a++) inner *= shape[a]!;
-  const blocks = layout.kind === 'block' ? Math.ceil(D / layout.blockSize) : 0;
+  const inner = innerSize(shape, layout.axis);
   for (let j = 0, i = 0; j < values.length; j++, i += step) {
     const k = i % inner;
     const row = (i - k) / inner;
     const d = row % D;
-    // The scale index of element i, as dequantizeRange finds it.
-    const at = layout.kind === 'axis' ? d : (((row - d) / D) * blocks + Math.floor(d / layout.blockSize)) * inner + k;
+    const at = scaleIndex(layout, D, inner, (row - d) / D, d, k);
     values[j] = (values[j]! - (zp?.[at] ?? 0)) * scale[at]!;
   }
+}
+
+/** Elements after the quantized axis: one index along it covers a run of this many. */
+function innerSize(shape: readonly number[], axis: number): number {
+  let inner = 1;
+  for (let a = axis + 1; a < shape.length; a++) inner *= shape[a]!;
+  return inner;
+}
+
+/**
+ * The scale (and zero point) index of element (o·D + d)·inner + k under a per-axis or
+ * blocked layout: d along the axis, or its block's, the scale having the weight's shape with
+ * ⌈D/B⌉ along the axis.
+ */
+function scaleIndex(layout: QuantLayout, D: number, inner: number, o: number, d: number, k: number): number {
+  if (layout.kind !== 'block') return d;
+  const B = layout.blockSize;
+  return (o * Math.ceil(D / B) + Math.floor(d / B)) * inner + k;
 }
 
 /**
@@ -214,8 +228,7 @@ export function stepNoiseVariance(shape: readonly number[], layout: QuantLayout,
   const D = shape[layout.axis]!;
   const B = layout.blockSize;
   const Ds = Math.ceil(D / B);
-  let inner = 1;
-  for (let a = layout.axis + 1; a < shape.length; a++) inner *= shape[a]!;
+  const inner = innerSize(shape, layout.axis);
   let count = 0;
   for (let j = 0; j < scale.length; j++) {
     const b = Math.floor(j / inner) % Ds;
