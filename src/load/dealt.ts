@@ -154,11 +154,10 @@ function dealIntoKernel(stretch: Float64Array, first: number, out: readonly Floa
   const lead = first - row * positions;
   k.dealRuns(0, n, lead, positions, n * 8);
   for (let p = 0, at = n; p < positions; p++) {
-    // Position p's first element in the stretch and its index in out[p], as dealIntoTs has them.
-    const j = p >= lead ? p - lead : p - lead + positions;
+    const j = firstOf(p, lead, positions);
     if (j >= n) continue;
     const count = Math.ceil((n - j) / positions);
-    out[p]!.set(mem.subarray(at, at + count), p >= lead ? row : row + 1);
+    out[p]!.set(mem.subarray(at, at + count), indexOf(p, lead, row));
     at += count;
   }
   return true;
@@ -172,8 +171,8 @@ export function dealIntoTs(stretch: Float64Array, first: number, out: readonly F
   for (let p = 0; p < positions; p++) {
     // The first element of the stretch that goes to array p, and where it goes.
     const target = out[p]!;
-    let j = p >= lead ? p - lead : p - lead + positions;
-    for (let k = p >= lead ? row : row + 1; j < stretch.length; j += positions, k++) target[k] = stretch[j]!;
+    let j = firstOf(p, lead, positions);
+    for (let k = indexOf(p, lead, row); j < stretch.length; j += positions, k++) target[k] = stretch[j]!;
   }
 }
 
@@ -184,9 +183,22 @@ export function undealInto(dealt: readonly Float64Array[], first: number, block:
   const lead = first - row * positions;
   for (let p = 0; p < positions; p++) {
     const source = dealt[p]!;
-    let j = p >= lead ? p - lead : p - lead + positions;
-    for (let k = p >= lead ? row : row + 1; j < block.length; j += positions, k++) block[j] = source[k]!;
+    let j = firstOf(p, lead, positions);
+    for (let k = indexOf(p, lead, row); j < block.length; j += positions, k++) block[j] = source[k]!;
   }
+}
+
+// A stretch from element `first` = row·positions + lead of the tensor: its element j is of
+// position (lead + j) mod positions.
+
+/** The stretch's first element of position p. */
+function firstOf(p: number, lead: number, positions: number): number {
+  return p >= lead ? p - lead : p - lead + positions;
+}
+
+/** That element's index in position p's array. */
+function indexOf(p: number, lead: number, row: number): number {
+  return p >= lead ? row : row + 1;
 }
 
 /** Elements 0, step, 2·step, … of the row-major values, picked from dealt arrays. */
